@@ -1,0 +1,43 @@
+# anchorlib: `make demo` and `make test` are all a new user needs. `make help` lists the rest.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.anchorlib-installed
+BUILD := build
+
+.DEFAULT_GOAL := help
+.PHONY: help setup chromium demo test test-fast bench sample clean
+
+help: ## list the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+setup: $(STAMP) ## build .venv with pip, install anchorlib[dev], register the 'anchorlib' Jupyter kernel
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name anchorlib --display-name "Python (anchorlib)" >/dev/null
+	touch $(STAMP)
+
+chromium: ## install Debian's chromium for the browser tests when it is missing
+	@bash scripts/ensure-chromium.sh
+
+demo: setup ## headline table and the leakage notebook on data/sample
+	$(BIN)/anchorlib summary --data data/sample
+	mkdir -p $(BUILD)
+	$(BIN)/papermill --log-level WARNING -k anchorlib notebooks/01_spend_leakage.ipynb $(BUILD)/01_spend_leakage.ipynb
+	@echo "executed notebook: $(BUILD)/01_spend_leakage.ipynb"
+
+test: setup chromium ## run every test (unit, notebooks, browser)
+	$(BIN)/python -m pytest
+
+test-fast: setup ## unit tests only (no notebooks, no browser)
+	$(BIN)/python -m pytest -m "not browser and not notebook"
+
+sample: setup ## regenerate data/sample from the generator
+	$(BIN)/anchorlib sample --out data/sample
+
+clean: ## remove build products (keeps .venv)
+	rm -rf $(BUILD) test-artifacts .pytest_cache

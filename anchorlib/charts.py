@@ -1,0 +1,78 @@
+"""Altair chart builders and the one anchorlib theme.
+
+Charts never load anything from a CDN (PITFALLS.md): ``use_static()`` renders SVG through
+vl-convert (for papermill and HTML reports), ``use_interactive()`` uses offline JupyterCharts (for
+JupyterLab and Voila). Each builder takes tidy data from ``metrics`` and returns an ``alt.Chart``
+with a title, axis titles with units, tooltips and an ARIA ``description``.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+#: Okabe-Ito, safe for the common forms of colour blindness.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+LOCAL_COLOURS = {"Local": "#0072B2", "Not local": "#E69F00", "Unknown location": "#999999"}
+FONT = "DejaVu Sans, Arial, sans-serif"
+
+
+@alt.theme.register("anchorlib", enable=True)
+def anchorlib_theme() -> alt.theme.ThemeConfig:
+    """Large, plain type that reads when projected on a wall; colour-blind-safe categories."""
+    return alt.theme.ThemeConfig({
+        "config": {
+            "font": FONT,
+            "view": {"continuousWidth": 560, "continuousHeight": 320, "stroke": None},
+            "title": {"fontSize": 18, "anchor": "start", "fontWeight": "bold", "subtitleFontSize": 13,
+                      "subtitleColor": "#444"},
+            "axis": {"labelFontSize": 13, "titleFontSize": 14, "gridColor": "#e6e6e6", "labelLimit": 260},
+            "legend": {"labelFontSize": 13, "titleFontSize": 13, "orient": "bottom"},
+            "range": {"category": PALETTE},
+            "bar": {"cornerRadiusEnd": 2},
+        }
+    })
+
+
+def use_static(fmt: str = "svg") -> None:
+    """Render charts as static SVG (or PNG) via vl-convert: works in nbconvert HTML with no network."""
+    alt.renderers.enable(fmt)
+
+
+def use_interactive() -> None:
+    """Render as offline JupyterCharts (anywidget): live in JupyterLab and Voila, no CDN."""
+    alt.JupyterChart.enable_offline()
+    _ = alt.renderers.enable("jupyter", offline=True)
+
+
+def local_by_category_data(payments: pd.DataFrame, local: pd.Series, top: int = 12) -> pd.DataFrame:
+    """Addressable £ per category split into Local / Not local / Unknown location (top categories by £)."""
+    p = payments[payments["addressable"].astype(bool)]
+    status = pd.Series("Not local", index=p.index)
+    status[local.loc[p.index].to_numpy()] = "Local"
+    status[p["lad"].isna().to_numpy()] = "Unknown location"
+    df = p.assign(status=status).groupby(["category", "status"], observed=True)["amount"].sum().reset_index()
+    order = df.groupby("category")["amount"].sum().sort_values(ascending=False).index[:top]
+    df = df[df["category"].isin(order)]
+    total = df.groupby("category")["amount"].transform("sum")
+    df["share"] = df["amount"] / total
+    df["category"] = df["category"].astype(str)
+    df["status"] = df["status"].astype(str)
+    return df.reset_index(drop=True)
+
+
+def local_by_category_chart(df: pd.DataFrame, title: str, subtitle: str = "") -> alt.Chart:
+    """Horizontal stacked bars: addressable £ by category, local vs not local vs unknown."""
+    order = df.groupby("category")["amount"].sum().sort_values(ascending=False).index.tolist()
+    return alt.Chart(df, title=alt.Title(title, subtitle=subtitle or None),
+                     description=f"{title}. Stacked bars of addressable spend in pounds for each category, split "
+                                 "into local, not local and unknown location.").mark_bar().encode(
+        y=alt.Y("category:N", sort=order, title=None),
+        x=alt.X("amount:Q", title="Addressable spend (£)", axis=alt.Axis(format="~s")),
+        color=alt.Color("status:N", title="Supplier location",
+                        scale=alt.Scale(domain=list(LOCAL_COLOURS), range=list(LOCAL_COLOURS.values()))),
+        order=alt.Order("status:N"),
+        tooltip=[alt.Tooltip("category:N", title="Category"), alt.Tooltip("status:N", title="Location"),
+                 alt.Tooltip("amount:Q", title="Spend (£)", format=",.0f"),
+                 alt.Tooltip("share:Q", title="Share of category", format=".1%")],
+    ).properties(width=560, height=alt.Step(26))

@@ -1,0 +1,105 @@
+"""The ``anchorlib`` command line (DESIGN.md, Contracts: Command line).
+
+Errors reach the user as one line on stderr with exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .errors import AnchorlibError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Where anchor institutions' spend goes: local share, leakage, equity gaps, LM3, social value.")
+
+DataOpt = Annotated[Optional[Path], typer.Option("--data", help="Dataset folder (default: $ANCHORLIB_DATA or the bundled sample).")]
+
+
+def fail(err: Exception) -> None:
+    """Print a one-line error and exit 2."""
+    typer.echo(f"anchorlib: error: {err}", err=True)
+    raise typer.Exit(2)
+
+
+def emit_json(obj: object) -> None:
+    typer.echo(json.dumps(obj, indent=2, default=str))
+
+
+@app.command()
+def summary(
+    data: DataOpt = None,
+    anchor: Annotated[Optional[list[str]], typer.Option("--anchor", help="Anchor id (repeatable; default all).")] = None,
+    area: Annotated[Optional[str], typer.Option("--area", help="home (default), city_hackney, london, uk or an areas.csv id.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print DESIGN.md's summary JSON.")] = False,
+) -> None:
+    """The headline metrics per anchor and for the network."""
+    from . import metrics
+    from .dataset import open_dataset
+
+    try:
+        ds = open_dataset(data)
+        result = metrics.summary(ds, anchor or None, area)
+    except AnchorlibError as err:
+        fail(err)
+    if as_json:
+        emit_json(result)
+        return
+    from .report_text import summary_table
+
+    typer.echo(summary_table(result))
+
+
+@app.command()
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="Spend files (.csv or .xlsx).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object per file (a list).")] = False,
+) -> None:
+    """Load spend files and report what was read: rows loaded and rejected, totals, reconciliation."""
+    from .ingest import load_spend_file
+
+    reports = []
+    for f in files:
+        try:
+            _, report = load_spend_file(f)
+        except AnchorlibError as err:
+            fail(err)
+        reports.append(report)
+    if as_json:
+        emit_json([r.to_json() for r in reports])
+        return
+    for r in reports:
+        typer.echo(r.summary_line())
+        for rej in r.rejections[:20]:
+            typer.echo(f"  line {rej.line}: {rej.reason}")
+        if len(r.rejections) > 20:
+            typer.echo(f"  ... and {len(r.rejections) - 20:,} more (use --json for all)")
+
+
+@app.command()
+def sample(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write.")] = Path("data/sample"),
+    rows: Annotated[int, typer.Option("--rows", min=100, help="Approximate number of transactions.")] = 24_000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same files).")] = 2024,
+) -> None:
+    """Write the synthetic City & Hackney sample dataset (any size, for benchmarks)."""
+    from .sample import write_sample
+
+    path = write_sample(out, rows=rows, seed=seed)
+    typer.echo(f"wrote synthetic sample to {path}")
+
+
+def main() -> None:  # pragma: no cover
+    try:
+        app()
+    except AnchorlibError as err:
+        typer.echo(f"anchorlib: error: {err}", err=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,220 @@
+"""A dataset folder -> validated tables: the one entry point for data (DESIGN.md, Contracts).
+
+``open_dataset(path)`` reads and checks every file of the folder contract; ``Dataset.payments``
+is the spend joined to suppliers, places and the addressable rule set, ready for the metrics.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from .addressable import RuleSet, ruleset_from_categories
+from .errors import DatasetError, ParameterError
+from .ingest import SPEND_COLUMNS, LoadReport, load_spend_file
+from .ingest.values import financial_year
+from .places import BUILTIN_AREAS, Area, Geography, read_geography
+from .suppliers import match_exact, normalise_name
+from .tables import parse_flag, parse_number, read_table
+
+GROUP_FLAGS = ["is_sme", "is_vcse", "bame_led", "women_led", "youth_led", "hq_only"]
+SPEND_FILE_SUFFIXES = {".csv", ".xlsx", ".xlsm"}
+
+
+@dataclass
+class Dataset:
+    """Validated tables of one dataset folder."""
+
+    root: Path
+    anchors: pd.DataFrame  # anchor_id, name, kind, home_lads (tuple of LAD codes)
+    spend: pd.DataFrame  # anchor_id + ingest.SPEND_COLUMNS
+    load_reports: dict[str, list[LoadReport]]  # anchor_id -> one report per spend file
+    suppliers: pd.DataFrame  # register, with supplier_key, postcode, lad, rgn, lsoa, imd_decile, flags
+    geography: Geography
+    areas: dict[str, Area]
+    categories: pd.DataFrame | None = None
+    lm3_survey: pd.DataFrame | None = None
+    tenders: pd.DataFrame | None = None
+    commitments: pd.DataFrame | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def anchor_ids(self) -> list[str]:
+        return self.anchors["anchor_id"].tolist()
+
+    def anchor(self, anchor_id: str) -> pd.Series:
+        """The anchors.csv row of ``anchor_id``; ParameterError naming the known ids otherwise."""
+        hit = self.anchors[self.anchors["anchor_id"] == anchor_id]
+        if hit.empty:
+            raise ParameterError(f"unknown anchor '{anchor_id}'; this dataset has: {', '.join(self.anchor_ids)}")
+        return hit.iloc[0]
+
+    def home_area(self, anchor_id: str) -> Area:
+        row = self.anchor(anchor_id)
+        return Area("home", f"{row['name']} home area", frozenset(row["home_lads"]))
+
+    def area(self, area_id: str | None, anchor_id: str | None = None) -> Area:
+        """Resolve an area id: 'home' (the anchor's home LADs; the default), a built-in
+        ('city_hackney', 'london', 'uk') or an id from areas.csv."""
+        if area_id in (None, "", "home"):
+            if anchor_id is None:
+                raise ParameterError("area 'home' needs an anchor")
+            return self.home_area(anchor_id)
+        if area_id in self.areas:
+            return self.areas[area_id]
+        raise ParameterError(f"unknown area '{area_id}'; choose home, {', '.join(self.areas)}")
+
+    @property
+    def ruleset(self) -> RuleSet:
+        return ruleset_from_categories(self.categories)
+
+    @cached_property
+    def payments(self) -> pd.DataFrame:
+        """Spend joined to the register, places and the addressable rule set (one row per payment).
+
+        Location comes from the matched register entry's postcode, else from a postcode published in
+        the spend file; otherwise it is unknown (``lad`` <NA>).
+        """
+        p = self.spend.copy()
+        p["financial_year"] = financial_year(p["payment_date"])
+        p["supplier_key"] = normalise_name(p["supplier_name"])
+        reg = self.suppliers
+        row = match_exact(p["supplier_name"], reg["supplier_key"])
+        row = row.mask(p["redacted"].to_numpy(), pd.NA)
+        p["register_row"] = row
+        matched = row.notna().to_numpy()
+        idx = row[matched].astype("int64").to_numpy()
+        p["match_method"] = pd.Series("none", index=p.index, dtype="string")
+        p.loc[matched, "match_method"] = "exact"
+        p["register_name"] = pd.Series(pd.NA, index=p.index, dtype="string")
+        p.loc[matched, "register_name"] = reg["supplier_name"].to_numpy()[idx]
+        for col in ("postcode", "lad", "rgn", "lsoa"):
+            p[col] = pd.Series(pd.NA, index=p.index, dtype="string")
+            p.loc[matched, col] = reg[col].to_numpy()[idx]
+        p["imd_decile"] = pd.Series(pd.NA, index=p.index, dtype="Int64")
+        p.loc[matched, "imd_decile"] = reg["imd_decile"].to_numpy()[idx]
+        if p["supplier_postcode"].notna().any():  # fall back on postcodes published in the spend file
+            fill = p["lad"].isna() & p["supplier_postcode"].notna()
+            located = self.geography.locate(p.loc[fill, "supplier_postcode"])
+            for col in ("postcode", "lad", "rgn", "lsoa", "imd_decile"):
+                p.loc[fill, col] = located[col]
+        for flag in GROUP_FLAGS:
+            p[flag] = pd.Series(pd.NA, index=p.index, dtype="boolean")
+            if flag in reg.columns:
+                p.loc[matched, flag] = reg[flag].to_numpy()[idx]
+        classes = self.ruleset.classify(p)
+        p[["category", "addressable", "exclusion"]] = classes[["category", "addressable", "exclusion"]]
+        return p
+
+    def load_report_frame(self) -> pd.DataFrame:
+        """One row per spend file: anchor, file, layout, rows loaded/rejected, totals, reconciled."""
+        rows = []
+        for anchor_id, reports in self.load_reports.items():
+            for r in reports:
+                rows.append({"anchor_id": anchor_id, "file": Path(r.file).name, "layout": r.layout,
+                             "rows_loaded": r.rows_loaded, "rows_rejected": r.rows_rejected,
+                             "net_total": round(r.net_total, 2), "declared_total": r.declared_total,
+                             "reconciled": r.reconciled})
+        return pd.DataFrame(rows)
+
+
+def _read_anchors(root: Path) -> pd.DataFrame:
+    df = read_table(root / "anchors.csv", ["anchor_id", "name", "kind", "home_lads"], root=root)
+    for i, r in df.iterrows():
+        if pd.isna(r["anchor_id"]) or not str(r["anchor_id"]).strip():
+            raise DatasetError("anchor_id is blank", path="anchors.csv", line=int(i) + 2)
+    dup = df["anchor_id"].duplicated()
+    if dup.any():
+        raise DatasetError(f"anchor_id '{df['anchor_id'][dup].iloc[0]}' appears twice", path="anchors.csv",
+                           line=int(dup.idxmax()) + 2)
+    df["home_lads"] = df["home_lads"].fillna("").map(
+        lambda s: tuple(x.strip() for x in str(s).replace(",", ";").split(";") if x.strip()))
+    return df
+
+
+def _read_spend(root: Path, anchors: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, list[LoadReport]]]:
+    frames, reports = [], {}
+    for anchor_id in anchors["anchor_id"]:
+        folder = root / "spend" / anchor_id
+        if not folder.is_dir():
+            raise DatasetError(f"no spend folder for anchor '{anchor_id}'", path=f"spend/{anchor_id}/")
+        files = sorted(f for f in folder.iterdir() if f.suffix.lower() in SPEND_FILE_SUFFIXES and not f.name.startswith((".", "~$")))
+        if not files:
+            raise DatasetError(f"no .csv or .xlsx spend files for anchor '{anchor_id}'", path=f"spend/{anchor_id}/")
+        reports[anchor_id] = []
+        for f in files:
+            df, report = load_spend_file(f)
+            report.file = str(f.relative_to(root))
+            df.insert(0, "anchor_id", anchor_id)
+            df["source_file"] = str(f.relative_to(root))
+            frames.append(df)
+            reports[anchor_id].append(report)
+    spend = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["anchor_id", *SPEND_COLUMNS])
+    spend["anchor_id"] = spend["anchor_id"].astype("string")
+    return spend, reports
+
+
+def _read_suppliers(root: Path, geography: Geography) -> pd.DataFrame:
+    path = root / "suppliers.csv"
+    optional = ["company_number", "charity_number", *GROUP_FLAGS, "categories"]
+    reg = read_table(path, ["supplier_name", "postcode"], optional, root=root)
+    for flag in GROUP_FLAGS:
+        if flag in reg.columns:
+            reg[flag] = parse_flag(reg[flag], path="suppliers.csv", column=flag)
+    reg["supplier_key"] = normalise_name(reg["supplier_name"])
+    located = geography.locate(reg["postcode"])
+    reg["postcode_raw"] = reg["postcode"]
+    for col in ("postcode", "lad", "rgn", "lsoa", "imd_decile"):
+        reg[col] = located[col]
+    return reg
+
+
+def _read_optional(root: Path, rel: str, required: list[str], optional: list[str] = ()) -> pd.DataFrame | None:
+    path = root / rel
+    return read_table(path, required, optional, root=root) if path.exists() else None
+
+
+def _read_areas(root: Path) -> dict[str, Area]:
+    areas = dict(BUILTIN_AREAS)
+    df = _read_optional(root, "areas.csv", ["area_id", "name", "lads"])
+    if df is not None:
+        for r in df.itertuples(index=False):
+            lads = frozenset(x.strip() for x in str(r.lads).replace(",", ";").split(";") if x.strip())
+            areas[str(r.area_id)] = Area(str(r.area_id), str(r.name), lads)
+    return areas
+
+
+def open_dataset(path: str | Path | None = None) -> Dataset:
+    """Read and validate a dataset folder (default: ``$ANCHORLIB_DATA`` or the bundled sample).
+
+    Raises DatasetError (one line naming the file and what is missing) for a missing required file
+    or column; spend files that cannot be read raise SpendFileError.
+    """
+    from .paths import default_data_dir
+
+    root = Path(path).expanduser().resolve() if path is not None else default_data_dir()
+    if not root.is_dir():
+        raise DatasetError("dataset folder does not exist", path=root)
+    anchors = _read_anchors(root)
+    geography = read_geography(root / "geography" / "postcodes.csv", root / "geography" / "imd.csv", root=root)
+    suppliers = _read_suppliers(root, geography)
+    spend, reports = _read_spend(root, anchors)
+    categories = _read_optional(root, "categories.csv", ["expense_type", "category"], ["addressable"])
+    if categories is not None and "addressable" in categories.columns:
+        categories["addressable"] = parse_flag(categories["addressable"], path="categories.csv", column="addressable")
+    survey = _read_optional(root, "lm3_survey.csv", ["supplier_name", "local_staff_share", "local_supplier_share"])
+    if survey is not None:
+        for c in ("local_staff_share", "local_supplier_share"):
+            survey[c] = parse_number(survey[c], path="lm3_survey.csv", column=c)
+    tenders = _read_optional(root, "social_value/tenders.csv",
+                             ["tender_id", "bidder", "price", "quality_score", "social_value_score"],
+                             ["price_weight", "quality_weight", "social_value_weight", "is_local", "is_sme", "is_vcse"])
+    commitments = _read_optional(root, "social_value/commitments.csv",
+                                 ["contract_id", "supplier_name", "anchor_id", "measure", "committed", "delivered"],
+                                 ["unit", "period_start", "period_end"])
+    return Dataset(root=root, anchors=anchors, spend=spend, load_reports=reports, suppliers=suppliers,
+                   geography=geography, areas=_read_areas(root), categories=categories, lm3_survey=survey,
+                   tenders=tenders, commitments=commitments, notes=list(geography.notes))

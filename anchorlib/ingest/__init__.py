@@ -1,0 +1,6 @@
+"""Spend files in, normalised payments and load reports out (see DESIGN.md, Contracts)."""
+
+from .loader import SPEND_COLUMNS, load_spend_file
+from .report import LoadReport, Rejection
+
+__all__ = ["SPEND_COLUMNS", "LoadReport", "Rejection", "load_spend_file"]

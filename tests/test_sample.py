@@ -1,0 +1,64 @@
+"""The synthetic sample: deterministic, and it tells the story workshops rely on."""
+
+from __future__ import annotations
+
+import filecmp
+
+import pytest
+
+from anchorlib import metrics
+from anchorlib.paths import SAMPLE_DIR
+from anchorlib.sample import write_sample
+
+
+def _files(root):
+    return sorted(p.relative_to(root) for p in root.rglob("*") if p.is_file() and p.name != "README.md")
+
+
+@pytest.mark.slow
+def test_regenerating_the_sample_gives_the_committed_files(tmp_path):
+    out = write_sample(tmp_path / "sample")
+    assert _files(out) == _files(SAMPLE_DIR)
+    mismatched = [str(f) for f in _files(out) if not filecmp.cmp(out / f, SAMPLE_DIR / f, shallow=False)]
+    assert mismatched == []
+
+
+def test_same_seed_same_bytes_different_seed_different(tmp_path):
+    a = write_sample(tmp_path / "a", rows=600, seed=7)
+    b = write_sample(tmp_path / "b", rows=600, seed=7)
+    c = write_sample(tmp_path / "c", rows=600, seed=8)
+    assert all(filecmp.cmp(a / f, b / f, shallow=False) for f in _files(a))
+    assert not filecmp.cmp(a / "suppliers.csv", c / "suppliers.csv", shallow=False)
+
+
+def test_sample_has_four_anchors_three_years_tens_of_thousands_of_rows(sample_ds):
+    assert sample_ds.anchor_ids == ["hackney", "city_of_london", "elft", "nel_icb"]
+    assert sorted(sample_ds.payments["financial_year"].unique()) == ["2021-22", "2022-23", "2023-24"]
+    assert 20_000 <= len(sample_ds.spend) <= 60_000
+    assert 2_000 <= len(sample_ds.suppliers) <= 5_000
+
+
+def test_every_sample_file_reconciles_or_declares_nothing(sample_ds):
+    reports = [r for rs in sample_ds.load_reports.values() for r in rs]
+    assert len(reports) == 12
+    assert all(r.reconciled in (True, None) for r in reports)
+    assert sum(r.reconciled is True for r in reports) == 3  # Hackney's files carry total rows
+
+
+def test_local_share_improves_year_on_year_for_every_anchor(sample_ds):
+    for a in sample_ds.anchor_ids:
+        shares = [metrics.local_share(metrics.select(sample_ds, [a], [fy]), sample_ds.area("home", a)).local_share
+                  for fy in ("2021-22", "2022-23", "2023-24")]
+        assert shares[0] < shares[2], (a, shares)
+
+
+def test_head_office_effect_is_visible_for_the_city(sample_ds):
+    ls = metrics.local_share(metrics.select(sample_ds, ["city_of_london"]), sample_ds.area("home", "city_of_london"))
+    assert ls.local_share_excluding_hq_only < 0.5 * ls.local_share
+
+
+def test_redacted_payees_are_kept_as_spend_but_never_named(sample_ds):
+    red = sample_ds.payments[sample_ds.payments["redacted"]]
+    assert len(red) > 500
+    assert red["supplier_name"].isna().all() and red["register_row"].isna().all()
+    assert not red["addressable"].any()
