@@ -136,7 +136,7 @@ def monetise(rated: pd.DataFrame, proxies: Mapping[str, float], by: str) -> tupl
             raise ParameterError(f"proxy value {v} for '{m}' must be 0 or more (£ per unit)")
         clean[m] = value
     priced = rated[rated["measure"].isin(list(clean))]
-    proxy = priced["measure"].map(clean)
+    proxy = priced["measure"].astype(object).map(clean).astype("float64")
     priced = priced.assign(proxy=proxy, committed_value=priced["committed"] * proxy,
                            delivered_value=priced["delivered"] * proxy)
     out = priced.groupby(by).agg(measures=("measure", "nunique"), committed_value=("committed_value", "sum"),
