@@ -93,6 +93,25 @@ def sample(
     typer.echo(f"wrote synthetic sample to {path}")
 
 
+@app.command()
+def tenders(
+    data: DataOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print DESIGN.md's tenders JSON.")] = False,
+) -> None:
+    """Per tender: the winner at 5%, 10% and 20% social value weight, and the tipping weight."""
+    from . import social_value as sv
+    from .dataset import open_dataset
+
+    try:
+        result = sv.tenders_json(sv.load_tenders(open_dataset(data)))
+    except AnchorlibError as err:
+        fail(err)
+    if as_json:
+        emit_json(result)
+        return
+    typer.echo(sv.tenders_text(result))
+
+
 def main() -> None:  # pragma: no cover
     try:
         app()

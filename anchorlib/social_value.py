@@ -228,6 +228,28 @@ def tenders_json(tenders: pd.DataFrame) -> dict:
     return {"tenders": out, "tipping_weight_definition": TIPPING_DEFINITION}
 
 
+def percent(weight: float | None) -> str:
+    """0.142857 -> '14.29%'; None -> 'none up to 30%'."""
+    return f"none up to {MAX_WEIGHT:.0%}" if weight is None else f"{100 * weight:.2f}%"
+
+
+def tenders_text(result: dict) -> str:
+    """The ``anchorlib tenders`` table: one line per tender, then the definition used."""
+    ts = result["tenders"]
+    n = max([len("winner now"), *(len(t["current_winner"]) for t in ts), *(len(x) for t in ts for x in t["winner_at"].values())])
+    lines = [f"{'tender':<12} {'own':>5}  {'winner now':<{n}}  {'at 10%':<{n}}  {'at 20%':<{n}}  tipping weight"]
+    for t in ts:
+        tip = percent(t["tipping_weight"])
+        if t["tipping_weight"] is not None:
+            tip += f" -> {t['tipping_winner']}"
+        lines.append(f"{t['tender_id']:<12} {100 * t['own_weight']:>4.0f}%  {t['current_winner']:<{n}}  "
+                     f"{t['winner_at']['0.10']:<{n}}  {t['winner_at']['0.20']:<{n}}  {tip}")
+    changed = sum(t["winner_at"]["0.10"] != t["current_winner"] for t in ts)
+    lines.append(f"{changed} of {len(ts)} tenders change hands at 10% compared with their own weight.")
+    lines.append(f"Note: {result['tipping_weight_definition']}; ties go to the lower price, then the bidder name.")
+    return "\n".join(lines)
+
+
 def outcomes_by_weight(tenders: pd.DataFrame, weights=WEIGHT_GRID) -> pd.DataFrame:
     """Share of tenders, and of contract value (the winning price), won by Local, SME and VCSE
     bidders at each social value weight. Shares are among winners whose flag is known.
