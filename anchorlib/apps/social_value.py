@@ -1,0 +1,297 @@
+"""The social value app: tender weighting simulator and commitments monitor (STYLE.md: model + view).
+
+``SocialValueModel`` holds the state (weight, tender, grouping, proxy values) and computes tables
+with ``social_value`` and ``commitments``; ``SocialValueView`` is a VBox whose widgets and offline
+JupyterCharts are updated in place. Errors reach the user as one plain line in the status widget.
+"""
+
+from __future__ import annotations
+
+import html
+
+import altair as alt
+import ipywidgets as widgets
+import pandas as pd
+import traitlets
+
+from .. import charts, charts_social_value as csv_charts, commitments as cm, social_value as sv
+from ..dataset import Dataset, open_dataset
+from ..errors import AnchorlibError
+
+BY_LABELS = {"anchor_id": "Anchor", "supplier_name": "Supplier"}
+
+
+class SocialValueModel(traitlets.HasTraits):
+    """State and computation; no widgets. Weights are fractions (0.10 = 10%)."""
+
+    sv_weight = traitlets.Float(0.05)
+    tender_id = traitlets.Unicode("")
+    by = traitlets.Unicode("anchor_id")
+    proxies = traitlets.Dict()
+
+    def __init__(self, tenders: pd.DataFrame | None, commitments: pd.DataFrame | None, **kw):
+        super().__init__(**kw)
+        self.tenders = tenders
+        self.rated = cm.rate(commitments) if commitments is not None else None
+        if tenders is not None:
+            self.summary = sv.tender_summary(tenders)
+            self.outcomes = sv.outcomes_by_weight(tenders)
+            if not self.tender_id:
+                self.tender_id = str(self.summary["tender_id"].iloc[0])
+
+    @traitlets.validate("sv_weight")
+    def _check_weight(self, proposal):
+        w = sv.check_weight(proposal["value"])
+        if w > sv.MAX_WEIGHT + 1e-12:
+            raise AnchorlibError(f"the simulator runs from 0% to {sv.MAX_WEIGHT:.0%}; {w:.1%} is outside it")
+        return w
+
+    @traitlets.validate("by")
+    def _check_by(self, proposal):
+        if proposal["value"] not in BY_LABELS:
+            raise AnchorlibError(f"totals are per anchor_id or supplier_name, not '{proposal['value']}'")
+        return proposal["value"]
+
+    def bids(self) -> pd.DataFrame:
+        return self.tenders[self.tenders["tender_id"] == self.tender_id]
+
+    def ranking(self) -> pd.DataFrame:
+        """The chosen tender's bids ranked at the current weight, as shown."""
+        r = sv.score_bids(self.bids(), self.sv_weight)
+        pw, qw, _ = sv.rescaled_weights(float(r["price_weight"].iloc[0]), float(r["quality_weight"].iloc[0]), self.sv_weight)
+        flags = r[list(sv.GROUPS)].apply(lambda row: ", ".join(g for f, g in sv.GROUPS.items() if pd.notna(row[f]) and bool(row[f])), axis=1)
+        return pd.DataFrame({
+            "Rank": r["rank"], "Bidder": r["bidder"], "Local / SME / VCSE": flags.replace("", "-"),
+            "Price (£)": r["price"].map("{:,.0f}".format), "Price score": r["price_score"].round(1),
+            "Quality": r["quality_score"], "Social value": r["social_value_score"],
+            f"Total (price {pw:.1%}, quality {qw:.1%}, SV {self.sv_weight:.1%})": r["total"].round(2),
+        })
+
+    def winner(self) -> str:
+        return sv.winner_at(self.bids(), self.sv_weight)
+
+    def tipping(self) -> sv.Tipping:
+        return sv.tipping_point(self.bids())
+
+    def all_tenders(self) -> pd.DataFrame:
+        """Every tender: winner at its own weight, at the current weight, and the tipping weight."""
+        now = sv.winners(self.tenders, self.sv_weight).set_index("tender_id")["bidder"]
+        s = self.summary
+        return pd.DataFrame({
+            "Tender": s["tender_id"], "Bids": s["bids"], "Own weight": s["own_weight"].map("{:.0%}".format),
+            "Winner at own weight": s["winner"], f"Winner at {self.sv_weight:.1%}": s["tender_id"].map(now),
+            "Changed": (s["tender_id"].map(now) != s["winner"]).map({True: "yes", False: ""}),
+            "Tipping weight": [sv.percent(None if pd.isna(w) else w) for w in s["tipping_weight"]],
+        })
+
+    def headline(self) -> str:
+        s = self.all_tenders()
+        changed = int((s["Changed"] == "yes").sum())
+        o = self.outcomes
+        here = o[(o["weight"] - round(self.sv_weight * 200) / 200).abs() < 1e-9]
+        local = here[here["group"] == "Local"].set_index("measure")["share"]
+        return (f"At {self.sv_weight:.1%}, {changed} of {len(s)} tenders have a different winner than at their own "
+                f"weight; local bidders win {local['tenders']:.0%} of tenders and {local['contract value']:.0%} "
+                "of contract value (the winning prices).")
+
+    def outcomes_chart(self) -> alt.HConcatChart:
+        return csv_charts.outcomes_chart(self.outcomes, self.sv_weight)
+
+    def ratings_chart(self) -> alt.Chart:
+        return csv_charts.ratings_chart(cm.rating_counts(self.rated, self.by), self.by)
+
+    def totals(self) -> pd.DataFrame:
+        t = cm.totals(self.rated, self.by)
+        return pd.DataFrame({
+            BY_LABELS[self.by]: t[self.by], "Measure": t["measure"], "Unit": t["unit"], "Contracts": t["contracts"],
+            "Committed": t["committed"].map("{:,.0f}".format), "Delivered": t["delivered"].map("{:,.0f}".format),
+            "Delivered / target": t["progress"].map("{:.0%}".format), "Rating": t["rating"],
+        })
+
+    def monetised(self) -> tuple[pd.DataFrame, list[str]]:
+        m, unpriced = cm.monetise(self.rated, self.proxies, self.by)
+        return pd.DataFrame({BY_LABELS[self.by]: m[self.by], "Measures priced": m["measures"],
+                             "Committed (£)": m["committed_value"].map("£{:,.0f}".format),
+                             "Delivered (£)": m["delivered_value"].map("£{:,.0f}".format)}), unpriced
+
+
+def _table(df: pd.DataFrame, highlight_first: bool = False) -> str:
+    rows = df.to_html(index=False, escape=True, border=0, classes="sv-table")
+    if highlight_first:
+        rows = rows.replace("<tr>", '<tr class="sv-first">', 1)  # the header row carries a style attribute
+    return rows
+
+
+STYLE = """<style>
+.sv-table {border-collapse: collapse; font-size: 13px; margin: 4px 0 10px}
+.sv-table th, .sv-table td {padding: 3px 8px; border-bottom: 1px solid #ddd; text-align: left}
+.sv-table tr.sv-first td {font-weight: bold; background: #eef5fb}
+.sv-status {color: #B00020; font-weight: bold}
+</style>"""
+
+
+class SocialValueView(widgets.VBox):
+    """The widgets; every update changes values and charts in place."""
+
+    def __init__(self, model: SocialValueModel, title: str = "Social value in tenders and contracts", notes=()):
+        self.model = model
+        self.status = widgets.HTML(layout=widgets.Layout(min_height="1.6em")).add_class("sv-status")
+        header = widgets.HTML(f"{STYLE}<h2 style='margin:4px 0'>{html.escape(title)}</h2>"
+                              + "".join(f"<p>{html.escape(n)}</p>" for n in notes))
+        tabs = []
+        if model.tenders is not None:
+            tabs.append(("Tender simulator", self._simulator()))
+        if model.rated is not None:
+            tabs.append(("Commitments", self._commitments()))
+        self.tabs = widgets.Tab(children=[w for _, w in tabs], titles=tuple(t for t, _ in tabs))
+        super().__init__([header, self.status, self.tabs], layout=widgets.Layout(max_width="1300px"))
+        self.refresh()
+
+    # -- simulator -------------------------------------------------------------------------------
+    def _simulator(self) -> widgets.VBox:
+        m = self.model
+        self.slider = widgets.FloatSlider(value=round(100 * m.sv_weight, 1), min=0, max=100 * sv.MAX_WEIGHT, step=0.5,
+                                          description="Social value weight (%)", readout_format=".1f",
+                                          continuous_update=False, style={"description_width": "initial"},
+                                          layout=widgets.Layout(width="480px")).add_class("sv-weight")
+        labels = [(f"{r.tender_id} ({r.bids} bids)", r.tender_id) for r in m.summary.itertuples()]
+        self.tender = widgets.Dropdown(options=labels, value=m.tender_id, description="Tender",
+                                       layout=widgets.Layout(width="300px")).add_class("sv-tender")
+        self.winner = widgets.HTML().add_class("sv-winner")
+        self.ranking = widgets.HTML()
+        self.headline = widgets.HTML().add_class("sv-headline")
+        self.outcomes = alt.JupyterChart(m.outcomes_chart())
+        self.all_tenders = widgets.HTML()
+        note = widgets.HTML(f"<p><small>Score = w_price x price score + w_quality x quality + w_sv x social value; "
+                            f"price score = 100 x lowest price / bid price. {html.escape(sv.TIPPING_DEFINITION)}. "
+                            "Ties go to the lower price, then the bidder name.</small></p>")
+        self.slider.observe(self._on_slider, "value")
+        self.tender.observe(self._on_tender, "value")
+        m.observe(lambda _: self._guard(self._show_weight), "sv_weight")
+        m.observe(lambda _: self._guard(self._show_tender), "tender_id")
+        return widgets.VBox([widgets.HBox([self.slider, self.tender]), self.winner, self.ranking, self.headline,
+                             self.outcomes, widgets.HTML("<h3>All tenders</h3>"), self.all_tenders, note])
+
+    def _on_slider(self, change):
+        self._guard(lambda: setattr(self.model, "sv_weight", change["new"] / 100))
+
+    def _on_tender(self, change):
+        self._guard(lambda: setattr(self.model, "tender_id", change["new"]))
+
+    def _show_tender(self):
+        m = self.model
+        tp = m.tipping()
+        tip = sv.percent(tp.weight) + ("" if tp.weight is None else f", from which {tp.new_winner} wins")
+        self.winner.value = (f"<p style='font-size:16px'>Winner of <b>{html.escape(m.tender_id)}</b> at "
+                             f"{m.sv_weight:.1%}: <b class='sv-winner-name'>{html.escape(m.winner())}</b>"
+                             f" &middot; at its own weight ({tp.own_weight:.0%}): {html.escape(tp.winner)}"
+                             f" &middot; tipping weight: {html.escape(tip)}</p>")
+        self.ranking.value = _table(m.ranking(), highlight_first=True)
+
+    def _show_weight(self):
+        m = self.model
+        self._show_tender()
+        self.headline.value = f"<p>{html.escape(m.headline())}</p>"
+        self.all_tenders.value = _table(m.all_tenders())
+        self.outcomes.chart = m.outcomes_chart()
+
+    # -- commitments -----------------------------------------------------------------------------
+    def _commitments(self) -> widgets.VBox:
+        m = self.model
+        self.by = widgets.ToggleButtons(options=[(v, k) for k, v in BY_LABELS.items()], value=m.by,
+                                        description="Totals per").add_class("sv-by")
+        self.ratings = alt.JupyterChart(m.ratings_chart())
+        self.totals = widgets.HTML()
+        measures = sorted(m.rated["measure"].unique())
+        self.proxy_boxes = {x: widgets.Text(placeholder="blank = no proxy", description=x,
+                                            continuous_update=False, style={"description_width": "300px"},
+                                            layout=widgets.Layout(width="480px")) for x in measures}
+        for box in self.proxy_boxes.values():
+            box.observe(self._on_proxy, "value")
+        self.money = widgets.HTML()
+        self.by.observe(lambda c: self._guard(lambda: setattr(m, "by", c["new"])), "value")
+        m.observe(lambda _: self._guard(self._show_commitments), ["by", "proxies"])
+        return widgets.VBox([
+            self.by, self.ratings, widgets.HTML(f"<p><small>Ratings: {html.escape(cm.RATING_RULE)}. Target = the "
+                                                "whole commitment.</small></p>"), self.totals,
+            widgets.HTML("<h3>Monetised view</h3><p>Enter your own proxy value in £ per unit for any measure "
+                         "(for example from a social value framework you use). anchorlib supplies none.</p>"),
+            *self.proxy_boxes.values(), self.money])
+
+    def _on_proxy(self, _change):
+        def apply():
+            proxies = {}
+            for measure, box in self.proxy_boxes.items():
+                text = box.value.replace("£", "").replace(",", "").strip()
+                if text:
+                    proxies[measure] = text
+            self.model.proxies = proxies
+        self._guard(apply)
+
+    def _show_commitments(self):
+        m = self.model
+        self.ratings.chart = m.ratings_chart()
+        self.totals.value = _table(m.totals())
+        table, unpriced = m.monetised()
+        left = f"<p><small>No proxy value given for: {html.escape(', '.join(unpriced))}.</small></p>" if unpriced else ""
+        self.money.value = (_table(table) if len(table) else "<p>No proxy values entered.</p>") + left
+
+    # -- shared ----------------------------------------------------------------------------------
+    def refresh(self):
+        if self.model.tenders is not None:
+            self._guard(self._show_weight)
+        if self.model.rated is not None:
+            self._guard(self._show_commitments)
+
+    def _guard(self, fn):
+        """Run an update; a failure becomes one plain line in the status widget, never a traceback.
+        Updates nest (a widget sets the model, whose observers redraw): the outermost clears the status
+        only when nothing inside it failed."""
+        self._depth = getattr(self, "_depth", 0) + 1
+        if self._depth == 1:
+            self._failed = False
+        try:
+            fn()
+        except (AnchorlibError, traitlets.TraitError, ValueError) as err:
+            self._failed = True
+            self.status.value = f"<p>Could not update: {html.escape(' '.join(str(err).split()))}</p>"
+        finally:
+            self._depth -= 1
+        if self._depth == 0 and not self._failed:
+            self.status.value = ""
+
+
+def social_value_app(data_dir=None, sv_weight: float = 0.05, tender_id: str = "") -> SocialValueView:
+    """Open the dataset and build the app. A dataset problem is shown in the status line, not raised."""
+    charts.use_interactive()
+    notes, tenders, commitments, err = [], None, None, None
+    try:
+        ds: Dataset = open_dataset(data_dir)
+        tenders = sv.load_tenders(ds) if ds.tenders is not None else None
+        commitments = cm.load_commitments(ds) if ds.commitments is not None else None
+        if tenders is None:
+            notes.append("This dataset has no social_value/tenders.csv: the simulator is hidden.")
+        if commitments is None:
+            notes.append("This dataset has no social_value/commitments.csv: the commitments monitor is hidden.")
+    except AnchorlibError as exc:
+        err = exc
+    model = SocialValueModel(tenders, commitments)
+    view = SocialValueView(model, notes=notes)
+    if err is not None:
+        view.status.value = f"<p>Could not open the data: {html.escape(str(err))}</p>"
+        return view
+    view._guard(lambda: _apply(view, sv_weight, tender_id))
+    return view
+
+
+def _apply(view: SocialValueView, sv_weight: float, tender_id: str) -> None:
+    m = view.model
+    if m.tenders is None:
+        return
+    if tender_id:
+        known = m.summary["tender_id"].tolist()
+        if tender_id not in known:
+            raise AnchorlibError(f"unknown tender '{tender_id}'; this dataset has {known[0]} to {known[-1]}")
+        view.tender.value = tender_id
+    m.sv_weight = sv_weight
+    view.slider.value = round(100 * m.sv_weight, 1)
