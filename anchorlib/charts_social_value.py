@@ -42,7 +42,7 @@ def outcomes_chart(outcomes: pd.DataFrame, current: float | None = None, title: 
             x=alt.X("weight:Q", title="Social value weight (%)", axis=alt.Axis(format=".0%"),
                     scale=alt.Scale(domain=[0, float(outcomes["weight"].max())])),
             y=alt.Y("share:Q", title=f"{heading} (%)", axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, 1])),
-            color=alt.Color("group:N", title="Winner is",
+            color=alt.Color("group:N", title="Winner is", legend=alt.Legend(orient="top"),
                             scale=alt.Scale(domain=list(GROUP_COLOURS), range=list(GROUP_COLOURS.values()))),
             tooltip=[alt.Tooltip("group:N", title="Winner is"), alt.Tooltip("weight:Q", title="Weight", format=".1%"),
                      alt.Tooltip("share:Q", title=heading, format=".1%"),

@@ -17,7 +17,7 @@ import pandas as pd
 
 from .dataset import Dataset
 from .errors import DatasetError, ParameterError
-from .tables import parse_number
+from .tables import parse_number, raise_at_first
 
 COMMITMENTS_FILE = "social_value/commitments.csv"
 #: (lowest progress, rating), best first; progress = delivered / target.
@@ -41,28 +41,21 @@ def validate_commitments(raw: pd.DataFrame, path: str = COMMITMENTS_FILE) -> pd.
     c = raw.copy()
     c["line"] = raw.index.to_numpy() + 2
     for col in ("contract_id", "supplier_name", "anchor_id", "measure"):
-        _bad(c, c[col].isna() | (c[col] == ""), f"{col} is blank", path)
+        raise_at_first(c, c[col].isna() | (c[col] == ""), f"{col} is blank", path)
     c["unit"] = c["unit"].fillna("") if "unit" in c.columns else ""
     for col in ("committed", "delivered"):
         c[col] = parse_number(raw[col], path=path, column=col)
-        _bad(c, c[col].isna(), f"{col} is missing for measure '{{measure}}' of contract {{contract_id}}", path)
-    _bad(c, c["committed"] <= 0, "committed must be above 0 (measure '{measure}')", path)
-    _bad(c, c["delivered"] < 0, "delivered cannot be negative (measure '{measure}')", path)
+        raise_at_first(c, c[col].isna(), f"{col} is missing for measure '{{measure}}' of contract {{contract_id}}", path)
+    raise_at_first(c, c["committed"] <= 0, "committed must be above 0 (measure '{measure}')", path)
+    raise_at_first(c, c["delivered"] < 0, "delivered cannot be negative (measure '{measure}')", path)
     for col in ("period_start", "period_end"):
         text = c[col] if col in c.columns else pd.Series(pd.NA, index=c.index, dtype="string")
         c[col] = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
-        _bad(c, text.notna() & (text != "") & c[col].isna(), f"{col} '{{{col}_text}}' is not a date like 2024-03-31",
+        raise_at_first(c, text.notna() & (text != "") & c[col].isna(), f"{col} '{{{col}_text}}' is not a date like 2024-03-31",
              path, **{f"{col}_text": text})
-    _bad(c, c["period_end"] < c["period_start"], "period_end is before period_start", path)
-    _bad(c, c.duplicated(["contract_id", "measure"]), "measure '{measure}' appears twice for contract {contract_id}", path)
+    raise_at_first(c, c["period_end"] < c["period_start"], "period_end is before period_start", path)
+    raise_at_first(c, c.duplicated(["contract_id", "measure"]), "measure '{measure}' appears twice for contract {contract_id}", path)
     return c.reset_index(drop=True)
-
-
-def _bad(c: pd.DataFrame, bad: pd.Series, message: str, path: str, **extra: pd.Series) -> None:
-    if bad.any():
-        i = bad[bad].index[0]
-        values = {k: c.at[i, k] for k in c.columns} | {k: v[i] for k, v in extra.items()}
-        raise DatasetError(message.format(**values), path=path, line=int(c.at[i, "line"]))
 
 
 def rating(progress: float) -> str:

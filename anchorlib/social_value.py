@@ -20,7 +20,7 @@ import pandas as pd
 
 from .dataset import Dataset
 from .errors import DatasetError, ParameterError
-from .tables import parse_flag, parse_number
+from .tables import parse_flag, parse_number, raise_at_first
 
 TIE_DECIMALS = 9
 MAX_WEIGHT = 0.30  # the simulator's range: 0% to 30%
@@ -161,34 +161,27 @@ def validate_tenders(raw: pd.DataFrame, path: str = TENDERS_FILE) -> pd.DataFram
     t = pd.DataFrame({"tender_id": raw["tender_id"].astype("string"), "bidder": raw["bidder"].astype("string")})
     t["line"] = raw.index.to_numpy() + 2
     for c in ["tender_id", "bidder"]:
-        _first_bad(t, t[c].isna() | (t[c] == ""), f"{c} is blank", path)
+        raise_at_first(t, t[c].isna() | (t[c] == ""), f"{c} is blank", path)
     for c in ["price", *SCORE_COLUMNS, *WEIGHT_COLUMNS]:
         t[c] = parse_number(raw[c], path=path, column=c)
-        _first_bad(t, t[c].isna(), f"{c} is missing for bidder '{{bidder}}' in tender {{tender_id}}", path)
-    _first_bad(t, t["price"] <= 0, "price must be above 0 (bidder '{bidder}')", path)
+        raise_at_first(t, t[c].isna(), f"{c} is missing for bidder '{{bidder}}' in tender {{tender_id}}", path)
+    raise_at_first(t, t["price"] <= 0, "price must be above 0 (bidder '{bidder}')", path)
     for c in SCORE_COLUMNS:
-        _first_bad(t, (t[c] < 0) | (t[c] > 100), f"{c} {{{c}}} is outside 0-100", path)
+        raise_at_first(t, (t[c] < 0) | (t[c] > 100), f"{c} {{{c}}} is outside 0-100", path)
     for c in WEIGHT_COLUMNS:
-        _first_bad(t, (t[c] < 0) | (t[c] > 1), f"{c} {{{c}}} is outside 0-1 (give a fraction: 0.10 is 10%)", path)
+        raise_at_first(t, (t[c] < 0) | (t[c] > 1), f"{c} {{{c}}} is outside 0-1 (give a fraction: 0.10 is 10%)", path)
     total = t[WEIGHT_COLUMNS].sum(axis=1)
-    _first_bad(t, (total - 1.0).abs() > 1e-6, "the tender's weights sum to {_sum}, not 1", path,
+    raise_at_first(t, (total - 1.0).abs() > 1e-6, "the tender's weights sum to {_sum}, not 1", path,
                _sum=total.round(6))
     first = t.groupby("tender_id")[WEIGHT_COLUMNS].transform("first")
-    _first_bad(t, (t[WEIGHT_COLUMNS] - first).abs().max(axis=1) > 1e-9,
+    raise_at_first(t, (t[WEIGHT_COLUMNS] - first).abs().max(axis=1) > 1e-9,
                "tender {tender_id} has different weights on different lines", path)
     n = t.groupby("tender_id")["bidder"].transform("size")
-    _first_bad(t, n < 2, "tender {tender_id} has a single bid; a ranking needs two or more", path)
-    _first_bad(t, t.duplicated(["tender_id", "bidder"]), "bidder '{bidder}' appears twice in tender {tender_id}", path)
+    raise_at_first(t, n < 2, "tender {tender_id} has a single bid; a ranking needs two or more", path)
+    raise_at_first(t, t.duplicated(["tender_id", "bidder"]), "bidder '{bidder}' appears twice in tender {tender_id}", path)
     for c in GROUPS:
         t[c] = parse_flag(raw[c], path=path, column=c) if c in raw.columns else pd.Series(pd.NA, index=t.index, dtype="boolean")
     return t.reset_index(drop=True)
-
-
-def _first_bad(t: pd.DataFrame, bad: pd.Series, message: str, path: str, **extra: pd.Series) -> None:
-    if bad.any():
-        i = bad[bad].index[0]
-        values = {k: t.at[i, k] for k in t.columns} | {k: v[i] for k, v in extra.items()}
-        raise DatasetError(message.format(**values), path=path, line=int(t.at[i, "line"]))
 
 
 def rankings(tenders: pd.DataFrame, sv_weight: float) -> pd.DataFrame:

@@ -85,3 +85,14 @@ def parse_number(values: pd.Series, *, path: object = None, column: str = "") ->
         first = bad.idxmax()
         raise DatasetError(f"column {column}: '{values[first]}' is not a number", path=path, line=int(first) + 2)
     return out.astype("float64")
+
+
+def raise_at_first(table: pd.DataFrame, bad: pd.Series, message: str, path: object, **extra: pd.Series) -> None:
+    """DatasetError at the first row where ``bad`` holds, naming its CSV line (``table['line']``).
+
+    ``message`` may name the row's columns (and ``extra`` series) as ``{column}`` placeholders.
+    """
+    if bad.any():
+        i = bad[bad].index[0]
+        values = {k: table.at[i, k] for k in table.columns} | {k: v[i] for k, v in extra.items()}
+        raise DatasetError(message.format(**values), path=path, line=int(table.at[i, "line"]))

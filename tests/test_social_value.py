@@ -7,7 +7,6 @@ scores (1 - w) x A + w x social value score at weight w.
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 
 from anchorlib import DatasetError, ParameterError, open_dataset

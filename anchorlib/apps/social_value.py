@@ -14,7 +14,10 @@ import ipywidgets as widgets
 import pandas as pd
 import traitlets
 
-from .. import charts, charts_social_value as csv_charts, commitments as cm, social_value as sv
+from .. import charts
+from .. import charts_social_value as csv_charts
+from .. import commitments as cm
+from .. import social_value as sv
 from ..dataset import Dataset, open_dataset
 from ..errors import AnchorlibError
 
@@ -133,10 +136,10 @@ STYLE = """<style>
 class SocialValueView(widgets.VBox):
     """The widgets; every update changes values and charts in place."""
 
-    def __init__(self, model: SocialValueModel, title: str = "Social value in tenders and contracts", notes=()):
+    def __init__(self, model: SocialValueModel, title: str = "", notes=()):
         self.model = model
         self.status = widgets.HTML(layout=widgets.Layout(min_height="1.6em")).add_class("sv-status")
-        header = widgets.HTML(f"{STYLE}<h2 style='margin:4px 0'>{html.escape(title)}</h2>"
+        header = widgets.HTML(STYLE + (f"<h2 style='margin:4px 0'>{html.escape(title)}</h2>" if title else "")
                               + "".join(f"<p>{html.escape(n)}</p>" for n in notes))
         tabs = []
         if model.tenders is not None:
@@ -169,8 +172,8 @@ class SocialValueView(widgets.VBox):
         self.tender.observe(self._on_tender, "value")
         m.observe(lambda _: self._guard(self._show_weight), "sv_weight")
         m.observe(lambda _: self._guard(self._show_tender), "tender_id")
-        return widgets.VBox([widgets.HBox([self.slider, self.tender]), self.winner, self.ranking, self.headline,
-                             self.outcomes, widgets.HTML("<h3>All tenders</h3>"), self.all_tenders, note])
+        return widgets.VBox([widgets.HBox([self.slider, self.tender]), self.winner, self.headline, self.outcomes,
+                             self.ranking, widgets.HTML("<h3>All tenders</h3>"), self.all_tenders, note])
 
     def _on_slider(self, change):
         self._guard(lambda: setattr(self.model, "sv_weight", change["new"] / 100))
@@ -261,8 +264,9 @@ class SocialValueView(widgets.VBox):
             self.status.value = ""
 
 
-def social_value_app(data_dir=None, sv_weight: float = 0.05, tender_id: str = "") -> SocialValueView:
-    """Open the dataset and build the app. A dataset problem is shown in the status line, not raised."""
+def social_value_app(data_dir=None, sv_weight: float = 0.05, tender_id: str = "", title: str = "") -> SocialValueView:
+    """Open the dataset and build the app (``title``: a heading, for use outside a notebook that has one).
+    A dataset problem is shown in the status line, not raised."""
     charts.use_interactive()
     notes, tenders, commitments, err = [], None, None, None
     try:
@@ -276,7 +280,7 @@ def social_value_app(data_dir=None, sv_weight: float = 0.05, tender_id: str = ""
     except AnchorlibError as exc:
         err = exc
     model = SocialValueModel(tenders, commitments)
-    view = SocialValueView(model, notes=notes)
+    view = SocialValueView(model, title=title, notes=notes)
     if err is not None:
         view.status.value = f"<p>Could not open the data: {html.escape(str(err))}</p>"
         return view

@@ -1,0 +1,82 @@
+"""The social value Voila app in headless Chromium: it draws offline, asks nothing of the internet,
+and the slider changes the winner to what ``social_value`` computes."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from anchorlib import social_value as sv
+from anchorlib.paths import NOTEBOOKS_DIR
+from tests.voila_server import voila_server
+
+pytestmark = pytest.mark.browser
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+TENDER = "T2023-024"  # changes hands between 5% and 10% in the sample
+
+
+def test_social_value_app_in_chromium(tmp_path, chromium_path, artifacts, sample_ds):
+    from playwright.sync_api import sync_playwright
+
+    bids = sv.load_tenders(sample_ds)
+    bids = bids[bids["tender_id"] == TENDER]
+    before, after = sv.winner_at(bids, 0.05), sv.winner_at(bids, 0.10)
+    assert before != after
+    timings = {}
+    t0 = time.monotonic()
+    with voila_server(NOTEBOOKS_DIR / "20_social_value.ipynb", tmp_path / "voila") as server, sync_playwright() as p:
+        timings["server_listening_s"] = time.monotonic() - t0
+        browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1366, "height": 768})
+            outside, errors = [], []
+
+            def only_loopback(route):
+                if route.request.url.startswith(("http://127.0.0.1", "ws://127.0.0.1")):
+                    route.continue_()
+                else:
+                    outside.append(route.request.url)
+                    route.abort()
+
+            page.route("**/*", only_loopback)
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(server.url)
+            page.wait_for_selector(".sv-winner-name", timeout=120_000)
+            page.wait_for_selector(".vega-embed svg .mark-line path, .vega-embed canvas", timeout=60_000)
+            timings["first_chart_s"] = time.monotonic() - t0
+            assert page.locator(".sv-status").inner_text().strip() == ""
+
+            page.select_option(".sv-tender select", label=f"{TENDER} ({len(bids)} bids)")
+            page.wait_for_function(f"document.querySelector('.sv-winner').innerText.includes('{TENDER}')")
+            assert page.inner_text(".sv-winner-name") == before
+
+            handle = page.locator(".sv-weight .noUi-handle")
+            handle.focus()
+            t1 = time.monotonic()
+            for _ in range(10):  # 10 steps of 0.5 points: 5% -> 10%
+                handle.press("ArrowRight")
+            page.wait_for_function("document.querySelector('.sv-winner-name').innerText === " + json.dumps(after),
+                                   timeout=30_000)
+            page.wait_for_function("[...document.querySelectorAll('.vega-embed text')]"
+                                   ".some(t => t.textContent === 'slider 10.0%')", timeout=30_000)
+            timings["slider_to_new_winner_and_chart_s"] = time.monotonic() - t1
+            assert page.inner_text(".sv-weight .widget-readout").strip() == "10.0"
+            assert "at 10.0%" in page.inner_text(".sv-winner")
+            page.wait_for_timeout(300)
+            page.screenshot(path=str(artifacts / "social_value_app.png"))
+
+            page.get_by_role("tab", name="Commitments").click()
+            page.wait_for_selector(".sv-by", state="visible")
+            page.wait_for_function("[...document.querySelectorAll('.vega-embed text')]"
+                                   ".some(t => t.textContent === 'inadequate')", timeout=30_000)
+            page.screenshot(path=str(artifacts / "social_value_commitments.png"))
+            assert outside == [], outside
+            assert errors == [], errors
+        finally:
+            browser.close()
+    (artifacts / "social_value_browser_timings.json").write_text(json.dumps(timings, indent=2))
+    print(timings)

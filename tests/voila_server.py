@@ -1,0 +1,106 @@
+"""A hermetic Voila server for browser tests: start it on a free 127.0.0.1 port, wait until it
+listens, stop it. Jupyter's config, data and runtime files go to a temporary folder, where the
+notebooks' "anchorlib" kernelspec is registered to run this Python (PITFALLS.md: Kernels).
+
+    with voila_server(NOTEBOOKS_DIR / "20_social_value.ipynb", tmp_path) as server:
+        page.goto(server.url)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from anchorlib.paths import PACKAGE_DIR
+
+#: anchorlib's Voila template (lab without CDN stylesheets) lives under this JUPYTER_PATH entry.
+TEMPLATES_PATH = PACKAGE_DIR / "templates"
+
+
+@dataclass
+class VoilaServer:
+    url: str
+    port: int
+    process: subprocess.Popen
+    log: Path
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def hermetic_env(base: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Environment with JUPYTER_*/IPYTHONDIR under ``base`` and an 'anchorlib' kernelspec for this Python."""
+    env = dict(os.environ)
+    for var in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR"):
+        env[var] = str(base / var.lower())
+        Path(env[var]).mkdir(parents=True, exist_ok=True)
+    spec = Path(env["JUPYTER_DATA_DIR"]) / "kernels" / "anchorlib"
+    spec.mkdir(parents=True, exist_ok=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python (anchorlib)", "language": "python"}))
+    env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(TEMPLATES_PATH), env.get("JUPYTER_PATH", "")) if p)
+    env.update(extra or {})
+    return env
+
+
+def start_voila(notebook: Path, base: Path, *, timeout: float = 60, execute_timeout: int = 120,
+                template: str = "anchorlib", args: list[str] = (), env: dict[str, str] | None = None) -> VoilaServer:
+    """Start ``voila notebook`` on a free port and wait (up to ``timeout`` s) until it accepts connections.
+
+    ``template`` "anchorlib" is Voila's lab template without CDN stylesheets; tracebacks stay hidden.
+    """
+    base.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    log = base / "voila.log"
+    cmd = [sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
+           f"--VoilaExecutor.timeout={execute_timeout}", "--VoilaConfiguration.show_tracebacks=False",
+           f"--template={template}", *args]
+    with log.open("w") as fh:
+        proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=hermetic_env(base, env),
+                                cwd=str(notebook.parent))
+    server = VoilaServer(f"http://127.0.0.1:{port}/", port, proc, log)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"voila exited with {proc.returncode}: {server.log_text()[-2000:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return server
+        except OSError:
+            time.sleep(0.2)
+    stop_voila(server)
+    raise RuntimeError(f"voila did not listen on port {port} within {timeout} s: {server.log_text()[-2000:]}")
+
+
+def stop_voila(server: VoilaServer) -> None:
+    """Stop the server (and with it the kernels it started)."""
+    if server.process.poll() is None:
+        server.process.terminate()
+        try:
+            server.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+            server.process.wait(timeout=5)
+
+
+@contextmanager
+def voila_server(notebook: Path, base: Path, **kw):
+    server = start_voila(notebook, base, **kw)
+    try:
+        yield server
+    finally:
+        stop_voila(server)
