@@ -41,15 +41,15 @@ def outcomes_chart(outcomes: pd.DataFrame, current: float | None = None, title: 
         lines = alt.Chart(d).mark_line(interpolate="step-after", strokeWidth=2.5).encode(
             x=alt.X("weight:Q", title="Social value weight (%)", axis=alt.Axis(format=".0%"),
                     scale=alt.Scale(domain=[0, float(outcomes["weight"].max())])),
-            y=alt.Y("share:Q", title=f"{heading} (%)", axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, 1])),
-            color=alt.Color("group:N", title="Winner is", legend=alt.Legend(orient="top"),
+            y=alt.Y("share:Q", title="Share (%)", axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, 1])),
+            color=alt.Color("group:N", title="Winner is", legend=alt.Legend(orient="right"),
                             scale=alt.Scale(domain=list(GROUP_COLOURS), range=list(GROUP_COLOURS.values()))),
             tooltip=[alt.Tooltip("group:N", title="Winner is"), alt.Tooltip("weight:Q", title="Weight", format=".1%"),
                      alt.Tooltip("share:Q", title=heading, format=".1%"),
                      alt.Tooltip("won:Q", title="Won (tenders or £)", format=",.0f"),
                      alt.Tooltip("known:Q", title="Of (flag known)", format=",.0f")],
         )
-        panels.append(alt.layer(lines, _weight_rules(current), title=heading).properties(width=400, height=260))
+        panels.append(alt.layer(lines, _weight_rules(current), title=heading).properties(width=400, height=190))
     return alt.hconcat(*panels, title=alt.Title(title, subtitle="Price and quality weights scaled in proportion; "
                                                 "shares among winners whose status is known"),
                        description=f"{title}. Two step-line charts of the share of tenders and of contract value "

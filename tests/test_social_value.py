@@ -7,6 +7,8 @@ scores (1 - w) x A + w x social value score at weight w.
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from anchorlib import DatasetError, ParameterError, open_dataset
@@ -192,3 +194,43 @@ def test_sample_tenders_tell_a_workshop_story(sample_ds):
     o = sv.outcomes_by_weight(sv.load_tenders(sample_ds), weights=(0.05, 0.10))
     local = o[(o["group"] == "Local") & (o["measure"] == "tenders")]["share"].tolist()
     assert local == pytest.approx([9 / 24, 12 / 24])
+
+
+def _brute_winners(bids: pd.DataFrame, weights: np.ndarray) -> list[str]:
+    """Winners at each weight, computed independently of the module: DESIGN.md's formula on a grid."""
+    p, q, s = (bids[c].to_numpy(float) for c in ("price", "quality_score", "social_value_score"))
+    pw, qw = float(bids["price_weight"].iloc[0]), float(bids["quality_weight"].iloc[0])
+    ps = 100 * p.min() / p
+    scale = (1 - weights[:, None]) / (pw + qw)
+    total = scale * pw * ps + scale * qw * q + weights[:, None] * s  # weights x bids
+    order = np.lexsort((bids["bidder"].to_numpy(), p))  # ties: lower price, then name
+    best = total[:, order].round(9).argmax(axis=1)  # argmax keeps the first of equals
+    return [bids["bidder"].to_numpy()[order][i] for i in best]
+
+
+def test_exact_tipping_weight_agrees_with_brute_force_on_random_tenders():
+    """Below the tipping weight the own-weight winner holds; just above it the named bidder wins."""
+    rng = np.random.default_rng(7)
+    checked = 0
+    for k in range(120):
+        n = int(rng.integers(2, 6))
+        pw = float(rng.choice([0.3, 0.4, 0.5, 0.6]))
+        own = float(rng.choice([0.0, 0.05, 0.1]))
+        bids = pd.DataFrame({
+            "tender_id": f"R{k}", "bidder": [f"B{i}" for i in range(n)],
+            "price": rng.uniform(80, 120, n).round(0), "quality_score": rng.uniform(40, 90, n).round(1),
+            "social_value_score": rng.uniform(0, 100, n).round(1), "price_weight": pw,
+            "quality_weight": round(1 - pw - own, 2), "social_value_weight": own})
+        tp = sv.tipping_point(bids)
+        grid = np.linspace(own, 0.30, 3001)
+        brute = _brute_winners(bids, grid)
+        assert brute[0] == tp.winner == sv.winner_at(bids)
+        if tp.weight is None:
+            assert set(brute) == {tp.winner}
+            continue
+        checked += 1
+        assert own <= tp.weight <= 0.30
+        assert {b for w, b in zip(grid, brute) if w < tp.weight - 1e-9} == {tp.winner}
+        assert _brute_winners(bids, np.array([tp.weight + 1e-7]))[0] == tp.new_winner != tp.winner
+        assert sv.winner_at(bids, tp.weight + 1e-7) == tp.new_winner
+    assert checked > 15

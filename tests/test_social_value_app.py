@@ -23,7 +23,7 @@ def test_outcomes_chart_spec(tenders):
     assert [p["title"] for p in panels] == ["Share of tenders won", "Share of contract value won"]
     line = panels[0]["layer"][0]
     enc = line["encoding"]
-    assert enc["x"]["title"] == "Social value weight (%)" and enc["y"]["title"] == "Share of tenders won (%)"
+    assert enc["x"]["title"] == "Social value weight (%)" and enc["y"]["title"] == "Share (%)"
     assert {t["field"] for t in enc["tooltip"]} == {"group", "weight", "share", "won", "known"}
     assert enc["color"]["scale"]["domain"] == ["Local", "SME", "VCSE"]
     rules = panels[0]["layer"][1]["layer"]
@@ -69,3 +69,12 @@ def test_view_updates_in_place_and_reports_errors_in_the_status_line():
     assert app.status.value == "" and "£" in app.money.value
     bad = social_value_app(SAMPLE_DIR, 0.10, "T9999")
     assert "unknown tender 'T9999'" in bad.status.value.replace("&#x27;", "'")
+
+
+def test_user_proxies_fill_the_monetised_view_and_bad_ones_are_reported():
+    app = social_value_app(SAMPLE_DIR, proxies={"Apprenticeships": 250})
+    assert app.proxy_boxes["Apprenticeships"].value == "250" and app.status.value == ""
+    m, unpriced = app.model.monetised()
+    assert len(m) == 4 and "Apprenticeships" not in unpriced
+    bad = social_value_app(SAMPLE_DIR, proxies={"Trees planted": 5})
+    assert "unknown measure" in bad.status.value

@@ -8,6 +8,7 @@ JupyterCharts are updated in place. Errors reach the user as one plain line in t
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 
 import altair as alt
 import ipywidgets as widgets
@@ -138,7 +139,7 @@ class SocialValueView(widgets.VBox):
 
     def __init__(self, model: SocialValueModel, title: str = "", notes=()):
         self.model = model
-        self.status = widgets.HTML(layout=widgets.Layout(min_height="1.6em")).add_class("sv-status")
+        self.status = widgets.HTML().add_class("sv-status")
         header = widgets.HTML(STYLE + (f"<h2 style='margin:4px 0'>{html.escape(title)}</h2>" if title else "")
                               + "".join(f"<p>{html.escape(n)}</p>" for n in notes))
         tabs = []
@@ -264,9 +265,11 @@ class SocialValueView(widgets.VBox):
             self.status.value = ""
 
 
-def social_value_app(data_dir=None, sv_weight: float = 0.05, tender_id: str = "", title: str = "") -> SocialValueView:
-    """Open the dataset and build the app (``title``: a heading, for use outside a notebook that has one).
-    A dataset problem is shown in the status line, not raised."""
+def social_value_app(data_dir=None, sv_weight: float = 0.05, tender_id: str = "",
+                     proxies: Mapping[str, float] | None = None, title: str = "") -> SocialValueView:
+    """Open the dataset and build the app, starting at ``sv_weight`` (a fraction) and ``tender_id``,
+    with the user's ``proxies`` (£ per unit by measure) filled in. ``title``: a heading, for use outside
+    a notebook that has one. Problems show in the status line, not as a traceback."""
     charts.use_interactive()
     notes, tenders, commitments, err = [], None, None, None
     try:
@@ -284,12 +287,16 @@ def social_value_app(data_dir=None, sv_weight: float = 0.05, tender_id: str = ""
     if err is not None:
         view.status.value = f"<p>Could not open the data: {html.escape(str(err))}</p>"
         return view
-    view._guard(lambda: _apply(view, sv_weight, tender_id))
+    view._guard(lambda: _apply(view, sv_weight, tender_id, dict(proxies or {})))
     return view
 
 
-def _apply(view: SocialValueView, sv_weight: float, tender_id: str) -> None:
+def _apply(view: SocialValueView, sv_weight: float, tender_id: str, proxies: dict) -> None:
     m = view.model
+    if m.rated is not None and proxies:
+        cm.monetise(m.rated, proxies, m.by)  # ParameterError for an unknown measure or a bad value
+        for measure, value in proxies.items():
+            view.proxy_boxes[measure].value = str(value)
     if m.tenders is None:
         return
     if tender_id:
