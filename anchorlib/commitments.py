@@ -29,11 +29,15 @@ RATING_RULE = ("good: delivered at least 100% of target; approaching target: 80%
 
 
 def load_commitments(ds: Dataset) -> pd.DataFrame:
-    """social_value/commitments.csv validated: committed > 0, delivered >= 0, measure named, period
-    dates ISO (YYYY-MM-DD) with end not before start. Adds ``line``; DatasetError names file and line."""
+    """social_value/commitments.csv validated: committed > 0, delivered >= 0, measure named, anchor_id
+    in anchors.csv, period dates ISO (YYYY-MM-DD) with end not before start. Adds ``line``;
+    DatasetError names file and line."""
     if ds.commitments is None:
         raise DatasetError("the dataset has no commitments file", path=COMMITMENTS_FILE)
-    return validate_commitments(ds.commitments)
+    c = validate_commitments(ds.commitments)
+    raise_at_first(c, ~c["anchor_id"].isin(ds.anchor_ids), "anchor_id '{anchor_id}' is not in anchors.csv",
+                   COMMITMENTS_FILE)
+    return c
 
 
 def validate_commitments(raw: pd.DataFrame, path: str = COMMITMENTS_FILE) -> pd.DataFrame:

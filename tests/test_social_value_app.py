@@ -78,3 +78,11 @@ def test_user_proxies_fill_the_monetised_view_and_bad_ones_are_reported():
     assert len(m) == 4 and "Apprenticeships" not in unpriced
     bad = social_value_app(SAMPLE_DIR, proxies={"Trees planted": 5})
     assert "unknown measure" in bad.status.value
+
+
+def test_commitments_show_anchor_names_and_switch_to_suppliers():
+    app = social_value_app(SAMPLE_DIR)
+    assert "East London NHS Foundation Trust" in app.totals.value and "elft" not in app.totals.value
+    app.by.value = "supplier_name"
+    assert "<th>Supplier</th>" in app.totals.value and app.status.value == ""
+    assert app.ratings.chart.to_dict()["encoding"]["y"]["field"] == "supplier_name"

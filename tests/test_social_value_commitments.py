@@ -101,3 +101,16 @@ def test_sample_commitments_have_every_rating(sample_ds):
     r = cm.rate(cm.load_commitments(sample_ds))
     assert r["rating"].value_counts().to_dict() == {"good": 34, "approaching target": 15,
                                                    "requires improvement": 15, "inadequate": 9}
+
+
+def test_commitments_must_name_a_known_anchor(tmp_path):
+    from anchorlib import open_dataset
+    from tests.builders import supplier, tiny_dataset
+
+    root = tiny_dataset(tmp_path, suppliers=[supplier("Acme Ltd", "E8 1AA")],
+                        spend={"a1": [("Cleaning", "01/05/2023", "100.00", "Acme Ltd")]})
+    rows = [[*r[:2], "a1", *r[3:]] for r in ROWS]
+    rows[3][2] = "zz"
+    write_csv(root / "social_value" / "commitments.csv", HEADER, rows)
+    with pytest.raises(DatasetError, match=r"social_value/commitments.csv:5: anchor_id 'zz' is not in anchors.csv"):
+        cm.load_commitments(open_dataset(root))

@@ -33,9 +33,11 @@ class SocialValueModel(traitlets.HasTraits):
     by = traitlets.Unicode("anchor_id")
     proxies = traitlets.Dict()
 
-    def __init__(self, tenders: pd.DataFrame | None, commitments: pd.DataFrame | None, **kw):
+    def __init__(self, tenders: pd.DataFrame | None, commitments: pd.DataFrame | None,
+                 anchor_names: dict[str, str] | None = None, **kw):
         super().__init__(**kw)
         self.tenders = tenders
+        self.anchor_names = anchor_names or {}
         self.rated = cm.rate(commitments) if commitments is not None else None
         if tenders is not None:
             self.summary = sv.tender_summary(tenders)
@@ -91,8 +93,7 @@ class SocialValueModel(traitlets.HasTraits):
     def headline(self) -> str:
         s = self.all_tenders()
         changed = int((s["Changed"] == "yes").sum())
-        o = self.outcomes
-        here = o[(o["weight"] - round(self.sv_weight * 200) / 200).abs() < 1e-9]
+        here = sv.outcomes_by_weight(self.tenders, weights=(self.sv_weight,))
         local = here[here["group"] == "Local"].set_index("measure")["share"]
         return (f"At {self.sv_weight:.1%}, {changed} of {len(s)} tenders have a different winner than at their own "
                 f"weight; local bidders win {local['tenders']:.0%} of tenders and {local['contract value']:.0%} "
@@ -101,11 +102,17 @@ class SocialValueModel(traitlets.HasTraits):
     def outcomes_chart(self) -> alt.HConcatChart:
         return csv_charts.outcomes_chart(self.outcomes, self.sv_weight)
 
+    def _named(self, df: pd.DataFrame) -> pd.DataFrame:
+        """Anchor names in place of anchor ids, for display."""
+        if self.by == "anchor_id" and self.anchor_names:
+            df = df.assign(anchor_id=df["anchor_id"].map(lambda a: self.anchor_names.get(a, a)))
+        return df
+
     def ratings_chart(self) -> alt.Chart:
-        return csv_charts.ratings_chart(cm.rating_counts(self.rated, self.by), self.by)
+        return csv_charts.ratings_chart(self._named(cm.rating_counts(self.rated, self.by)), self.by)
 
     def totals(self) -> pd.DataFrame:
-        t = cm.totals(self.rated, self.by)
+        t = self._named(cm.totals(self.rated, self.by))
         return pd.DataFrame({
             BY_LABELS[self.by]: t[self.by], "Measure": t["measure"], "Unit": t["unit"], "Contracts": t["contracts"],
             "Committed": t["committed"].map("{:,.0f}".format), "Delivered": t["delivered"].map("{:,.0f}".format),
@@ -114,6 +121,7 @@ class SocialValueModel(traitlets.HasTraits):
 
     def monetised(self) -> tuple[pd.DataFrame, list[str]]:
         m, unpriced = cm.monetise(self.rated, self.proxies, self.by)
+        m = self._named(m)
         return pd.DataFrame({BY_LABELS[self.by]: m[self.by], "Measures priced": m["measures"],
                              "Committed (£)": m["committed_value"].map("£{:,.0f}".format),
                              "Delivered (£)": m["delivered_value"].map("£{:,.0f}".format)}), unpriced
@@ -271,18 +279,19 @@ def social_value_app(data_dir=None, sv_weight: float = 0.05, tender_id: str = ""
     with the user's ``proxies`` (£ per unit by measure) filled in. ``title``: a heading, for use outside
     a notebook that has one. Problems show in the status line, not as a traceback."""
     charts.use_interactive()
-    notes, tenders, commitments, err = [], None, None, None
+    notes, tenders, commitments, names, err = [], None, None, {}, None
     try:
         ds: Dataset = open_dataset(data_dir)
         tenders = sv.load_tenders(ds) if ds.tenders is not None else None
         commitments = cm.load_commitments(ds) if ds.commitments is not None else None
+        names = dict(zip(ds.anchors["anchor_id"], ds.anchors["name"]))
         if tenders is None:
             notes.append("This dataset has no social_value/tenders.csv: the simulator is hidden.")
         if commitments is None:
             notes.append("This dataset has no social_value/commitments.csv: the commitments monitor is hidden.")
     except AnchorlibError as exc:
         err = exc
-    model = SocialValueModel(tenders, commitments)
+    model = SocialValueModel(tenders, commitments, anchor_names=names)
     view = SocialValueView(model, title=title, notes=notes)
     if err is not None:
         view.status.value = f"<p>Could not open the data: {html.escape(str(err))}</p>"
