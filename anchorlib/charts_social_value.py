@@ -44,7 +44,7 @@ def outcomes_chart(outcomes: pd.DataFrame, current: float | None = None, title: 
             y=alt.Y("share:Q", title="Share (%)", axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, 1])),
             color=alt.Color("group:N", title="Winner is", legend=alt.Legend(orient="right"),
                             scale=alt.Scale(domain=list(GROUP_COLOURS), range=list(GROUP_COLOURS.values()))),
-            tooltip=[alt.Tooltip("group:N", title="Winner is"), alt.Tooltip("weight:Q", title="Weight", format=".1%"),
+            tooltip=[alt.Tooltip("group:N", title="Winner is"), alt.Tooltip("weight:Q", title="Weight", format=".2%"),
                      alt.Tooltip("share:Q", title=heading, format=".1%"),
                      alt.Tooltip("won:Q", title="Won (tenders or £)", format=",.0f"),
                      alt.Tooltip("known:Q", title="Of (flag known)", format=",.0f")],

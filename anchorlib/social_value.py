@@ -71,13 +71,16 @@ def _parts(bids: pd.DataFrame) -> pd.DataFrame:
     return b
 
 
-def _rank(b: pd.DataFrame, w: pd.Series | float) -> pd.DataFrame:
-    """``b`` from ``_parts`` with total and rank at weight(s) ``w``, sorted tender by tender, winner first."""
+def _rank(b: pd.DataFrame, w: pd.Series | float, by: tuple[str, ...] = ()) -> pd.DataFrame:
+    """``b`` from ``_parts`` with total and rank at weight(s) ``w``, ranked within tender (and ``by``
+    columns), winner first."""
     b = b.assign(total=(1.0 - w) * b["base"] + w * b["sv"])
     key = b["tender_id"] if "tender_id" in b.columns else pd.Series(0, index=b.index)
+    keys = [*by, "_key"]
     b = b.assign(_key=key, _total=b["total"].round(TIE_DECIMALS))
-    b = b.sort_values(["_key", "_total", "price", "bidder"], ascending=[True, False, True, True], kind="stable")
-    b["rank"] = b.groupby("_key").cumcount() + 1
+    b = b.sort_values([*keys, "_total", "price", "bidder"], ascending=[*[True] * len(keys), False, True, True],
+                      kind="stable")
+    b["rank"] = b.groupby(keys).cumcount() + 1
     return b.drop(columns=["_key", "_total"])
 
 
@@ -243,22 +246,46 @@ def tenders_text(result: dict) -> str:
     return "\n".join(lines)
 
 
-def outcomes_by_weight(tenders: pd.DataFrame, weights=WEIGHT_GRID) -> pd.DataFrame:
+def crossings(tenders: pd.DataFrame, low: float = 0.0, high: float = MAX_WEIGHT) -> list[float]:
+    """Every weight in (low, high] at which two bids of a tender score the same: the only places
+    where any ranking can change (scores are linear in the weight)."""
+    b = _parts(tenders)
+    out: set[float] = set()
+    for _, t in b.groupby("tender_id", sort=False):
+        base, sv = t["base"].to_numpy(), t["sv"].to_numpy()
+        a = base[:, None] - base[None, :]
+        slope = a + (sv[None, :] - sv[:, None])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            w = np.where(np.abs(slope) > 10.0 ** -TIE_DECIMALS, a / slope, np.nan)
+        out.update(round(float(x), 12) for x in w[np.isfinite(w) & (w > low) & (w <= high)])
+    return sorted(out)
+
+
+def outcomes_by_weight(tenders: pd.DataFrame, weights=None) -> pd.DataFrame:
     """Share of tenders, and of contract value (the winning price), won by Local, SME and VCSE
     bidders at each social value weight. Shares are among winners whose flag is known.
 
+    ``weights`` None: 0% to 30% in half-percent steps plus every crossing (and a hair above it, where
+    a tie's loser takes over), so a step chart of the result is exact.
     Columns: weight, group, measure ('tenders' | 'contract value'), share, won, known.
     """
+    if weights is None:
+        cross = crossings(tenders)
+        weights = sorted({*WEIGHT_GRID, *cross, *(min(w + 1e-9, MAX_WEIGHT) for w in cross)})
+    ws = [check_weight(w) for w in weights]
     b = _parts(tenders)
+    long = b.loc[b.index.repeat(len(ws))].assign(weight=np.tile(ws, len(b)))
+    win = _rank(long, long["weight"], by=("weight",))
+    win = win[win["rank"] == 1]
     rows = []
-    for w in weights:
-        win = _rank(b, check_weight(w))
-        win = win[win["rank"] == 1]
-        for flag, group in GROUPS.items():
-            known = win[win[flag].notna()]
-            yes = known[known[flag].astype(bool)]
-            for measure, won, of in (("tenders", len(yes), len(known)),
-                                     ("contract value", yes["price"].sum(), known["price"].sum())):
-                rows.append({"weight": w, "group": group, "measure": measure, "won": float(won), "known": float(of),
-                             "share": won / of if of else np.nan})
-    return pd.DataFrame(rows)
+    for flag, group in GROUPS.items():
+        known = win[win[flag].notna()]
+        yes = known[flag].astype(bool)
+        g = pd.DataFrame({"weight": known["weight"], "n": 1.0, "n_yes": yes.astype(float),
+                          "v": known["price"], "v_yes": known["price"].where(yes, 0.0)}).groupby("weight").sum()
+        g = g.reindex(ws, fill_value=0.0)
+        for measure, won, of in (("tenders", g["n_yes"], g["n"]), ("contract value", g["v_yes"], g["v"])):
+            rows.append(pd.DataFrame({"weight": ws, "group": group, "measure": measure, "won": won.to_numpy(),
+                                      "known": of.to_numpy(), "share": (won / of.where(of > 0)).to_numpy()}))
+    return pd.concat(rows, ignore_index=True).sort_values(["weight", "group", "measure"], kind="stable",
+                                                          ignore_index=True)

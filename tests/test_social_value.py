@@ -234,3 +234,16 @@ def test_exact_tipping_weight_agrees_with_brute_force_on_random_tenders():
         assert _brute_winners(bids, np.array([tp.weight + 1e-7]))[0] == tp.new_winner != tp.winner
         assert sv.winner_at(bids, tp.weight + 1e-7) == tp.new_winner
     assert checked > 15
+
+
+def test_outcome_curve_is_exact_at_the_crossings(tenders):
+    # T1: Mid Ltd and Local SME swap places at (6/11) / (6/11 + 40) = 3/223; Big Co and Local SME at 1/7;
+    # T3 and T4 at 0.25; T2's crossing (58%) is beyond 30%; T5's identical bids never cross.
+    assert sv.crossings(tenders) == pytest.approx([3 / 223, 1 / 7, 0.25])
+    o = sv.outcomes_by_weight(tenders)
+    local = o[(o["group"] == "Local") & (o["measure"] == "tenders")].set_index("weight")["share"]
+    i = local.index.get_indexer([round(1 / 7, 12)])[0]
+    assert i >= 0
+    # at 1/7 itself Big Co keeps the tie (lower price); a hair above, the local SME wins
+    assert local.iloc[i] == pytest.approx(1 / 5) and local.iloc[i + 1] == pytest.approx(2 / 5)
+    assert local.loc[0.30] == pytest.approx(4 / 5)
