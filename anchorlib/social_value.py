@@ -134,11 +134,12 @@ def tipping_point(bids: pd.DataFrame, max_weight: float = MAX_WEIGHT) -> Tipping
     if cross.empty or cross.min() > max_weight + tol:
         return Tipping(tid, s0, str(win["bidder"]), None, None)
     w_star = float(cross.min())
-    # Just above w_star the order is: score at w_star, then the steeper rise, then price, then name.
-    at = ranked.assign(total=(1.0 - w_star) * ranked["base"] + w_star * ranked["sv"],
-                       rise=ranked["sv"] - ranked["base"])
-    at = at.assign(_t=at["total"].round(TIE_DECIMALS), _r=at["rise"].round(TIE_DECIMALS))
-    above = at.sort_values(["_t", "_r", "price", "bidder"], ascending=[False, False, True, True])
+    # Just above w_star the leader is, among the bids level at w_star, the one rising fastest
+    # (then lower price, then name).
+    total = (1.0 - w_star) * ranked["base"] + w_star * ranked["sv"]
+    level = ranked[total >= total.max() - 10.0 ** -TIE_DECIMALS]
+    above = level.assign(_r=(level["sv"] - level["base"]).round(TIE_DECIMALS)).sort_values(
+        ["_r", "price", "bidder"], ascending=[False, True, True])
     return Tipping(tid, s0, str(win["bidder"]), round(w_star, 12), str(above["bidder"].iloc[0]))
 
 
@@ -185,11 +186,6 @@ def validate_tenders(raw: pd.DataFrame, path: str = TENDERS_FILE) -> pd.DataFram
     for c in GROUPS:
         t[c] = parse_flag(raw[c], path=path, column=c) if c in raw.columns else pd.Series(pd.NA, index=t.index, dtype="boolean")
     return t.reset_index(drop=True)
-
-
-def rankings(tenders: pd.DataFrame, sv_weight: float) -> pd.DataFrame:
-    """Every bid of every tender scored and ranked at ``sv_weight`` (price/quality rescaled)."""
-    return score_bids(tenders, sv_weight).reset_index(drop=True)
 
 
 def winners(tenders: pd.DataFrame, sv_weight: float | None) -> pd.DataFrame:
