@@ -34,7 +34,7 @@ class SocialValueModel(traitlets.HasTraits):
     proxies = traitlets.Dict()
 
     def __init__(self, tenders: pd.DataFrame | None, commitments: pd.DataFrame | None,
-                 anchor_names: dict[str, str] | None = None, **kw):
+                 anchor_names: dict[str, str] | None = None, tender_id: str = "", **kw):
         super().__init__(**kw)
         self.tenders = tenders
         self.anchor_names = anchor_names or {}
@@ -42,8 +42,7 @@ class SocialValueModel(traitlets.HasTraits):
         if tenders is not None:
             self.summary = sv.tender_summary(tenders)
             self.outcomes = sv.outcomes_by_weight(tenders)
-            if not self.tender_id:
-                self.tender_id = str(self.summary["tender_id"].iloc[0])
+            self.tender_id = tender_id or str(self.summary["tender_id"].iloc[0])
 
     @traitlets.validate("sv_weight")
     def _check_weight(self, proposal):
@@ -51,6 +50,14 @@ class SocialValueModel(traitlets.HasTraits):
         if w > sv.MAX_WEIGHT + 1e-12:
             raise AnchorlibError(f"the simulator runs from 0% to {sv.MAX_WEIGHT:.0%}; {w:.1%} is outside it")
         return w
+
+    @traitlets.validate("tender_id")
+    def _check_tender(self, proposal):
+        known = self.tenders["tender_id"].unique().tolist() if self.tenders is not None else []
+        if proposal["value"] not in known:
+            raise AnchorlibError(f"unknown tender '{proposal['value']}'; this dataset has {known[0]} to {known[-1]}"
+                                 if known else "this dataset has no tenders")
+        return proposal["value"]
 
     @traitlets.validate("by")
     def _check_by(self, proposal):
@@ -309,9 +316,7 @@ def _apply(view: SocialValueView, sv_weight: float, tender_id: str, proxies: dic
     if m.tenders is None:
         return
     if tender_id:
-        known = m.summary["tender_id"].tolist()
-        if tender_id not in known:
-            raise AnchorlibError(f"unknown tender '{tender_id}'; this dataset has {known[0]} to {known[-1]}")
+        m.tender_id = tender_id  # validated by the model
         view.tender.value = tender_id
     m.sv_weight = sv_weight
     view.slider.value = round(100 * m.sv_weight, 1)
