@@ -66,7 +66,7 @@ def ratings_chart(counts: pd.DataFrame, by: str, title: str = "") -> alt.Chart:
     return alt.Chart(d, title=alt.Title(title, subtitle="Rating of delivered to date vs target"),
                      description=f"{title}. Stacked bars counting commitments rated good, approaching target, "
                                  "requires improvement and inadequate.").mark_bar().encode(
-        y=alt.Y(f"{by}:N", title=None, sort="ascending"),
+        y=alt.Y(f"{by}:N", title=None, sort="ascending", axis=alt.Axis(labelLimit=420)),
         x=alt.X("commitments:Q", title="Commitments (contract x measure)", axis=alt.Axis(tickMinStep=1)),
         color=alt.Color("rating:N", title="Rating", sort=present,
                         scale=alt.Scale(domain=present, range=[RATING_COLOURS[r] for r in present])),

@@ -73,7 +73,14 @@ def test_social_value_app_in_chromium(tmp_path, chromium_path, artifacts, sample
             page.wait_for_selector(".sv-by", state="visible")
             page.wait_for_function("[...document.querySelectorAll('.vega-embed text')]"
                                    ".some(t => t.textContent === 'inadequate')", timeout=30_000)
+            assert "East London NHS Foundation Trust" in page.inner_text(".sv-totals")
             page.screenshot(path=str(artifacts / "social_value_commitments.png"))
+            box = page.locator(".widget-text:has(label:text-is('Apprenticeships')) input")
+            box.fill("250")
+            box.press("Enter")
+            page.wait_for_function("document.querySelector('.sv-money').innerText.includes('£')", timeout=30_000)
+            page.locator(".sv-money").scroll_into_view_if_needed()
+            page.screenshot(path=str(artifacts / "social_value_proxies.png"))
             assert outside == [], outside
             assert errors == [], errors
         finally:

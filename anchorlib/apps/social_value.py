@@ -134,16 +134,18 @@ class SocialValueModel(traitlets.HasTraits):
                              "Delivered (£)": m["delivered_value"].map("£{:,.0f}".format)}), unpriced
 
 
-def _table(df: pd.DataFrame, highlight_first: bool = False) -> str:
-    rows = df.to_html(index=False, escape=True, border=0, classes="sv-table")
-    if highlight_first:
-        rows = rows.replace("<tr>", '<tr class="sv-first">', 1)  # the header row carries a style attribute
-    return rows
+def _table(df: pd.DataFrame, highlight: list[bool] | None = None) -> str:
+    """An HTML table; rows where ``highlight`` is True are shown in bold."""
+    out = df.to_html(index=False, escape=True, border=0, classes="sv-table")
+    if highlight is not None:  # body rows open with a bare <tr>; the header row carries a style attribute
+        parts = out.split("<tr>")
+        out = parts[0] + "".join(("<tr class=\"sv-first\">" if h else "<tr>") + p for h, p in zip(highlight, parts[1:]))
+    return out
 
 
 STYLE = """<style>
 .sv-table {border-collapse: collapse; font-size: 13px; margin: 4px 0 10px}
-.sv-table th, .sv-table td {padding: 3px 8px; border-bottom: 1px solid #ddd; text-align: left}
+.sv-table th, .sv-table td {padding: 3px 8px; border-bottom: 1px solid #ddd; text-align: left; line-height: 1.35}
 .sv-table tr.sv-first td {font-weight: bold; background: #eef5fb}
 .sv-status {color: #B00020; font-weight: bold}
 </style>"""
@@ -205,13 +207,15 @@ class SocialValueView(widgets.VBox):
                              f"{m.sv_weight:.1%}: <b class='sv-winner-name'>{html.escape(m.winner())}</b>"
                              f" &middot; at its own weight ({tp.own_weight:.0%}): {html.escape(tp.winner)}"
                              f" &middot; tipping weight: {html.escape(tip)}</p>")
-        self.ranking.value = _table(m.ranking(), highlight_first=True)
+        ranking = m.ranking()
+        self.ranking.value = _table(ranking, highlight=(ranking["Rank"] == 1).tolist())
 
     def _show_weight(self):
         m = self.model
         self._show_tender()
         self.headline.value = f"<p>{html.escape(m.headline())}</p>"
-        self.all_tenders.value = _table(m.all_tenders())
+        tenders = m.all_tenders()
+        self.all_tenders.value = _table(tenders, highlight=(tenders["Changed"] == "yes").tolist())
         self.outcomes.chart = m.outcomes_chart()
 
     # -- commitments -----------------------------------------------------------------------------
@@ -220,14 +224,14 @@ class SocialValueView(widgets.VBox):
         self.by = widgets.ToggleButtons(options=[(v, k) for k, v in BY_LABELS.items()], value=m.by,
                                         description="Totals per").add_class("sv-by")
         self.ratings = alt.JupyterChart(m.ratings_chart())
-        self.totals = widgets.HTML()
-        measures = sorted(m.rated["measure"].unique())
-        self.proxy_boxes = {x: widgets.Text(placeholder="blank = no proxy", description=x,
+        self.totals = widgets.HTML().add_class("sv-totals")
+        units = m.rated.groupby("measure")["unit"].agg(lambda u: "/".join(sorted(set(u) - {""})) or "unit")
+        self.proxy_boxes = {x: widgets.Text(placeholder=f"£ per {units[x]}; blank = none", description=x,
                                             continuous_update=False, style={"description_width": "300px"},
-                                            layout=widgets.Layout(width="480px")) for x in measures}
+                                            layout=widgets.Layout(width="560px")) for x in sorted(units.index)}
         for box in self.proxy_boxes.values():
             box.observe(self._on_proxy, "value")
-        self.money = widgets.HTML()
+        self.money = widgets.HTML().add_class("sv-money")
         self.by.observe(lambda c: self._guard(lambda: setattr(m, "by", c["new"])), "value")
         m.observe(lambda _: self._guard(self._show_commitments), ["by", "proxies"])
         return widgets.VBox([
