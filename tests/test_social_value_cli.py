@@ -50,3 +50,11 @@ def test_bad_tenders_file_is_one_line_exit_2(tmp_path):
     assert r.returncode == 2 and r.stdout == "" and "Traceback" not in r.stderr
     assert r.stderr.strip().count("\n") == 0
     assert "social_value/tenders.csv:4: quality_score is missing" in r.stderr
+
+
+def test_dataset_without_tenders_is_one_line_exit_2(tmp_path):
+    root = tmp_path / "ds"
+    shutil.copytree(SAMPLE_DIR, root, ignore=shutil.ignore_patterns("social_value"))
+    r = run("tenders", "--data", root)
+    assert r.returncode == 2 and r.stderr.strip() == (
+        "anchorlib: error: social_value/tenders.csv: the dataset has no tenders file")
