@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from .addressable import RuleSet, ruleset_from_categories
+from . import cache
 from .errors import DatasetError, ParameterError
 from .ingest import SPEND_COLUMNS, LoadReport, load_spend_file
 from .ingest.values import financial_year
@@ -135,8 +136,21 @@ def _read_anchors(root: Path) -> pd.DataFrame:
     return df
 
 
+def _load_cached(f: Path, root: Path, store: Path | None) -> tuple[pd.DataFrame, LoadReport]:
+    """``load_spend_file`` through the Parquet cache (anchorlib/cache.py) when ``store`` is set."""
+    if store is None:
+        return load_spend_file(f)
+    key = cache.file_key(f, str(f.relative_to(root)))
+    hit = cache.read(store, key)
+    if hit is None:
+        hit = load_spend_file(f)
+        cache.write(store, key, *hit)
+    return hit
+
+
 def _read_spend(root: Path, anchors: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, list[LoadReport]]]:
     frames, reports = [], {}
+    store = cache.cache_dir(root) if cache.enabled() else None
     for anchor_id in anchors["anchor_id"]:
         folder = root / "spend" / anchor_id
         if not folder.is_dir():
@@ -146,7 +160,7 @@ def _read_spend(root: Path, anchors: pd.DataFrame) -> tuple[pd.DataFrame, dict[s
             raise DatasetError(f"no .csv or .xlsx spend files for anchor '{anchor_id}'", path=f"spend/{anchor_id}/")
         reports[anchor_id] = []
         for f in files:
-            df, report = load_spend_file(f)
+            df, report = _load_cached(f, root, store)
             report.file = str(f.relative_to(root))
             df.insert(0, "anchor_id", anchor_id)
             df["source_file"] = str(f.relative_to(root))

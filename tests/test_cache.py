@@ -1,0 +1,77 @@
+"""The Parquet spend cache (anchorlib/cache.py): same tables as a fresh parse, invalidated on change."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pandas as pd
+import pytest
+
+from anchorlib import open_dataset
+from anchorlib.cache import CACHE_DIRNAME
+from anchorlib.paths import SAMPLE_DIR
+
+
+@pytest.fixture()
+def copy(tmp_path):
+    dst = tmp_path / "ds"
+    shutil.copytree(SAMPLE_DIR, dst, ignore=shutil.ignore_patterns(CACHE_DIRNAME))
+    return dst
+
+
+def test_cached_open_equals_fresh_parse(copy, monkeypatch):
+    monkeypatch.setenv("ANCHORLIB_CACHE", "0")
+    fresh = open_dataset(copy)
+    assert not (copy / CACHE_DIRNAME).exists()
+    monkeypatch.setenv("ANCHORLIB_CACHE", "1")
+    first = open_dataset(copy)  # fills the cache
+    assert len(list((copy / CACHE_DIRNAME).glob("*.parquet"))) == sum(len(r) for r in fresh.load_reports.values())
+    second = open_dataset(copy)  # reads it
+    for ds in (first, second):
+        pd.testing.assert_frame_equal(ds.spend, fresh.spend)
+        assert ds.load_report_frame().equals(fresh.load_report_frame())
+        assert [r.rejections for r in ds.load_reports["hackney"]] == [r.rejections for r in fresh.load_reports["hackney"]]
+    pd.testing.assert_frame_equal(second.payments, fresh.payments)
+
+
+def test_changed_file_is_parsed_again(copy):
+    open_dataset(copy)
+    f = sorted((copy / "spend" / "hackney").glob("*.csv"))[0]
+    text = f.read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    data_line = next(i for i, line in enumerate(lines) if line.count(",") >= 7 and "£" in line and i > 5)
+    del lines[data_line]
+    f.write_text("".join(lines), encoding="utf-8")
+    st = f.stat()
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    ds = open_dataset(copy)
+    rep = next(r for r in ds.load_reports["hackney"] if r.file.endswith(f.name))
+    fresh_rows = len(ds.spend[ds.spend["source_file"].str.endswith(f.name)])
+    assert rep.rows_loaded == fresh_rows
+    os.environ["ANCHORLIB_CACHE"] = "0"
+    try:
+        assert open_dataset(copy).spend.shape == ds.spend.shape
+    finally:
+        del os.environ["ANCHORLIB_CACHE"]
+
+
+def test_read_only_dataset_falls_back_to_user_cache(copy, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("ANCHORLIB_CACHE_DIR", raising=False)
+    os.chmod(copy, 0o555)
+    try:
+        if os.access(copy, os.W_OK):
+            pytest.skip("running as root: a read-only folder is still writable")
+        ds = open_dataset(copy)
+        assert list((tmp_path / "xdg" / "anchorlib").rglob("*.parquet"))
+        assert len(ds.spend) > 0
+    finally:
+        os.chmod(copy, 0o755)
+
+
+def test_cache_dir_override(copy, tmp_path, monkeypatch):
+    monkeypatch.setenv("ANCHORLIB_CACHE_DIR", str(tmp_path / "elsewhere"))
+    open_dataset(copy)
+    assert not (copy / CACHE_DIRNAME).exists()
+    assert list((tmp_path / "elsewhere").rglob("*.parquet"))
