@@ -1,0 +1,183 @@
+"""The metrics aggregations as DuckDB SQL over ``Dataset.payments`` (DESIGN.md, Definitions).
+
+Same arguments and results as the pandas functions in ``metrics`` (local share and leakage, per
+anchor, by a column, equity, opportunities); used when the data is large. DuckDB scans the frame
+through Arrow without copying its columns. ``SQL`` holds the per-row expressions so the same
+metrics can be written for another SQL engine (README, "Going past one machine").
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from .places import Area
+
+GROUP_FLAGS = {"sme": "is_sme", "vcse": "is_vcse", "bame_led": "bame_led", "women_led": "women_led",
+               "youth_led": "youth_led", "imd_1_2": "imd_1_2"}
+GROUP_LABELS = {"sme": "SME", "vcse": "VCSE", "bame_led": "BAME-led", "women_led": "Women-led",
+                "youth_led": "Youth-led", "imd_1_2": "IMD deciles 1-2"}
+FOUR_FIFTHS = 80.0
+
+
+def _lit(s: str) -> str:
+    return "'" + str(s).replace("'", "''") + "'"
+
+
+def local_sql(area: Area) -> str:
+    """SQL boolean: the payment's supplier is located in ``area`` (unknown location -> false), as Area.contains."""
+    if area.everywhere:
+        return "(lad IS NOT NULL)"
+    parts = [f"lad IN ({', '.join(_lit(x) for x in sorted(area.lads))})"] if area.lads else []
+    if area.region is not None:
+        parts.append(f"rgn = {_lit(area.region)}")
+    return "coalesce(" + " OR ".join(parts or ["false"]) + ", false)"
+
+
+# local share and leakage (DESIGN.md): sums over one group of payments, with {local} the area test
+_SHARE_SQL = """
+    coalesce(sum(amount), 0) AS total_spend,
+    coalesce(sum(amount) FILTER (addressable), 0) AS addressable_spend,
+    coalesce(sum(amount) FILTER (addressable AND {local}), 0) AS local_spend,
+    coalesce(sum(amount) FILTER (addressable AND lad IS NULL), 0) AS unknown_location_spend,
+    coalesce(sum(amount) FILTER (addressable AND lad IS NOT NULL), 0) AS known_addressable_spend,
+    coalesce(sum(amount) FILTER (addressable AND {local} AND NOT coalesce(hq_only, false)), 0) AS local_ex_hq,
+    coalesce(sum(amount) FILTER (addressable AND lad IS NOT NULL AND NOT coalesce(hq_only, false)), 0) AS known_ex_hq
+"""
+
+
+def _arrow(payments: pd.DataFrame, cols: list[str]) -> pa.Table:
+    return pa.Table.from_pandas(payments[[c for c in dict.fromkeys(cols)]], preserve_index=False)
+
+
+def _query(sql: str, **tables) -> pd.DataFrame:
+    con = duckdb.connect()
+    try:
+        for name, t in tables.items():
+            con.register(name, t)
+        return con.execute(sql).df()
+    finally:
+        con.close()
+
+
+def _div(a, b):
+    return None if b == 0 else a / b
+
+
+def _to_local_share(r, area: Area, ruleset_name: str):
+    from .metrics import LocalShare
+
+    add, loc, known = float(r["addressable_spend"]), float(r["local_spend"]), float(r["known_addressable_spend"])
+    return LocalShare(
+        total_spend=float(r["total_spend"]), addressable_spend=add, local_spend=loc,
+        unknown_location_spend=float(r["unknown_location_spend"]), local_share=_div(loc, known),
+        leakage=add - loc, known_leakage=known - loc, local_spend_excluding_hq_only=float(r["local_ex_hq"]),
+        local_share_excluding_hq_only=_div(float(r["local_ex_hq"]), float(r["known_ex_hq"])),
+        choices={"area": area.describe(), "addressable_rule_set": ruleset_name},
+    )
+
+
+_SHARE_COLS = ["amount", "addressable", "lad", "rgn", "hq_only"]
+
+
+def local_share(payments: pd.DataFrame, area: Area, ruleset_name: str = ""):
+    """``metrics.local_share`` in SQL: one LocalShare for all ``payments``."""
+    df = _query(f"SELECT {_SHARE_SQL.format(local=local_sql(area))} FROM p", p=_arrow(payments, _SHARE_COLS))
+    return _to_local_share(df.iloc[0], area, ruleset_name)
+
+
+def anchor_local_shares(payments: pd.DataFrame, areas: dict[str, Area], ruleset_name: str = "") -> dict:
+    """LocalShare of each anchor in ``areas`` (anchor_id -> its area) in one pass: the core of ``summary``."""
+    if not areas:
+        return {}
+    case = "CASE anchor_id " + " ".join(f"WHEN {_lit(a)} THEN {local_sql(ar)}" for a, ar in areas.items()) + " END"
+    ids = ", ".join(_lit(a) for a in areas)
+    df = _query(f"SELECT anchor_id, {_SHARE_SQL.format(local=case)} FROM p WHERE anchor_id IN ({ids}) GROUP BY anchor_id",
+                p=_arrow(payments, ["anchor_id", *_SHARE_COLS]))
+    got = {r["anchor_id"]: r for _, r in df.iterrows()}
+    empty = pd.Series(0.0, index=df.columns.drop("anchor_id"))
+    return {a: _to_local_share(got.get(a, empty), ar, ruleset_name) for a, ar in areas.items()}
+
+
+def local_share_by(payments: pd.DataFrame, area: Area, by: str | list[str]) -> pd.DataFrame:
+    """Local share and leakage per value of ``by`` (e.g. 'category', 'financial_year', 'supplier_key'),
+    largest leakage first."""
+    keys = [by] if isinstance(by, str) else list(by)
+    k = ", ".join(f'"{c}"' for c in keys)
+    df = _query(f"""SELECT {k}, {_SHARE_SQL.format(local=local_sql(area))} FROM p GROUP BY {k}""",
+                p=_arrow(payments, [*keys, *_SHARE_COLS]))
+    known = df["known_addressable_spend"]
+    df["local_share"] = (df["local_spend"] / known).where(known != 0)
+    df["leakage"] = df["addressable_spend"] - df["local_spend"]
+    df["known_leakage"] = known - df["local_spend"]
+    df = df.drop(columns=["local_ex_hq", "known_ex_hq"])
+    return df.sort_values(["leakage", *keys], ascending=[False, *[True] * len(keys)], ignore_index=True)
+
+
+def _flag_sql(flag: str) -> str:
+    # IMD deciles 1-2: membership known where the supplier's IMD decile is known (its location)
+    return "(imd_decile <= 2)" if flag == "imd_1_2" else f'"{flag}"'
+
+
+def equity(ds, payments: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
+    """Utilisation, availability and disparity index per group (DESIGN.md), overall or per ``by`` value.
+
+    Utilisation over addressable spend whose membership is known; availability over the supplier
+    register (the availability pool) among suppliers whose membership is known.
+    """
+    reg = ds.suppliers
+    flags = [f for f in GROUP_FLAGS.values() if f == "imd_1_2" or (f in payments.columns and f in reg.columns)]
+    keys = [by] if by else []
+    k = "".join(f'"{c}", ' for c in keys)
+    util_parts = []
+    for g, f in GROUP_FLAGS.items():
+        if f not in flags:
+            continue
+        e = _flag_sql(f)
+        util_parts.append(f"""SELECT {k}{_lit(g)} AS "group",
+            coalesce(sum(amount) FILTER ({e}), 0) AS spend_in_group,
+            coalesce(sum(amount) FILTER ({e} IS NOT NULL), 0) AS spend_membership_known,
+            coalesce(sum(amount), 0) AS addressable_spend
+            FROM p WHERE addressable {"GROUP BY " + k.rstrip(", ") if keys else ""}""")
+    avail_parts = [f"""SELECT {_lit(g)} AS "group", count(*) FILTER ({_flag_sql(f)}) AS n_in,
+            count(*) FILTER ({_flag_sql(f)} IS NOT NULL) AS n_known, count(*) AS n_all FROM r"""
+                   for g, f in GROUP_FLAGS.items() if f in flags]
+    cols = [*keys, "amount", "addressable", "imd_decile", *[f for f in flags if f != "imd_1_2"]]
+    rcols = ["imd_decile", *[f for f in flags if f != "imd_1_2"]]
+    df = _query(f"""WITH u AS ({" UNION ALL ".join(util_parts)}), a AS ({" UNION ALL ".join(avail_parts)})
+        SELECT u.*, a.n_in, a.n_known, a.n_all FROM u JOIN a USING ("group")""",
+                p=_arrow(payments, cols), r=_arrow(reg, rcols))
+    known = df["spend_membership_known"]
+    df["utilisation"] = (df["spend_in_group"] / known).where(known != 0)
+    df["availability"] = (df["n_in"] / df["n_known"]).where(df["n_known"] != 0)
+    df["disparity_index"] = (100 * df["utilisation"] / df["availability"]).where(df["availability"] > 0)
+    df["below_four_fifths"] = (df["disparity_index"] < FOUR_FIFTHS).where(df["disparity_index"].notna())
+    add = df["addressable_spend"]
+    df["utilisation_unknown_share"] = ((add - known) / add).where(add != 0)
+    df["availability_unknown_share"] = ((df["n_all"] - df["n_known"]) / df["n_all"]).where(df["n_all"] != 0)
+    df["label"] = df["group"].map(GROUP_LABELS)
+    order = {g: i for i, g in enumerate(GROUP_FLAGS)}
+    df = df.sort_values([*keys, "group"], key=lambda s: s.map(order) if s.name == "group" else s, ignore_index=True)
+    return df[[*keys, "group", "label", "utilisation", "availability", "disparity_index", "below_four_fifths",
+               "spend_in_group", "spend_membership_known", "utilisation_unknown_share", "availability_unknown_share"]]
+
+
+def opportunities(ds, payments: pd.DataFrame, area: Area, k: int = 3) -> pd.DataFrame:
+    """The ``k`` addressable categories leaking most (leakage = addressable - local, DESIGN.md), with the
+    number of register suppliers in ``area`` that list the category."""
+    reg = ds.suppliers
+    by_cat = local_share_by(payments[payments["addressable"].astype(bool)], area, "category")
+    by_cat = by_cat[by_cat["category"].notna()].head(k)
+    if "categories" in reg.columns:
+        r = _arrow(reg.assign(categories=reg["categories"].fillna("")), ["categories", "lad", "rgn"])
+        counts = _query(f"""SELECT trim(c) AS category, count(*) AS n FROM
+            (SELECT unnest(string_split(categories, ';')) AS c, lad, rgn FROM r) WHERE {local_sql(area)}
+            GROUP BY 1""", r=r)
+        n = by_cat["category"].map(dict(zip(counts["category"], counts["n"]))).fillna(0).astype("int64")
+    else:
+        n = pd.Series(0, index=by_cat.index, dtype="int64")
+    return pd.DataFrame({"category": by_cat["category"].to_numpy(), "leakage": by_cat["leakage"].to_numpy(),
+                         "local_suppliers_in_register": n.to_numpy(),
+                         "addressable_spend": by_cat["addressable_spend"].to_numpy(),
+                         "local_share": by_cat["local_share"].to_numpy()})
