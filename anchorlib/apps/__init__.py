@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .leakage import leakage
 from .social_value import social_value_app
 
-__all__ = ["social_value_app"]
+__all__ = ["leakage", "social_value_app"]
