@@ -76,7 +76,7 @@ def read(directory: Path, key: str) -> tuple[pd.DataFrame, LoadReport] | None:
     try:
         report = _report_from_json(json.loads(js.read_text(encoding="utf-8")))
         df = pd.read_parquet(pq)
-    except Exception:  # a torn or foreign file is a cache miss, never an error
+    except (OSError, ValueError, TypeError, KeyError):  # a torn or foreign file is a cache miss (pyarrow errors are OSError/ValueError)
         return None
     for col in CATEGORICAL:
         if col in df.columns and isinstance(df[col].dtype, pd.CategoricalDtype):

@@ -129,5 +129,6 @@ def test_opportunities_are_the_leakiest_addressable_categories(sample_ds):
     reg = ds.suppliers
     local_reg = reg[area.contains(reg["lad"], reg["rgn"])]
     for c, n in zip(got["category"], got["local_suppliers_in_register"]):
-        assert n == int(local_reg["categories"].fillna("").str.split(";").map(lambda xs: c in [x.strip() for x in xs]).sum())
+        listed = local_reg["categories"].fillna("").str.split(";").map(lambda xs, c=c: c in [x.strip() for x in xs])
+        assert n == int(listed.sum())
     assert not math.isnan(got["local_share"].iloc[0])
