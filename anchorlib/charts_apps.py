@@ -19,4 +19,4 @@ def trend_chart(df: pd.DataFrame, title: str, subtitle: str = "") -> alt.Chart:
                  alt.Tooltip("local_share:Q", title="Local share", format=".1%"),
                  alt.Tooltip("local_spend:Q", title="Local spend (£)", format=",.0f"),
                  alt.Tooltip("leakage:Q", title="Leakage (£)", format=",.0f")],
-    ).properties(width=360, height=240)
+    ).properties(width=300, height=200, padding={"left": 10, "top": 4, "right": 4, "bottom": 4})

@@ -10,10 +10,10 @@ import traitlets
 from ..errors import AnchorlibError
 
 STYLE = """<style>
-.al-tiles {display: flex; gap: 12px; flex-wrap: wrap; margin: 6px 0 10px}
-.al-tile {border: 1px solid #ccc; border-radius: 6px; padding: 8px 14px; min-width: 170px; background: #f7fafc}
-.al-tile .al-label {font-size: 14px; color: #333}
-.al-tile .al-value {font-size: 26px; font-weight: bold; color: #000}
+.al-tiles {display: flex; gap: 10px; flex-wrap: wrap; margin: 4px 0 6px}
+.al-tile {border: 1px solid #ccc; border-radius: 6px; padding: 6px 10px; min-width: 150px; background: #f7fafc}
+.al-tile .al-label {font-size: 13px; color: #333}
+.al-tile .al-value {font-size: 22px; font-weight: bold; color: #000}
 .al-tile .al-note {font-size: 13px; color: #444}
 .al-status {color: #B00020; font-weight: bold; font-size: 15px}
 </style>"""

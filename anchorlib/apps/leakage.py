@@ -55,7 +55,8 @@ class LeakageModel(traitlets.HasTraits):
         """The chosen area; 'home' over several anchors is the union of their home boroughs."""
         if self.area_id in ("", "home"):
             lads = frozenset().union(*(self.ds.home_area(a).lads for a in self.anchor_ids))
-            return Area("home", "home borough(s) of " + ", ".join(self.anchor_ids), lads)
+            names = ", ".join(str(self.ds.anchor(a)["name"]) for a in self.anchor_ids)
+            return Area("home", f"Home borough(s) of {names}", lads)
         return self.ds.area(self.area_id)
 
     def payments(self) -> pd.DataFrame:
@@ -129,7 +130,8 @@ class LeakageView(Guarded, widgets.VBox):
         m = self.model
         sub = f"{m.area().describe()}; {m.scope()}"
         return (charts_apps.trend_chart(m.trend(), "Local share by year", sub),
-                charts.local_by_category_chart(m.by_category(), "Local vs not local by category", sub))
+                charts.local_by_category_chart(m.by_category(), "Local vs not local by category", sub)
+                .properties(width=430, height=alt.Step(22)).configure_legend(orient="top"))
 
     def refresh(self):
         m = self.model
@@ -140,7 +142,7 @@ class LeakageView(Guarded, widgets.VBox):
             ("share", "Local share", pct(ls.local_share), "of spend with known location"),
             ("leakage", "Leakage", money(ls.leakage), "spend not with local suppliers"),
             ("unknown", "Unknown location", money(ls.unknown_location_spend), "not counted as local"),
-            ("hq", "Excluding head-office-only", pct(ls.local_share_excluding_hq_only),
+            ("hq", "Local share without HQ-only", pct(ls.local_share_excluding_hq_only),
              f"local {money(ls.local_spend_excluding_hq_only)}"),
         ])
         self.trend.chart, self.categories.chart = self._charts()
