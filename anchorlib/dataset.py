@@ -18,7 +18,7 @@ from .errors import DatasetError, ParameterError
 from .ingest import SPEND_COLUMNS, LoadReport, load_spend_file
 from .ingest.values import financial_year
 from .places import BUILTIN_AREAS, Area, Geography, read_geography
-from .suppliers import match_exact, normalise_name
+from .suppliers import match_table, normalise_name, read_overrides, resolve_names
 from .tables import parse_flag, parse_number, read_table
 
 GROUP_FLAGS = ["is_sme", "is_vcse", "bame_led", "women_led", "youth_led", "hq_only"]
@@ -40,6 +40,7 @@ class Dataset:
     lm3_survey: pd.DataFrame | None = None
     tenders: pd.DataFrame | None = None
     commitments: pd.DataFrame | None = None
+    supplier_overrides: dict[str, int | None] = field(default_factory=dict)  # supplier_matches.csv
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -76,20 +77,20 @@ class Dataset:
     def payments(self) -> pd.DataFrame:
         """Spend joined to the register, places and the addressable rule set (one row per payment).
 
+        Payees resolve to the register by ``suppliers.resolve_names`` (redacted never; then
+        supplier_matches.csv overrides, exact, fuzzy): ``match_method`` and ``match_score`` say how.
         Location comes from the matched register entry's postcode, else from a postcode published in
         the spend file; otherwise it is unknown (``lad`` <NA>).
         """
         p = self.spend.copy()
         p["financial_year"] = financial_year(p["payment_date"])
-        p["supplier_key"] = normalise_name(p["supplier_name"])
         reg = self.suppliers
-        row = match_exact(p["supplier_name"], reg["supplier_key"])
-        row = row.mask(p["redacted"].to_numpy(), pd.NA)
-        p["register_row"] = row
+        resolved = resolve_names(p["supplier_name"], p["redacted"], reg["supplier_key"], self.supplier_overrides)
+        for col in resolved.columns:
+            p[col] = resolved[col]
+        row = p["register_row"]
         matched = row.notna().to_numpy()
         idx = row[matched].astype("int64").to_numpy()
-        p["match_method"] = pd.Series("none", index=p.index, dtype="string")
-        p.loc[matched, "match_method"] = "exact"
         p["register_name"] = pd.Series(pd.NA, index=p.index, dtype="string")
         p.loc[matched, "register_name"] = reg["supplier_name"].to_numpy()[idx]
         for col in ("postcode", "lad", "rgn", "lsoa"):
@@ -109,6 +110,11 @@ class Dataset:
         classes = self.ruleset.classify(p)
         p[["category", "addressable", "exclusion"]] = classes[["category", "addressable", "exclusion"]]
         return p
+
+    @property
+    def matches(self) -> pd.DataFrame:
+        """The match table an analyst reviews (``suppliers.match_table``): one row per payee name."""
+        return match_table(self.payments)
 
     def load_report_frame(self) -> pd.DataFrame:
         """One row per spend file: anchor, file, layout, rows loaded/rejected, totals, reconciled."""
@@ -215,6 +221,8 @@ def open_dataset(path: str | Path | None = None) -> Dataset:
     anchors = _read_anchors(root)
     geography = read_geography(root / "geography" / "postcodes.csv", root / "geography" / "imd.csv", root=root)
     suppliers = _read_suppliers(root, geography)
+    overrides_path = root / "supplier_matches.csv"
+    overrides = read_overrides(overrides_path, suppliers, root=root) if overrides_path.exists() else {}
     spend, reports = _read_spend(root, anchors)
     categories = _read_optional(root, "categories.csv", ["expense_type", "category"], ["addressable"])
     if categories is not None and "addressable" in categories.columns:
@@ -231,4 +239,4 @@ def open_dataset(path: str | Path | None = None) -> Dataset:
                                  ["unit", "period_start", "period_end"])
     return Dataset(root=root, anchors=anchors, spend=spend, load_reports=reports, suppliers=suppliers,
                    geography=geography, areas=_read_areas(root), categories=categories, lm3_survey=survey,
-                   tenders=tenders, commitments=commitments, notes=list(geography.notes))
+                   tenders=tenders, commitments=commitments, supplier_overrides=overrides, notes=list(geography.notes))

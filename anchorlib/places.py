@@ -81,6 +81,7 @@ POSTCODE_ALIASES = {
     "lsoa11": ["lsoa11", "LSOA11CD", "lsoa11cd"],
     "lsoa21": ["lsoa21", "LSOA21CD", "lsoa21cd"],
     "rgn": ["rgn", "RGN11CD", "rgn11cd", "RGN21CD", "RGN23CD", "region"],
+    "doterm": ["doterm", "TerminationDate", "date_of_termination"],
 }
 IMD_LSOA11 = ["LSOA code (2011)", "LSOA11CD", "lsoa11_code", "lsoa11"]
 IMD_LSOA21 = ["LSOA code (2021)", "LSOA21CD", "lsoa21_code", "lsoa21"]
@@ -117,10 +118,17 @@ class Geography:
 
 
 def read_postcode_directory(path, *, root=None) -> tuple[pd.DataFrame, str | None]:
-    """ONS NSPL/ONSPD or an ONS lookup extract -> (postcode, lad, rgn, lsoa), and the LSOA vintage."""
+    """ONS NSPL/ONSPD or an ONS lookup extract -> (postcode, lad, rgn, lsoa), and the LSOA vintage.
+
+    Terminated postcodes (``doterm``/``TerminationDate`` set) are kept: a supplier register or an old
+    invoice may still carry one, and it still names the place it pointed to. Where a postcode appears
+    twice, the live row wins. Without a region column, E09 LADs are London (E12000007).
+    """
     from .tables import read_table
 
-    df = read_table(path, ["pcds", "laua"], ["lsoa11", "lsoa21", "rgn"], POSTCODE_ALIASES, root=root)
+    df = read_table(path, ["pcds", "laua"], ["lsoa11", "lsoa21", "rgn", "doterm"], POSTCODE_ALIASES, root=root)
+    if "doterm" in df.columns:  # live rows first, so drop_duplicates below keeps them
+        df = df.iloc[df["doterm"].notna().to_numpy().argsort(kind="stable")]
     lsoa_col = "lsoa21" if "lsoa21" in df.columns else "lsoa11" if "lsoa11" in df.columns else None
     out = pd.DataFrame({
         "postcode": normalise_postcodes(df["pcds"]),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 _LEGAL_FORMS = [
@@ -18,15 +19,16 @@ _TRADING_AS = re.compile(r"\s+(T/A|TA|T A|TRADING AS)\s+.*$")
 
 def normalise_name(series: pd.Series) -> pd.Series:
     """Key for matching: upper case, '&' -> AND, punctuation dropped, leading THE, trading-as
-    and legal forms (LTD/LIMITED, PLC, LLP, CIC) removed. 'The Green Cafe Limited' -> 'GREEN CAFE'."""
-    s = series.astype("string").str.upper()
+    and legal forms (LTD/LIMITED, PLC, LLP, CIC, '& Co') removed, accents folded.
+    'The Green Café Limited' -> 'GREEN CAFE'."""
+    s = series.astype("string").str.normalize("NFKD").str.upper()  # 'Café' -> 'CAFE' + a combining accent
     s = s.str.replace(r"\bT/A\b", " TA ", regex=True)
     for pattern, repl in _LEGAL_FORMS:
         s = s.str.replace(pattern, repl, regex=True)
     s = s.str.replace(r"[^A-Z0-9 ]+", " ", regex=True).str.replace(r"\s+", " ", regex=True).str.strip()
     s = s.str.replace(_TRADING_AS, "", regex=True)
     s = s.str.replace(r"^THE\s+", "", regex=True)
-    s = s.str.replace(_DROP_SUFFIXES, "", regex=True).str.strip()
+    s = s.str.replace(_DROP_SUFFIXES, "", regex=True).str.replace(r"\s+AND$", "", regex=True).str.strip()
     return s.mask(s == "", pd.NA)
 
 
@@ -35,3 +37,102 @@ def match_exact(spend_names: pd.Series, register_keys: pd.Series) -> pd.Series:
     first_row = pd.Series(register_keys.index, index=register_keys.to_numpy()).groupby(level=0).first()
     keys = normalise_name(spend_names)
     return keys.map(first_row).astype("Int64")
+
+
+FUZZY_THRESHOLD = 90.0  # rapidfuzz ratio (0-100) on normalised names; 'HACKNEY CLEANING' vs 'HACKNEY CATERING' is 81
+METHODS = ("exact", "fuzzy", "override", "none", "redacted")
+
+
+def resolve_names(spend_names: pd.Series, redacted: pd.Series, register_keys: pd.Series,
+                  overrides: dict[str, int | None] | None = None, *,
+                  threshold: float = FUZZY_THRESHOLD) -> pd.DataFrame:
+    """Match spend-file payees to register rows (DESIGN.md: matched by normalised name).
+
+    Works on unique normalised names, so a payee resolves the same way for every anchor. In order:
+    redacted payees are never matched; an analyst's ``overrides`` (normalised spend name -> register
+    row, or None to force no match) win; then exact key equality; then the best rapidfuzz ``ratio``
+    at or above ``threshold`` among register keys. Returns, aligned with ``spend_names``:
+    supplier_key, register_row (Int64), match_method, match_score (100 exact/override, NA none).
+    """
+    from rapidfuzz import fuzz, process
+
+    keys = normalise_name(spend_names)
+    reg = register_keys.dropna()
+    first_row = pd.Series(reg.index, index=reg.to_numpy()).groupby(level=0).first()
+    uniq = pd.Index(keys.dropna().unique())
+    row = pd.Series(uniq.map(first_row), index=uniq, dtype="Int64")
+    method = pd.Series("none", index=uniq, dtype="string")
+    score = pd.Series(pd.NA, index=uniq, dtype="Float64")
+    method[row.notna().to_numpy()] = "exact"
+    score[row.notna().to_numpy()] = 100.0
+    todo = uniq[row.isna().to_numpy()]
+    choices = first_row.index.tolist()
+    if len(todo) and choices:
+        best = process.cdist(todo.tolist(), choices, scorer=fuzz.ratio, score_cutoff=threshold, workers=1)
+        j = best.argmax(axis=1)
+        s = best[np.arange(len(todo)), j]
+        hit = s >= threshold
+        row[todo[hit]] = first_row.to_numpy()[j[hit]]
+        method[todo[hit]] = "fuzzy"
+        score[todo[hit]] = np.round(s[hit].astype("float64"), 1)
+    for key, reg_row in (overrides or {}).items():
+        if key in row.index:
+            row[key] = pd.NA if reg_row is None else reg_row
+            method[key] = "none" if reg_row is None else "override"
+            score[key] = pd.NA if reg_row is None else 100.0
+    out = pd.DataFrame({"supplier_key": keys, "register_row": keys.map(row).astype("Int64"),
+                        "match_method": keys.map(method).fillna("none").astype("string"),
+                        "match_score": keys.map(score).astype("Float64")}, index=spend_names.index)
+    red = redacted.fillna(False).astype(bool).to_numpy()
+    out.loc[red, "register_row"] = pd.NA
+    out.loc[red, "match_score"] = pd.NA
+    out.loc[red, "match_method"] = "redacted"
+    return out
+
+
+def read_overrides(path, register: pd.DataFrame, *, root=None) -> dict[str, int | None]:
+    """supplier_matches.csv (spend_name, register_name; blank register_name = force no match) ->
+    normalised spend name -> register row. A register_name not in the register is an error."""
+    from .errors import DatasetError
+    from .tables import read_table
+
+    df = read_table(path, ["spend_name", "register_name"], root=root)
+    by_name = pd.Series(register.index, index=register["supplier_name"].str.upper().to_numpy())
+    by_name = by_name.groupby(level=0).first()
+    by_key = pd.Series(register.index, index=register["supplier_key"].to_numpy()).groupby(level=0).first()
+    spend_keys = normalise_name(df["spend_name"])
+    reg_keys = normalise_name(df["register_name"])
+    out: dict[str, int | None] = {}
+    for i in df.index:
+        line = int(i) + 2
+        if pd.isna(spend_keys[i]):
+            raise DatasetError("spend_name is blank", path=df.attrs["source"], line=line)
+        name = df.at[i, "register_name"]
+        if pd.isna(name):
+            out[spend_keys[i]] = None
+            continue
+        hit = by_name.get(str(name).upper(), by_key.get(reg_keys[i]))
+        if hit is None or pd.isna(hit):
+            raise DatasetError(f"register_name '{name}' is not in suppliers.csv", path=df.attrs["source"], line=line)
+        out[spend_keys[i]] = int(hit)
+    return out
+
+
+def match_table(payments: pd.DataFrame) -> pd.DataFrame:
+    """One row per payee as written in the spend files, for an analyst to review: spend_name,
+    supplier_key, register_name, match_method, match_score, spend (£), payments, anchors (';'-joined).
+    Largest spend first. Overrides go in supplier_matches.csv (spend_name, register_name)."""
+    cols = ["supplier_name", "supplier_key", "register_name", "match_method", "match_score"]
+    g = payments.assign(match_score=payments["match_score"].astype("float64"))
+    g = g.groupby(cols, dropna=False, sort=False).agg(
+        spend=("amount", "sum"), payments=("amount", "size"),
+        anchors=("anchor_id", lambda s: ";".join(sorted(set(s))))).reset_index()
+    g = g.rename(columns={"supplier_name": "spend_name"})
+    return g.sort_values(["spend", "spend_name"], ascending=[False, True], ignore_index=True)
+
+
+def match_shares(payments: pd.DataFrame) -> dict[str, float]:
+    """Share of spend (sum of amounts) by match_method: exact, fuzzy, override, none, redacted."""
+    by = payments.groupby("match_method")["amount"].sum()
+    total = float(by.sum())
+    return {m: (float(by.get(m, 0.0)) / total if total else 0.0) for m in METHODS}
