@@ -19,9 +19,7 @@ import pandas as pd
 from .ingest import LoadReport, Rejection
 
 CACHE_DIRNAME = ".anchorlib-cache"
-FORMAT = "spend-v1"  # bump when the normalised columns or the loader's output change
-# repeated strings stored as dictionaries: a few thousand distinct values over millions of rows
-CATEGORICAL = ["supplier_name", "expense_type", "expense_area", "supplier_postcode", "source_file"]
+FORMAT = "spend-v2"  # bump when the normalised columns or the loader's output change
 
 
 def enabled() -> bool:
@@ -70,30 +68,72 @@ def _report_from_json(d: dict) -> LoadReport:
 
 def read(directory: Path, key: str) -> tuple[pd.DataFrame, LoadReport] | None:
     """The cached (frame, report) for ``key``, or None when absent or unreadable."""
-    pq, js = directory / f"{key}.parquet", directory / f"{key}.json"
-    if not (pq.exists() and js.exists()):
+    pq = directory / f"{key}.parquet"
+    report = read_report(directory, key)
+    if report is None or not pq.exists():
         return None
     try:
-        report = _report_from_json(json.loads(js.read_text(encoding="utf-8")))
-        df = pd.read_parquet(pq)
+        return pd.read_parquet(pq), report
     except (OSError, ValueError, TypeError, KeyError):  # a torn or foreign file is a cache miss (pyarrow errors are OSError/ValueError)
         return None
-    for col in CATEGORICAL:
-        if col in df.columns and isinstance(df[col].dtype, pd.CategoricalDtype):
-            df[col] = df[col].astype("string")
-    return df, report
+
+
+def read_report(directory: Path, key: str) -> LoadReport | None:
+    """The cached LoadReport of one source file, or None."""
+    js = directory / f"{key}.json"
+    try:
+        return _report_from_json(json.loads(js.read_text(encoding="utf-8"))) if js.exists() else None
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
 
 
 def write(directory: Path, key: str, df: pd.DataFrame, report: LoadReport) -> None:
     """Store one file's normalised frame (Parquet, dictionary-encoded strings) and its load report (JSON)."""
-    out = df.copy()
-    for col in CATEGORICAL:
-        if col in out.columns:
-            out[col] = out[col].astype("category")
     tmp = directory / f".{key}.{os.getpid()}.tmp"
     try:
-        out.to_parquet(tmp, index=False)
+        df.to_parquet(tmp, index=False)
         os.replace(tmp, directory / f"{key}.parquet")
         (directory / f"{key}.json").write_text(json.dumps(_report_to_json(report)), encoding="utf-8")
+    except OSError:
+        tmp.unlink(missing_ok=True)
+
+
+# --- the enriched payments (Dataset.payments) ----------------------------------------------
+# Keyed by every spend file's key, the files the join reads, and the source of the modules that
+# build it, so a changed register, geography, rule set or join code rebuilds it.
+PAYMENTS_INPUTS = ["anchors.csv", "suppliers.csv", "geography/postcodes.csv", "geography/imd.csv",
+                   "categories.csv", "areas.csv", "supplier_matches.csv"]
+PAYMENTS_CODE = ["dataset.py", "suppliers.py", "places.py", "addressable.py", "ingest/values.py"]
+PAYMENTS_MIN_ROWS = 100_000  # below this building the payments is quicker than caching them
+
+
+def payments_key(root: Path, spend_keys: list[str]) -> str:
+    h = hashlib.sha1(f"payments-v1|{'|'.join(sorted(spend_keys))}".encode())
+    for rel in PAYMENTS_INPUTS:
+        f = root / rel
+        h.update(file_key(f, rel).encode() if f.exists() else f"absent:{rel}".encode())
+    pkg = Path(__file__).resolve().parent
+    for rel in PAYMENTS_CODE:
+        h.update((pkg / rel).read_bytes())
+    return h.hexdigest()
+
+
+def read_payments(directory: Path, key: str) -> pd.DataFrame | None:
+    """The cached payments for ``key``, or None."""
+    f = directory / f"payments-{key}.parquet"
+    try:
+        return pd.read_parquet(f) if f.exists() else None
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+
+
+def write_payments(directory: Path, key: str, payments: pd.DataFrame) -> None:
+    """Store the payments (replacing older payments entries of this dataset)."""
+    tmp = directory / f".payments-{key}.{os.getpid()}.tmp"
+    try:
+        payments.to_parquet(tmp, index=False)
+        for old in directory.glob("payments-*.parquet"):
+            old.unlink(missing_ok=True)
+        os.replace(tmp, directory / f"payments-{key}.parquet")
     except OSError:
         tmp.unlink(missing_ok=True)

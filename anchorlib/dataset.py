@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .addressable import RuleSet, ruleset_from_categories
 from . import cache
+from .addressable import RuleSet, ruleset_from_categories
 from .errors import DatasetError, ParameterError
 from .ingest import SPEND_COLUMNS, LoadReport, load_spend_file
 from .ingest.values import financial_year
@@ -142,21 +142,8 @@ def _read_anchors(root: Path) -> pd.DataFrame:
     return df
 
 
-def _load_cached(f: Path, root: Path, store: Path | None) -> tuple[pd.DataFrame, LoadReport]:
-    """``load_spend_file`` through the Parquet cache (anchorlib/cache.py) when ``store`` is set."""
-    if store is None:
-        return load_spend_file(f)
-    key = cache.file_key(f, str(f.relative_to(root)))
-    hit = cache.read(store, key)
-    if hit is None:
-        hit = load_spend_file(f)
-        cache.write(store, key, *hit)
-    return hit
-
-
-def _read_spend(root: Path, anchors: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, list[LoadReport]]]:
-    frames, reports = [], {}
-    store = cache.cache_dir(root) if cache.enabled() else None
+def _spend_files(root: Path, anchors: pd.DataFrame) -> dict[str, list[Path]]:
+    out = {}
     for anchor_id in anchors["anchor_id"]:
         folder = root / "spend" / anchor_id
         if not folder.is_dir():
@@ -164,9 +151,31 @@ def _read_spend(root: Path, anchors: pd.DataFrame) -> tuple[pd.DataFrame, dict[s
         files = sorted(f for f in folder.iterdir() if f.suffix.lower() in SPEND_FILE_SUFFIXES and not f.name.startswith((".", "~$")))
         if not files:
             raise DatasetError(f"no .csv or .xlsx spend files for anchor '{anchor_id}'", path=f"spend/{anchor_id}/")
+        out[anchor_id] = files
+    return out
+
+
+def _read_spend(root: Path, anchors: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, list[LoadReport]], pd.DataFrame | None]:
+    """(spend, load reports, cached payments or None), through the Parquet cache of anchorlib/cache.py:
+    when the payments of these exact files are cached, spend is their view and no spend file is read."""
+    frames, reports = [], {}
+    store = cache.cache_dir(root) if cache.enabled() else None
+    files = _spend_files(root, anchors)
+    keys = {f: cache.file_key(f, str(f.relative_to(root))) for fs in files.values() for f in fs} if store else {}
+    if store is not None:
+        payments = cache.read_payments(store, cache.payments_key(root, list(keys.values())))
+        cached_reports = {a: [cache.read_report(store, keys[f]) for f in fs] for a, fs in files.items()}
+        if payments is not None and all(r is not None for rs in cached_reports.values() for r in rs):
+            return payments[["anchor_id", *SPEND_COLUMNS]], cached_reports, payments
+    for anchor_id, anchor_files in files.items():
         reports[anchor_id] = []
-        for f in files:
-            df, report = _load_cached(f, root, store)
+        for f in anchor_files:
+            hit = cache.read(store, keys[f]) if store is not None else None
+            if hit is None:
+                hit = load_spend_file(f)
+                if store is not None:
+                    cache.write(store, keys[f], *hit)
+            df, report = hit
             report.file = str(f.relative_to(root))
             df.insert(0, "anchor_id", anchor_id)
             df["source_file"] = str(f.relative_to(root))
@@ -174,7 +183,7 @@ def _read_spend(root: Path, anchors: pd.DataFrame) -> tuple[pd.DataFrame, dict[s
             reports[anchor_id].append(report)
     spend = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["anchor_id", *SPEND_COLUMNS])
     spend["anchor_id"] = spend["anchor_id"].astype("string")
-    return spend, reports
+    return spend, reports, None
 
 
 def _read_suppliers(root: Path, geography: Geography) -> pd.DataFrame:
@@ -223,7 +232,7 @@ def open_dataset(path: str | Path | None = None) -> Dataset:
     suppliers = _read_suppliers(root, geography)
     overrides_path = root / "supplier_matches.csv"
     overrides = read_overrides(overrides_path, suppliers, root=root) if overrides_path.exists() else {}
-    spend, reports = _read_spend(root, anchors)
+    spend, reports, cached_payments = _read_spend(root, anchors)
     categories = _read_optional(root, "categories.csv", ["expense_type", "category"], ["addressable"])
     if categories is not None and "addressable" in categories.columns:
         categories["addressable"] = parse_flag(categories["addressable"], path="categories.csv", column="addressable")
@@ -237,6 +246,12 @@ def open_dataset(path: str | Path | None = None) -> Dataset:
     commitments = _read_optional(root, "social_value/commitments.csv",
                                  ["contract_id", "supplier_name", "anchor_id", "measure", "committed", "delivered"],
                                  ["unit", "period_start", "period_end"])
-    return Dataset(root=root, anchors=anchors, spend=spend, load_reports=reports, suppliers=suppliers,
-                   geography=geography, areas=_read_areas(root), categories=categories, lm3_survey=survey,
-                   tenders=tenders, commitments=commitments, supplier_overrides=overrides, notes=list(geography.notes))
+    ds = Dataset(root=root, anchors=anchors, spend=spend, load_reports=reports, suppliers=suppliers,
+                 geography=geography, areas=_read_areas(root), categories=categories, lm3_survey=survey,
+                 tenders=tenders, commitments=commitments, supplier_overrides=overrides, notes=list(geography.notes))
+    if cached_payments is not None:
+        ds.__dict__["payments"] = cached_payments  # fills the cached_property
+    elif cache.enabled() and len(spend) >= cache.PAYMENTS_MIN_ROWS and (store := cache.cache_dir(root)):
+        keys = [cache.file_key(root / r.file, r.file) for rs in reports.values() for r in rs]
+        cache.write_payments(store, cache.payments_key(root, keys), ds.payments)
+    return ds

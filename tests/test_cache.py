@@ -75,3 +75,23 @@ def test_cache_dir_override(copy, tmp_path, monkeypatch):
     open_dataset(copy)
     assert not (copy / CACHE_DIRNAME).exists()
     assert list((tmp_path / "elsewhere").rglob("*.parquet"))
+
+
+def test_large_dataset_payments_come_from_the_cache(copy, monkeypatch):
+    monkeypatch.setattr("anchorlib.cache.PAYMENTS_MIN_ROWS", 1)
+    monkeypatch.setenv("ANCHORLIB_CACHE", "0")
+    fresh = open_dataset(copy)
+    monkeypatch.setenv("ANCHORLIB_CACHE", "1")
+    open_dataset(copy)  # builds and stores the payments
+    (before,) = (copy / CACHE_DIRNAME).glob("payments-*.parquet")
+    ds = open_dataset(copy)
+    assert "payments" in ds.__dict__  # served by the cache, not rebuilt
+    pd.testing.assert_frame_equal(ds.payments, fresh.payments)
+    pd.testing.assert_frame_equal(ds.spend, fresh.spend)
+    assert ds.load_report_frame().equals(fresh.load_report_frame())
+    # a changed register invalidates the cached payments
+    reg = copy / "suppliers.csv"
+    reg.write_text(reg.read_text(encoding="utf-8") + "Brand New Local Ltd,E8 1AA,,,Yes,,,,,,\n", encoding="utf-8")
+    open_dataset(copy)
+    (after,) = (copy / CACHE_DIRNAME).glob("payments-*.parquet")
+    assert after.name != before.name
