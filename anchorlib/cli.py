@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -94,6 +95,17 @@ def sample(
 
 
 @app.command()
+def serve(
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port on 127.0.0.1.")] = 8866,
+    pool: Annotated[int, typer.Option("--pool", min=0, help="Preheated kernels per app (0: start on demand).")] = 1,
+) -> None:
+    """Serve the Voila apps in notebooks/ on 127.0.0.1 (the page at / links every app)."""
+    from .serve import serve as run
+
+    raise typer.Exit(run(port=port, pool_size=pool))
+
+
+@app.command()
 def tenders(
     data: DataOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print DESIGN.md's tenders JSON.")] = False,
@@ -110,6 +122,44 @@ def tenders(
         emit_json(result)
         return
     typer.echo(sv.tenders_text(result))
+
+
+@app.command()
+def reports(
+    data: DataOpt = None,
+    anchors: Annotated[Optional[str], typer.Option("--anchors", help="Anchor ids joined by ',' (default all).")] = None,
+    out: Annotated[Path, typer.Option("--out", help="Folder for the executed notebooks and HTML reports.")] = Path("build/reports"),
+    jobs: Annotated[int, typer.Option("--jobs", help="Notebooks run in parallel.")] = 2,
+    kernel: Annotated[Optional[str], typer.Option("--kernel", help="Jupyter kernel (default 'anchorlib', else python3).")] = None,
+    financial_year: Annotated[str, typer.Option("--financial-year", help="Narrow the anchor reports to one year (default all).")] = "",
+    area: Annotated[str, typer.Option("--area", help="home (default), city_hackney, london, uk or an areas.csv id.")] = "home",
+    continue_on_error: Annotated[bool, typer.Option("--continue-on-error/--fail-fast", help="Run every report even when one fails (default), or cancel those not yet started.")] = True,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")] = True,
+) -> None:
+    """Run the report notebook per anchor plus the network with papermill; HTML reports and index.html.
+
+    Every report runs even when one fails; the exit code is 1 when any failed.
+    """
+    from . import reports as rp
+
+    try:
+        wanted = [a.strip() for a in anchors.split(",") if a.strip()] if anchors else None
+        if jobs < 1:
+            raise rp.ParameterError(f"--jobs must be at least 1, not {jobs}")
+        plan = rp.plan(data, out, wanted, financial_year, area)
+        kernel_name, note = rp.resolve_kernel(kernel)
+    except AnchorlibError as err:
+        fail(err)
+    if note:
+        typer.echo(f"anchorlib: note: {note}", err=True)
+    started = time.perf_counter()
+    outcomes = rp.run_batch(plan, jobs, kernel_name, progress=progress, continue_on_error=continue_on_error)
+    index = rp.write_index(out, plan, outcomes, financial_year or "all years")
+    typer.echo(rp.summary_table(outcomes))
+    failed = sum(o.status != "ok" for o in outcomes)
+    typer.echo(f"{len(outcomes) - failed} of {len(outcomes)} reports in {time.perf_counter() - started:.1f}s; index: {index}")
+    if failed:
+        raise typer.Exit(1)
 
 
 def main() -> None:  # pragma: no cover

@@ -86,3 +86,35 @@ def test_leakage_explorer_in_chromium(tmp_path, chromium_path, artifacts, sample
             browser.close()
     (artifacts / "leakage_browser_timings.json").write_text(json.dumps(timings, indent=2))
     print(timings)
+
+
+def test_served_tree_links_apps_and_preheated_app_opens_fast(tmp_path, chromium_path, artifacts):
+    """What `anchorlib serve` runs: the tree at / links every app offline; a preheated app opens fast."""
+    from playwright.sync_api import sync_playwright
+
+    from anchorlib.serve import voila_args
+
+    preheat = [a for a in voila_args(0) if "preheat" in a or "kernel_pools" in a]
+    timings = {}
+    with voila_server(NOTEBOOKS_DIR, tmp_path / "voila", args=preheat) as server, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        try:
+            page = open_page(browser)
+            page.goto(server.url)
+            page.wait_for_function("document.body.innerText.includes('10_leakage_explorer')", timeout=60_000)
+            links = page.inner_text("body")
+            assert "10_leakage_explorer" in links and "20_social_value" in links
+            page.screenshot(path=str(artifacts / "apps_tree.png"))
+            page.wait_for_timeout(20_000)  # let the pool run the notebooks (server-side, before anyone asks)
+            t0 = time.monotonic()
+            page.goto(server.url + "voila/render/10_leakage_explorer.ipynb")
+            page.wait_for_selector(".al-share", timeout=60_000)
+            page.wait_for_function("document.querySelectorAll('.vega-embed svg .mark-rect path, .vega-embed canvas')"
+                                   ".length >= 2", timeout=60_000)
+            timings["leakage_preheated_first_render_s"] = time.monotonic() - t0
+            assert page.outside == [], page.outside
+            assert page.errors == [], page.errors
+        finally:
+            browser.close()
+    (artifacts / "tree_browser_timings.json").write_text(json.dumps(timings, indent=2))
+    print(timings)

@@ -1,0 +1,44 @@
+"""``anchorlib serve``: the Voila apps in notebooks/ on 127.0.0.1, offline, with preheated kernels.
+
+Voila serves the folder as its tree, so the page at / links every app. The "anchorlib" template is
+Voila's lab template without CDN stylesheets (PITFALLS.md); tracebacks stay hidden; each app keeps
+one kernel preheated (the notebook already run) so a page opens without waiting for start-up.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from .paths import NOTEBOOKS_DIR, PACKAGE_DIR
+
+TEMPLATES_PATH = PACKAGE_DIR / "templates"
+
+
+def voila_args(port: int, pool_size: int = 1, timeout: int = 120) -> list[str]:
+    """Voila options for the workshop: loopback only, no tracebacks, offline template, preheated kernels."""
+    args = [f"--port={port}", "--Voila.ip=127.0.0.1", "--no-browser", "--template=anchorlib",
+            "--VoilaConfiguration.show_tracebacks=False", f"--VoilaExecutor.timeout={timeout}"]
+    if pool_size > 0:
+        args += ["--VoilaConfiguration.preheat_kernel=True",
+                 f"--VoilaKernelManager.kernel_pools_config={{'default': {{'pool_size': {pool_size}}}}}"]
+    return args
+
+
+def voila_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    """``env`` (default os.environ) with anchorlib's templates first on JUPYTER_PATH."""
+    env = dict(os.environ if env is None else env)
+    env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(TEMPLATES_PATH), env.get("JUPYTER_PATH", "")) if p)
+    return env
+
+
+def serve(port: int = 8866, notebooks: Path = NOTEBOOKS_DIR, pool_size: int = 1) -> int:
+    """Run Voila over ``notebooks`` until interrupted; returns its exit code."""
+    cmd = [sys.executable, "-m", "voila", str(notebooks), *voila_args(port, pool_size)]
+    print(f"anchorlib apps on http://127.0.0.1:{port}/ (Ctrl-C to stop)", flush=True)
+    try:
+        return subprocess.call(cmd, env=voila_env(), cwd=str(notebooks))
+    except KeyboardInterrupt:
+        return 0
