@@ -1,0 +1,57 @@
+"""The HTML reports in headless Chromium: opened from file://, they ask nothing of the network,
+show their SVG charts and headline table, and print on A4."""
+
+from __future__ import annotations
+
+import pytest
+
+from anchorlib import reports as rp
+from anchorlib.paths import SAMPLE_DIR
+
+pytestmark = [pytest.mark.browser, pytest.mark.notebook, pytest.mark.slow]
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+def test_reports_render_offline_in_chromium(tmp_path, chromium_path, artifacts):
+    from playwright.sync_api import sync_playwright
+
+    jobs = rp.plan(SAMPLE_DIR, tmp_path, ["hackney"])
+    outcomes = rp.run_batch(jobs, n_jobs=2, kernel_name="python3", progress=False)
+    assert [o.status for o in outcomes] == ["ok", "ok"], [o.error for o in outcomes]
+    rp.write_index(tmp_path, jobs, outcomes, "all years")
+    outside: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+
+        def only_local(route):
+            if route.request.url.startswith(("file://", "data:")):
+                route.continue_()
+            else:
+                outside.append(route.request.url)
+                route.abort()
+
+        page.route("**/*", only_local)
+        for name, charts, table in [("anchor-hackney.html", 2, "#headline-hackney"),
+                                    ("network.html", 1, "#headline-network")]:
+            page.goto((tmp_path / name).as_uri(), wait_until="load")
+            svgs = page.locator(".jp-RenderedSVG svg")
+            assert svgs.count() == charts, name
+            for i in range(charts):
+                box = svgs.nth(i).bounding_box()
+                assert box and box["width"] > 200 and box["height"] > 100, (name, box)
+                assert svgs.nth(i).locator("path, rect").count() > 3  # marks were drawn
+            assert page.locator(table).is_visible()
+            assert page.locator(".jp-CodeCell .jp-InputArea").count() == 0  # code hidden
+            assert "report_views" not in page.content()
+            page.screenshot(path=str(artifacts / f"report_{name.removesuffix('.html')}.png"), full_page=True)
+        page.emulate_media(media="print")
+        assert page.locator(".jp-RenderedSVG svg").count() == 1
+        page.goto((tmp_path / "index.html").as_uri(), wait_until="load")
+        assert page.locator('a[href="anchor-hackney.html"]').is_visible()
+        page.screenshot(path=str(artifacts / "report_index.png"), full_page=True)
+        pdf = page.pdf(format="A4")
+        assert pdf[:4] == b"%PDF"
+        browser.close()
+    assert outside == []
