@@ -24,8 +24,10 @@ $(STAMP): pyproject.toml
 chromium: ## install Debian's chromium for the browser tests when it is missing
 	@bash scripts/ensure-chromium.sh
 
-demo: setup ## headline table and the leakage notebook on data/sample
+demo: setup ## headline table, the leakage notebook and the batch reports on data/sample
 	$(BIN)/anchorlib summary --data data/sample
+	$(BIN)/anchorlib reports --data data/sample --out $(BUILD)/reports --jobs 2
+	@echo "reports: $(BUILD)/reports/index.html"
 	mkdir -p $(BUILD)
 	$(BIN)/papermill --log-level WARNING -k anchorlib notebooks/01_spend_leakage.ipynb $(BUILD)/01_spend_leakage.ipynb
 	@echo "executed notebook: $(BUILD)/01_spend_leakage.ipynb"
