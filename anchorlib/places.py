@@ -7,6 +7,7 @@ bucket, never counted as non-local.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -24,7 +25,7 @@ def normalise_postcode(value: object) -> str | None:
 
     Returns None for anything that is not a well-formed UK postcode.
     """
-    if value is None or (isinstance(value, float) and value != value):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     s = re.sub(r"[^A-Za-z0-9]", "", str(value)).upper()
     m = _POSTCODE.match(s)

@@ -43,6 +43,20 @@ FUZZY_THRESHOLD = 90.0  # rapidfuzz ratio (0-100) on normalised names; 'HACKNEY 
 METHODS = ("exact", "fuzzy", "override", "none", "redacted")
 
 
+def same_first_word(a: str, b: str) -> bool:
+    """Guard on a fuzzy match: the names' first words agree, allowing one typo in a word of 4+ letters
+    and spacing differences ('I S W P' = 'ISWP', 'COOMBESWOOD' = 'COOMBES WOOD'). On Devon's real
+    payees this rejects 'PARK HOUSE'/'MANOR HOUSE', 'LAKESIDE'/'LAKEVIEW', 'MILLBROOK'/'WILLINBROOK'
+    while keeping 'CHELFAM'/'CHELFHAM' and truncations."""
+    from rapidfuzz.distance import Levenshtein
+
+    wa, wb = a.split(" ", 1)[0], b.split(" ", 1)[0]
+    ja, jb = a.replace(" ", ""), b.replace(" ", "")
+    d = min(Levenshtein.distance(wa, wb), Levenshtein.distance(wa, jb[:len(wa)]),
+            Levenshtein.distance(wb, ja[:len(wb)]))
+    return d <= (1 if min(len(wa), len(wb)) >= 4 else 0)
+
+
 def resolve_names(spend_names: pd.Series, redacted: pd.Series, register_keys: pd.Series,
                   overrides: dict[str, int | None] | None = None, *,
                   threshold: float = FUZZY_THRESHOLD) -> pd.DataFrame:
@@ -51,7 +65,7 @@ def resolve_names(spend_names: pd.Series, redacted: pd.Series, register_keys: pd
     Works on unique normalised names, so a payee resolves the same way for every anchor. In order:
     redacted payees are never matched; an analyst's ``overrides`` (normalised spend name -> register
     row, or None to force no match) win; then exact key equality; then the best rapidfuzz ``ratio``
-    at or above ``threshold`` among register keys. Returns, aligned with ``spend_names``:
+    at or above ``threshold`` among register keys whose first word agrees (``same_first_word``). Returns, aligned with ``spend_names``:
     supplier_key, register_row (Int64), match_method, match_score (100 exact/override, NA none).
     """
     from rapidfuzz import fuzz, process
@@ -68,13 +82,15 @@ def resolve_names(spend_names: pd.Series, redacted: pd.Series, register_keys: pd
     todo = uniq[row.isna().to_numpy()]
     choices = first_row.index.tolist()
     if len(todo) and choices:
-        best = process.cdist(todo.tolist(), choices, scorer=fuzz.ratio, score_cutoff=threshold, workers=1)
-        j = best.argmax(axis=1)
-        s = best[np.arange(len(todo)), j]
-        hit = s >= threshold
-        row[todo[hit]] = first_row.to_numpy()[j[hit]]
-        method[todo[hit]] = "fuzzy"
-        score[todo[hit]] = np.round(s[hit].astype("float64"), 1)
+        scores = process.cdist(todo.tolist(), choices, scorer=fuzz.ratio, score_cutoff=threshold, workers=1)
+        for i in np.flatnonzero((scores >= threshold).any(axis=1)):
+            candidates = np.flatnonzero(scores[i] >= threshold)
+            for j in candidates[np.argsort(-scores[i, candidates], kind="stable")]:
+                if same_first_word(todo[i], choices[j]):
+                    row[todo[i]] = first_row.iloc[j]
+                    method[todo[i]] = "fuzzy"
+                    score[todo[i]] = round(float(scores[i, j]), 1)
+                    break
     for key, reg_row in (overrides or {}).items():
         if key in row.index:
             row[key] = pd.NA if reg_row is None else reg_row

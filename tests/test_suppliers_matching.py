@@ -7,7 +7,13 @@ import pytest
 
 from anchorlib import open_dataset
 from anchorlib.errors import DatasetError
-from anchorlib.suppliers import (FUZZY_THRESHOLD, match_shares, normalise_name, resolve_names)
+from anchorlib.suppliers import (
+    FUZZY_THRESHOLD,
+    match_shares,
+    normalise_name,
+    resolve_names,
+    same_first_word,
+)
 from tests.builders import supplier, tiny_dataset, write_csv
 
 
@@ -102,3 +108,21 @@ def test_sample_spelling_variants_are_found(sample_ds):
     assert (p.loc[p["redacted"], "match_method"] == "redacted").all()
     shares = match_shares(p)
     assert sum(shares.values()) == pytest.approx(1.0) and shares["exact"] > 0.9
+
+
+@pytest.mark.parametrize("a, b, same", [
+    ("PARK HOUSE RESIDENTIAL HOME", "MANOR HOUSE RESIDENTIAL HOME", False),  # ratio 90.9 on Devon's payees
+    ("LAKESIDE RESIDENTIAL HOME", "LAKEVIEW RESIDENTIAL HOME", False),       # 92.0
+    ("MILLBROOK HEALTHCARE", "WILLINBROOK HEALTHCARE", False),               # 90.5
+    ("DWS CONSULTANCY", "CWS CONSULTANCY", False),                           # 93.3
+    ("CHELFAM HOUSE RESIDENTIAL HOME", "CHELFHAM HOUSE RESIDENTIAL HOME", True),
+    ("COOMBESWOOD HOUSE", "COOMBES WOOD HOUSE", True),
+    ("ISWP ASSESSMENT SERVICES", "I S W P ASSESSMENT SERVICES", True),
+    ("GREN CAFE", "GREEN CAFE", True),
+])
+def test_fuzzy_matches_must_agree_on_the_first_word(a, b, same):
+    assert same_first_word(a, b) is same
+    assert same_first_word(b, a) is same
+    names = pd.Series([a], dtype="string")
+    got = resolve_names(names, pd.Series([False], dtype="boolean"), pd.Series([b], index=[7]))
+    assert got["match_method"][0] == ("fuzzy" if same else "none")
