@@ -148,6 +148,7 @@ def read_postcode_directory(path, *, root=None) -> tuple[pd.DataFrame, str | Non
 
 def read_imd(path, *, root=None) -> tuple[pd.DataFrame, str]:
     """IoD File 1/File 2 (2019) or IoD2025 -> (lsoa, imd_decile) and the vintage label."""
+    from .errors import DatasetError
     from .tables import read_table
 
     df = read_table(path, ["imd_decile"], ["lsoa11", "lsoa21"],
@@ -157,11 +158,15 @@ def read_imd(path, *, root=None) -> tuple[pd.DataFrame, str]:
     elif "lsoa11" in df.columns:
         lsoa, vintage = df["lsoa11"], "IoD2019 (LSOA 2011)"
     else:
-        from .errors import DatasetError
         raise DatasetError("missing an LSOA code column (e.g. 'LSOA code (2011)' or 'LSOA code (2021)')",
                            path=df.attrs.get("source", path))
     from .tables import parse_number
     decile = parse_number(df["imd_decile"], path=df.attrs.get("source"), column="imd_decile")
+    bad = decile.notna() & ~decile.isin(range(1, 11))
+    if bad.any():
+        i = bad[bad].index[0]
+        raise DatasetError(f"IMD decile '{df.at[i, 'imd_decile']}' is not a whole number from 1 to 10",
+                           path=df.attrs.get("source", path), line=int(i) + 2)
     return pd.DataFrame({"lsoa": lsoa.astype("string"), "imd_decile": decile.astype("Int64")}), vintage
 
 
