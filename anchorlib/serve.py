@@ -20,7 +20,8 @@ TEMPLATES_PATH = PACKAGE_DIR / "templates"
 def voila_args(port: int, pool_size: int = 1, timeout: int = 120) -> list[str]:
     """Voila options for the workshop: loopback only, no tracebacks, offline template, preheated kernels."""
     args = [f"--port={port}", "--Voila.ip=127.0.0.1", "--no-browser", "--template=anchorlib",
-            "--VoilaConfiguration.show_tracebacks=False", f"--VoilaExecutor.timeout={timeout}"]
+            "--VoilaConfiguration.show_tracebacks=False", f"--VoilaExecutor.timeout={timeout}",
+            "--VoilaConfiguration.classic_tree=True"]  # a plain list of links; the lab tree logs widget errors
     if pool_size > 0:
         args += ["--VoilaConfiguration.preheat_kernel=True",
                  f"--VoilaKernelManager.kernel_pools_config={{'default': {{'pool_size': {pool_size}}}}}"]

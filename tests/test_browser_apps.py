@@ -94,17 +94,18 @@ def test_served_tree_links_apps_and_preheated_app_opens_fast(tmp_path, chromium_
 
     from anchorlib.serve import voila_args
 
-    preheat = [a for a in voila_args(0) if "preheat" in a or "kernel_pools" in a]
+    preheat = [a for a in voila_args(0) if "preheat" in a or "kernel_pools" in a or "classic_tree" in a]
     timings = {}
     with voila_server(NOTEBOOKS_DIR, tmp_path / "voila", args=preheat) as server, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
         try:
             page = open_page(browser)
             page.goto(server.url)
-            page.wait_for_function("document.body.innerText.includes('10_leakage_explorer')", timeout=60_000)
+            page.wait_for_selector("a[href*='10_leakage_explorer']", timeout=60_000)
             links = page.inner_text("body")
             assert "10_leakage_explorer" in links and "20_social_value" in links
             page.screenshot(path=str(artifacts / "apps_tree.png"))
+            assert page.errors == [], page.errors
             page.wait_for_timeout(20_000)  # let the pool run the notebooks (server-side, before anyone asks)
             t0 = time.monotonic()
             page.goto(server.url + "voila/render/10_leakage_explorer.ipynb")
