@@ -12,7 +12,8 @@ import sys
 import papermill as pm
 import pytest
 
-from anchorlib import ParameterError, reports as rp
+from anchorlib import ParameterError
+from anchorlib import reports as rp
 from anchorlib.errors import DatasetError
 from anchorlib.paths import SAMPLE_DIR
 from anchorlib.report_views import HEADLINE_KEYS
@@ -22,13 +23,13 @@ SAMPLE_ANCHORS = ["hackney", "city_of_london", "elft", "nel_icb"]
 
 def html_figures(html: str, table_id: str) -> dict:
     """The data-key/data-value pairs of the table with ``table_id`` in a report's HTML."""
-    m = re.search(rf'<table[^>]*id="{re.escape(table_id)}"[^>]*>(.*?)</table>', html, re.S)
+    m = re.search(rf'<table[^>]*id="{re.escape(table_id)}"[^>]*>(.*?)</table>', html, re.DOTALL)
     assert m, f"no table {table_id}"
     return {k: (float(v) if v else None) for k, v in re.findall(r'data-key="([^"]+)" data-value="([^"]*)"', m.group(1))}
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "anchorlib.cli", *args], capture_output=True, text=True, timeout=600)
+    return subprocess.run([sys.executable, "-m", "anchorlib.cli", *args], check=False, capture_output=True, text=True, timeout=600)
 
 
 @pytest.mark.parametrize("notebook,params", [
@@ -106,7 +107,7 @@ def test_batch_on_the_sample_writes_every_report(sample_batch):
         assert (out / f"anchor-{a}.ipynb").is_file() and (out / f"anchor-{a}.html").is_file()
     assert (out / "network.html").is_file() and (out / "index.html").is_file()
     table = r.stdout
-    assert re.search(r"^hackney\s+ok\s+[\d.]+s", table, re.M) and "5 of 5 reports" in table
+    assert re.search(r"^hackney\s+ok\s+[\d.]+s", table, re.MULTILINE) and "5 of 5 reports" in table
 
 
 @pytest.mark.notebook
@@ -125,7 +126,7 @@ def test_html_figures_equal_anchorlib_summary_json(sample_batch):
         assert "<svg" in page and "<script" not in page and "<input" not in page
         assert "all years (2021-22 to 2023-24)" in page  # the period is labelled
         assert "views.anchor_headline" not in page  # code cells hidden
-        link = re.search(rf'<tr id="report-{a}">(.*?)</tr>', index, re.S).group(1)
+        link = re.search(rf'<tr id="report-{a}">(.*?)</tr>', index, re.DOTALL).group(1)
         assert f'href="anchor-{a}.html"' in link
         assert float(re.search(r'data-key="local_share" data-value="([^"]+)"', link).group(1)) == pytest.approx(row["local_share"])
     net = html_figures((out / "network.html").read_text(), "headline-network")
@@ -148,6 +149,6 @@ def test_a_failing_anchor_in_the_middle_does_not_stop_the_others(tmp_path):
     assert not (tmp_path / "anchor-elft.html").exists()
     assert (tmp_path / "anchor-elft.ipynb").is_file()  # the executed notebook keeps the traceback
     table = rp.summary_table(outcomes)
-    assert re.search(r"^elft\s+failed\s+[\d.]+s\s+ParameterError: financial year '1999-00'", table, re.M)
+    assert re.search(r"^elft\s+failed\s+[\d.]+s\s+ParameterError: financial year '1999-00'", table, re.MULTILINE)
     index = rp.write_index(tmp_path, jobs, outcomes, "all years").read_text()
     assert "failed: ParameterError" in index and 'href="anchor-elft.html"' not in index
