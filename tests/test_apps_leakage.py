@@ -1,0 +1,69 @@
+"""The leakage explorer without a browser: the model calls metrics, the view shows its figures,
+failures become a plain status line; the trend chart's spec has titles, units, tooltips, ARIA text."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from anchorlib import charts_apps, metrics
+from anchorlib.apps import leakage
+from anchorlib.apps.common import money, pct
+
+
+@pytest.fixture(scope="module")
+def app(sample_ds):
+    return leakage(sample_ds)
+
+
+def test_tiles_show_metrics_figures_and_follow_the_area(app, sample_ds):
+    a = sample_ds.anchor_ids[0]
+    home = metrics.local_share(metrics.select(sample_ds, [a]), sample_ds.home_area(a), sample_ds.ruleset.name)
+    assert f">{pct(home.local_share)}<" in app.tiles.value
+    assert f">{money(home.leakage)}<" in app.tiles.value
+    app.area.value = "london"
+    ldn = metrics.local_share(metrics.select(sample_ds, [a]), sample_ds.area("london"), sample_ds.ruleset.name)
+    assert ldn.local_share != home.local_share
+    assert f">{pct(ldn.local_share)}<" in app.tiles.value and app.status.value == ""
+    trend = app.trend.chart.to_dict()["datasets"]
+    rows = next(iter(trend.values()))
+    assert {r["financial_year"] for r in rows} == set(app.model.all_years)
+    app.area.value = "home"
+
+
+def test_all_spend_counts_every_payment_as_addressable(app, sample_ds):
+    app.scope.value = False
+    p = metrics.select(sample_ds, app.model.anchor_ids)
+    assert app.model.headline().addressable_spend == pytest.approx(float(p["amount"].sum()))
+    app.scope.value = True
+    assert app.model.headline().addressable_spend < float(p["amount"].sum())
+
+
+def test_empty_choice_is_a_plain_message_and_recovers(app):
+    before = app.tiles.value
+    app.years.value = ()
+    assert "pick at least one financial year" in app.status.value and "Traceback" not in app.status.value
+    assert app.tiles.value == before
+    app.years.value = tuple(app.model.all_years)
+    assert app.status.value == ""
+
+
+def test_several_anchors_home_is_the_union_of_home_boroughs(app, sample_ds):
+    ids = sample_ds.anchor_ids[:2]
+    app.anchors.value = tuple(ids)
+    lads = set().union(*(sample_ds.home_area(a).lads for a in ids))
+    assert set(app.model.area().lads) == lads
+    app.anchors.value = (ids[0],)
+
+
+def test_unreadable_folder_is_a_plain_message(tmp_path):
+    view = leakage(str(tmp_path / "missing"))
+    assert "Could not open the data" in view.value
+
+
+def test_trend_chart_spec():
+    df = pd.DataFrame({"financial_year": ["2022-23"], "local_share": [0.4], "local_spend": [4.0], "leakage": [6.0]})
+    spec = charts_apps.trend_chart(df, "Local share by year", "London").to_dict()
+    assert spec["title"]["text"] == "Local share by year" and "per cent" in spec["description"]
+    assert spec["encoding"]["y"]["title"] == "Local share (%)"
+    assert [t["field"] for t in spec["encoding"]["tooltip"]] == ["financial_year", "local_share", "local_spend", "leakage"]
