@@ -41,6 +41,7 @@ def match_exact(spend_names: pd.Series, register_keys: pd.Series) -> pd.Series:
 
 FUZZY_THRESHOLD = 90.0  # rapidfuzz ratio (0-100) on normalised names; 'HACKNEY CLEANING' vs 'HACKNEY CATERING' is 81
 METHODS = ("exact", "fuzzy", "override", "none", "redacted")
+_BLOCK = 2000  # spend names scored against the register at a time
 
 
 def same_first_word(a: str, b: str) -> bool:
@@ -81,15 +82,16 @@ def resolve_names(spend_names: pd.Series, redacted: pd.Series, register_keys: pd
     score[row.notna().to_numpy()] = 100.0
     todo = uniq[row.isna().to_numpy()]
     choices = first_row.index.tolist()
-    if len(todo) and choices:
-        scores = process.cdist(todo.tolist(), choices, scorer=fuzz.ratio, score_cutoff=threshold, workers=1)
+    for start in range(0, len(todo) if choices else 0, _BLOCK):  # blocks bound the score matrix's memory
+        block = todo[start:start + _BLOCK]
+        scores = process.cdist(block.tolist(), choices, scorer=fuzz.ratio, score_cutoff=threshold, workers=1)
         for i in np.flatnonzero((scores >= threshold).any(axis=1)):
             candidates = np.flatnonzero(scores[i] >= threshold)
             for j in candidates[np.argsort(-scores[i, candidates], kind="stable")]:
-                if same_first_word(todo[i], choices[j]):
-                    row[todo[i]] = first_row.iloc[j]
-                    method[todo[i]] = "fuzzy"
-                    score[todo[i]] = round(float(scores[i, j]), 1)
+                if same_first_word(block[i], choices[j]):
+                    row[block[i]] = first_row.iloc[j]
+                    method[block[i]] = "fuzzy"
+                    score[block[i]] = round(float(scores[i, j]), 1)
                     break
     for key, reg_row in (overrides or {}).items():
         if key in row.index:
@@ -136,12 +138,13 @@ def read_overrides(path, register: pd.DataFrame, *, root=None) -> dict[str, int 
 
 def match_table(payments: pd.DataFrame) -> pd.DataFrame:
     """One row per payee as written in the spend files, for an analyst to review: spend_name,
-    supplier_key, register_name, match_method, match_score, spend (£), payments, anchors (';'-joined).
+    supplier_key, register_name, match_method, match_score, postcode and lad (blank = unknown
+    location), spend (£), payments, anchors (';'-joined).
     Largest spend first. Overrides go in supplier_matches.csv (spend_name, register_name)."""
     cols = ["supplier_name", "supplier_key", "register_name", "match_method", "match_score"]
     g = payments.assign(match_score=payments["match_score"].astype("float64"))
     g = g.groupby(cols, dropna=False, sort=False).agg(
-        spend=("amount", "sum"), payments=("amount", "size"),
+        postcode=("postcode", "first"), lad=("lad", "first"), spend=("amount", "sum"), payments=("amount", "size"),
         anchors=("anchor_id", lambda s: ";".join(sorted(set(s))))).reset_index()
     g = g.rename(columns={"supplier_name": "spend_name"})
     return g.sort_values(["spend", "spend_name"], ascending=[False, True], ignore_index=True)

@@ -52,6 +52,10 @@ def main(real: Path) -> None:
                                                     "leeds_raw_2011-09.csv")]
     pool = pd.concat([o["supplier_name"] for o in others]).dropna()
     run("devon 2024-03 vs Manchester+Calderdale+Leeds payees", devon["devon_DCCSpendingOver500_202403.csv"], pool)
+    every = pd.concat([load_spend_file(f)[0] for f in sorted(sp.glob("*.csv")) if "by_supplier" not in f.name],
+                      ignore_index=True)  # Lambeth's per-supplier pivot is not a payments file
+    half = every["supplier_name"].dropna().drop_duplicates().sample(frac=0.5, random_state=1)
+    run("scale: every real file vs half of all real payee names", every, half)
     run("tfl 2023-P05 vs GLA 2016-P03 payees", load_spend_file(sp / "tfl_2023-P05_clean.csv")[0],
         load_spend_file(sp / "gla_2016-P03_clean.csv")[0]["supplier_name"].dropna())
 

@@ -85,6 +85,7 @@ def test_match_table_for_review(ds):
     assert m.loc["City Lw", "spend"] == 400 and m.loc["City Lw", "match_method"] == "none"
     assert m.loc["Hackney Cleaning Ltd", "spend"] == 225 and m.loc["Hackney Cleaning Ltd", "anchors"] == "a1;a2"
     assert m.loc["Hackney Cleaning Ltd", "payments"] == 2
+    assert m.loc["Hackney Cleaning Ltd", "lad"] == "E09000012" and pd.isna(m.loc["City Lw", "lad"])
     assert m.index[0] == "City Lw"  # largest spend first
     shares = match_shares(ds.payments)  # total 1075: exact 300, fuzzy 150, override 225, none 400
     assert shares["exact"] == pytest.approx(300 / 1075) and shares["fuzzy"] == pytest.approx(150 / 1075)
