@@ -201,6 +201,17 @@ def _read_suppliers(root: Path, geography: Geography) -> pd.DataFrame:
     return reg
 
 
+def _register_location_notes(reg: pd.DataFrame) -> list[str]:
+    """Register suppliers whose location is unknown (DESIGN.md: its own bucket), counted by cause."""
+    malformed = int((reg["postcode"].isna() & reg["postcode_raw"].notna()).sum())
+    blank = int(reg["postcode_raw"].isna().sum())
+    absent = int((reg["postcode"].notna() & reg["lad"].isna()).sum())
+    if not malformed + blank + absent:
+        return []
+    return [f"suppliers.csv: {malformed + blank + absent} of {len(reg)} suppliers have an unknown location "
+            f"({malformed} malformed postcode, {blank} blank, {absent} not in geography/postcodes.csv)"]
+
+
 def _read_optional(root: Path, rel: str, required: list[str], optional: list[str] = ()) -> pd.DataFrame | None:
     path = root / rel
     return read_table(path, required, optional, root=root) if path.exists() else None
@@ -248,7 +259,8 @@ def open_dataset(path: str | Path | None = None) -> Dataset:
                                  ["unit", "period_start", "period_end"])
     ds = Dataset(root=root, anchors=anchors, spend=spend, load_reports=reports, suppliers=suppliers,
                  geography=geography, areas=_read_areas(root), categories=categories, lm3_survey=survey,
-                 tenders=tenders, commitments=commitments, supplier_overrides=overrides, notes=list(geography.notes))
+                 tenders=tenders, commitments=commitments, supplier_overrides=overrides,
+                 notes=[*geography.notes, *_register_location_notes(suppliers)])
     if cached_payments is not None:
         ds.__dict__["payments"] = cached_payments  # fills the cached_property
     elif cache.enabled() and len(spend) >= cache.PAYMENTS_MIN_ROWS and (store := cache.cache_dir(root)):
