@@ -208,8 +208,8 @@ def _register_location_notes(reg: pd.DataFrame) -> list[str]:
     absent = int((reg["postcode"].notna() & reg["lad"].isna()).sum())
     if not malformed + blank + absent:
         return []
-    return [f"suppliers.csv: {malformed + blank + absent} of {len(reg)} suppliers have an unknown location "
-            f"({malformed} malformed postcode, {blank} blank, {absent} not in geography/postcodes.csv)"]
+    return [(f"suppliers.csv: {malformed + blank + absent} of {len(reg)} suppliers have an unknown location "
+             f"({malformed} malformed postcode, {blank} blank, {absent} not in geography/postcodes.csv)")]
 
 
 def _read_optional(root: Path, rel: str, required: list[str], optional: list[str] = ()) -> pd.DataFrame | None:

@@ -90,8 +90,9 @@ def test_summary_on_lewishams_lookup_and_file_1_as_published(real_dir, tmp_path)
         return {a["anchor_id"]: a for a in json.loads(r.stdout)["anchors"]}, json.loads(r.stdout)
 
     from anchorlib import open_dataset
-    assert open_dataset(root).notes == ["suppliers.csv: 2 of 6 suppliers have an unknown location "
-                                        "(1 malformed postcode, 0 blank, 1 not in geography/postcodes.csv)"]
+    note = ("suppliers.csv: 2 of 6 suppliers have an unknown location "
+            "(1 malformed postcode, 0 blank, 1 not in geography/postcodes.csv)")
+    assert open_dataset(root).notes == [note]
     home, raw = summary()
     lbl, rbg = home["lbl"], home["rbg"]
     assert raw["choices"]["imd_vintage"] == "IoD2019 (LSOA 2011)"
