@@ -119,3 +119,39 @@ def test_served_tree_links_apps_and_preheated_app_opens_fast(tmp_path, chromium_
             browser.close()
     (artifacts / "tree_browser_timings.json").write_text(json.dumps(timings, indent=2))
     print(timings)
+
+
+def test_network_overview_in_chromium(tmp_path, chromium_path, artifacts, sample_ds):
+    from playwright.sync_api import sync_playwright
+
+    home = metrics.summary(sample_ds, None, "home")["network"]
+    london = metrics.summary(sample_ds, None, "london")["network"]
+    timings = {}
+    t0 = time.monotonic()
+    with voila_server(NOTEBOOKS_DIR / "13_network_overview.ipynb", tmp_path / "voila") as server, \
+            sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        try:
+            page = open_page(browser)
+            page.goto(server.url)
+            page.wait_for_selector(".al-pooled", timeout=120_000)
+            page.wait_for_selector(".vega-embed svg .mark-rect path, .vega-embed canvas", timeout=60_000)
+            timings["first_render_s"] = time.monotonic() - t0
+            assert page.inner_text(".al-pooled") == pct(home["local_share"])
+            assert page.inner_text(".al-mean") == pct(home["mean_anchor_local_share"])
+            page.screenshot(path=str(artifacts / "network_overview.png"))
+            t1 = time.monotonic()
+            page.select_option(".al-area select", label="London")
+            text_is(page, ".al-pooled", pct(london["local_share"]))
+            timings["area_change_s"] = time.monotonic() - t1
+            assert page.inner_text(".al-mean") == pct(london["mean_anchor_local_share"])
+            assert page.inner_text(".al-local") == money(london["local_spend"])
+            page.wait_for_function("[...document.querySelectorAll('.vega-embed text')]"
+                                   ".some(t => t.textContent === 'Area: London')", timeout=30_000)
+            page.screenshot(path=str(artifacts / "network_overview_london.png"))
+            assert page.outside == [], page.outside
+            assert page.errors == [], page.errors
+        finally:
+            browser.close()
+    (artifacts / "network_browser_timings.json").write_text(json.dumps(timings, indent=2))
+    print(timings)
