@@ -31,6 +31,8 @@ demo: setup ## headline table, the leakage notebook and the batch reports on dat
 	mkdir -p $(BUILD)
 	$(BIN)/papermill --log-level WARNING -k anchorlib notebooks/01_spend_leakage.ipynb $(BUILD)/01_spend_leakage.ipynb
 	@echo "executed notebook: $(BUILD)/01_spend_leakage.ipynb"
+	@echo "serving the workshop apps (Ctrl-C to stop)"
+	$(BIN)/anchorlib serve
 
 test: setup chromium ## run every test (unit, notebooks, browser)
 	$(BIN)/python -m pytest

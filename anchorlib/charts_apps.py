@@ -41,7 +41,7 @@ def network_chart(df: pd.DataFrame, pooled: float | None, mean: float | None, ti
                  alt.Tooltip("addressable_spend:Q", title="Addressable spend (£)", format=",.0f")])
     rules = alt.Chart(lines).mark_rule(strokeWidth=3, strokeDash=[6, 3]).encode(
         x="value:Q",
-        color=alt.Color("measure:N", title="Network", scale=alt.Scale(range=[charts.PALETTE[1], charts.PALETTE[5]])),
+        color=alt.Color("measure:N", title="Network", scale=alt.Scale(range=[charts.PALETTE[1], charts.PALETTE[7]])),
         tooltip=[alt.Tooltip("measure:N", title="Network figure"), alt.Tooltip("value:Q", title="Local share", format=".1%")])
     return alt.layer(bars, rules, title=alt.Title(title, subtitle=subtitle or alt.Undefined),
                      description=f"{title}. Bars of each anchor's local share in per cent, with dashed lines for the "
