@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import duckdb
 import pandas as pd
-import pyarrow as pa
 
 from .places import Area
 
@@ -21,7 +20,9 @@ GROUP_LABELS = {"sme": "SME", "vcse": "VCSE", "bame_led": "BAME-led", "women_led
 FOUR_FIFTHS = 80.0
 
 
-def _lit(s: str) -> str:
+def _lit(s) -> str:
+    if isinstance(s, bool):
+        return "true" if s else "false"
     return "'" + str(s).replace("'", "''") + "'"
 
 
@@ -47,8 +48,15 @@ _SHARE_SQL = """
 """
 
 
-def _arrow(payments: pd.DataFrame, cols: list[str]) -> pa.Table:
-    return pa.Table.from_pandas(payments[[c for c in dict.fromkeys(cols)]], preserve_index=False)
+def _arrow(payments: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    """The columns DuckDB needs (a copy-on-write view: DuckDB scans the Arrow-backed columns in place)."""
+    return payments[list(dict.fromkeys(cols))]
+
+
+def where_sql(filters: dict[str, list] | None) -> str:
+    """SQL WHERE clause keeping rows whose column is in the given values, e.g. {"anchor_id": ["hackney"]}."""
+    parts = [f'"{c}" IN ({", ".join(_lit(v) for v in vs)})' for c, vs in (filters or {}).items() if vs]
+    return "WHERE " + " AND ".join(parts) if parts else ""
 
 
 def _query(sql: str, **tables) -> pd.DataFrame:
@@ -81,9 +89,10 @@ def _to_local_share(r, area: Area, ruleset_name: str):
 _SHARE_COLS = ["amount", "addressable", "lad", "rgn", "hq_only"]
 
 
-def local_share(payments: pd.DataFrame, area: Area, ruleset_name: str = ""):
-    """``metrics.local_share`` in SQL: one LocalShare for all ``payments``."""
-    df = _query(f"SELECT {_SHARE_SQL.format(local=local_sql(area))} FROM p", p=_arrow(payments, _SHARE_COLS))
+def local_share(payments: pd.DataFrame, area: Area, ruleset_name: str = "", filters: dict | None = None):
+    """``metrics.local_share`` in SQL: one LocalShare for ``payments`` (rows matching ``filters``, see where_sql)."""
+    df = _query(f"SELECT {_SHARE_SQL.format(local=local_sql(area))} FROM p {where_sql(filters)}",
+                p=_arrow(payments, [*_SHARE_COLS, *(filters or {})]))
     return _to_local_share(df.iloc[0], area, ruleset_name)
 
 
@@ -100,13 +109,15 @@ def anchor_local_shares(payments: pd.DataFrame, areas: dict[str, Area], ruleset_
     return {a: _to_local_share(got.get(a, empty), ar, ruleset_name) for a, ar in areas.items()}
 
 
-def local_share_by(payments: pd.DataFrame, area: Area, by: str | list[str]) -> pd.DataFrame:
+def local_share_by(payments: pd.DataFrame, area: Area, by: str | list[str], filters: dict | None = None,
+                   limit: int | None = None) -> pd.DataFrame:
     """Local share and leakage per value of ``by`` (e.g. 'category', 'financial_year', 'supplier_key'),
-    largest leakage first."""
+    largest leakage first (the first ``limit`` rows when given); ``filters`` as in where_sql."""
     keys = [by] if isinstance(by, str) else list(by)
     k = ", ".join(f'"{c}"' for c in keys)
-    df = _query(f"""SELECT {k}, {_SHARE_SQL.format(local=local_sql(area))} FROM p GROUP BY {k}""",
-                p=_arrow(payments, [*keys, *_SHARE_COLS]))
+    top = f"ORDER BY addressable_spend - local_spend DESC, {k} LIMIT {int(limit)}" if limit else ""
+    df = _query(f"""SELECT {k}, {_SHARE_SQL.format(local=local_sql(area))} FROM p {where_sql(filters)}
+                    GROUP BY {k} {top}""", p=_arrow(payments, [*keys, *_SHARE_COLS, *(filters or {})]))
     known = df["known_addressable_spend"]
     df["local_share"] = (df["local_spend"] / known).where(known != 0)
     df["leakage"] = df["addressable_spend"] - df["local_spend"]
@@ -163,11 +174,11 @@ def equity(ds, payments: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
                "spend_in_group", "spend_membership_known", "utilisation_unknown_share", "availability_unknown_share"]]
 
 
-def opportunities(ds, payments: pd.DataFrame, area: Area, k: int = 3) -> pd.DataFrame:
+def opportunities(ds, payments: pd.DataFrame, area: Area, k: int = 3, filters: dict | None = None) -> pd.DataFrame:
     """The ``k`` addressable categories leaking most (leakage = addressable - local, DESIGN.md), with the
     number of register suppliers in ``area`` that list the category."""
     reg = ds.suppliers
-    by_cat = local_share_by(payments[payments["addressable"].astype(bool)], area, "category")
+    by_cat = local_share_by(payments, area, "category", filters={**(filters or {}), "addressable": [True]})
     by_cat = by_cat[by_cat["category"].notna()].head(k)
     if "categories" in reg.columns:
         r = _arrow(reg.assign(categories=reg["categories"].fillna("")), ["categories", "lad", "rgn"])
