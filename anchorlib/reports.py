@@ -11,7 +11,7 @@ import html
 import json
 import re
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -161,17 +161,21 @@ def run_batch(jobs: list[Job], n_jobs: int = 2, kernel_name: str = DEFAULT_KERNE
         for stale in (job.ipynb, job.html):
             stale.unlink(missing_ok=True)
     results: dict[str, Outcome] = {}
-    with ProcessPoolExecutor(max_workers=min(n_jobs, len(jobs))) as pool:
-        futures = {pool.submit(run_job, j, kernel_name, execution_timeout): j for j in jobs}
-        with tqdm(total=len(jobs), desc="reports", unit="report", disable=not progress) as bar:
-            for fut in as_completed(futures):
-                if fut.cancelled():
-                    continue
+    queue = list(jobs)
+    stop = False
+    with ProcessPoolExecutor(max_workers=min(n_jobs, len(jobs))) as pool, \
+            tqdm(total=len(jobs), desc="reports", unit="report", disable=not progress) as bar:
+        running = set()
+        while queue or running:
+            while queue and not stop and len(running) < n_jobs:  # at most n_jobs in flight: fail-fast can stop the rest
+                running.add(pool.submit(run_job, queue.pop(0), kernel_name, execution_timeout))
+            if not running:
+                break
+            done, running = wait(running, return_when=FIRST_COMPLETED)
+            for fut in done:
                 out = fut.result()
                 results[out.name] = out
-                if out.status == "failed" and not continue_on_error:
-                    for f in futures:
-                        f.cancel()
+                stop = stop or (out.status == "failed" and not continue_on_error)
                 bar.set_postfix_str(f"{out.name} {out.status}")
                 bar.update()
     return [results.get(j.name) or Outcome(j.name, "skipped", 0.0, "not run: an earlier report failed")

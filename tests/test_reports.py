@@ -152,3 +152,13 @@ def test_a_failing_anchor_in_the_middle_does_not_stop_the_others(tmp_path):
     assert re.search(r"^elft\s+failed\s+[\d.]+s\s+ParameterError: financial year '1999-00'", table, re.MULTILINE)
     index = rp.write_index(tmp_path, jobs, outcomes, "all years").read_text()
     assert "failed: ParameterError" in index and 'href="anchor-elft.html"' not in index
+
+
+@pytest.mark.notebook
+def test_fail_fast_skips_the_reports_not_yet_started(tmp_path):
+    jobs = rp.plan(SAMPLE_DIR, tmp_path, ["elft", "hackney"])
+    jobs[0].parameters["area"] = "atlantis"  # fails at validation, straight after injection
+    outcomes = rp.run_batch(jobs, n_jobs=1, kernel_name="python3", progress=False, continue_on_error=False)
+    assert [(o.name, o.status) for o in outcomes] == [("elft", "failed"), ("hackney", "skipped"), ("network", "skipped")]
+    assert "atlantis" in outcomes[0].error and "\n" not in outcomes[0].error
+    assert not (tmp_path / "anchor-hackney.ipynb").exists()
