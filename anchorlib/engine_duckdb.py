@@ -176,19 +176,20 @@ def equity(ds, payments: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
 
 def opportunities(ds, payments: pd.DataFrame, area: Area, k: int = 3, filters: dict | None = None) -> pd.DataFrame:
     """The ``k`` addressable categories leaking most (leakage = addressable - local, DESIGN.md), with the
-    number of register suppliers in ``area`` that list the category."""
+    number of register suppliers in ``area`` that list the category; ``filters`` as in where_sql."""
     reg = ds.suppliers
-    by_cat = local_share_by(payments, area, "category", filters={**(filters or {}), "addressable": [True]})
-    by_cat = by_cat[by_cat["category"].notna()].head(k)
-    if "categories" in reg.columns:
-        r = _arrow(reg.assign(categories=reg["categories"].fillna("")), ["categories", "lad", "rgn"])
-        counts = _query(f"""SELECT trim(c) AS category, count(*) AS n FROM
-            (SELECT unnest(string_split(categories, ';')) AS c, lad, rgn FROM r) WHERE {local_sql(area)}
-            GROUP BY 1""", r=r)
-        n = by_cat["category"].map(dict(zip(counts["category"], counts["n"]))).fillna(0).astype("int64")
-    else:
-        n = pd.Series(0, index=by_cat.index, dtype="int64")
-    return pd.DataFrame({"category": by_cat["category"].to_numpy(), "leakage": by_cat["leakage"].to_numpy(),
-                         "local_suppliers_in_register": n.to_numpy(),
-                         "addressable_spend": by_cat["addressable_spend"].to_numpy(),
-                         "local_share": by_cat["local_share"].to_numpy()})
+    chosen = where_sql({**(filters or {}), "addressable": [True]})
+    has_cats = "categories" in reg.columns
+    listed = (f"""(SELECT count(*) FROM (SELECT trim(unnest(string_split(coalesce(categories, ''), ';'))) AS c
+                  FROM r WHERE {local_sql(area)}) WHERE c = leak.category)""" if has_cats else "0")
+    df = _query(f"""WITH leak AS (SELECT category, {_SHARE_SQL.format(local=local_sql(area))} FROM p {chosen}
+                                  GROUP BY category HAVING category IS NOT NULL
+                                  ORDER BY addressable_spend - local_spend DESC, category LIMIT {int(k)})
+        SELECT *, {listed} AS local_suppliers_in_register FROM leak ORDER BY addressable_spend - local_spend DESC, category""",
+                p=_arrow(payments, ["category", *_SHARE_COLS, *(filters or {})]),
+                r=_arrow(reg, ["lad", "rgn", *(["categories"] if has_cats else [])]))
+    known = df["known_addressable_spend"]
+    return pd.DataFrame({"category": df["category"], "leakage": df["addressable_spend"] - df["local_spend"],
+                         "local_suppliers_in_register": df["local_suppliers_in_register"].astype("int64"),
+                         "addressable_spend": df["addressable_spend"],
+                         "local_share": (df["local_spend"] / known).where(known != 0)})

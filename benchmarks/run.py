@@ -159,7 +159,7 @@ def run(rows: int, data: Path, fresh: bool = True) -> dict:
     con.register("p", p)
     con.register("r", ds.suppliers)
     cached = sorted((data / CACHE_DIRNAME).glob("payments-*.parquet"))
-    ref = timed(lambda: con.execute(f"SELECT * FROM read_parquet('{cached[0]}')").to_arrow_table())[0] if cached else None
+    ref = timed(lambda: con.sql(f"SELECT * FROM read_parquet('{cached[0]}')").to_arrow_table())[0] if cached else None
     record("open_cached", s, peak, ref)
 
     areas = {a: ds.area(None, a) for a in ds.anchor_ids}
@@ -184,7 +184,7 @@ def run(rows: int, data: Path, fresh: bool = True) -> dict:
         extra["pandas_s"] = round(timed(lambda: metrics.opportunities(ds, anchor_p, ds.area(None, anchor), k=3))[0], 4)
     record("opportunities", s, peak, ref, **extra)
 
-    year = sorted(p["financial_year"].dropna().unique())[-1]
+    year = max(p["financial_year"].dropna().unique())
     s, peak, _ = timed(lambda: project_app_update(ds, anchor, year), 3)
     ref, _, _ = timed(lambda: ref_app_update(con, ds, anchor, year), 3)
     record("app_update", s, peak, ref)
