@@ -1,0 +1,82 @@
+"""Workshop apps in the browser: first render and widget-change time per app, on any dataset.
+
+    nice .venv/bin/python benchmarks/bench_apps.py [--data DIR] [--warm 90] [--json]
+
+Starts Voila as ``anchorlib serve`` does (preheated kernels, offline template) with ANCHORLIB_DATA=DIR,
+waits ``--warm`` seconds for the pool to run each notebook, then in headless Chromium at 1366x768:
+first render = page request until the headline tiles and every chart have drawn; widget change =
+choosing "London" as the local area until the headline tile shows the new figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from anchorlib.paths import NOTEBOOKS_DIR, SAMPLE_DIR  # noqa: E402
+from anchorlib.serve import voila_args  # noqa: E402
+from tests.voila_server import voila_server  # noqa: E402
+
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+#: notebook -> (tile that changes, number of charts)
+APPS = {"10_leakage_explorer.ipynb": (".al-share", 2), "13_network_overview.ipynb": (".al-pooled", 1)}
+
+
+def measure(page, url: str, tile: str, n_charts: int, repeat: int) -> dict:
+    t0 = time.perf_counter()
+    page.goto(url)
+    page.wait_for_selector(tile, timeout=600_000)
+    page.wait_for_function(f"document.querySelectorAll('.vega-embed svg, .vega-embed canvas').length >= {n_charts}",
+                           timeout=600_000)
+    first = time.perf_counter() - t0
+    changes = []
+    for i in range(repeat):
+        label = "London" if i % 2 == 0 else "Home borough(s)"
+        before = page.inner_text(tile)
+        t1 = time.perf_counter()
+        page.select_option(".al-area select", label=label)
+        page.wait_for_function(f"document.querySelector('{tile}').innerText !== {json.dumps(before)}", timeout=60_000)
+        changes.append(time.perf_counter() - t1)
+    return {"first_render_s": round(first, 3), "widget_change_median_ms": round(1000 * statistics.median(changes), 1),
+            "widget_change_max_ms": round(1000 * max(changes), 1)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", default=str(SAMPLE_DIR))
+    ap.add_argument("--warm", type=float, default=90, help="seconds to let the preheated kernels run the notebooks")
+    ap.add_argument("--repeat", type=int, default=6, help="widget changes per app")
+    ap.add_argument("--chromium", default="/usr/bin/chromium")
+    ap.add_argument("--json", action="store_true")
+    a = ap.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    preheat = [x for x in voila_args(0) if "preheat" in x or "kernel_pools" in x or "classic_tree" in x]
+    result = {"data": a.data, "apps": {}}
+    with tempfile.TemporaryDirectory() as tmp, \
+            voila_server(NOTEBOOKS_DIR, Path(tmp), args=preheat, env={"ANCHORLIB_DATA": a.data},
+                         execute_timeout=900) as server, sync_playwright() as p:
+        time.sleep(a.warm)
+        browser = p.chromium.launch(executable_path=a.chromium, args=ARGS)
+        try:
+            for nb, (tile, n) in APPS.items():
+                page = browser.new_page(viewport={"width": 1366, "height": 768})
+                result["apps"][nb] = r = measure(page, f"{server.url}voila/render/{nb}", tile, n, a.repeat)
+                print(nb, r, flush=True)
+                page.close()
+        finally:
+            browser.close()
+    if a.json:
+        print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
