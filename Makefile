@@ -40,6 +40,10 @@ test: setup chromium ## run every test (unit, notebooks, browser)
 test-fast: setup ## unit tests only (no notebooks, no browser)
 	$(BIN)/python -m pytest -m "not browser and not notebook"
 
+bench: setup ## scale benchmark at 1M and 10M rows (data in /tmp; README "Performance")
+	nice -n 10 $(BIN)/python benchmarks/run.py --rows 1000000
+	nice -n 10 $(BIN)/python benchmarks/run.py --rows 10000000
+
 sample: setup ## regenerate data/sample from the generator
 	$(BIN)/anchorlib sample --out data/sample
 
