@@ -60,8 +60,12 @@ class LeakageModel(traitlets.HasTraits):
         return self.ds.area(self.area_id)
 
     def payments(self) -> pd.DataFrame:
-        p = metrics.select(self.ds, self.anchor_ids, self.years)
-        return p if self.addressable_only else p.assign(addressable=True)
+        """The chosen payments; the last selection is kept, so an area change does not select again."""
+        key = (tuple(self.anchor_ids), tuple(self.years), self.addressable_only)
+        if getattr(self, "_key", None) != key:
+            p = metrics.select(self.ds, self.anchor_ids, self.years)
+            self._payments, self._key = (p if self.addressable_only else p.assign(addressable=True)), key
+        return self._payments
 
     def scope(self) -> str:
         return "addressable spend" if self.addressable_only else "all spend"
