@@ -20,8 +20,9 @@ title rows, £ signs and thousands separators, bracketed credits, redacted payee
 from __future__ import annotations
 
 import csv
-import io
+import itertools
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -277,15 +278,15 @@ def _suppliers(rng: np.random.Generator, postcodes: pd.DataFrame) -> pd.DataFram
     return df
 
 
-def _write_csv(path: Path, header: list[str], rows: list[list[object]], preamble: list[list[str]] = (),
+def _write_csv(path: Path, header: list[str], rows: Iterable[list[object]], preamble: list[list[str]] = (),
                encoding: str = "utf-8") -> None:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    for line in preamble:
-        w.writerow(line)
-    w.writerow(header)
-    w.writerows(rows)
-    path.write_bytes(buf.getvalue().encode(encoding))
+    """Stream ``rows`` (any iterable, consumed once) to ``path``: large samples are never held whole."""
+    with open(path, "w", encoding=encoding, newline="") as f:
+        w = csv.writer(f, lineterminator="\r\n")
+        for line in preamble:
+            w.writerow(line)
+        w.writerow(header)
+        w.writerows(rows)
 
 
 def _normalise_xlsx(path: Path) -> None:
@@ -409,13 +410,12 @@ def _write_spend(out: Path, rng, anchor, suppliers: pd.DataFrame, n_total: int) 
         if layout == "lgtc_csv":
             header = ["Body Name", "Body", "Service Area", "Expenses Type", "Payment Date", "Transaction Number",
                       "Net Amount", "Supplier Name"]
-            rows = [[name, "E09000012", a, e, d.strftime("%d/%m/%Y"), t, _money(v, x), s]
-                    for a, e, d, t, v, x, s in zip(areas, p["expense_type"], dates, txn, p["amount"], u, payee)]
-            if len(rows) > 400:  # months joined by hand: the header repeated mid-file, and a blank line
-                cut = len(rows) // 2
-                rows = rows[:cut] + [[""] * 8, header] + rows[cut:]
+            rows = ([name, "E09000012", a, e, d.strftime("%d/%m/%Y"), t, _money(v, x), s]
+                    for a, e, d, t, v, x, s in zip(areas, p["expense_type"], dates, txn, p["amount"], u, payee))
+            if n > 400:  # months joined by hand: the header repeated mid-file, and a blank line
+                rows = itertools.chain(itertools.islice(rows, n // 2), [[""] * 8, header], rows)
             total = float(np.round(p["amount"].sum(), 2))
-            rows.append(["Total", "", "", "", "", "", f"£{total:,.2f}", ""])
+            rows = itertools.chain(rows, [["Total", "", "", "", "", "", f"£{total:,.2f}", ""]])
             _write_csv(folder / f"hackney_payments_over_500_{fy}.csv", header, rows,
                        preamble=[["London Borough of Hackney"], [f"Payments to suppliers over £500, financial year {fy}"], []])
         elif layout == "lgtc_xlsx" and n <= XLSX_MAX_ROWS:
@@ -440,9 +440,9 @@ def _write_spend(out: Path, rng, anchor, suppliers: pd.DataFrame, n_total: int) 
             header = ["Department Family", "Entity", "Date" if not bom else "Payment Date", "Expense Type",
                       "Expense Area", "Supplier", "Transaction Number", "Amount" if not bom else "Value (£)"]
             fmt = "%d-%b-%Y" if not bom else "%Y-%m-%d"
-            rows = [["Department of Health and Social Care" if kind != "council" else "Local Government", name,
+            rows = (["Department of Health and Social Care" if kind != "council" else "Local Government", name,
                      d.strftime(fmt), e, a, s, t, f"{v:,.2f}"]
-                    for a, e, d, t, v, s in zip(areas, p["expense_type"], dates, txn, p["amount"], payee)]
+                    for a, e, d, t, v, s in zip(areas, p["expense_type"], dates, txn, p["amount"], payee))
             pre = [[f"{name} - expenditure over £25,000 - {fy}"], []] if not bom else []
             _write_csv(folder / f"{anchor_id}_over_25k_{fy}.csv", header, rows, preamble=pre,
                        encoding="utf-8-sig" if bom else "utf-8")

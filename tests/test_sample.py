@@ -7,12 +7,15 @@ import filecmp
 import pytest
 
 from anchorlib import metrics
+from anchorlib.cache import CACHE_DIRNAME
 from anchorlib.paths import SAMPLE_DIR
 from anchorlib.sample import write_sample
 
 
 def _files(root):
-    return sorted(p.relative_to(root) for p in root.rglob("*") if p.is_file() and p.name != "README.md")
+    """The sample's files (not the README, nor the git-ignored Parquet cache of anchorlib/cache.py)."""
+    return sorted(p.relative_to(root) for p in root.rglob("*")
+                  if p.is_file() and p.name != "README.md" and CACHE_DIRNAME not in p.relative_to(root).parts)
 
 
 @pytest.mark.slow
