@@ -92,9 +92,14 @@ def anchor_headline(ds: Dataset, anchor_id: str, years: list[str] | None, area: 
     return FigureTable(f"headline-{anchor_id}", f"Headline figures, {period_label(ds, years)}", figures, notes)
 
 
-def network_headline(ds: Dataset, area: str = "home") -> FigureTable:
-    """Pooled network figures over all years (``metrics.summary``), both pooled and mean shares."""
-    net = metrics.summary(ds, None, area)["network"]
+def network_summary(ds: Dataset, area: str = "home") -> dict:
+    """``metrics.summary`` over every anchor and all years: computed once, shown three ways."""
+    return metrics.summary(ds, None, area)
+
+
+def network_headline(ds: Dataset, summary: dict) -> FigureTable:
+    """Pooled network figures over all years, both pooled and mean shares."""
+    net = summary["network"]
     notes = {"Period": period_label(ds, None), "Anchors": ", ".join(ds.anchor_ids),
              "Pooling": "local share is the ratio of the sums; the mean of the anchors' shares is shown beside it",
              "Addressable rule set": ds.ruleset.name}
@@ -102,10 +107,9 @@ def network_headline(ds: Dataset, area: str = "home") -> FigureTable:
                        {k: net[k] for k in NETWORK_KEYS}, notes)
 
 
-def network_anchor_table(ds: Dataset, area: str = "home") -> pd.DataFrame:
-    """One row per anchor: spend, local spend and local share (all years)."""
-    rows = metrics.summary(ds, None, area)["anchors"]
-    df = pd.DataFrame(rows)[["anchor_id", "name", "total_spend", "addressable_spend", "local_spend", "local_share", "leakage"]]
+def network_anchor_table(summary: dict):
+    """One row per anchor: spend, local spend and local share (all years), formatted."""
+    df = pd.DataFrame(summary["anchors"])[["anchor_id", "name", "total_spend", "addressable_spend", "local_spend", "local_share", "leakage"]]
     return df.style.format({c: "£{:,.0f}" for c in ("total_spend", "addressable_spend", "local_spend", "leakage")}
                            | {"local_share": "{:.1%}"}).hide(axis="index")
 
@@ -153,9 +157,8 @@ def local_by_category(ds: Dataset, anchor_id: str, years: list[str] | None, area
                                           f"Local = {a.describe()}")
 
 
-def network_local_share_chart(ds: Dataset, area: str = "home") -> alt.Chart:
+def network_local_share_chart(ds: Dataset, s: dict) -> alt.Chart:
     """Bars of each anchor's local share, with the pooled network share as a rule."""
-    s = metrics.summary(ds, None, area)
     df = pd.DataFrame(s["anchors"])[["anchor_id", "name", "local_share"]]
     pooled = pd.DataFrame([{"local_share": s["network"]["local_share"], "label": "Pooled network share"}])
     bars = alt.Chart(df).mark_bar().encode(
