@@ -109,9 +109,11 @@ def network_headline(ds: Dataset, summary: dict) -> FigureTable:
 
 def network_anchor_table(summary: dict):
     """One row per anchor: spend, local spend and local share (all years), formatted."""
-    df = pd.DataFrame(summary["anchors"])[["anchor_id", "name", "total_spend", "addressable_spend", "local_spend", "local_share", "leakage"]]
-    return df.style.format({c: "£{:,.0f}" for c in ("total_spend", "addressable_spend", "local_spend", "leakage")}
-                           | {"local_share": "{:.1%}"}).hide(axis="index")
+    money = ("total_spend", "addressable_spend", "local_spend", "leakage")
+    df = pd.DataFrame(summary["anchors"])[["name", *money[:3], "local_share", "leakage"]]
+    df = df.rename(columns={"name": "Anchor"} | {k: LABELS[k] for k in (*money, "local_share")})
+    fmt = {LABELS[k]: "£{:,.0f}" for k in money} | {LABELS["local_share"]: "{:.1%}"}
+    return df.style.format(fmt).hide(axis="index")
 
 
 def local_share_by_year_data(ds: Dataset, anchor_id: str, area: str = "home") -> pd.DataFrame:
