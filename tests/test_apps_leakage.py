@@ -13,7 +13,7 @@ from anchorlib.apps.common import money, pct
 
 @pytest.fixture(scope="module")
 def app(sample_ds):
-    return leakage(sample_ds)
+    return leakage(sample_ds).view
 
 
 def test_tiles_show_metrics_figures_and_follow_the_area(app, sample_ds):
@@ -57,8 +57,26 @@ def test_several_anchors_home_is_the_union_of_home_boroughs(app, sample_ds):
 
 
 def test_unreadable_folder_is_a_plain_message(tmp_path):
-    view = leakage(str(tmp_path / "missing"))
-    assert "Could not open the data" in view.value
+    shell = leakage(str(tmp_path / "missing"))
+    assert "Could not open the data" in shell.view.value
+
+
+def test_data_picker_opens_a_folder_and_reports_plain_errors(sample_ds, tmp_path):
+    from anchorlib.paths import SAMPLE_DIR
+
+    shell = leakage(sample_ds)
+    shell.picker.path.value = str(tmp_path / "nowhere")
+    shell.picker.open_folder()
+    assert "there is no folder" in shell.picker.message.value
+    (tmp_path / "empty").mkdir()
+    shell.picker.path.value = str(tmp_path / "empty")
+    shell.picker.open_folder()
+    assert "Could not open the data" in shell.picker.message.value and "Traceback" not in shell.picker.message.value
+    old = shell.view
+    shell.picker.path.value = str(SAMPLE_DIR)
+    shell.picker.open_folder()
+    assert shell.view is not old and shell.children[0] is shell.view
+    assert "Opened" in shell.picker.message.value and "al-report" in shell.picker.message.value
 
 
 def test_trend_chart_spec():

@@ -17,6 +17,7 @@ from .. import charts, charts_apps, metrics
 from ..dataset import Dataset, open_dataset
 from ..errors import AnchorlibError, ParameterError
 from ..places import Area
+from .data_picker import AppShell
 from .common import STYLE, Guarded, money, pct, tiles_html
 
 AREA_LABELS = {"home": "Home borough(s)", "city_hackney": "City & Hackney", "london": "London"}
@@ -156,10 +157,14 @@ class LeakageView(Guarded, widgets.VBox):
 
 
 def leakage(data_dir=None, anchor_ids: list[str] | None = None, area_id: str = "home",
-            years: list[str] | None = None, addressable_only: bool = True):
-    """Open the dataset (``data_dir`` or a Dataset; None = the bundled sample) and build the explorer.
-    A problem opening the data shows as a plain message, not a traceback."""
+            years: list[str] | None = None, addressable_only: bool = True) -> AppShell:
+    """Open the dataset (``data_dir`` or a Dataset; None = the bundled sample) and build the explorer
+    (``.view``) with a picker for one's own data folder. Problems show as a plain message."""
     charts.use_interactive()
+    return AppShell(lambda ds: _view(ds), _view(data_dir, anchor_ids, area_id, years, addressable_only))
+
+
+def _view(data_dir, anchor_ids=None, area_id="home", years=None, addressable_only=True):
     try:
         ds = data_dir if isinstance(data_dir, Dataset) else open_dataset(data_dir or None)
         kw = {"area_id": area_id, "addressable_only": addressable_only}

@@ -14,6 +14,7 @@ import traitlets
 from .. import charts, charts_apps, metrics
 from ..dataset import Dataset, open_dataset
 from ..errors import AnchorlibError
+from .data_picker import AppShell
 from .common import STYLE, Guarded, money, pct, tiles_html
 from .leakage import AREA_LABELS
 
@@ -74,9 +75,14 @@ class NetworkView(Guarded, widgets.VBox):
         self.chart.chart = self._chart()
 
 
-def network(data_dir=None, area_id: str = "home"):
-    """Open the dataset (``data_dir`` or a Dataset; None = the bundled sample) and build the overview."""
+def network(data_dir=None, area_id: str = "home") -> AppShell:
+    """Open the dataset (``data_dir`` or a Dataset; None = the bundled sample) and build the overview
+    (``.view``) with a picker for one's own data folder."""
     charts.use_interactive()
+    return AppShell(lambda ds: _view(ds), _view(data_dir, area_id))
+
+
+def _view(data_dir, area_id="home"):
     try:
         ds = data_dir if isinstance(data_dir, Dataset) else open_dataset(data_dir or None)
         return NetworkView(NetworkModel(ds, area_id=area_id))
