@@ -23,6 +23,12 @@ from .common import STYLE, Guarded, money, pct, tiles_html
 AREA_LABELS = {"home": "Home borough(s)", "city_hackney": "City & Hackney", "london": "London"}
 
 
+def area_options(ds: Dataset) -> list[tuple[str, str]]:
+    """(label, area id) for the area dropdowns: home, City & Hackney, London, then areas.csv."""
+    return ([(label, a) for a, label in AREA_LABELS.items()]
+            + [(str(v.name), k) for k, v in ds.areas.items() if k not in AREA_LABELS and k != "uk"])
+
+
 class LeakageModel(traitlets.HasTraits):
     """Choices: anchors, area, financial years, addressable only or all spend."""
 
@@ -100,9 +106,7 @@ class LeakageView(Guarded, widgets.VBox):
         self.anchors = widgets.SelectMultiple(options=[(names[a], a) for a in ds.anchor_ids], value=m.anchor_ids,
                                               description="Organisation(s)", rows=min(4, len(ds.anchor_ids)),
                                               style=wide, layout=widgets.Layout(width="520px")).add_class("al-anchors")
-        areas = [(AREA_LABELS.get(a, a), a) for a in ["home", "city_hackney", "london"]]
-        areas += [(str(v.name), k) for k, v in ds.areas.items() if k not in AREA_LABELS and k != "uk"]
-        self.area = widgets.Dropdown(options=areas, value=m.area_id, description="Local area", style=wide,
+        self.area = widgets.Dropdown(options=area_options(ds), value=m.area_id, description="Local area", style=wide,
                                      layout=widgets.Layout(width="320px")).add_class("al-area")
         self.years = widgets.SelectMultiple(options=m.all_years, value=m.years, description="Financial years",
                                             rows=min(4, len(m.all_years)), style=wide,

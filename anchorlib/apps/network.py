@@ -16,7 +16,7 @@ from ..dataset import Dataset, open_dataset
 from ..errors import AnchorlibError
 from .data_picker import AppShell
 from .common import STYLE, Guarded, money, pct, tiles_html
-from .leakage import AREA_LABELS
+from .leakage import AREA_LABELS, area_options
 
 
 class NetworkModel(traitlets.HasTraits):
@@ -40,9 +40,7 @@ class NetworkView(Guarded, widgets.VBox):
     def __init__(self, model: NetworkModel):
         self.model = m = model
         self.status = widgets.HTML().add_class("al-status")
-        areas = [(AREA_LABELS.get(a, a), a) for a in ["home", "city_hackney", "london"]]
-        areas += [(str(v.name), k) for k, v in m.ds.areas.items() if k not in AREA_LABELS and k != "uk"]
-        self.area = widgets.Dropdown(options=areas, value=m.area_id, description="Local area",
+        self.area = widgets.Dropdown(options=area_options(m.ds), value=m.area_id, description="Local area",
                                      style={"description_width": "initial"},
                                      layout=widgets.Layout(width="340px")).add_class("al-area")
         self.tiles = widgets.HTML()
