@@ -1,0 +1,33 @@
+"""The network overview without a browser: tiles equal metrics.summary, pooled and mean both shown."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from anchorlib import charts_apps, metrics
+from anchorlib.apps import network
+from anchorlib.apps.common import money, pct
+
+
+def test_tiles_follow_the_area_and_equal_summary(sample_ds):
+    view = network(sample_ds).view
+    home = metrics.summary(sample_ds, None, "home")["network"]
+    assert f">{pct(home['local_share'])}<" in view.tiles.value
+    assert f">{pct(home['mean_anchor_local_share'])}<" in view.tiles.value
+    view.area.value = "london"
+    ldn = metrics.summary(sample_ds, None, "london")["network"]
+    assert f">{money(ldn['local_spend'])}<" in view.tiles.value and view.status.value == ""
+    spec = view.chart.chart.to_dict()
+    assert spec["title"]["subtitle"] == "Area: London"
+
+
+def test_network_chart_spec():
+    df = pd.DataFrame({"anchor": ["A", "B"], "local_share": [0.2, 0.6], "local_spend": [2.0, 6.0],
+                       "addressable_spend": [10.0, 10.0]})
+    spec = charts_apps.network_chart(df, 0.4, 0.4, "Local share by anchor").to_dict()
+    assert "pooled share" in spec["description"] and spec["title"]["text"] == "Local share by anchor"
+    bars, rules = spec["layer"]
+    assert bars["encoding"]["x"]["title"] == "Local share of addressable spend (%)"
+    assert [t["field"] for t in bars["encoding"]["tooltip"]] == ["anchor", "local_share", "local_spend", "addressable_spend"]
+    lines = next(v for k, v in spec["datasets"].items() if any("measure" in r for r in v))
+    assert {r["measure"] for r in lines} == {"Pooled (ratio of sums)", "Mean of anchors' shares"}
