@@ -59,8 +59,11 @@ def where_sql(filters: dict[str, list] | None) -> str:
     return "WHERE " + " AND ".join(parts) if parts else ""
 
 
+_DB = duckdb.connect()  # one in-memory database; each query gets its own cursor (cheap, thread-safe)
+
+
 def _query(sql: str, **tables) -> pd.DataFrame:
-    con = duckdb.connect()
+    con = _DB.cursor()
     try:
         for name, t in tables.items():
             con.register(name, t)
