@@ -140,7 +140,7 @@ class LeakageView(Guarded, widgets.VBox):
         sub = f"{m.area().describe()}; {m.scope()}"
         return (charts_apps.trend_chart(m.trend(), "Local share by year", sub),
                 charts.local_by_category_chart(m.by_category(), "Local vs not local by category", sub)
-                .properties(width=430, height=alt.Step(22)).configure_legend(orient="top"))
+                .properties(width=430, height=alt.Step(19)).configure_legend(orient="top"))
 
     def refresh(self):
         m = self.model
