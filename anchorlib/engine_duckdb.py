@@ -144,24 +144,21 @@ def equity(ds, payments: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     flags = [f for f in GROUP_FLAGS.values() if f == "imd_1_2" or (f in payments.columns and f in reg.columns)]
     keys = [by] if by else []
     k = "".join(f'"{c}", ' for c in keys)
-    util_parts = []
-    for g, f in GROUP_FLAGS.items():
-        if f not in flags:
-            continue
-        e = _flag_sql(f)
-        util_parts.append(f"""SELECT {k}{_lit(g)} AS "group",
-            coalesce(sum(amount) FILTER ({e}), 0) AS spend_in_group,
-            coalesce(sum(amount) FILTER ({e} IS NOT NULL), 0) AS spend_membership_known,
-            coalesce(sum(amount), 0) AS addressable_spend
-            FROM p WHERE addressable {"GROUP BY " + k.rstrip(", ") if keys else ""}""")
-    avail_parts = [f"""SELECT {_lit(g)} AS "group", count(*) FILTER ({_flag_sql(f)}) AS n_in,
-            count(*) FILTER ({_flag_sql(f)} IS NOT NULL) AS n_known, count(*) AS n_all FROM r"""
-                   for g, f in GROUP_FLAGS.items() if f in flags]
+    groups = [(g, f) for g, f in GROUP_FLAGS.items() if f in flags]
+    sums = ", ".join(f"""coalesce(sum(amount) FILTER ({_flag_sql(f)}), 0) AS "in_{g}",
+        coalesce(sum(amount) FILTER ({_flag_sql(f)} IS NOT NULL), 0) AS "known_{g}" """ for g, f in groups)
+    counts = ", ".join(f"""count(*) FILTER ({_flag_sql(f)}) AS "in_{g}",
+        count(*) FILTER ({_flag_sql(f)} IS NOT NULL) AS "known_{g}" """ for g, f in groups)
     cols = [*keys, "amount", "addressable", "imd_decile", *[f for f in flags if f != "imd_1_2"]]
     rcols = ["imd_decile", *[f for f in flags if f != "imd_1_2"]]
-    df = _query(f"""WITH u AS ({" UNION ALL ".join(util_parts)}), a AS ({" UNION ALL ".join(avail_parts)})
-        SELECT u.*, a.n_in, a.n_known, a.n_all FROM u JOIN a USING ("group")""",
-                p=_arrow(payments, cols), r=_arrow(reg, rcols))
+    # one scan of the payments: every group's sums side by side, then one row per (key, group)
+    wide = _query(f"""SELECT {k}coalesce(sum(amount), 0) AS addressable_spend, {sums} FROM p WHERE addressable
+                      {"GROUP BY " + k.rstrip(", ") if keys else ""}""", p=_arrow(payments, cols))
+    avail = _query(f"SELECT count(*) AS n_all, {counts} FROM r", r=_arrow(reg, rcols)).iloc[0]
+    df = pd.concat([wide[keys].assign(
+        group=g, spend_in_group=wide[f"in_{g}"], spend_membership_known=wide[f"known_{g}"],
+        addressable_spend=wide["addressable_spend"], n_in=avail[f"in_{g}"], n_known=avail[f"known_{g}"],
+        n_all=avail["n_all"]) for g, _ in groups], ignore_index=True)
     known = df["spend_membership_known"]
     df["utilisation"] = (df["spend_in_group"] / known).where(known != 0)
     df["availability"] = (df["n_in"] / df["n_known"]).where(df["n_known"] != 0)
