@@ -19,7 +19,7 @@ _TRADING_AS = re.compile(r"\s+(T/A|TA|T A|TRADING AS)\s+.*$")
 
 def normalise_name(series: pd.Series) -> pd.Series:
     """Key for matching: upper case, '&' -> AND, punctuation dropped, leading THE, trading-as
-    and legal forms (LTD/LIMITED, PLC, LLP, CIC, '& Co') removed, accents folded.
+    (leading or trailing) and legal forms (LTD/LIMITED, PLC, LLP, CIC, '& Co') removed, accents folded.
     'The Green Café Limited' -> 'GREEN CAFE'."""
     s = series.astype("string").str.normalize("NFKD").str.upper()  # 'Café' -> 'CAFE' + a combining accent
     s = s.str.replace(r"\bT/A\b", " TA ", regex=True)
@@ -27,7 +27,7 @@ def normalise_name(series: pd.Series) -> pd.Series:
         s = s.str.replace(pattern, repl, regex=True)
     s = s.str.replace(r"[^A-Z0-9 ]+", " ", regex=True).str.replace(r"\s+", " ", regex=True).str.strip()
     s = s.str.replace(_TRADING_AS, "", regex=True)
-    s = s.str.replace(r"^THE\s+", "", regex=True)
+    s = s.str.replace(r"^THE\s+|\s+THE$", "", regex=True)  # 'The X' and registers' 'X, The'
     s = s.str.replace(_DROP_SUFFIXES, "", regex=True).str.replace(r"\s+AND$", "", regex=True).str.strip()
     return s.mask(s == "", pd.NA)
 
@@ -48,14 +48,15 @@ def same_first_word(a: str, b: str) -> bool:
     """Guard on a fuzzy match: the names' first words agree, allowing one typo in a word of 4+ letters
     and spacing differences ('I S W P' = 'ISWP', 'COOMBESWOOD' = 'COOMBES WOOD'). On Devon's real
     payees this rejects 'PARK HOUSE'/'MANOR HOUSE', 'LAKESIDE'/'LAKEVIEW', 'MILLBROOK'/'WILLINBROOK'
-    while keeping 'CHELFAM'/'CHELFHAM' and truncations."""
+    and 'COUNTY'/'COUNTRYWIDE' (a typo is allowed between whole first words only), while keeping
+    'CHELFAM'/'CHELFHAM'."""
     from rapidfuzz.distance import Levenshtein
 
     wa, wb = a.split(" ", 1)[0], b.split(" ", 1)[0]
-    ja, jb = a.replace(" ", ""), b.replace(" ", "")
-    d = min(Levenshtein.distance(wa, wb), Levenshtein.distance(wa, jb[:len(wa)]),
-            Levenshtein.distance(wb, ja[:len(wb)]))
-    return d <= (1 if min(len(wa), len(wb)) >= 4 else 0)
+    longer, other = (wa, b) if len(wa) >= len(wb) else (wb, a)
+    if other.replace(" ", "").startswith(longer):
+        return True  # the same letters, spaced differently
+    return Levenshtein.distance(wa, wb) <= (1 if min(len(wa), len(wb)) >= 4 else 0)
 
 
 def resolve_names(spend_names: pd.Series, redacted: pd.Series, register_keys: pd.Series,

@@ -127,3 +127,16 @@ def test_fuzzy_matches_must_agree_on_the_first_word(a, b, same):
     names = pd.Series([a], dtype="string")
     got = resolve_names(names, pd.Series([False], dtype="boolean"), pd.Series([b], index=[7]))
     assert got["match_method"][0] == ("fuzzy" if same else "none")
+
+
+@pytest.mark.parametrize("a, b", [
+    ("COUNTY GROUNDS MAINTENANCE", "COUNTRYWIDE GROUNDS MAINTENANCE"),  # ratio 91.2 on Devon 2026-03's payees
+    ("IBM SERVICES", "I T SERVICES"),  # a one-letter first word is not a prefix of every name
+])
+def test_a_typo_is_allowed_between_whole_first_words_only(a, b):
+    assert not same_first_word(a, b) and not same_first_word(b, a)
+
+
+def test_trailing_the_of_register_names_is_dropped():
+    got = normalise_name(pd.Series(["First Federation Trust, The", "THE FIRST FEDERATION TRUST"]))
+    assert got.tolist() == ["FIRST FEDERATION TRUST", "FIRST FEDERATION TRUST"]
