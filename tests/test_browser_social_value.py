@@ -10,40 +10,24 @@ import pytest
 
 from anchorlib import social_value as sv
 from anchorlib.paths import NOTEBOOKS_DIR
-from tests.voila_server import voila_server
+from tests.voila_server import chromium, open_page, voila_server
 
 pytestmark = pytest.mark.browser
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 TENDER = "T2023-024"  # changes hands between 5% and 10% in the sample
 
 
 def test_social_value_app_in_chromium(tmp_path, chromium_path, artifacts, sample_ds):
-    from playwright.sync_api import sync_playwright
-
     bids = sv.load_tenders(sample_ds)
     bids = bids[bids["tender_id"] == TENDER]
     before, after = sv.winner_at(bids, 0.05), sv.winner_at(bids, 0.10)
     assert before != after
     timings = {}
     t0 = time.monotonic()
-    with voila_server(NOTEBOOKS_DIR / "20_social_value.ipynb", tmp_path / "voila") as server, sync_playwright() as p:
+    with voila_server(NOTEBOOKS_DIR / "20_social_value.ipynb", tmp_path / "voila") as server:
         timings["server_listening_s"] = time.monotonic() - t0
-        browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1366, "height": 768})
-            outside, errors = [], []
-
-            def only_loopback(route):
-                if route.request.url.startswith(("http://127.0.0.1", "ws://127.0.0.1")):
-                    route.continue_()
-                else:
-                    outside.append(route.request.url)
-                    route.abort()
-
-            page.route("**/*", only_loopback)
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
+        with chromium(chromium_path) as browser:
+            page = open_page(browser)
+            outside, errors = page.outside, page.errors
             page.goto(server.url)
             page.wait_for_selector(".sv-winner-name", timeout=120_000)
             page.wait_for_selector(".vega-embed svg .mark-line path, .vega-embed canvas", timeout=60_000)
@@ -83,7 +67,5 @@ def test_social_value_app_in_chromium(tmp_path, chromium_path, artifacts, sample
             page.screenshot(path=str(artifacts / "social_value_proxies.png"))
             assert outside == [], outside
             assert errors == [], errors
-        finally:
-            browser.close()
     (artifacts / "social_value_browser_timings.json").write_text(json.dumps(timings, indent=2))
     print(timings)

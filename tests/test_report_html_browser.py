@@ -7,32 +7,19 @@ import pytest
 
 from anchorlib import reports as rp
 from anchorlib.paths import SAMPLE_DIR
+from tests.voila_server import block_outside, chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.notebook, pytest.mark.slow]
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 
 
 def test_reports_render_offline_in_chromium(tmp_path, chromium_path, artifacts):
-    from playwright.sync_api import sync_playwright
-
     jobs = rp.plan(SAMPLE_DIR, tmp_path, ["hackney"])
     outcomes = rp.run_batch(jobs, n_jobs=2, kernel_name="python3", progress=False)
     assert [o.status for o in outcomes] == ["ok", "ok"], [o.error for o in outcomes]
     rp.write_index(tmp_path, jobs, outcomes, "all years")
-    outside: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+    with chromium(chromium_path) as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
-
-        def only_local(route):
-            if route.request.url.startswith(("file://", "data:")):
-                route.continue_()
-            else:
-                outside.append(route.request.url)
-                route.abort()
-
-        page.route("**/*", only_local)
+        outside = block_outside(page, ("file://", "data:"))
         for name, charts, table in [("anchor-hackney.html", 2, "#headline-hackney"),
                                     ("network.html", 1, "#headline-network")]:
             page.goto((tmp_path / name).as_uri(), wait_until="load")
@@ -53,5 +40,4 @@ def test_reports_render_offline_in_chromium(tmp_path, chromium_path, artifacts):
         page.screenshot(path=str(artifacts / "report_index.png"), full_page=True)
         pdf = page.pdf(format="A4")
         assert pdf[:4] == b"%PDF"
-        browser.close()
     assert outside == []

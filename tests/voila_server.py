@@ -22,6 +22,12 @@ from anchorlib.paths import PACKAGE_DIR
 
 #: anchorlib's Voila template (lab without CDN stylesheets) lives under this JUPYTER_PATH entry.
 TEMPLATES_PATH = PACKAGE_DIR / "templates"
+#: Debian's chromium under Playwright (PITFALLS.md: set-up figures).
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+LOOPBACK = ("http://127.0.0.1", "ws://127.0.0.1")
+#: inside a .vega-embed, what a drawn chart holds: SVG marks or a canvas
+DRAWN_MARKS = ".mark-rect path, .mark-line path, .mark-rule line, .mark-rule path, .mark-symbol path, canvas"
 
 
 @dataclass
@@ -95,6 +101,58 @@ def stop_voila(server: VoilaServer) -> None:
         except subprocess.TimeoutExpired:
             server.process.kill()
             server.process.wait(timeout=5)
+
+
+def block_outside(page, prefixes: tuple[str, ...] = LOOPBACK) -> list[str]:
+    """Abort every request of ``page`` whose URL starts with none of ``prefixes``; returns the list the
+    aborted URLs are appended to (a test asserts it stays empty)."""
+    outside: list[str] = []
+
+    def route(r):
+        if r.request.url.startswith(tuple(prefixes)):
+            r.continue_()
+        else:
+            outside.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    return outside
+
+
+def console_errors(page) -> list[str]:
+    """The console errors and uncaught page errors of ``page``, collected as they happen."""
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return errors
+
+
+def open_page(browser, prefixes: tuple[str, ...] = LOOPBACK, viewport=(1366, 768)):
+    """A page of ``viewport`` size that refuses requests outside ``prefixes`` (``page.outside``) and
+    records console errors (``page.errors``)."""
+    page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
+    page.outside, page.errors = block_outside(page, prefixes), console_errors(page)
+    return page
+
+
+def wait_drawn(page, ready: str, n_charts: int = 1, timeout: int = 120_000) -> None:
+    """Wait until ``ready`` (a selector) is on the page and at least ``n_charts`` Vega charts drew marks."""
+    page.wait_for_selector(ready, timeout=timeout)
+    page.wait_for_function(f"[...document.querySelectorAll('.vega-embed')].filter(e => e.querySelector("
+                           f"{json.dumps(DRAWN_MARKS)})).length >= {n_charts}", timeout=timeout)
+
+
+@contextmanager
+def chromium(path: str):
+    """Headless Debian chromium through Playwright; closed on exit."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 @contextmanager
