@@ -11,13 +11,18 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from .metrics_base import (
+    GROUPS,
+    SUPPLIER,
+    availability_counts,
+    equity_frame,
+    equity_groups,
+    finish_shares,
+    to_local_share,
+)
 from .places import Area
 
-GROUP_FLAGS = {"sme": "is_sme", "vcse": "is_vcse", "bame_led": "bame_led", "women_led": "women_led",
-               "youth_led": "youth_led", "imd_1_2": "imd_1_2"}
-GROUP_LABELS = {"sme": "SME", "vcse": "VCSE", "bame_led": "BAME-led", "women_led": "Women-led",
-                "youth_led": "Youth-led", "imd_1_2": "IMD deciles 1-2"}
-FOUR_FIFTHS = 80.0
+GROUP_FLAGS = GROUPS  # the one list of groups lives in metrics_base
 
 
 def _lit(s) -> str:
@@ -44,8 +49,15 @@ _SHARE_SQL = """
     coalesce(sum(amount) FILTER (addressable AND lad IS NULL), 0) AS unknown_location_spend,
     coalesce(sum(amount) FILTER (addressable AND lad IS NOT NULL), 0) AS known_addressable_spend,
     coalesce(sum(amount) FILTER (addressable AND {local} AND NOT coalesce(hq_only, false)), 0) AS local_ex_hq,
-    coalesce(sum(amount) FILTER (addressable AND lad IS NOT NULL AND NOT coalesce(hq_only, false)), 0) AS known_ex_hq
+    coalesce(sum(amount) FILTER (addressable AND lad IS NOT NULL AND NOT coalesce(hq_only, false)), 0) AS known_ex_hq,
+    count(*) FILTER (addressable) AS addressable_payments
 """
+
+# the resolved supplier of a payment, as metrics_base.supplier_ids
+SUPPLIER_ID_SQL = """CASE WHEN register_row IS NOT NULL THEN 'R' || CAST(register_row AS VARCHAR)
+    WHEN supplier_key IS NOT NULL THEN 'K' || supplier_key WHEN supplier_name IS NOT NULL THEN 'N' || supplier_name
+    ELSE '(no payee name)' END"""
+_SUPPLIER_COLS = ["register_row", "supplier_key", "supplier_name", "register_name"]
 
 
 def _arrow(payments: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
@@ -72,21 +84,6 @@ def _query(sql: str, **tables) -> pd.DataFrame:
         con.close()
 
 
-def _div(a, b):
-    return None if b == 0 else a / b
-
-
-def _to_local_share(r, area: Area, ruleset_name: str):
-    from .metrics import LocalShare
-
-    add, loc, known = float(r["addressable_spend"]), float(r["local_spend"]), float(r["known_addressable_spend"])
-    return LocalShare(
-        total_spend=float(r["total_spend"]), addressable_spend=add, local_spend=loc,
-        unknown_location_spend=float(r["unknown_location_spend"]), local_share=_div(loc, known),
-        leakage=add - loc, known_leakage=known - loc, local_spend_excluding_hq_only=float(r["local_ex_hq"]),
-        local_share_excluding_hq_only=_div(float(r["local_ex_hq"]), float(r["known_ex_hq"])),
-        choices={"area": area.describe(), "addressable_rule_set": ruleset_name},
-    )
 
 
 _SHARE_COLS = ["amount", "addressable", "lad", "rgn", "hq_only"]
@@ -96,7 +93,7 @@ def local_share(payments: pd.DataFrame, area: Area, ruleset_name: str = "", filt
     """``metrics.local_share`` in SQL: one LocalShare for ``payments`` (rows matching ``filters``, see where_sql)."""
     df = _query(f"SELECT {_SHARE_SQL.format(local=local_sql(area))} FROM p {where_sql(filters)}",
                 p=_arrow(payments, [*_SHARE_COLS, *(filters or {})]))
-    return _to_local_share(df.iloc[0], area, ruleset_name)
+    return to_local_share(df.iloc[0], area, ruleset_name)
 
 
 def anchor_local_shares(payments: pd.DataFrame, areas: dict[str, Area], ruleset_name: str = "") -> dict:
@@ -109,24 +106,43 @@ def anchor_local_shares(payments: pd.DataFrame, areas: dict[str, Area], ruleset_
                 p=_arrow(payments, ["anchor_id", *_SHARE_COLS]))
     got = {r["anchor_id"]: r for _, r in df.iterrows()}
     empty = pd.Series(0.0, index=df.columns.drop("anchor_id"))
-    return {a: _to_local_share(got.get(a, empty), ar, ruleset_name) for a, ar in areas.items()}
+    return {a: to_local_share(got.get(a, empty), ar, ruleset_name) for a, ar in areas.items()}
+
+
+def _sums(payments: pd.DataFrame, area: Area, keys: list[str], filters: dict | None = None,
+          limit: int | None = None) -> pd.DataFrame:
+    cols = ["supplier_id" if c == SUPPLIER else c for c in keys]
+    k = ", ".join(f'"{c}"' for c in cols)
+    share = _SHARE_SQL.format(local=local_sql(area))
+    if not keys:
+        return _query(f"SELECT {share} FROM p {where_sql(filters)}", p=_arrow(payments, [*_SHARE_COLS, *(filters or {})]))
+    top = f"ORDER BY addressable_spend - local_spend DESC, {k} LIMIT {int(limit)}" if limit else ""
+    raw = [c for c in keys if c != SUPPLIER]
+    if SUPPLIER in keys:
+        sql = f"""WITH q AS (SELECT *, {SUPPLIER_ID_SQL} AS supplier_id FROM p {where_sql(filters)}),
+            names AS (SELECT supplier_id, coalesce(min(register_name), min(supplier_name), '(no payee name)') AS supplier,
+                             min(lad) AS lad FROM q GROUP BY supplier_id),
+            s AS (SELECT {k}, {share} FROM q GROUP BY {k} {top})
+            SELECT s.*, names.supplier, names.lad FROM s JOIN names USING (supplier_id)"""
+        need = [*raw, *_SUPPLIER_COLS]
+    else:
+        sql = f"SELECT {k}, {share} FROM p {where_sql(filters)} GROUP BY {k} {top}"
+        need = raw
+    return _query(sql, p=_arrow(payments, [*need, *_SHARE_COLS, *(filters or {})]))
+
+
+def share_sums(payments: pd.DataFrame, area: Area, keys: list[str], filters: dict | None = None) -> pd.DataFrame:
+    """``metrics_base.share_sums`` in SQL: the same columns (rows in no particular order)."""
+    return _sums(payments, area, list(keys), filters)
 
 
 def local_share_by(payments: pd.DataFrame, area: Area, by: str | list[str], filters: dict | None = None,
                    limit: int | None = None) -> pd.DataFrame:
-    """Local share and leakage per value of ``by`` (e.g. 'category', 'financial_year', 'supplier_key'),
-    largest leakage first (the first ``limit`` rows when given); ``filters`` as in where_sql."""
+    """Local share and leakage per value of ``by`` (columns, or ``"supplier"`` for the resolved supplier:
+    then ``supplier_id``, display name ``supplier`` and ``lad``), largest leakage first (the first
+    ``limit`` rows when given); ``filters`` as in where_sql."""
     keys = [by] if isinstance(by, str) else list(by)
-    k = ", ".join(f'"{c}"' for c in keys)
-    top = f"ORDER BY addressable_spend - local_spend DESC, {k} LIMIT {int(limit)}" if limit else ""
-    df = _query(f"""SELECT {k}, {_SHARE_SQL.format(local=local_sql(area))} FROM p {where_sql(filters)}
-                    GROUP BY {k} {top}""", p=_arrow(payments, [*keys, *_SHARE_COLS, *(filters or {})]))
-    known = df["known_addressable_spend"]
-    df["local_share"] = (df["local_spend"] / known).where(known != 0)
-    df["leakage"] = df["addressable_spend"] - df["local_spend"]
-    df["known_leakage"] = known - df["local_spend"]
-    df = df.drop(columns=["local_ex_hq", "known_ex_hq"])
-    return df.sort_values(["leakage", *keys], ascending=[False, *[True] * len(keys)], ignore_index=True)
+    return finish_shares(_sums(payments, area, keys, filters, limit), keys).drop(columns=["local_ex_hq", "known_ex_hq"])
 
 
 def _flag_sql(flag: str) -> str:
@@ -134,62 +150,31 @@ def _flag_sql(flag: str) -> str:
     return "(imd_decile <= 2)" if flag == "imd_1_2" else f'"{flag}"'
 
 
-def equity(ds, payments: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
-    """Utilisation, availability and disparity index per group (DESIGN.md), overall or per ``by`` value.
-
-    Utilisation over addressable spend whose membership is known; availability over the supplier
-    register (the availability pool) among suppliers whose membership is known.
-    """
-    reg = ds.suppliers
-    flags = [f for f in GROUP_FLAGS.values() if f == "imd_1_2" or (f in payments.columns and f in reg.columns)]
-    keys = [by] if by else []
+def equity_sums(payments: pd.DataFrame, groups: list[tuple[str, str]], keys: list[str]) -> pd.DataFrame:
+    """Per ``keys`` value, over addressable payments: addressable_spend and each group's in_g / known_g £."""
     k = "".join(f'"{c}", ' for c in keys)
-    groups = [(g, f) for g, f in GROUP_FLAGS.items() if f in flags]
     sums = ", ".join(f"""coalesce(sum(amount) FILTER ({_flag_sql(f)}), 0) AS "in_{g}",
         coalesce(sum(amount) FILTER ({_flag_sql(f)} IS NOT NULL), 0) AS "known_{g}" """ for g, f in groups)
-    counts = ", ".join(f"""count(*) FILTER ({_flag_sql(f)}) AS "in_{g}",
-        count(*) FILTER ({_flag_sql(f)} IS NOT NULL) AS "known_{g}" """ for g, f in groups)
-    cols = [*keys, "amount", "addressable", "imd_decile", *[f for f in flags if f != "imd_1_2"]]
-    rcols = ["imd_decile", *[f for f in flags if f != "imd_1_2"]]
-    # one scan of the payments: every group's sums side by side, then one row per (key, group)
-    wide = _query(f"""SELECT {k}coalesce(sum(amount), 0) AS addressable_spend, {sums} FROM p WHERE addressable
-                      {"GROUP BY " + k.rstrip(", ") if keys else ""}""", p=_arrow(payments, cols))
-    avail = _query(f"SELECT count(*) AS n_all, {counts} FROM r", r=_arrow(reg, rcols)).iloc[0]
-    df = pd.concat([wide[keys].assign(
-        group=g, spend_in_group=wide[f"in_{g}"], spend_membership_known=wide[f"known_{g}"],
-        addressable_spend=wide["addressable_spend"], n_in=avail[f"in_{g}"], n_known=avail[f"known_{g}"],
-        n_all=avail["n_all"]) for g, _ in groups], ignore_index=True)
-    known = df["spend_membership_known"]
-    df["utilisation"] = (df["spend_in_group"] / known).where(known != 0)
-    df["availability"] = (df["n_in"] / df["n_known"]).where(df["n_known"] != 0)
-    df["disparity_index"] = (100 * df["utilisation"] / df["availability"]).where(df["availability"] > 0)
-    df["below_four_fifths"] = (df["disparity_index"] < FOUR_FIFTHS).where(df["disparity_index"].notna())
-    add = df["addressable_spend"]
-    df["utilisation_unknown_share"] = ((add - known) / add).where(add != 0)
-    df["availability_unknown_share"] = ((df["n_all"] - df["n_known"]) / df["n_all"]).where(df["n_all"] != 0)
-    df["label"] = df["group"].map(GROUP_LABELS)
-    order = {g: i for i, g in enumerate(GROUP_FLAGS)}
-    df = df.sort_values([*keys, "group"], key=lambda s: s.map(order) if s.name == "group" else s, ignore_index=True)
-    return df[[*keys, "group", "label", "utilisation", "availability", "disparity_index", "below_four_fifths",
-               "spend_in_group", "spend_membership_known", "utilisation_unknown_share", "availability_unknown_share"]]
+    flags = [f for _, f in groups if f != "imd_1_2"]
+    # one scan of the payments: every group's sums side by side
+    return _query(f"""SELECT {k}coalesce(sum(amount), 0) AS addressable_spend, {sums} FROM p WHERE addressable
+                      {"GROUP BY " + k.rstrip(", ") if keys else ""}""",
+                  p=_arrow(payments, [*keys, "amount", "addressable", "imd_decile", *flags]))
 
 
-def opportunities(ds, payments: pd.DataFrame, area: Area, k: int = 3, filters: dict | None = None) -> pd.DataFrame:
-    """The ``k`` addressable categories leaking most (leakage = addressable - local, DESIGN.md), with the
-    number of register suppliers in ``area`` that list the category; ``filters`` as in where_sql."""
-    reg = ds.suppliers
-    chosen = where_sql({**(filters or {}), "addressable": [True]})
-    has_cats = "categories" in reg.columns
-    listed = (f"""(SELECT count(*) FROM (SELECT trim(unnest(string_split(coalesce(categories, ''), ';'))) AS c
-                  FROM r WHERE {local_sql(area)}) WHERE c = leak.category)""" if has_cats else "0")
-    df = _query(f"""WITH leak AS (SELECT category, {_SHARE_SQL.format(local=local_sql(area))} FROM p {chosen}
-                                  GROUP BY category HAVING category IS NOT NULL
-                                  ORDER BY addressable_spend - local_spend DESC, category LIMIT {int(k)})
-        SELECT *, {listed} AS local_suppliers_in_register FROM leak ORDER BY addressable_spend - local_spend DESC, category""",
-                p=_arrow(payments, ["category", *_SHARE_COLS, *(filters or {})]),
-                r=_arrow(reg, ["lad", "rgn", *(["categories"] if has_cats else [])]))
-    known = df["known_addressable_spend"]
-    return pd.DataFrame({"category": df["category"], "leakage": df["addressable_spend"] - df["local_spend"],
-                         "local_suppliers_in_register": df["local_suppliers_in_register"].astype("int64"),
-                         "addressable_spend": df["addressable_spend"],
-                         "local_share": (df["local_spend"] / known).where(known != 0)})
+def equity(ds, payments: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
+    """Utilisation, availability and disparity index per group (DESIGN.md), overall or per ``by`` value:
+    ``metrics.equity`` with the payments' sums in SQL."""
+    groups = equity_groups(ds.suppliers)
+    keys = [by] if by else []
+    return equity_frame(equity_sums(payments, groups, keys), availability_counts(ds.suppliers, groups), keys, groups)
+
+
+def opportunities(ds, payments: pd.DataFrame, area: Area, min_local_suppliers: int = 3,
+                  filters: dict | None = None) -> pd.DataFrame:
+    """``metrics.opportunities`` with the leakage per category in SQL; ``filters`` as in where_sql."""
+    from .leakage import opportunities_frame
+
+    chosen = {**(filters or {}), "addressable": [True]}
+    return opportunities_frame(ds, local_share_by(payments, area, "category", filters=chosen), area,
+                               min_local_suppliers)

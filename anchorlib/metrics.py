@@ -1,81 +1,57 @@
 """The metrics core: pure functions over ``Dataset.payments`` following DESIGN.md's definitions.
 
-Every result names the choices it used (area, addressable rule set, IMD vintage, pooling) in
-``choices``.
+The one public entry point: local share and leakage by every cut (``leakage``), equity and IMD reach
+(``equity``), LM3 and shift scenarios (``lm3``), concentration, opportunities, shared suppliers, the
+network view and the summary JSON. Every result names the choices it used (area, addressable rule
+set, IMD vintage, pooling) in ``choices`` (``df.attrs["choices"]`` for a DataFrame). From
+``ENGINE_MIN_ROWS`` payments (``$ANCHORLIB_ENGINE=pandas|duckdb`` overrides) the aggregations run on
+DuckDB (``engine_duckdb``) with the same results.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import math
 
 import pandas as pd
 
 from .dataset import Dataset
+from .equity import equity, imd_distribution
+from .leakage import concentration, leakage_by, opportunities, shared_suppliers, top_leaking
+from .lm3 import LM3, UNSURVEYED, Shift, lm3, shift_scenario
+from .metrics_base import (
+    ENGINE_MIN_ROWS,
+    FOUR_FIFTHS,
+    GROUP_LABELS,
+    GROUPS,
+    LocalShare,
+    div,
+    engine_for,
+    is_local,
+    share_sums,
+    to_local_share,
+)
 from .places import Area
 
-GROUPS = {"sme": "is_sme", "vcse": "is_vcse", "bame_led": "bame_led", "women_led": "women_led",
-          "youth_led": "youth_led", "imd_1_2": "imd_1_2"}
-GROUP_LABELS = {"sme": "SME", "vcse": "VCSE", "bame_led": "BAME-led", "women_led": "Women-led",
-                "youth_led": "Youth-led", "imd_1_2": "IMD deciles 1-2"}
-FOUR_FIFTHS = 80.0
+__all__ = ["ENGINE_MIN_ROWS", "FOUR_FIFTHS", "GROUPS", "GROUP_LABELS", "LM3", "LocalShare", "Shift", "concentration",
+           "engine_for", "equity", "imd_distribution", "is_local", "leakage_by", "lm3", "local_share", "network",
+           "opportunities", "select", "shared_suppliers", "shift_scenario", "summary", "top_leaking"]
 
-
-def _div(a: float, b: float) -> float | None:
-    return None if b == 0 else a / b
-
-
-@dataclass
-class LocalShare:
-    """Local share (DESIGN.md): local addressable spend / addressable spend with known location.
-
-    ``leakage`` = addressable spend - local spend, as DESIGN.md defines it, so it includes the
-    unknown-location £ (shown beside it); ``known_leakage`` excludes it.
-    """
-
-    total_spend: float
-    addressable_spend: float
-    local_spend: float
-    unknown_location_spend: float
-    local_share: float | None
-    leakage: float
-    known_leakage: float
-    local_spend_excluding_hq_only: float
-    local_share_excluding_hq_only: float | None
-    choices: dict = field(default_factory=dict)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-def is_local(payments: pd.DataFrame, area: Area) -> pd.Series:
-    """True where the supplier's postcode maps to a LAD inside ``area`` (unknown location -> False)."""
-    return area.contains(payments["lad"], payments["rgn"])
+POOLED = "pooled: the network's local spend / its addressable spend with known location (ratio of sums)"
+MEAN = "mean of the anchors' local shares (each anchor weighs the same; not the network's share)"
 
 
 def local_share(payments: pd.DataFrame, area: Area, ruleset_name: str = "") -> LocalShare:
-    """Local share, leakage and the unknown-location bucket for a set of payments."""
-    amount = payments["amount"]
-    addressable = payments["addressable"].astype(bool)
-    known = payments["lad"].notna()
-    local = is_local(payments, area) & addressable
-    hq = payments["hq_only"].fillna(False).astype(bool)
-    total = float(amount.sum())
-    add = float(amount[addressable].sum())
-    add_known = float(amount[addressable & known].sum())
-    loc = float(amount[local].sum())
-    unknown = float(amount[addressable & ~known].sum())
-    loc_ex_hq = float(amount[local & ~hq].sum())
-    known_ex_hq = float(amount[addressable & known & ~hq].sum())
-    return LocalShare(
-        total_spend=total, addressable_spend=add, local_spend=loc, unknown_location_spend=unknown,
-        local_share=_div(loc, add_known), leakage=add - loc, known_leakage=add_known - loc,
-        local_spend_excluding_hq_only=loc_ex_hq, local_share_excluding_hq_only=_div(loc_ex_hq, known_ex_hq),
-        choices={"area": area.describe(), "addressable_rule_set": ruleset_name},
-    )
+    """Local share, leakage and the unknown-location bucket for a set of payments (DESIGN.md)."""
+    if engine_for(payments) == "duckdb":
+        from . import engine_duckdb
+
+        return engine_duckdb.local_share(payments, area, ruleset_name)
+    return to_local_share(share_sums(payments, area, []).iloc[0], area, ruleset_name)
 
 
 def select(ds: Dataset, anchor_ids: list[str] | None = None, financial_years: list[str] | None = None) -> pd.DataFrame:
-    """The payments of some anchors and financial years (all when None)."""
+    """The payments of some anchors and financial years (all when None); ``attrs`` carry the dataset's
+    addressable rule set and IMD vintage for the functions that take payments alone."""
     p = ds.payments
     if anchor_ids:
         for a in anchor_ids:
@@ -83,37 +59,98 @@ def select(ds: Dataset, anchor_ids: list[str] | None = None, financial_years: li
         p = p[p["anchor_id"].isin(anchor_ids)]
     if financial_years:
         p = p[p["financial_year"].isin(financial_years)]
+    if p is ds.payments:
+        p = p.copy(deep=False)
+    p.attrs.update({"addressable_rule_set": ds.ruleset.name, "imd_vintage": ds.geography.imd_vintage})
     return p
 
 
-def summary(ds: Dataset, anchor_ids: list[str] | None = None, area_id: str | None = None) -> dict:
-    """The JSON of ``anchorlib summary --json`` (DESIGN.md, Contracts). Fields not yet computed are None."""
+def _anchor_shares(ds: Dataset, ids: list[str], area_id: str | None) -> dict[str, LocalShare]:
+    areas = {a: ds.area(area_id, a) for a in ids}
+    p = select(ds, ids)
+    if engine_for(p) == "duckdb":
+        from . import engine_duckdb
+
+        return engine_duckdb.anchor_local_shares(p, areas, ds.ruleset.name)
+    return {a: local_share(p[p["anchor_id"] == a], ar, ds.ruleset.name) for a, ar in areas.items()}
+
+
+def _network_of(shares: dict[str, LocalShare], area_id: str | None) -> dict:
+    """Pooled (ratio of sums) and mean-of-shares local share of anchors' LocalShares, both labelled."""
+    tot = {k: sum(getattr(s, k) for s in shares.values())
+           for k in ("total_spend", "addressable_spend", "local_spend", "unknown_location_spend")}
+    known = tot["addressable_spend"] - tot["unknown_location_spend"]
+    each = [s.local_share for s in shares.values() if s.local_share is not None]
+    return {**{k: round(v, 2) for k, v in tot.items()}, "leakage": round(tot["addressable_spend"] - tot["local_spend"], 2),
+            "local_share": div(tot["local_spend"], known), "local_share_label": POOLED,
+            "mean_anchor_local_share": sum(each) / len(each) if each else None, "mean_anchor_local_share_label": MEAN,
+            "n_anchors": len(shares), "anchors_in_mean": len(each),
+            "choices": {"area": area_id or "home (each anchor's own home LADs)", "pooling": POOLED}}
+
+
+def network(ds: Dataset, anchor_ids: list[str] | None = None, area_id: str | None = None) -> dict:
+    """The network view (DESIGN.md, Pooling): totals, the pooled local share and the mean of the anchors'
+    shares, each labelled. With ``area_id`` None every anchor counts local as its own home area."""
     ids = anchor_ids or ds.anchor_ids
+    out = _network_of(_anchor_shares(ds, ids, area_id), area_id)
+    out["choices"]["addressable_rule_set"] = ds.ruleset.name
+    return out
+
+
+def _num(x) -> float | None:
+    """A JSON-ready float: None for NA/NaN."""
+    if x is None or x is pd.NA:
+        return None
+    x = float(x)
+    return None if math.isnan(x) else x
+
+
+def _groups_json(eq: pd.DataFrame) -> dict:
+    out = {}
+    for r in eq.itertuples(index=False):
+        out[r.group] = {"utilisation": _num(r.utilisation), "availability": _num(r.availability),
+                        "disparity_index": _num(r.disparity_index),
+                        "below_four_fifths": None if pd.isna(r.below_four_fifths) else bool(r.below_four_fifths),
+                        "utilisation_unknown_share": _num(r.utilisation_unknown_share),
+                        "availability_unknown_share": _num(r.availability_unknown_share)}
+    return out
+
+
+def summary(ds: Dataset, anchor_ids: list[str] | None = None, area_id: str | None = None) -> dict:
+    """The JSON of ``anchorlib summary --json`` (DESIGN.md, Contracts): per anchor local share, leakage,
+    unknown-location £, LM3 (None without a survey) and the equity groups; the network block from ``network``."""
+    ids = anchor_ids or ds.anchor_ids
+    shares = _anchor_shares(ds, ids, area_id)
+    p = select(ds, ids)
+    eq = equity(ds, p, by="anchor_id")
     rows = []
-    pooled = {"total": 0.0, "local": 0.0, "known_addressable": 0.0}
     for a in ids:
-        p = select(ds, [a])
         area = ds.area(area_id, a)
-        ls = local_share(p, area, ds.ruleset.name)
+        ls = shares[a]
+        m = lm3(ds, p[p["anchor_id"] == a], area)
         rows.append({
             "anchor_id": a, "name": str(ds.anchor(a)["name"]), "area": area.describe(),
             "total_spend": round(ls.total_spend, 2), "addressable_spend": round(ls.addressable_spend, 2),
             "local_spend": round(ls.local_spend, 2), "unknown_location_spend": round(ls.unknown_location_spend, 2),
             "local_share": ls.local_share, "leakage": round(ls.leakage, 2),
             "local_share_excluding_hq_only": ls.local_share_excluding_hq_only,
-            "lm3": None, "groups": {g: {"utilisation": None, "availability": None, "disparity_index": None}
-                                    for g in ("sme", "vcse", "bame_led", "women_led", "imd_1_2")},
+            "lm3": m.lm3, "lm3_detail": {"r1": round(m.r1, 2), "r2": round(m.r2, 2),
+                                         "r3": None if m.r3 is None else round(m.r3, 2),
+                                         "surveyed_suppliers": m.surveyed_suppliers,
+                                         "unsurveyed_treatment": m.unsurveyed_treatment},
+            "groups": _groups_json(eq[eq["anchor_id"] == a]),
         })
-        pooled["total"] += ls.total_spend
-        pooled["local"] += ls.local_spend
-        pooled["known_addressable"] += ls.addressable_spend - ls.unknown_location_spend
-    shares = [r["local_share"] for r in rows if r["local_share"] is not None]
+    net = _network_of(shares, area_id)
     return {
         "anchors": rows,
-        "network": {"total_spend": round(pooled["total"], 2), "local_spend": round(pooled["local"], 2),
-                    "local_share": _div(pooled["local"], pooled["known_addressable"]),
-                    "mean_anchor_local_share": sum(shares) / len(shares) if shares else None},
-        "choices": {"area": area_id or "home", "addressable_rule_set": ds.ruleset.name,
-                    "imd_vintage": ds.geography.imd_vintage,
-                    "pooling": "network local_share is the ratio of sums; mean_anchor_local_share is the mean of anchors' shares"},
+        "network": {k: v for k, v in net.items() if k != "choices"},
+        "choices": {
+            "area": area_id or "home", "addressable_rule_set": ds.ruleset.name, "imd_vintage": ds.geography.imd_vintage,
+            "pooling": "network local_share is the ratio of sums; mean_anchor_local_share is the mean of anchors' shares",
+            "lm3": f"from lm3_survey.csv; {UNSURVEYED}" if ds.lm3_survey is not None else "no lm3_survey.csv: LM3 null",
+            "groups": "utilisation over addressable £ with known membership; availability over the supplier register; "
+                      "disparity index = 100 x utilisation / availability",
+            "engine": engine_for(p),
+        },
     }
+

@@ -1,0 +1,198 @@
+"""The pieces every metric shares (DESIGN.md, Definitions): local share, the resolved supplier, the
+group flags, the engine choice and the per-group sums both engines compute.
+
+``metrics`` is the public entry point; this module holds what ``metrics``, its submodules and
+``engine_duckdb`` import, so nothing imports in a circle.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field
+
+import pandas as pd
+
+from .errors import ParameterError
+from .places import Area
+
+GROUPS = {"sme": "is_sme", "vcse": "is_vcse", "bame_led": "bame_led", "women_led": "women_led",
+          "youth_led": "youth_led", "imd_1_2": "imd_1_2"}
+GROUP_LABELS = {"sme": "SME", "vcse": "VCSE", "bame_led": "BAME-led", "women_led": "Women-led",
+                "youth_led": "Youth-led", "imd_1_2": "IMD deciles 1-2"}
+FOUR_FIFTHS = 80.0
+ENGINE_MIN_ROWS = 200_000  # from this many payments the metrics run on DuckDB (ANCHORLIB_ENGINE overrides)
+SUPPLIER = "supplier"  # the virtual grouping key: the resolved supplier (see supplier_ids)
+SHARE_COLUMNS = ["total_spend", "addressable_spend", "local_spend", "unknown_location_spend",
+                 "known_addressable_spend", "local_ex_hq", "known_ex_hq", "addressable_payments"]
+
+
+def div(a: float, b: float) -> float | None:
+    return None if b == 0 else a / b
+
+
+def engine_for(payments: pd.DataFrame) -> str:
+    """'duckdb' for ``ENGINE_MIN_ROWS`` payments or more, else 'pandas'; ``$ANCHORLIB_ENGINE`` forces one."""
+    forced = os.environ.get("ANCHORLIB_ENGINE", "").strip().lower()
+    if forced in ("pandas", "duckdb"):
+        return forced
+    if forced:
+        raise ParameterError(f"ANCHORLIB_ENGINE must be 'pandas' or 'duckdb', not '{forced}'")
+    return "duckdb" if len(payments) >= ENGINE_MIN_ROWS else "pandas"
+
+
+@dataclass
+class LocalShare:
+    """Local share (DESIGN.md): local addressable spend / addressable spend with known location.
+
+    ``leakage`` = addressable spend - local spend, as DESIGN.md defines it, so it includes the
+    unknown-location £ (shown beside it); ``known_leakage`` excludes it.
+    """
+
+    total_spend: float
+    addressable_spend: float
+    local_spend: float
+    unknown_location_spend: float
+    local_share: float | None
+    leakage: float
+    known_leakage: float
+    local_spend_excluding_hq_only: float
+    local_share_excluding_hq_only: float | None
+    choices: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def to_local_share(r, area: Area, ruleset_name: str) -> LocalShare:
+    """A LocalShare from one row of SHARE_COLUMNS sums."""
+    add, loc, known = float(r["addressable_spend"]), float(r["local_spend"]), float(r["known_addressable_spend"])
+    return LocalShare(
+        total_spend=float(r["total_spend"]), addressable_spend=add, local_spend=loc,
+        unknown_location_spend=float(r["unknown_location_spend"]), local_share=div(loc, known),
+        leakage=add - loc, known_leakage=known - loc, local_spend_excluding_hq_only=float(r["local_ex_hq"]),
+        local_share_excluding_hq_only=div(float(r["local_ex_hq"]), float(r["known_ex_hq"])),
+        choices={"area": area.describe(), "addressable_rule_set": ruleset_name},
+    )
+
+
+def is_local(payments: pd.DataFrame, area: Area) -> pd.Series:
+    """True where the supplier's postcode maps to a LAD inside ``area`` (unknown location -> False)."""
+    return area.contains(payments["lad"], payments["rgn"])
+
+
+def supplier_ids(payments: pd.DataFrame) -> pd.Series:
+    """The resolved supplier of each payment: 'R<row>' for a register match, else 'K<normalised payee>',
+    else 'N<payee as written>', else '(no payee name)' (redacted or blank). Two spellings that resolve
+    to one register entry or one normalised name are one supplier."""
+    row = payments["register_row"].astype("Int64").astype("string")
+    out = ("R" + row).fillna("K" + payments["supplier_key"].astype("string"))
+    out = out.fillna("N" + payments["supplier_name"].astype("string"))
+    return out.fillna("(no payee name)").astype("string")
+
+
+def supplier_names(payments: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
+    """Per resolved supplier id: ``supplier`` (register name when matched, else the first payee spelling in
+    sort order) and ``lad`` (the smallest LAD code seen; one code for a register match)."""
+    f = pd.DataFrame({"supplier_id": ids, "register_name": payments["register_name"].astype("string"),
+                      "supplier_name": payments["supplier_name"].astype("string"),
+                      "lad": payments["lad"].astype("string")})
+    g = f.groupby("supplier_id", sort=False).agg(register_name=("register_name", "min"),
+                                                 supplier_name=("supplier_name", "min"), lad=("lad", "min"))
+    name = g["register_name"].fillna(g["supplier_name"]).fillna("(no payee name)")
+    return pd.DataFrame({"supplier": name.astype("string"), "lad": g["lad"].astype("string")})
+
+
+def share_sums(payments: pd.DataFrame, area: Area, keys: list[str]) -> pd.DataFrame:
+    """Per value of ``keys`` (columns, or SUPPLIER for the resolved supplier): SHARE_COLUMNS sums, in pandas.
+
+    With SUPPLIER, the result has ``supplier_id``, ``supplier`` (display name) and ``lad`` in its place.
+    """
+    amount = payments["amount"].astype("float64")
+    add = payments["addressable"].astype(bool)
+    known = payments["lad"].notna()
+    local = is_local(payments, area) & add
+    hq = payments["hq_only"].fillna(False).astype(bool)
+    ids = supplier_ids(payments) if SUPPLIER in keys else None
+    cols = ["supplier_id" if k == SUPPLIER else k for k in keys]
+    f = pd.DataFrame({c: (ids if c == "supplier_id" else payments[c]) for c in cols})
+    zero = 0.0
+    f["total_spend"] = amount
+    f["addressable_spend"] = amount.where(add, zero)
+    f["local_spend"] = amount.where(local, zero)
+    f["unknown_location_spend"] = amount.where(add & ~known, zero)
+    f["known_addressable_spend"] = amount.where(add & known, zero)
+    f["local_ex_hq"] = amount.where(local & ~hq, zero)
+    f["known_ex_hq"] = amount.where(add & known & ~hq, zero)
+    f["addressable_payments"] = add.astype("int64")
+    if cols:
+        out = f.groupby(cols, dropna=False, sort=False)[SHARE_COLUMNS].sum().reset_index()
+    else:
+        out = f[SHARE_COLUMNS].sum().to_frame().T
+    if ids is not None:
+        out = out.join(supplier_names(payments, ids), on="supplier_id")
+    return out
+
+
+def finish_shares(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Add local_share, leakage (addressable - local) and known_leakage; largest leakage first, ties by key."""
+    known = df["known_addressable_spend"]
+    df["local_share"] = (df["local_spend"] / known).where(known != 0)
+    df["leakage"] = df["addressable_spend"] - df["local_spend"]
+    df["known_leakage"] = known - df["local_spend"]
+    order = ["supplier_id" if k == SUPPLIER else k for k in keys]
+    return df.sort_values(["leakage", *order], ascending=[False, *[True] * len(order)], ignore_index=True)
+
+
+def base_choices(area: Area | None = None, ruleset_name: str | None = None, **more) -> dict:
+    """The choices dict every result carries (area, addressable rule set, and what else applies)."""
+    out = {}
+    if area is not None:
+        out["area"] = area.describe()
+    if ruleset_name is not None:
+        out["addressable_rule_set"] = ruleset_name
+    out.update({k: v for k, v in more.items() if v is not None})
+    return out
+
+
+def equity_groups(register: pd.DataFrame) -> list[tuple[str, str]]:
+    """(group, flag column) pairs: SME, VCSE, BAME-led, women-led always; youth-led only when the register has
+    the column with a known value; IMD deciles 1-2 (membership known where the supplier's location is)."""
+    return [(g, f) for g, f in GROUPS.items()
+            if g != "youth_led" or (f in register.columns and register[f].notna().any())]
+
+
+def availability_counts(register: pd.DataFrame, groups: list[tuple[str, str]]) -> dict:
+    """Availability pool counts from the supplier register: n_all, and per group in_g / known_g."""
+    out = {"n_all": len(register)}
+    for g, f in groups:
+        if f == "imd_1_2":
+            member = register["imd_decile"].astype("Float64") <= 2
+        elif f in register.columns:
+            member = register[f].astype("boolean")
+        else:
+            member = pd.Series(pd.NA, index=register.index, dtype="boolean")
+        out[f"in_{g}"] = int(member.fillna(False).sum())
+        out[f"known_{g}"] = int(member.notna().sum())
+    return out
+
+
+def equity_frame(wide: pd.DataFrame, avail: dict, keys: list[str], groups: list[tuple[str, str]]) -> pd.DataFrame:
+    """Utilisation, availability, disparity index (DESIGN.md) from per-key sums ``in_g``/``known_g`` and
+    the register counts: one row per (key, group), the columns ``metrics.equity`` returns."""
+    df = pd.concat([wide[keys].assign(
+        group=g, spend_in_group=wide[f"in_{g}"].astype(float), spend_membership_known=wide[f"known_{g}"].astype(float),
+        addressable_spend=wide["addressable_spend"].astype(float), n_in=avail[f"in_{g}"], n_known=avail[f"known_{g}"],
+        n_all=avail["n_all"]) for g, _ in groups], ignore_index=True)
+    known = df["spend_membership_known"]
+    df["utilisation"] = (df["spend_in_group"] / known).where(known != 0)
+    df["availability"] = (df["n_in"] / df["n_known"]).where(df["n_known"] != 0)
+    df["disparity_index"] = (100 * df["utilisation"] / df["availability"]).where(df["availability"] > 0)
+    df["below_four_fifths"] = (df["disparity_index"] < FOUR_FIFTHS).where(df["disparity_index"].notna())
+    add = df["addressable_spend"]
+    df["utilisation_unknown_share"] = ((add - known) / add).where(add != 0)
+    df["availability_unknown_share"] = ((df["n_all"] - df["n_known"]) / df["n_all"]).where(df["n_all"] != 0)
+    df["label"] = df["group"].map(GROUP_LABELS)
+    order = {g: i for i, g in enumerate(GROUPS)}
+    df = df.sort_values([*keys, "group"], key=lambda s: s.map(order) if s.name == "group" else s, ignore_index=True)
+    return df[[*keys, "group", "label", "utilisation", "availability", "disparity_index", "below_four_fifths",
+               "spend_in_group", "spend_membership_known", "utilisation_unknown_share", "availability_unknown_share"]]
