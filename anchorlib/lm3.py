@@ -84,8 +84,9 @@ def survey_suppliers(ds) -> pd.DataFrame:
                          "line": s.index + 2})
 
 
-def lm3(ds, payments: pd.DataFrame, area) -> LM3:
-    """LM3 = (R1 + R2 + R3) / R1 for ``payments`` with local meaning ``area``; None without lm3_survey.csv."""
+def lm3(ds, payments: pd.DataFrame, area, *, survey: pd.DataFrame | None = None) -> LM3:
+    """LM3 = (R1 + R2 + R3) / R1 for ``payments`` with local meaning ``area``; None without lm3_survey.csv.
+    ``survey``: ``survey_suppliers(ds)`` when the caller computes several LM3s of one dataset."""
     s = sums(payments, area, [SUPPLIER])
     r1, r2 = float(s["addressable_spend"].sum()), float(s["local_spend"].sum())
     choices = base_choices(area, ds.ruleset.name, r1="addressable spend", r2="addressable spend with local suppliers",
@@ -95,10 +96,11 @@ def lm3(ds, payments: pd.DataFrame, area) -> LM3:
         choices["survey"] = "no lm3_survey.csv: R3 and LM3 unknown"
         return LM3(r1, r2, None, None, 0, 0.0, r2, UNSURVEYED, choices)
     local = s[s["local_spend"] != 0]
-    hit = local.merge(survey_suppliers(ds), on="supplier_id", how="inner")
+    hit = local.merge(survey_suppliers(ds) if survey is None else survey, on="supplier_id", how="inner")
     r3 = float((hit["local_spend"] * hit["re_spend"]).sum())
     surveyed = float(hit["local_spend"].sum())
-    choices["survey"] = f"lm3_survey.csv: {len(ds.lm3_survey)} suppliers, {len(hit)} of them local suppliers paid here"
+    choices["survey"] = (f"lm3_survey.csv: {len(ds.lm3_survey)} suppliers surveyed, "
+                         f"{len(hit)} of them local suppliers paid in these payments")
     if hit["capped"].any():
         lines = ", ".join(map(str, sorted(hit.loc[hit["capped"], "line"])))
         choices["survey_capped"] = f"local_staff_share + local_supplier_share above 1 counted as 1 (lines {lines})"

@@ -17,7 +17,7 @@ import pandas as pd
 from .dataset import Dataset
 from .equity import equity, imd_distribution
 from .leakage import concentration, leakage_by, opportunities, shared_suppliers, top_leaking
-from .lm3 import LM3, UNSURVEYED, Shift, lm3, shift_scenario
+from .lm3 import LM3, UNSURVEYED, Shift, lm3, shift_scenario, survey_suppliers
 from .metrics_base import (
     ENGINE_MIN_ROWS,
     FOUR_FIFTHS,
@@ -41,7 +41,9 @@ MEAN = "mean of the anchors' local shares (each anchor weighs the same; not the 
 
 
 def local_share(payments: pd.DataFrame, area: Area, ruleset_name: str = "") -> LocalShare:
-    """Local share, leakage and the unknown-location bucket for a set of payments (DESIGN.md)."""
+    """Local share, leakage and the unknown-location bucket for a set of payments (DESIGN.md).
+    The rule set's name defaults to the one ``select`` carried in ``payments.attrs``."""
+    ruleset_name = ruleset_name or payments.attrs.get("addressable_rule_set", "")
     if engine_for(payments) == "duckdb":
         from . import engine_duckdb
 
@@ -123,11 +125,12 @@ def summary(ds: Dataset, anchor_ids: list[str] | None = None, area_id: str | Non
     shares = _anchor_shares(ds, ids, area_id)
     p = select(ds, ids)
     eq = equity(ds, p, by="anchor_id")
+    survey = survey_suppliers(ds) if ds.lm3_survey is not None else None
     rows = []
     for a in ids:
         area = ds.area(area_id, a)
         ls = shares[a]
-        m = lm3(ds, p[p["anchor_id"] == a], area)
+        m = lm3(ds, p[p["anchor_id"] == a], area, survey=survey)
         rows.append({
             "anchor_id": a, "name": str(ds.anchor(a)["name"]), "area": area.describe(),
             "total_spend": round(ls.total_spend, 2), "addressable_spend": round(ls.addressable_spend, 2),
