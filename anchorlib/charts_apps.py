@@ -5,21 +5,57 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from . import charts  # noqa: F401  (registers and enables the anchorlib theme)
+from . import charts
+
+HQ_MEASURES = {"all": "All local suppliers", "ex_hq": "Without head-office-only suppliers"}
+
+
+def trend_data(rows: list[dict]) -> pd.DataFrame:
+    """Long form for ``trend_chart`` from per-year dicts of financial_year, local_share,
+    local_share_excluding_hq_only, local_spend, local_spend_excluding_hq_only, leakage."""
+    out = []
+    for r in rows:
+        for key, label in HQ_MEASURES.items():
+            sfx = "" if key == "all" else "_excluding_hq_only"
+            out.append({"financial_year": r["financial_year"], "measure": label, "local_share": r[f"local_share{sfx}"],
+                        "local_spend": r[f"local_spend{sfx}"], "leakage": r["leakage"]})
+    return pd.DataFrame(out, columns=["financial_year", "measure", "local_share", "local_spend", "leakage"])
 
 
 def trend_chart(df: pd.DataFrame, title: str, subtitle: str = "") -> alt.Chart:
-    """Local share (%) by financial year; ``df`` has financial_year, local_share, local_spend, leakage."""
+    """Local share (%) by financial year, with and without head-office-only suppliers side by side
+    (DESIGN.md, head-office effect); ``df`` from ``trend_data``."""
+    colours = alt.Scale(domain=list(HQ_MEASURES.values()), range=[charts.PALETTE[0], charts.PALETTE[4]])
     return alt.Chart(df, title=alt.Title(title, subtitle=subtitle or alt.Undefined),
                      description=f"{title}. Bars of local share of addressable spend, in per cent, for each "
-                                 "financial year.").mark_bar(color=charts.PALETTE[0]).encode(
+                                 "financial year: counting all local suppliers, and without suppliers marked "
+                                 "head-office only.").mark_bar().encode(
         x=alt.X("financial_year:N", title="Financial year", axis=alt.Axis(labelAngle=0)),
+        xOffset=alt.XOffset("measure:N", sort=list(HQ_MEASURES.values())),
         y=alt.Y("local_share:Q", title="Local share (%)", axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, 1])),
-        tooltip=[alt.Tooltip("financial_year:N", title="Financial year"),
+        color=alt.Color("measure:N", title=None, scale=colours, legend=alt.Legend(orient="top", direction="vertical")),
+        tooltip=[alt.Tooltip("financial_year:N", title="Financial year"), alt.Tooltip("measure:N", title="Counting"),
                  alt.Tooltip("local_share:Q", title="Local share", format=".1%"),
                  alt.Tooltip("local_spend:Q", title="Local spend (£)", format=",.0f"),
-                 alt.Tooltip("leakage:Q", title="Leakage (£)", format=",.0f")],
-    ).properties(width=300, height=200, padding={"left": 10, "top": 4, "right": 4, "bottom": 4})
+                 alt.Tooltip("leakage:Q", title="Leakage, all suppliers (£)", format=",.0f")],
+    ).properties(width=330, height=200, padding={"left": 10, "top": 4, "right": 4, "bottom": 4})
+
+
+def top_suppliers_chart(df: pd.DataFrame, title: str, subtitle: str = "") -> alt.Chart:
+    """Horizontal bars of leakage (£) to the largest non-local suppliers; ``df`` from
+    ``metrics.top_leaking`` (supplier, leakage, addressable_spend, lad; optional location)."""
+    df = df.assign(location=df["location"] if "location" in df else df["lad"]).astype({"supplier": str})
+    return alt.Chart(df[["supplier", "leakage", "addressable_spend", "location"]],
+                     title=alt.Title(title, subtitle=subtitle or alt.Undefined),
+                     description=f"{title}. Bars of addressable spend in pounds that went to each of the "
+                                 f"{len(df)} non-local suppliers paid most, largest first.").mark_bar(
+        color=charts.LOCAL_COLOURS["Not local"]).encode(
+        y=alt.Y("supplier:N", sort="-x", title=None, axis=alt.Axis(labelLimit=360)),
+        x=alt.X("leakage:Q", title="Spend with a non-local supplier (£)", axis=alt.Axis(format="~s")),
+        tooltip=[alt.Tooltip("supplier:N", title="Supplier"), alt.Tooltip("location:N", title="Located in"),
+                 alt.Tooltip("leakage:Q", title="Non-local spend (£)", format=",.0f"),
+                 alt.Tooltip("addressable_spend:Q", title="Addressable spend (£)", format=",.0f")],
+    ).properties(width=560, height=alt.Step(22))
 
 
 def network_data(summary: dict) -> pd.DataFrame:
@@ -47,3 +83,25 @@ def network_chart(df: pd.DataFrame, pooled: float | None, mean: float | None, ti
                      description=f"{title}. Bars of each anchor's local share in per cent, with dashed lines for the "
                                  "network's pooled share and the mean of the anchors' shares.").properties(
         width=620, height=alt.Step(34))
+
+
+def shared_suppliers_chart(df: pd.DataFrame, names: dict[str, str], title: str, subtitle: str = "",
+                           n: int = 12) -> alt.Chart:
+    """Horizontal bars of combined addressable £ for the ``n`` largest suppliers paid by 2+ anchors;
+    ``df`` from ``metrics.shared_suppliers``, ``names`` anchor id -> name for the tooltip."""
+    top = df.head(n).assign(
+        supplier=lambda d: d["supplier"].astype(str),
+        paid_by=lambda d: d["anchors"].map(lambda ids: ", ".join(names.get(a, a) for a in str(ids).split(";"))))
+    return alt.Chart(top[["supplier", "n_anchors", "paid_by", "combined_spend"]],
+                     title=alt.Title(title, subtitle=subtitle or alt.Undefined),
+                     description=f"{title}. Bars of the combined addressable spend in pounds of the {len(top)} largest "
+                                 "suppliers that two or more anchors pay, coloured by how many anchors pay them.").mark_bar(
+    ).encode(
+        y=alt.Y("supplier:N", sort="-x", title=None, axis=alt.Axis(labelLimit=360)),
+        x=alt.X("combined_spend:Q", title="Combined addressable spend (£)", axis=alt.Axis(format="~s")),
+        color=alt.Color("n_anchors:O", title="Anchors paying", legend=alt.Legend(orient="top"),
+                        scale=alt.Scale(range=charts.PALETTE[:4])),
+        tooltip=[alt.Tooltip("supplier:N", title="Supplier"), alt.Tooltip("n_anchors:Q", title="Anchors paying"),
+                 alt.Tooltip("paid_by:N", title="Paid by"),
+                 alt.Tooltip("combined_spend:Q", title="Combined spend (£)", format=",.0f")],
+    ).properties(width=560, height=alt.Step(22))

@@ -26,8 +26,23 @@ def test_network_chart_spec():
                        "addressable_spend": [10.0, 10.0]})
     spec = charts_apps.network_chart(df, 0.4, 0.4, "Local share by anchor").to_dict()
     assert "pooled share" in spec["description"] and spec["title"]["text"] == "Local share by anchor"
-    bars, rules = spec["layer"]
+    bars, _rules = spec["layer"]
     assert bars["encoding"]["x"]["title"] == "Local share of addressable spend (%)"
     assert [t["field"] for t in bars["encoding"]["tooltip"]] == ["anchor", "local_share", "local_spend", "addressable_spend"]
     lines = next(v for k, v in spec["datasets"].items() if any("measure" in r for r in v))
     assert {r["measure"] for r in lines} == {"Pooled (ratio of sums)", "Mean of anchors' shares"}
+
+
+def test_shared_suppliers_equal_metrics(sample_ds):
+    view = network(sample_ds).view
+    shared = metrics.shared_suppliers(sample_ds)
+    assert len(shared) > 0 and (shared["n_anchors"] >= 2).all()
+    assert f"al-shared'>{len(shared):,}<" in view.shared_tiles.value
+    assert f">{money(float(shared['combined_spend'].sum()))}<" in view.shared_tiles.value
+    spec = view.shared_chart.chart.to_dict()
+    rows = next(v for v in spec["datasets"].values() if v and "paid_by" in v[0])
+    assert [r["supplier"] for r in rows] == shared["supplier"].astype(str).head(12).tolist()
+    assert spec["encoding"]["x"]["title"] == "Combined addressable spend (£)"
+    assert [t["field"] for t in spec["encoding"]["tooltip"]] == ["supplier", "n_anchors", "paid_by", "combined_spend"]
+    names = set(sample_ds.anchors["name"])
+    assert all(set(r["paid_by"].split(", ")) <= names for r in rows)

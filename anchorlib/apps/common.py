@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
+from contextlib import contextmanager
 
 import ipywidgets as widgets
 import traitlets
 
-from ..errors import AnchorlibError
+from ..dataset import Dataset, open_dataset
+from ..errors import AnchorlibError, ParameterError
+from ..places import Area
+
+AREA_LABELS = {"home": "Home borough(s)", "city_hackney": "City & Hackney", "london": "London"}
 
 STYLE = """<style>
 .al-tiles {display: flex; gap: 10px; flex-wrap: wrap; margin: 4px 0 6px}
@@ -49,3 +55,92 @@ class Guarded:
             return False
         self.status.value = ""
         return True
+
+    def link(self, widget: widgets.Widget, model: traitlets.HasTraits, name: str, convert=lambda v: v) -> None:
+        """Copy ``widget.value`` (through ``convert``) to ``model.<name>`` on change, guarded; not while
+        the view itself resets widgets (``quiet``)."""
+        def copy(change):
+            if not getattr(self, "_quiet", False):
+                self._guard(lambda: setattr(model, name, convert(change["new"])))
+        widget.observe(copy, "value")
+
+    @contextmanager
+    def quiet(self):
+        """Change widgets' options and values without copying them to the model."""
+        self._quiet = True
+        try:
+            yield
+        finally:
+            self._quiet = False
+
+
+class ChoiceModel(traitlets.HasTraits):
+    """The choices every app shares: anchors (at least one, each known) and a local area."""
+
+    anchor_ids = traitlets.List(traitlets.Unicode())
+    area_id = traitlets.Unicode("home")
+
+    def __init__(self, ds: Dataset, **kw):
+        self.ds = ds
+        kw.setdefault("anchor_ids", ds.anchor_ids[:1])
+        super().__init__(**kw)
+
+    @traitlets.validate("anchor_ids")
+    def _check_anchors(self, proposal):
+        if not proposal["value"]:
+            raise ParameterError("pick at least one organisation")
+        for a in proposal["value"]:
+            self.ds.anchor(a)
+        return list(proposal["value"])
+
+    def area(self) -> Area:
+        """The chosen area; 'home' over several anchors is the union of their home boroughs."""
+        return chosen_area(self.ds, self.area_id, self.anchor_ids)
+
+
+def open_or_message(data_dir, make: Callable[[Dataset], widgets.Widget]) -> widgets.Widget:
+    """``make(ds)`` on the dataset (``data_dir``, a Dataset, or None = $ANCHORLIB_DATA or the sample), or
+    a plain one-line message when the data cannot be opened or the first choices are wrong."""
+    try:
+        ds = data_dir if isinstance(data_dir, Dataset) else open_dataset(data_dir or None)
+        return make(ds)
+    except (AnchorlibError, traitlets.TraitError, OSError) as err:
+        return widgets.HTML(STYLE + f"<p class='al-status'>Could not open the data: {html.escape(str(err))}</p>")
+
+
+def area_options(ds: Dataset) -> list[tuple[str, str]]:
+    """(label, area id) for the area dropdowns: home, City & Hackney, London, then areas.csv."""
+    return ([(label, a) for a, label in AREA_LABELS.items()]
+            + [(str(v.name), k) for k, v in ds.areas.items() if k not in AREA_LABELS and k != "uk"])
+
+
+def chosen_area(ds: Dataset, area_id: str, anchor_ids: list[str]) -> Area:
+    """The area of a dropdown choice; 'home' over several anchors is the union of their home boroughs."""
+    if area_id in ("", "home"):
+        lads = frozenset().union(*(ds.home_area(a).lads for a in anchor_ids))
+        names = ", ".join(str(ds.anchor(a)["name"]) for a in anchor_ids)
+        return Area("home", f"Home borough(s) of {names}", lads)
+    return ds.area(area_id)
+
+
+def select_rows(frame, anchor_ids: list[str], years: list[str] | None = None):
+    """Rows of a (rolled-up) payments frame for some anchors and, when given, financial years."""
+    keep = frame["anchor_id"].isin(anchor_ids)
+    if years is not None:
+        keep &= frame["financial_year"].isin(years)
+    return frame[keep]
+
+
+def anchor_picker(ds: Dataset, value: list[str], width: str = "520px") -> widgets.SelectMultiple:
+    """The 'Organisation(s)' multi-select every app shows (names, anchor ids as values)."""
+    names = dict(zip(ds.anchors["anchor_id"], ds.anchors["name"]))
+    return widgets.SelectMultiple(options=[(names[a], a) for a in ds.anchor_ids], value=value,
+                                  description="Organisation(s)", rows=min(4, len(ds.anchor_ids)),
+                                  style={"description_width": "initial"},
+                                  layout=widgets.Layout(width=width)).add_class("al-anchors")
+
+
+def area_picker(ds: Dataset, value: str, options=None, description: str = "Local area",
+                width: str = "320px") -> widgets.Dropdown:
+    return widgets.Dropdown(options=options or area_options(ds), value=value, description=description,
+                            style={"description_width": "initial"}, layout=widgets.Layout(width=width)).add_class("al-area")

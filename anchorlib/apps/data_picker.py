@@ -75,7 +75,7 @@ class AppShell(widgets.VBox):
     def _swap(self, ds: Dataset) -> None:
         view = self.build(ds)
         if not hasattr(view, "model"):  # the build failed: keep the current view, say why
-            text = re.sub(r"<style>.*?</style>|<[^>]+>", "", getattr(view, "value", ""), flags=re.S)
+            text = re.sub(r"<style>.*?</style>|<[^>]+>", "", getattr(view, "value", ""), flags=re.DOTALL)
             raise AnchorlibError(html.unescape(" ".join(text.split())).removeprefix("Could not open the data: ")
                                  or "the app could not be built on this dataset")
         self.view = view

@@ -5,18 +5,25 @@ Figures come from ``metrics.summary``; the view updates tiles and an offline Jup
 
 from __future__ import annotations
 
-import html
-
 import altair as alt
 import ipywidgets as widgets
+import pandas as pd
 import traitlets
 
 from .. import charts, charts_apps, metrics
-from ..dataset import Dataset, open_dataset
-from ..errors import AnchorlibError
+from ..dataset import Dataset
+from .common import (
+    AREA_LABELS,
+    STYLE,
+    Guarded,
+    area_picker,
+    money,
+    open_or_message,
+    pct,
+    tiles_html,
+)
 from .data_picker import AppShell
-from .common import STYLE, Guarded, money, pct, tiles_html
-from .leakage import AREA_LABELS, area_options
+from .rollup import rolled_dataset
 
 
 class NetworkModel(traitlets.HasTraits):
@@ -26,13 +33,20 @@ class NetworkModel(traitlets.HasTraits):
 
     def __init__(self, ds: Dataset, **kw):
         self.ds = ds
-        self._cache: dict[str, dict] = {}
+        self.rolled = rolled_dataset(ds)  # same sums, far fewer rows (apps/rollup.py)
+        self._cache: dict = {}
         super().__init__(**kw)
+
+    def shared(self) -> pd.DataFrame:
+        """``metrics.shared_suppliers``: suppliers paid by 2+ anchors (all years; independent of the area)."""
+        if "shared" not in self._cache:
+            self._cache["shared"] = metrics.shared_suppliers(self.rolled)
+        return self._cache["shared"]
 
     def summary(self) -> dict:
         """``metrics.summary`` for the chosen area, cached per area."""
         if self.area_id not in self._cache:
-            self._cache[self.area_id] = metrics.summary(self.ds, None, self.area_id)
+            self._cache[self.area_id] = metrics.summary(self.rolled, None, self.area_id)
         return self._cache[self.area_id]
 
 
@@ -40,18 +54,25 @@ class NetworkView(Guarded, widgets.VBox):
     def __init__(self, model: NetworkModel):
         self.model = m = model
         self.status = widgets.HTML().add_class("al-status")
-        self.area = widgets.Dropdown(options=area_options(m.ds), value=m.area_id, description="Local area",
-                                     style={"description_width": "initial"},
-                                     layout=widgets.Layout(width="340px")).add_class("al-area")
+        self.area = area_picker(m.ds, m.area_id, width="340px")
         self.tiles = widgets.HTML()
         self.chart = alt.JupyterChart(self._chart())
+        names = dict(zip(m.ds.anchors["anchor_id"], m.ds.anchors["name"]))
+        shared = m.shared()
+        self.shared_tiles = widgets.HTML(tiles_html([
+            ("shared", "Shared suppliers", f"{len(shared):,}", "paid by 2 or more anchors"),
+            ("shared-spend", "Their combined spend", money(float(shared["combined_spend"].sum())),
+             "addressable, all years")]))
+        self.shared_chart = alt.JupyterChart(charts_apps.shared_suppliers_chart(
+            shared, names, "Largest shared suppliers", "suppliers paid by two or more anchors; all years"))
         self.note = widgets.HTML("<p><small>Pooled local share = the network's local spend / its addressable spend "
                                  "with known location (ratio of sums). The mean of the anchors' shares is a different "
                                  "number; both are shown, labelled (DESIGN.md, Pooling). 'Home' uses each anchor's own "
                                  "home boroughs.</small></p>")
-        self.area.observe(lambda c: self._guard(lambda: setattr(m, "area_id", c["new"])), "value")
+        self.link(self.area, m, "area_id")
         m.observe(lambda _: self._guard(self.refresh), "area_id")
-        super().__init__([widgets.HTML(STYLE), self.area, self.status, self.tiles, self.chart, self.note],
+        super().__init__([widgets.HTML(STYLE), self.area, self.status, self.tiles, self.chart, self.note,
+                          self.shared_tiles, self.shared_chart],
                          layout=widgets.Layout(max_width="1340px"))
         self._guard(self.refresh)
 
@@ -77,12 +98,5 @@ def network(data_dir=None, area_id: str = "home") -> AppShell:
     """Open the dataset (``data_dir`` or a Dataset; None = the bundled sample) and build the overview
     (``.view``) with a picker for one's own data folder."""
     charts.use_interactive()
-    return AppShell(lambda ds: _view(ds), _view(data_dir, area_id))
-
-
-def _view(data_dir, area_id="home"):
-    try:
-        ds = data_dir if isinstance(data_dir, Dataset) else open_dataset(data_dir or None)
-        return NetworkView(NetworkModel(ds, area_id=area_id))
-    except (AnchorlibError, traitlets.TraitError, OSError) as err:
-        return widgets.HTML(STYLE + f"<p class='al-status'>Could not open the data: {html.escape(str(err))}</p>")
+    return AppShell(lambda ds: open_or_message(ds, lambda d: NetworkView(NetworkModel(d))),
+                    open_or_message(data_dir, lambda d: NetworkView(NetworkModel(d, area_id=area_id))))

@@ -1,0 +1,193 @@
+"""The what-if app (STYLE.md: model + view): move x% of the leakage in chosen categories to local
+suppliers and see the added local spend, the new local share and its LM3-weighted value.
+
+``WhatIfModel`` calls ``metrics.leakage_by``, ``metrics.shift_scenario`` and ``metrics.lm3`` (DESIGN.md:
+shift scenario, LM3); ``WhatIfView`` updates tiles and offline JupyterCharts in place.
+"""
+
+from __future__ import annotations
+
+import html
+
+import altair as alt
+import ipywidgets as widgets
+import pandas as pd
+import traitlets
+
+from .. import charts, charts_what_if, metrics
+from ..dataset import Dataset
+from ..errors import AnchorlibError, ParameterError
+from .common import (
+    STYLE,
+    ChoiceModel,
+    Guarded,
+    anchor_picker,
+    area_picker,
+    money,
+    open_or_message,
+    pct,
+    select_rows,
+    tiles_html,
+)
+from .data_picker import AppShell
+from .rollup import rollup
+
+
+class WhatIfModel(ChoiceModel):
+    """Choices: anchors, area, the leaking categories in scope, and the share of their leakage moved."""
+
+    categories = traitlets.List(traitlets.Unicode())
+    share = traitlets.Float(0.10)
+
+    def __init__(self, ds: Dataset, **kw):
+        self.base = rollup(ds.payments)  # same sums, far fewer rows (apps/rollup.py)
+        self._cache: dict = {}
+        super().__init__(ds, **kw)
+        if not self.categories:
+            self.categories = self.leaking()[:3]
+
+    @traitlets.validate("share")
+    def _check_share(self, proposal):
+        if not 0 <= proposal["value"] <= 1:
+            raise ParameterError(f"the share moved must be between 0% and 100%, not {proposal['value']:.0%}")
+        return float(proposal["value"])
+
+    @traitlets.validate("categories")
+    def _check_categories(self, proposal):
+        if not proposal["value"]:
+            raise ParameterError("pick at least one category")
+        unknown = sorted(set(proposal["value"]) - set(self.leaking()))
+        if unknown:
+            raise ParameterError(f"no leakage in {', '.join(unknown)} for this choice; pick from the list")
+        return list(proposal["value"])
+
+    def _key(self):
+        return tuple(self.anchor_ids), self.area_id
+
+    def payments(self) -> pd.DataFrame:
+        return select_rows(self.base, self.anchor_ids)
+
+    def by_category(self) -> pd.DataFrame:
+        """``metrics.leakage_by`` category, largest leakage first (cached per anchors and area)."""
+        key = ("by", *self._key())
+        if key not in self._cache:
+            self._cache[key] = metrics.leakage_by(self.payments(), self.area(), "category")
+        return self._cache[key]
+
+    def leaking(self) -> list[str]:
+        """Categories with leakage, largest first."""
+        df = self.by_category()
+        return df.loc[df["leakage"] > 0, "category"].dropna().astype(str).tolist()
+
+    def lm3(self) -> metrics.LM3:
+        key = ("lm3", *self._key())
+        if key not in self._cache:
+            self._cache[key] = metrics.lm3(self.ds, self.payments(), self.area())
+        return self._cache[key]
+
+    def shift(self, categories: list[str] | None = None) -> metrics.Shift:
+        return metrics.shift_scenario(self.ds, self.payments(), self.area(), categories or self.categories, self.share)
+
+    def per_category(self) -> pd.DataFrame:
+        """Each chosen category's leakage and the part moved (one ``shift_scenario`` per category)."""
+        rows = []
+        for c in self.categories:
+            s = self.shift([c])
+            rows.append({"category": c, "leakage_in_scope": s.leakage_in_scope, "added_local_spend": s.added_local_spend})
+        return charts_what_if.shift_data(rows)
+
+
+def lm3_text(lm3) -> str:
+    """One plain sentence on the LM3 ratio and how unsurveyed local suppliers were treated."""
+    if lm3.lm3 is None:
+        return ("No supplier survey (lm3_survey.csv) covers these local suppliers, so there is no LM3 ratio: the "
+                "added local value is not estimated.")
+    return (f"LM3 = {lm3.lm3:.2f} from a survey of {lm3.surveyed_suppliers} local suppliers "
+            f"({money(lm3.surveyed_local_spend)} of local spend; {money(lm3.unsurveyed_local_spend)} unsurveyed: "
+            f"{lm3.unsurveyed_treatment}).")
+
+
+class WhatIfView(Guarded, widgets.VBox):
+    """Controls (anchors, area, categories, a slider), result tiles, the shift by category, before/after."""
+
+    def __init__(self, model: WhatIfModel):
+        self.model = m = model
+        ds = m.ds
+        self.status = widgets.HTML().add_class("al-status")
+        self.anchors = anchor_picker(ds, m.anchor_ids, "460px")
+        self.area = area_picker(ds, m.area_id)
+        self.categories = widgets.SelectMultiple(options=m.leaking(), value=m.categories, rows=6,
+                                                 description="Leaking categories (largest first)",
+                                                 style={"description_width": "initial"},
+                                                 layout=widgets.Layout(width="560px")).add_class("al-categories")
+        self.slider = widgets.IntSlider(value=round(100 * m.share), min=0, max=100, step=5,
+                                        description="Share of their leakage moved to local suppliers (%)",
+                                        continuous_update=False, style={"description_width": "initial"},
+                                        layout=widgets.Layout(width="720px")).add_class("al-share-slider")
+        self.tiles = widgets.HTML().add_class("al-tiles-box")
+        self.by_category, self.before_after = (alt.JupyterChart(c) for c in self._safe_charts())
+        self.note = widgets.HTML().add_class("al-lm3-note")
+        self.link(self.anchors, m, "anchor_ids", list)
+        self.link(self.area, m, "area_id")
+        self.link(self.categories, m, "categories", list)
+        self.link(self.slider, m, "share", lambda v: v / 100)
+        m.observe(lambda _: self._guard(self._new_choices), ["anchor_ids", "area_id"])
+        m.observe(lambda _: self._guard(self.refresh), ["categories", "share"])
+        controls = widgets.HBox([widgets.VBox([self.anchors, self.area]), self.categories])
+        super().__init__([widgets.HTML(STYLE), controls, self.slider, self.status, self.tiles,
+                          widgets.HBox([self.by_category, self.before_after]), self.note],
+                         layout=widgets.Layout(max_width="1340px"))
+        self._guard(self.refresh)
+
+    def _new_choices(self):
+        """Anchors or area changed: the leaking categories change; keep the chosen ones still leaking."""
+        m, options = self.model, self.model.leaking()
+        keep = [c for c in m.categories if c in options] or options[:3]
+        with self.quiet():
+            self.categories.options = options
+            self.categories.value = tuple(keep)
+        if keep != m.categories:
+            m.categories = keep  # its observer refreshes
+        else:
+            self.refresh()
+
+    def _safe_charts(self):
+        try:
+            return self._charts(self.model.shift())
+        except (AnchorlibError, ValueError, KeyError):
+            empty = alt.Chart(pd.DataFrame({"x": []}), description="No data").mark_point()
+            return empty, empty
+
+    def _charts(self, s):
+        m = self.model
+        sub = f"{m.area().describe()}; {round(100 * m.share)}% of the leakage moved"
+        return (charts_what_if.shift_chart(m.per_category(), "Leakage moved to local suppliers", sub),
+                charts_what_if.before_after_chart(s.local_share_before, s.local_share_after, "Local share", sub))
+
+    def refresh(self):
+        m = self.model
+        s = m.shift()
+        value = "n/a (no survey)" if s.lm3_ratio is None else money(s.added_local_value)
+        self.tiles.value = tiles_html([
+            ("in-scope", "Leakage in chosen categories", money(s.leakage_in_scope), f"{len(m.categories)} categories"),
+            ("added", "Added local spend", money(s.added_local_spend), f"{round(100 * m.share)}% of that leakage"),
+            ("before", "Local share today", pct(s.local_share_before), f"local {money(s.local_spend_before)}"),
+            ("after", "New local share", pct(s.local_share_after), f"local {money(s.local_spend_after)}"),
+            ("value", "LM3-weighted local value", value,
+             "added spend x LM3" + ("" if s.lm3_ratio is None else f" ({s.lm3_ratio:.2f})")),
+        ])
+        self.by_category.chart, self.before_after.chart = self._charts(s)
+        self.note.value = (f"<p><small>{html.escape(lm3_text(m.lm3()))} Moving x% of a category's leakage adds "
+                           "x% x leakage to local spend (R2) and to local value at the LM3 ratio (DESIGN.md, shift "
+                           "scenario).</small></p>")
+
+
+def what_if(data_dir=None, anchor_ids: list[str] | None = None, area_id: str = "home",
+            categories: list[str] | None = None, share: float = 0.10) -> AppShell:
+    """Open the dataset (``data_dir`` or a Dataset; None = the bundled sample) and build the what-if app
+    (``.view``; ``share`` a fraction 0..1) with a picker for one's own data folder."""
+    charts.use_interactive()
+    kw = {"area_id": area_id, "share": share, **({"anchor_ids": list(anchor_ids)} if anchor_ids else {}),
+          **({"categories": list(categories)} if categories else {})}
+    return AppShell(lambda ds: open_or_message(ds, lambda d: WhatIfView(WhatIfModel(d))),
+                    open_or_message(data_dir, lambda d: WhatIfView(WhatIfModel(d, **kw))))
