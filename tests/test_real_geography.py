@@ -108,9 +108,13 @@ def test_summary_on_lewishams_lookup_and_file_1_as_published(real_dir, tmp_path)
     assert sel["rbg"]["local_spend"] == 600
 
     imd = lbl["groups"]["imd_1_2"]
-    if imd["utilisation"] is not None:  # filled by metrics.equity (another engineer's issue)
-        # deciles 1-2: Catford 1000 + Deptford 2000 + Florist 250 of 3750 with known location
-        assert imd["utilisation"] == pytest.approx(3250 / 3750)
-        # register: Catford, Deptford, Florist in deciles 1-2 of the 4 suppliers with known location
-        assert imd["availability"] == pytest.approx(3 / 4)
-        assert imd["disparity_index"] == pytest.approx(100 * (3250 / 3750) / 0.75)
+    # deciles 1-2: Catford 1000 + Deptford 2000 + Florist 250 of 3750 with known location
+    assert imd["utilisation"] == pytest.approx(3250 / 3750)
+    # register: Catford, Deptford, Florist in deciles 1-2 of the 4 suppliers with known location
+    assert imd["availability"] == pytest.approx(3 / 4)
+    assert imd["disparity_index"] == pytest.approx(100 * (3250 / 3750) / 0.75)
+    # the unknown shares beside them: 1400 of 5150 addressable, 2 of 6 register suppliers
+    assert imd["utilisation_unknown_share"] == pytest.approx(1400 / 5150)
+    assert imd["availability_unknown_share"] == pytest.approx(2 / 6)
+    # Greenwich pays Deptford (decile 2) 600 and Bad Postcode (unknown) 900: all known spend in 1-2
+    assert rbg["groups"]["imd_1_2"]["utilisation"] == pytest.approx(1.0)
