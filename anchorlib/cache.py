@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from .ingest import LoadReport, Rejection
+from .ingest import LoadReport
 
 CACHE_DIRNAME = ".anchorlib-cache"
-FORMAT = "spend-v2"  # bump when the normalised columns or the loader's output change
+FORMAT = "spend-v3"  # bump when the normalised columns or the loader's output change
 
 
 def enabled() -> bool:
@@ -55,15 +55,11 @@ def file_key(path: Path, rel: str) -> str:
 
 
 def _report_to_json(r: LoadReport) -> dict:
-    d = dict(r.__dict__)
-    d["rejections"] = [{"line": x.line, "reason": x.reason} for x in r.rejections]
-    return d
+    return r.to_json()
 
 
 def _report_from_json(d: dict) -> LoadReport:
-    d = dict(d)
-    d["rejections"] = [Rejection(**x) for x in d.get("rejections", [])]
-    return LoadReport(**d)
+    return LoadReport.from_json(d)
 
 
 def read(directory: Path, key: str) -> tuple[pd.DataFrame, LoadReport] | None:

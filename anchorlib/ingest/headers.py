@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 # Each role lists header spellings (normalised by ``normalise_header``) in order of preference:
 # when a file has several date columns, the earliest alias in this list wins.
@@ -89,16 +90,59 @@ def header_score(mapping: dict[str, int]) -> int:
     return len(mapping)
 
 
-def find_header(rows: list[list[object]], max_scan: int = 60) -> tuple[int, dict[str, int]] | None:
-    """Index (0-based within ``rows``) and role mapping of the header row, or None."""
+@dataclass(frozen=True)
+class HeaderMatch:
+    """Where the header is (0-based record index), its role -> column mapping, and the layout kind."""
+
+    index: int
+    mapping: dict[str, int]
+    pivot_of: str | None = None  # for a pivot-table export: the summed field, e.g. 'Invoice Nett Amount'
+
+
+_PIVOT_VALUE = re.compile(r"^\s*sum of\s+(.+?)\s*$", re.IGNORECASE)
+_PIVOT_TOTAL = {"total", "grand total", "sum"}
+
+
+def pivot_header(above: list[object], cells: list[object]) -> HeaderMatch | None:
+    """A spreadsheet pivot export: a 'Sum of <amount field>' line, then '<Supplier Name>, Total'.
+
+    The rows below are per-supplier aggregates with no dates (DESIGN.md: nothing is invented)."""
+    first = next((str(c) for c in above if c is not None and str(c).strip()), "")
+    m = _PIVOT_VALUE.match(first)
+    if not m or _ROLE_OF.get(normalise_header(m.group(1)), ("",))[0] != "amount":
+        return None
+    mapping = {k: v for k, v in map_header(cells).items() if k != "amount"}
+    totals = [i for i, c in enumerate(cells) if normalise_header(c) in _PIVOT_TOTAL]
+    if "supplier_name" not in mapping or len(totals) != 1:
+        return None
+    mapping["amount"] = totals[0]
+    return HeaderMatch(-1, mapping, pivot_of=m.group(1).strip())
+
+
+def find_header(rows: list[list[object]], max_scan: int = 60) -> HeaderMatch | None:
+    """The header row among the first ``max_scan`` records (title lines above it are skipped), or None."""
     best: tuple[int, int, dict[str, int]] | None = None
     for i, cells in enumerate(rows[:max_scan]):
         mapping = map_header(cells)
         score = header_score(mapping)
+        if not score and i > 0:
+            pivot = pivot_header(rows[i - 1], cells)
+            if pivot is not None:
+                return HeaderMatch(i, pivot.mapping, pivot.pivot_of)
         if score and (best is None or score > best[0]):
             best = (score, i, mapping)
             if score >= 4:
                 break
     if best is None:
         return None
-    return best[1], best[2]
+    return HeaderMatch(best[1], best[2])
+
+
+def role_candidates(cells: list[object], role: str) -> list[int]:
+    """Every column whose header is an alias of ``role``, best alias first (e.g. several date columns)."""
+    hits = []
+    for idx, cell in enumerate(cells):
+        hit = _ROLE_OF.get(normalise_header(cell))
+        if hit is not None and hit[0] == role:
+            hits.append((hit[1], idx))
+    return [idx for _, idx in sorted(hits)]

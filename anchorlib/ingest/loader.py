@@ -1,111 +1,257 @@
 """Load one spend file (CSV or Excel, any supported layout) into normalised payments + a report.
 
-The normalised columns are ``SPEND_COLUMNS``. Every line of the file ends up either as a payment
-or as a ``Rejection`` in the report (blank lines are counted, not listed).
+The normalised columns are ``SPEND_COLUMNS``. Every record below the header ends up either as a
+payment or as a ``Rejection`` with its line (total rows and repeated headers included); blank
+records are counted (``blank_lines``), not listed. Fused rows are repaired where unambiguous
+(``repair.py``) and listed in ``LoadReport.repairs``.
 """
 
 from __future__ import annotations
 
-import csv
-import io
+import math
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from ..errors import SpendFileError
-from .headers import find_header, map_header
-from .report import LoadReport, Rejection
-from .values import is_redacted, parse_amounts, parse_dates
+from .headers import map_header, normalise_header, role_candidates
+from .reader import RawTable, read_table
+from .repair import repair_fused
+from .report import LoadReport, Rejection, RepairNote
+from .values import date_shape, is_redacted, parse_amounts, parse_dates, trim
 
 SPEND_COLUMNS = [
     "payment_date", "amount", "supplier_name", "expense_type", "expense_area", "transaction_id",
     "supplier_postcode", "redacted", "source_file", "source_line",
 ]
 TEXT_ROLES = ["supplier_name", "expense_type", "expense_area", "transaction_id", "supplier_postcode"]
-_TOTAL_LABEL = re.compile(r"^\s*(grand\s+|sub\s*-?\s*)?totals?\s*:?[\s†]*$", re.IGNORECASE)
-_BLANKISH = re.compile(r"^[\s†\u00a0]*$")
+TOTAL_LABEL = re.compile(r"^\s*(grand\s+|sub\s*-?\s*)?totals?\s*:?[\s\u2020]*$", re.IGNORECASE)
 RECONCILE_TOLERANCE = 0.01  # pounds
+PENNY = 0.005  # an unlabelled total must equal the rows above it to the penny
 
-_LAYOUTS = [  # (name, roles whose published headers identify it)
+_LAYOUTS = [  # (name, headers as published that identify it)
     ("central government spend over £25k", {"departmental family", "entity", "expense type", "supplier"}),
     ("LGTC spend over £500", {"expense area", "expense type", "supplier name"}),
 ]
 
 
-def _decode(raw: bytes, path: Path) -> tuple[str, str]:
-    if b"\x00" in raw[:4096]:
-        raise SpendFileError("binary content: not a CSV spend file", path=path)
-    for enc in ("utf-8-sig", "cp1252", "latin-1"):
-        try:
-            return raw.decode(enc), enc
-        except UnicodeDecodeError:
-            continue
-    raise SpendFileError("cannot decode text", path=path)  # pragma: no cover (latin-1 never fails)
+def _layout_name(t: RawTable, mapping: dict[str, int]) -> str:
+    if t.match.pivot_of:
+        return f"per-supplier aggregate (pivot table of '{t.match.pivot_of}'; no payment dates)"
+    published = {c.strip().lower() for c in t.header}
+    name = next((name for name, needed in _LAYOUTS if needed <= published), None)
+    name = name or f"generic ({', '.join(sorted(mapping))})"
+    return name if "payment_date" in mapping else name + "; no payment dates"
 
 
-def read_csv_rows(path: Path) -> tuple[list[list[str]], list[int], str]:
-    """All records of a CSV with the 1-based line each starts on, and the encoding used."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise SpendFileError(f"cannot read file ({exc.strerror or exc})", path=path) from exc
-    text, encoding = _decode(raw, path)
-    try:
-        sample = text[:20000]
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|") if sample.strip() else csv.excel
-        delimiter = dialect.delimiter
-    except csv.Error:
-        delimiter = ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    start = 1
-    try:
-        for record in reader:
-            rows.append(record)
-            lines.append(start)
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        raise SpendFileError(f"malformed CSV ({exc})", path=path, line=start) from exc
-    return rows, lines, encoding
+def _blank(cells: list[str]) -> bool:
+    return not any(c.strip(" \t\r\n\u00a0\u2020") for c in cells)
 
 
-def read_excel_rows(path: Path) -> tuple[list[list[object]], list[int], str]:
-    """Rows of the first sheet that has a recognisable header; line = sheet row number."""
-    import openpyxl  # imported here: only Excel users pay for it
-
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a broken zip or a non-xlsx file
-        raise SpendFileError(f"cannot open as an Excel workbook ({type(exc).__name__}: {exc})", path=path) from exc
-    try:
-        for ws in wb.worksheets:
-            rows = [list(r) for r in ws.iter_rows(values_only=True)]
-            if find_header(rows) is not None:
-                return rows, list(range(1, len(rows) + 1)), f"xlsx sheet '{ws.title}'"
-        return [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)], [], "xlsx"
-    finally:
-        wb.close()
+def _label_mask(col: pa.Array) -> np.ndarray:
+    """Cells reading 'Total', 'Grand Total', 'Sub-total:' (checked once per distinct value)."""
+    enc = pc.dictionary_encode(col)
+    flags = np.array([bool(TOTAL_LABEL.match(v)) for v in enc.dictionary.to_pylist()], dtype=bool)
+    return flags[enc.indices.to_numpy(zero_copy_only=False)] if len(flags) else np.zeros(len(col), dtype=bool)
 
 
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return repr(value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
-    return str(value)
+def _nonblank(col: pa.Array) -> np.ndarray:
+    return pc.greater(pc.utf8_length(trim(col)), 0).to_numpy(zero_copy_only=False)
 
 
-def _layout_name(header_cells: list[object], mapping: dict[str, int]) -> str:
-    published = {str(c).strip().lower() for c in header_cells if c is not None}
-    for name, needed in _LAYOUTS:
-        if needed <= published:
-            return name
-    roles = ", ".join(sorted(mapping))
-    return f"generic ({roles})"
+def _pick_date_column(t: RawTable, mapping: dict[str, int]) -> None:
+    """When several columns are dates, the best-ranked alias unless it is mostly empty or unreadable."""
+    cands = role_candidates(t.header, "payment_date")
+    if len(cands) < 2:
+        return
+    rates = []
+    for idx in cands:
+        col = t.columns[idx]
+        sample = col.slice(0, min(len(col), 5000))
+        rates.append(float(np.mean(~np.isnat(parse_dates(sample)))) if len(sample) else 0.0)
+    ok = [i for i, r in zip(cands, rates) if r >= 0.5]
+    mapping["payment_date"] = ok[0] if ok else cands[int(np.argmax(rates))]
+
+
+class _Rows:
+    """Classifies the records of a RawTable into payments, totals, header repeats and rejections."""
+
+    def __init__(self, t: RawTable, path: Path):
+        self.t, self.path = t, path
+        self.n = len(t.header)
+        self.mapping = dict(t.match.mapping)
+        self.rejections: list[Rejection] = []
+        self.totals: list[tuple[int, float, str]] = []  # (line, amount, how)
+        self.boundaries: list[int] = []  # lines of repeated headers
+        self.blank = 0
+
+    # -- records of another width than the header --------------------------------------------
+    def fold_odd_rows(self, report: LoadReport) -> None:
+        t, n = self.t, self.n
+        named = max((i + 1 for i, h in enumerate(t.header) if h.strip()), default=n)
+        regular, short = [], []
+        for line, cells in t.odd:
+            if _blank(cells):
+                self.blank += 1
+            elif len(cells) > n and _blank(cells[n:]):
+                regular.append((line, cells[:n]))
+            elif named <= len(cells) < n:
+                regular.append((line, cells + [""] * (n - len(cells))))
+            elif self._odd_total(line, cells):
+                continue
+            else:
+                short.append((line, cells))
+        if short and "payment_date" in self.mapping:
+            shape = self._date_shape()
+            if shape:
+                repaired, short = repair_fused(short, n, self.mapping["amount"], self.mapping["payment_date"], shape)
+                regular.extend((r.line, r.cells) for r in repaired)
+                report.repairs = [RepairNote(r.line, r.note) for r in repaired]
+                report.rows_repaired = len(repaired)
+        for line, cells in short:
+            self.rejections.append(Rejection(line, f"{len(cells)} fields where the header has {n} "
+                                             "(fields fused or shifted; no unambiguous repair)"))
+        if regular:
+            self._append(regular)
+
+    def _odd_total(self, line: int, cells: list[str]) -> bool:
+        first = next((c for c in cells if c.strip()), "")
+        if not TOTAL_LABEL.match(first):
+            return False
+        values = parse_amounts(cells)
+        found = values[~np.isnan(values)]
+        if len(found) == 1:
+            self._total(line, float(found[0]), "total row")
+        else:
+            self.rejections.append(Rejection(line, "total row without a single amount"))
+        return True
+
+    def _date_shape(self) -> str | None:
+        vc = pc.value_counts(trim(self.t.columns[self.mapping["payment_date"]]))
+        return date_shape(vc.field("values").to_pylist(), vc.field("counts").to_pylist())
+
+    def _append(self, rows: list[tuple[int, list[str]]]) -> None:
+        t = self.t
+        lines = np.concatenate([t.lines, np.array([r[0] for r in rows], dtype="int64")])
+        order = np.argsort(lines, kind="stable")
+        cols = [pa.concat_arrays([c, pa.array([r[1][i] for r in rows], type=pa.string())]).take(pa.array(order))
+                for i, c in enumerate(t.columns)]
+        t.columns, t.lines = cols, lines[order]
+
+    def _total(self, line: int, amount: float, how: str) -> None:
+        self.totals.append((line, amount, how))
+        self.rejections.append(Rejection(line, f"{how}: declares £{amount:,.2f}"))
+
+    # -- the regular rows ---------------------------------------------------------------------
+    def classify(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(loaded mask, amounts, dates) over the table's rows."""
+        t, m = self.t, self.mapping
+        _pick_date_column(t, m)
+        amounts = parse_amounts(t.columns[m["amount"]])
+        dated = "payment_date" in m
+        dates = parse_dates(t.columns[m["payment_date"]]) if dated else np.full(len(amounts), np.datetime64("NaT"), "datetime64[ns]")
+        ok = ~np.isnan(amounts)
+        if dated:
+            ok &= ~np.isnat(dates)
+        elif "supplier_name" in m:  # no dates: an amount with no payee goes to the odd-row checks
+            ok &= _nonblank(t.columns[m["supplier_name"]])
+        label = _label_mask(trim(t.columns[0]))
+        if "supplier_name" in m and m["supplier_name"] != 0:
+            label |= _label_mask(trim(t.columns[m["supplier_name"]]))
+        for pos in np.flatnonzero(ok & label):
+            self._total(int(t.lines[pos]), float(amounts[pos]), "total row")
+        loaded = ok & ~label
+        rest = np.flatnonzero(~ok)
+        if len(rest):
+            sub = pa.array(rest)
+            nonblank = np.zeros(len(rest), dtype=bool)
+            for c in t.columns:
+                nonblank |= _nonblank(c.take(sub))
+            self.blank += int((~nonblank).sum())
+            rest = rest[nonblank]
+        cells = [t.columns[i].take(pa.array(rest)).to_pylist() for i in range(self.n)] if len(rest) else []
+        lone = []  # amount-only rows: totals when they equal the rows above them
+        for k, pos in enumerate(rest):
+            row = [c[k] for c in cells]
+            kind = self._odd_row(int(t.lines[pos]), row, amounts[pos], dates[pos], dated)
+            if kind == "lone":
+                lone.append(pos)
+        self._unlabelled_totals(lone, loaded, amounts)
+        return loaded, amounts, dates
+
+    def _odd_row(self, line: int, row: list[str], amount: float, date, dated: bool) -> str | None:
+        m, header = self.mapping, self.t.header
+        first = next((c for c in row if c.strip()), "")
+        sup = row[m["supplier_name"]] if "supplier_name" in m else ""
+        if TOTAL_LABEL.match(first) or (sup.strip() and TOTAL_LABEL.match(sup)):
+            if not np.isnan(amount):
+                self._total(line, float(amount), "total row")
+            else:
+                self.rejections.append(Rejection(line, "total row without an amount"))
+            return None
+        if [normalise_header(c) for c in row] == [normalise_header(h) for h in header] or (
+                not self.t.match.pivot_of and map_header(row) == map_header(header)):
+            self.boundaries.append(line)
+            self.rejections.append(Rejection(line, "repeated header row"))
+            return None
+        raw_amount, others = row[m["amount"]].strip(), [c for i, c in enumerate(row) if i != m["amount"]]
+        if not np.isnan(amount) and _blank(others):
+            return "lone"
+        if not raw_amount:
+            reason = "no amount"
+        elif np.isnan(amount):
+            reason = f"amount '{raw_amount}' is not a number"
+        elif dated and not row[m["payment_date"]].strip():
+            reason = "no payment date"
+        elif dated:
+            reason = f"date '{row[m['payment_date']].strip()}' not recognised"
+        else:
+            reason = "an amount with no supplier"
+        self.rejections.append(Rejection(line, reason))
+        return None
+
+    def _unlabelled_totals(self, lone: list[int], loaded: np.ndarray, amounts: np.ndarray) -> None:
+        """An amount alone on its row is a total only at the end of the file or of a block, and only
+        when it equals (to the penny) the sum of the loaded rows above it or of its block."""
+        if not lone:
+            return
+        lines = self.t.lines
+        data_lines = lines[loaded]
+        cum = np.concatenate([[0.0], np.cumsum(amounts[loaded])])
+        for pos in lone:
+            line, value = int(lines[pos]), float(amounts[pos])
+            marks = [b for b in self.boundaries + [t[0] for t in self.totals] if b < line]
+            after = [b for b in self.boundaries + [t[0] for t in self.totals] if b > line]
+            start = max(marks, default=0)
+            end = min(after, default=math.inf)
+            above = int(np.searchsorted(data_lines, line))
+            block = above - int(np.searchsorted(data_lines, start))
+            at_end = above == len(data_lines) or data_lines[above] > end
+            sums = (cum[above], cum[above] - cum[above - block])
+            if at_end and any(abs(value - s) < PENNY for s in sums):
+                self._total(line, value, "unlabelled total row (equals the rows above)")
+            else:
+                self.rejections.append(Rejection(line, f"amount {value:,.2f} alone on its row (no supplier or date), "
+                                                 "and not a total of the rows above"))
+
+    def declared(self, net: float) -> float | None:
+        """The total the file declares: a lone total; the grand total; else the sum of block totals."""
+        if not self.totals:
+            return None
+        totals = sorted(self.totals)
+        last = totals[-1][1]
+        if len(totals) == 1 or abs(last - net) <= RECONCILE_TOLERANCE or abs(last - sum(t[1] for t in totals[:-1])) <= RECONCILE_TOLERANCE:
+            return last
+        return float(sum(t[1] for t in totals))
+
+
+def _text(col: pa.Array, sel: pa.Array) -> pd.Series:
+    s = trim(col.take(sel))
+    s = pc.if_else(pc.equal(s, ""), pa.scalar(None, pa.string()), s)
+    return pd.Series(pd.array(s, dtype="string"))
 
 
 def load_spend_file(path: str | Path) -> tuple[pd.DataFrame, LoadReport]:
@@ -115,104 +261,32 @@ def load_spend_file(path: str | Path) -> tuple[pd.DataFrame, LoadReport]:
     has no recognisable header; rows that cannot be used are rejected in the report instead.
     """
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        rows, lines, encoding = read_excel_rows(path)
-    elif suffix in (".csv", ".txt", ".tsv", ""):
-        rows, lines, encoding = read_csv_rows(path)
-    else:
-        raise SpendFileError(f"unsupported file type '{suffix}' (expected .csv or .xlsx)", path=path)
-    found = find_header(rows)
-    if found is None:
-        raise SpendFileError(
-            "no header row found: expected columns for an amount and a supplier or payment date "
-            "in the first 60 rows", path=path)
-    h, mapping = found
-    report = LoadReport(file=str(path), layout=_layout_name(rows[h], mapping), header_line=lines[h] if lines else h + 1,
-                        encoding=encoding)
-    report.columns = {role: str(rows[h][i]).strip() for role, i in mapping.items()}
-    n_cols = len(rows[h])
+    t = read_table(path)
+    rows = _Rows(t, path)
+    report = LoadReport(file=str(path), header_line=t.header_line, encoding=t.encoding)
+    rows.fold_odd_rows(report)
+    loaded, amounts, dates = rows.classify()
+    m = rows.mapping
+    report.layout = _layout_name(t, m)
+    report.columns = {role: t.header[i].strip() for role, i in m.items()}
 
-    keep_idx: list[int] = []
-    rejections: list[Rejection] = []
-    declared: float | None = None
-    for k in range(h + 1, len(rows)):
-        cells = rows[k]
-        line = lines[k]
-        texts = [_cell_text(c) for c in cells]
-        if all(_BLANKISH.match(t) for t in texts):
-            report.blank_lines += 1
-            continue
-        if map_header(cells) == mapping:
-            rejections.append(Rejection(line, "repeated header row"))
-            continue
-        keep_idx.append(k)
-
-    # Build a frame of the role columns for the candidate rows.
-    def col(role: str) -> list[str]:
-        i = mapping.get(role)
-        if i is None:
-            return [""] * len(keep_idx)
-        return [_cell_text(rows[k][i]) if i < len(rows[k]) else "" for k in keep_idx]
-
-    frame = pd.DataFrame({role: col(role) for role in ["amount", "payment_date", *TEXT_ROLES]}, dtype="string")
-    frame["source_line"] = [lines[k] for k in keep_idx]
-    frame["_ncells"] = [sum(1 for c in rows[k] if _cell_text(c).strip()) for k in keep_idx]
-    frame["_first"] = [next((_cell_text(c) for c in rows[k] if _cell_text(c).strip()), "") for k in keep_idx]
-    frame["_width"] = [len(rows[k]) for k in keep_idx]
+    sel = pa.array(np.flatnonzero(loaded))
+    out = pd.DataFrame({"payment_date": dates[loaded], "amount": amounts[loaded]})
     for role in TEXT_ROLES:
-        frame[role] = frame[role].str.strip()
+        out[role] = _text(t.columns[m[role]], sel) if role in m else pd.Series(pd.NA, index=out.index, dtype="string")
+    redacted = is_redacted(out["supplier_name"].fillna("")) if len(out) else np.zeros(0, dtype=bool)
+    out["redacted"] = redacted
+    out.loc[redacted, "supplier_name"] = pd.NA
+    out["source_file"] = path.name
+    out["source_line"] = t.lines[loaded].astype("int64")
 
-    amount = parse_amounts(frame["amount"])
-    # Total rows: labelled ("Total", "Grand Total") or an amount alone on its line at the end.
-    labelled_total = frame["_first"].str.match(_TOTAL_LABEL).fillna(False) | frame["supplier_name"].str.match(_TOTAL_LABEL).fillna(False)
-    amount_alone = (frame["_ncells"] == 1) & amount.notna() & (frame["amount"].str.strip() != "")
-    is_total = (labelled_total & (amount.notna() | (frame["_ncells"] <= 2))) | amount_alone
-    for pos in frame.index[is_total.to_numpy()]:
-        line = int(frame.at[pos, "source_line"])
-        value = amount.iat[pos]
-        if pd.notna(value):
-            declared = float(value)
-            rejections.append(Rejection(line, f"total row: declares £{value:,.2f}"))
-        else:
-            rejections.append(Rejection(line, "total row without an amount"))
-
-    data = frame[~is_total.to_numpy()].copy()
-    data["amount"] = amount[~is_total.to_numpy()]
-    data["payment_date"] = parse_dates(data["payment_date"]) if "payment_date" in mapping else pd.NaT
-    raw_amount = frame.loc[data.index, "amount"]
-    raw_date = frame.loc[data.index, "payment_date"]
-    bad = pd.Series("", index=data.index, dtype="string")
-    no_amount = data["amount"].isna() & (raw_amount.str.strip() == "")
-    bad_amount = data["amount"].isna() & ~no_amount
-    bad_date = data["payment_date"].isna()
-    too_wide = data["_width"] > n_cols
-    bad = bad.mask(no_amount, "no amount")
-    bad = bad.mask(bad_amount & (bad == ""), "amount '" + raw_amount.fillna("") + "' is not a number")
-    bad = bad.mask(bad_date & (bad == "") & (raw_date.str.strip() == ""), "no payment date")
-    bad = bad.mask(bad_date & (bad == ""), "date '" + raw_date.fillna("") + "' not recognised")
-    bad = bad.mask(too_wide & (bad != ""), bad + f" (row has more fields than the {n_cols}-column header)")
-    is_bad = bad != ""
-    for line, reason in zip(data.loc[is_bad, "source_line"], bad[is_bad]):
-        rejections.append(Rejection(int(line), str(reason)))
-
-    data = data[~is_bad]
-    redacted = is_redacted(data["supplier_name"])
-    data["redacted"] = redacted.to_numpy()
-    data.loc[redacted, "supplier_name"] = pd.NA
-    data.loc[data["supplier_name"] == "", "supplier_name"] = pd.NA
-    for role in TEXT_ROLES:
-        data.loc[data[role] == "", role] = pd.NA
-    data["source_file"] = path.name
-    data["source_line"] = data["source_line"].astype("int64")
-    out = data[SPEND_COLUMNS].reset_index(drop=True)
-
-    rejections.sort(key=lambda r: r.line)
-    report.rejections = rejections
+    report.rejections = sorted(rows.rejections, key=lambda r: r.line)
     report.rows_loaded = len(out)
-    report.rows_rejected = len(rejections)
-    report.net_total = float(out["amount"].sum())
-    report.declared_total = declared
-    if declared is not None:
-        report.reconciled = abs(report.net_total - declared) <= RECONCILE_TOLERANCE
-    return out, report
+    report.rows_rejected = len(report.rejections)
+    report.blank_lines = rows.blank
+    report.undated_rows = int(np.isnat(dates[loaded]).sum())
+    report.net_total = round(math.fsum(out["amount"].tolist()), 2)
+    report.declared_total = rows.declared(report.net_total)
+    if report.declared_total is not None:
+        report.reconciled = abs(report.net_total - report.declared_total) <= RECONCILE_TOLERANCE
+    return out[SPEND_COLUMNS], report
