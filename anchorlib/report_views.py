@@ -20,7 +20,8 @@ LABELS = {"total_spend": "Total spend", "addressable_spend": "Addressable spend"
           "unknown_location_spend": "Unknown location (addressable)", "local_share": "Local share",
           "leakage": "Leakage (addressable - local)",
           "local_share_excluding_hq_only": "Local share without head-office-only suppliers",
-          "mean_anchor_local_share": "Mean of the anchors' local shares (not pooled)"}
+          "mean_anchor_local_share": "Mean of the anchors' local shares (not pooled)",
+          "lm3": "LM3 (local multiplier, 1 to 3)"}
 
 
 def open_report(data_dir: str, anchor_id: str, financial_year: str = "", area: str = "home") -> tuple[Dataset, list[str] | None]:
@@ -54,6 +55,8 @@ def period_label(ds: Dataset, years: list[str] | None) -> str:
 def _fmt(key: str, value) -> str:
     if value is None:
         return "n/a"
+    if key == "lm3":
+        return f"{value:.2f}"
     return f"{100 * value:.1f}%" if "share" in key else f"£{value:,.0f}"
 
 
@@ -87,8 +90,11 @@ def anchor_headline(ds: Dataset, anchor_id: str, years: list[str] | None, area: 
     ls = metrics.local_share(metrics.select(ds, [anchor_id], years), a, ds.ruleset.name)
     figures = {k: getattr(ls, k) for k in HEADLINE_KEYS}
     figures["local_share_excluding_hq_only"] = ls.local_share_excluding_hq_only
+    m3 = metrics.lm3(ds, metrics.select(ds, [anchor_id], years), a)
+    figures["lm3"] = m3.lm3
     notes = {"Anchor": str(ds.anchor(anchor_id)["name"]), "Period": period_label(ds, years),
-             "Local area": a.describe(), "Addressable rule set": ds.ruleset.name}
+             "Local area": a.describe(), "Addressable rule set": ds.ruleset.name,
+             "LM3": m3.unsurveyed_treatment if m3.lm3 is not None else "no lm3_survey.csv in the dataset"}
     return FigureTable(f"headline-{anchor_id}", f"Headline figures, {period_label(ds, years)}", figures, notes)
 
 
@@ -173,3 +179,42 @@ def network_local_share_chart(ds: Dataset, s: dict) -> alt.Chart:
         title=alt.Title("Local share by anchor", subtitle=f"Dashed line: pooled network share; {period_label(ds, None)}"),
         description="Bars of each anchor's local share of addressable spend, with the pooled network share as a dashed line.",
         width=480, height=alt.Step(30))
+
+
+def _styled(df: pd.DataFrame, fmt: dict, caption: str):
+    return df.style.format(fmt, na_rep="n/a").hide(axis="index").set_caption(caption)
+
+
+def equity_table(ds: Dataset, anchor_id: str, years: list[str] | None):
+    """Utilisation, availability and disparity index per group (``metrics.equity``; DESIGN.md)."""
+    eq = metrics.equity(ds, metrics.select(ds, [anchor_id], years))
+    df = pd.DataFrame({
+        "Group": eq["label"], "Utilisation (share of spend)": eq["utilisation"],
+        "Availability (share of register)": eq["availability"], "Disparity index": eq["disparity_index"],
+        "Below 80 (four-fifths rule)": eq["below_four_fifths"].map({True: "yes", False: "no"}),
+        "Spend membership unknown": eq["utilisation_unknown_share"],
+        "Register membership unknown": eq["availability_unknown_share"]})
+    pct = "{:.1%}"
+    fmt = {c: pct for c in df.columns if c not in ("Group", "Disparity index", "Below 80 (four-fifths rule)")}
+    return _styled(df, fmt | {"Disparity index": "{:.0f}"},
+                   f"Equity of addressable spend, {period_label(ds, years)}: disparity index = 100 x utilisation / "
+                   "availability; below 80 is a substantial disparity")
+
+
+def top_leaking_table(ds: Dataset, anchor_id: str, years: list[str] | None, area: str = "home", n: int = 10):
+    """The ``n`` suppliers with the most non-local addressable spend (``metrics.top_leaking``)."""
+    a = ds.area(area, anchor_id)
+    top = metrics.top_leaking(metrics.select(ds, [anchor_id], years), a, n=n)
+    df = pd.DataFrame({"Supplier": top["supplier"], "Leakage (£)": top["leakage"],
+                       "Addressable spend (£)": top["addressable_spend"], "Supplier's LAD code": top["lad"]})
+    return _styled(df, {"Leakage (£)": "£{:,.0f}", "Addressable spend (£)": "£{:,.0f}"},
+                   f"Top {n} suppliers by leakage, {period_label(ds, years)}; local = {a.describe()}")
+
+
+def shared_suppliers_table(ds: Dataset, n: int = 15):
+    """Suppliers paid by two or more anchors, largest combined spend first (``metrics.shared_suppliers``)."""
+    sh = metrics.shared_suppliers(ds).head(n)
+    df = pd.DataFrame({"Supplier": sh["supplier"], "Anchors": sh["n_anchors"], "Paid by": sh["anchors"],
+                       "Combined spend (£)": sh["combined_spend"]})
+    return _styled(df, {"Combined spend (£)": "£{:,.0f}"},
+                   f"Suppliers shared across anchors (top {n} by combined spend, {period_label(ds, None)})")
