@@ -1,0 +1,44 @@
+"""``metrics.summary`` / ``anchorlib summary --json`` against DESIGN.md's contract, and the readable table."""
+
+from __future__ import annotations
+
+import pytest
+
+from anchorlib import metrics, open_dataset
+from anchorlib.report_text import summary_table
+from tests.metrics_case import network_case
+
+ANCHOR_KEYS = {"anchor_id", "total_spend", "addressable_spend", "local_spend", "unknown_location_spend", "local_share",
+               "leakage", "lm3", "groups"}
+GROUP_KEYS = {"utilisation", "availability", "disparity_index", "utilisation_unknown_share", "availability_unknown_share"}
+
+
+def test_summary_contract_on_the_sample(sample_ds):
+    """Every DESIGN.md key present and, on the sample (which has a survey and every flag), non-null."""
+    s = metrics.summary(sample_ds)
+    for a in s["anchors"]:
+        assert ANCHOR_KEYS <= set(a)
+        assert all(a[k] is not None for k in ANCHOR_KEYS), a["anchor_id"]
+        assert 1 < a["lm3"] < 3
+        assert {"sme", "vcse", "bame_led", "women_led", "imd_1_2"} <= set(a["groups"])
+        for g, v in a["groups"].items():
+            assert GROUP_KEYS <= set(v) and all(v[k] is not None for k in ("utilisation", "availability", "disparity_index")), g
+    assert {"total_spend", "local_spend", "local_share", "mean_anchor_local_share"} <= set(s["network"])
+    assert all(s["network"][k] is not None for k in ("total_spend", "local_spend", "local_share", "mean_anchor_local_share"))
+    assert {"area", "addressable_rule_set", "imd_vintage", "pooling", "lm3"} <= set(s["choices"])
+
+
+def test_summary_hand_worked(tmp_path):
+    """tests/metrics_case.py: a1 local share 0.2734375, LM3 18,200 / 13,800, SME DI 58.59; the network's
+    pooled share 4,200 / 13,800 and mean (0.2734375 + 0.7) / 2."""
+    s = metrics.summary(open_dataset(network_case(tmp_path)))
+    a1 = s["anchors"][0]
+    assert a1["local_share"] == pytest.approx(0.2734375) and a1["lm3"] == pytest.approx(18200 / 13800)
+    assert a1["groups"]["sme"]["disparity_index"] == pytest.approx(58.59375)
+    assert "youth_led" not in a1["groups"]
+    assert s["network"]["local_share"] == pytest.approx(4200 / 13800)
+    assert s["network"]["mean_anchor_local_share"] == pytest.approx((0.2734375 + 0.7) / 2)
+    text = summary_table(s)
+    assert "27.3%" in text and "1.32" in text and "59*" in text
+    assert "30.4% pooled (ratio of sums); 48.7% mean of the anchors' shares" in text
+    assert "unsurveyed local suppliers counted with R3 = 0 (conservative)" in text
