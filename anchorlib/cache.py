@@ -69,9 +69,22 @@ def read(directory: Path, key: str) -> tuple[pd.DataFrame, LoadReport] | None:
     if report is None or not pq.exists():
         return None
     try:
-        return pd.read_parquet(pq), report
+        return read_parquet(pq), report
     except (OSError, ValueError, TypeError, KeyError):  # a torn or foreign file is a cache miss (pyarrow errors are OSError/ValueError)
         return None
+
+
+def read_parquet(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """A cached frame, memory-mapped and read by pyarrow with its pandas dtypes (categoricals stay
+    categoricals, with ``str`` categories even when empty, as ``payments.categorical`` makes them)."""
+    import pyarrow.parquet as pq
+
+    df = pq.read_table(path, columns=columns, memory_map=True).to_pandas()
+    for col in df.columns:
+        dtype = df[col].dtype
+        if isinstance(dtype, pd.CategoricalDtype) and dtype.categories.dtype != "str":
+            df[col] = df[col].cat.set_categories(pd.Index(dtype.categories, dtype="str"))
+    return df
 
 
 def read_report(directory: Path, key: str) -> LoadReport | None:
@@ -99,7 +112,7 @@ def write(directory: Path, key: str, df: pd.DataFrame, report: LoadReport) -> No
 # build it, so a changed register, geography, rule set or join code rebuilds it.
 PAYMENTS_INPUTS = ["anchors.csv", "suppliers.csv", "geography/postcodes.csv", "geography/imd.csv",
                    "categories.csv", "areas.csv", "supplier_matches.csv"]
-PAYMENTS_CODE = ["dataset.py", "suppliers.py", "places.py", "addressable.py", "ingest/values.py"]
+PAYMENTS_CODE = ["dataset.py", "payments.py", "suppliers.py", "places.py", "addressable.py", "ingest/values.py"]
 PAYMENTS_MIN_ROWS = 100_000  # below this building the payments is quicker than caching them
 
 
@@ -118,7 +131,7 @@ def read_payments(directory: Path, key: str) -> pd.DataFrame | None:
     """The cached payments for ``key``, or None."""
     f = directory / f"payments-{key}.parquet"
     try:
-        return pd.read_parquet(f) if f.exists() else None
+        return read_parquet(f) if f.exists() else None
     except (OSError, ValueError, TypeError, KeyError):
         return None
 

@@ -16,12 +16,11 @@ from . import cache
 from .addressable import RuleSet, ruleset_from_categories
 from .errors import DatasetError, ParameterError
 from .ingest import SPEND_COLUMNS, LoadReport, load_spend_file
-from .ingest.values import financial_year
+from .payments import GROUP_FLAGS, SPEND_CATEGORICALS, build_payments, compact
 from .places import BUILTIN_AREAS, Area, Geography, read_geography
-from .suppliers import match_table, normalise_name, read_overrides, resolve_names
+from .suppliers import match_table, normalise_name, read_overrides
 from .tables import parse_flag, parse_number, read_table
 
-GROUP_FLAGS = ["is_sme", "is_vcse", "bame_led", "women_led", "youth_led", "hq_only"]
 SPEND_FILE_SUFFIXES = {".csv", ".xlsx", ".xlsm"}
 
 
@@ -80,36 +79,10 @@ class Dataset:
         Payees resolve to the register by ``suppliers.resolve_names`` (redacted never; then
         supplier_matches.csv overrides, exact, fuzzy): ``match_method`` and ``match_score`` say how.
         Location comes from the matched register entry's postcode, else from a postcode published in
-        the spend file; otherwise it is unknown (``lad`` <NA>).
+        the spend file; otherwise it is unknown (``lad`` <NA>). Text columns are categoricals (see
+        ``compact``): name matching, location and the rule set run once per distinct value.
         """
-        p = self.spend.copy()
-        p["financial_year"] = financial_year(p["payment_date"])
-        reg = self.suppliers
-        resolved = resolve_names(p["supplier_name"], p["redacted"], reg["supplier_key"], self.supplier_overrides)
-        for col in resolved.columns:
-            p[col] = resolved[col]
-        row = p["register_row"]
-        matched = row.notna().to_numpy()
-        idx = row[matched].astype("int64").to_numpy()
-        p["register_name"] = pd.Series(pd.NA, index=p.index, dtype="string")
-        p.loc[matched, "register_name"] = reg["supplier_name"].to_numpy()[idx]
-        for col in ("postcode", "lad", "rgn", "lsoa"):
-            p[col] = pd.Series(pd.NA, index=p.index, dtype="string")
-            p.loc[matched, col] = reg[col].to_numpy()[idx]
-        p["imd_decile"] = pd.Series(pd.NA, index=p.index, dtype="Int64")
-        p.loc[matched, "imd_decile"] = reg["imd_decile"].to_numpy()[idx]
-        if p["supplier_postcode"].notna().any():  # fall back on postcodes published in the spend file
-            fill = p["lad"].isna() & p["supplier_postcode"].notna()
-            located = self.geography.locate(p.loc[fill, "supplier_postcode"])
-            for col in ("postcode", "lad", "rgn", "lsoa", "imd_decile"):
-                p.loc[fill, col] = located[col]
-        for flag in GROUP_FLAGS:
-            p[flag] = pd.Series(pd.NA, index=p.index, dtype="boolean")
-            if flag in reg.columns:
-                p.loc[matched, flag] = reg[flag].to_numpy()[idx]
-        classes = self.ruleset.classify(p)
-        p[["category", "addressable", "exclusion"]] = classes[["category", "addressable", "exclusion"]]
-        return p
+        return build_payments(self.spend, self.suppliers, self.geography, self.ruleset, self.supplier_overrides)
 
     @property
     def matches(self) -> pd.DataFrame:
@@ -182,7 +155,8 @@ def _read_spend(root: Path, anchors: pd.DataFrame) -> tuple[pd.DataFrame, dict[s
             frames.append(df)
             reports[anchor_id].append(report)
     spend = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["anchor_id", *SPEND_COLUMNS])
-    spend["anchor_id"] = spend["anchor_id"].astype("string")
+    for col in SPEND_CATEGORICALS:
+        spend[col] = compact(spend[col].astype("string"))
     return spend, reports, None
 
 
