@@ -58,7 +58,8 @@ def select(ds: Dataset, anchor_ids: list[str] | None = None, financial_years: li
     if anchor_ids:
         for a in anchor_ids:
             ds.anchor(a)  # raises a clear error for an unknown anchor
-        p = p[p["anchor_id"].isin(anchor_ids)]
+        if set(anchor_ids) != set(ds.anchor_ids):  # all anchors: no copy of a large frame
+            p = p[p["anchor_id"].isin(anchor_ids)]
     if financial_years:
         p = p[p["financial_year"].isin(financial_years)]
     if p is ds.payments:
