@@ -4,6 +4,7 @@ anchor in the middle of a run."""
 
 from __future__ import annotations
 
+import html as html_lib
 import json
 import re
 import subprocess
@@ -12,7 +13,7 @@ import sys
 import papermill as pm
 import pytest
 
-from anchorlib import ParameterError
+from anchorlib import ParameterError, metrics, open_dataset
 from anchorlib import reports as rp
 from anchorlib.errors import DatasetError
 from anchorlib.paths import SAMPLE_DIR
@@ -123,13 +124,21 @@ def test_html_figures_equal_anchorlib_summary_json(sample_batch):
         got = html_figures(page, f"headline-{a}")
         for key in HEADLINE_KEYS:
             assert got[key] == pytest.approx(row[key], abs=0.01), (a, key)
+        assert got["lm3"] == pytest.approx(row["lm3"])
+        # the equity table shows each group's disparity index as summary --json gives it (rounded)
+        for g, label in (("sme", "SME"), ("vcse", "VCSE"), ("women_led", "Women-led")):
+            di = row["groups"][g]["disparity_index"]
+            assert re.search(rf">{re.escape(label)}</td>.*?>{di:.0f}</td>", page, re.DOTALL), (a, g)
         assert "<svg" in page and "<script" not in page and "<input" not in page
         assert "all years (2021-22 to 2023-24)" in page  # the period is labelled
         assert "views.anchor_headline" not in page  # code cells hidden
         link = re.search(rf'<tr id="report-{a}">(.*?)</tr>', index, re.DOTALL).group(1)
         assert f'href="anchor-{a}.html"' in link
         assert float(re.search(r'data-key="local_share" data-value="([^"]+)"', link).group(1)) == pytest.approx(row["local_share"])
-    net = html_figures((out / "network.html").read_text(), "headline-network")
+    network_page = (out / "network.html").read_text()
+    shared = metrics.shared_suppliers(open_dataset(SAMPLE_DIR))
+    assert html_lib.escape(shared["supplier"].iloc[0]) in network_page and "Suppliers shared across anchors" in network_page
+    net = html_figures(network_page, "headline-network")
     for key in ("total_spend", "local_spend", "local_share", "mean_anchor_local_share"):
         assert net[key] == pytest.approx(summary["network"][key], abs=0.01), key
     assert net["local_share"] != pytest.approx(net["mean_anchor_local_share"])  # both shown, labelled
