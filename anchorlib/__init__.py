@@ -5,13 +5,25 @@ Start with ``open_dataset(path)`` (a dataset folder, see DESIGN.md) or ``open_an
 
 from __future__ import annotations
 
-from .dataset import Dataset, open_dataset
+from typing import TYPE_CHECKING
+
 from .errors import AnchorlibError, DatasetError, ParameterError, SpendFileError
 from .paths import SAMPLE_DIR
 
+if TYPE_CHECKING:
+    from .dataset import Dataset, open_dataset
+
 __version__ = "0.1.0"
-__all__ = ["AnchorlibError", "Dataset", "DatasetError", "ParameterError", "SAMPLE_DIR", "SpendFileError",
-           "open_anchor", "open_dataset"]
+__all__ = [
+    "SAMPLE_DIR",
+    "AnchorlibError",
+    "Dataset",
+    "DatasetError",
+    "ParameterError",
+    "SpendFileError",
+    "open_anchor",
+    "open_dataset",
+]
 
 
 def open_anchor(data_dir, anchor_id: str) -> tuple[Dataset, str]:
@@ -19,6 +31,18 @@ def open_anchor(data_dir, anchor_id: str) -> tuple[Dataset, str]:
 
     Notebooks call this straight after papermill injects parameters.
     """
+    from .dataset import open_dataset
+
     ds = open_dataset(data_dir)
     ds.anchor(anchor_id)
     return ds, anchor_id
+
+
+def __getattr__(name: str):
+    """``Dataset`` and ``open_dataset`` are imported on first use, so that ``import anchorlib``
+    (and the ``anchorlib`` command's start-up) does not pay for pandas until data is read."""
+    if name in ("Dataset", "open_dataset"):
+        from . import dataset
+
+        return getattr(dataset, name)
+    raise AttributeError(f"module 'anchorlib' has no attribute {name!r}")

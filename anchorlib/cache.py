@@ -13,10 +13,12 @@ import hashlib
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas and the loader are imported where used: a cached result needs neither
+    import pandas as pd
 
-from .ingest import LoadReport
+    from .ingest import LoadReport
 
 CACHE_DIRNAME = ".anchorlib-cache"
 FORMAT = "spend-v3"  # bump when the normalised columns or the loader's output change
@@ -59,6 +61,8 @@ def _report_to_json(r: LoadReport) -> dict:
 
 
 def _report_from_json(d: dict) -> LoadReport:
+    from .ingest import LoadReport
+
     return LoadReport.from_json(d)
 
 
@@ -77,6 +81,7 @@ def read(directory: Path, key: str) -> tuple[pd.DataFrame, LoadReport] | None:
 def read_parquet(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
     """A cached frame, memory-mapped and read by pyarrow with its pandas dtypes (categoricals stay
     categoricals, with ``str`` categories even when empty, as ``payments.categorical`` makes them)."""
+    import pandas as pd
     import pyarrow.parquet as pq
 
     df = pq.read_table(path, columns=columns, memory_map=True).to_pandas()
@@ -144,5 +149,47 @@ def write_payments(directory: Path, key: str, payments: pd.DataFrame) -> None:
         for old in directory.glob("payments-*.parquet"):
             old.unlink(missing_ok=True)
         os.replace(tmp, directory / f"payments-{key}.parquet")
+    except OSError:
+        tmp.unlink(missing_ok=True)
+
+
+# --- results of whole commands (``anchorlib summary``) ----------------------------------------
+# Keyed by every file of the dataset folder (path, size, mtime_ns), the command's arguments and
+# the package's source, so any change to the data or the code computes it again. Checking the key
+# needs neither pandas nor the data: a repeated ``anchorlib summary`` prints in start-up time.
+RESULT_KEEP = 16  # result entries kept per dataset (oldest removed first)
+
+
+def result_key(root: Path, command: str, args: object) -> str:
+    h = hashlib.sha1(f"result-v1|{command}|{json.dumps(args, sort_keys=True, default=str)}".encode())
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if not name.startswith("."):
+                f = Path(dirpath) / name
+                h.update(file_key(f, str(f.relative_to(root))).encode())
+    pkg = Path(__file__).resolve().parent
+    for f in sorted(pkg.rglob("*.py")):
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def read_result(directory: Path, key: str) -> dict | None:
+    """A command's stored outputs for ``key`` (e.g. {"json": ..., "table": ...}), or None."""
+    try:
+        return json.loads((directory / f"result-{key}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def write_result(directory: Path, key: str, outputs: dict) -> None:
+    """Store a command's outputs (text), keeping the ``RESULT_KEEP`` newest entries."""
+    tmp = directory / f".result-{key}.{os.getpid()}.tmp"
+    try:
+        tmp.write_text(json.dumps(outputs), encoding="utf-8")
+        os.replace(tmp, directory / f"result-{key}.json")
+        old = sorted(directory.glob("result-*.json"), key=lambda p: p.stat().st_mtime_ns)[:-RESULT_KEEP]
+        for f in old:
+            f.unlink(missing_ok=True)
     except OSError:
         tmp.unlink(missing_ok=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 
@@ -95,3 +96,41 @@ def test_large_dataset_payments_come_from_the_cache(copy, monkeypatch):
     open_dataset(copy)
     (after,) = (copy / CACHE_DIRNAME).glob("payments-*.parquet")
     assert after.name != before.name
+
+
+_RUN_CLI = """import sys
+from anchorlib.cli import app
+try:
+    app(sys.argv[1:])
+except SystemExit as e:
+    assert not e.code, e.code
+print("pandas" in sys.modules, file=sys.stderr)
+"""
+
+
+def _summary(data, *args):
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", _RUN_CLI, "summary", "--data", str(data), *args],
+                         check=True, capture_output=True, text=True)
+    return out.stdout, out.stderr.strip().splitlines()[-1] == "True"
+
+
+def test_summary_output_is_cached_without_pandas_and_recomputed_on_change(copy):
+    from anchorlib import metrics
+
+    first, computed = _summary(copy, "--json")
+    assert computed
+    assert json.loads(first) == json.loads(json.dumps(metrics.summary(open_dataset(copy)), default=str))
+    again, computed = _summary(copy, "--json")
+    assert again == first and not computed  # served from the cache: pandas never imported
+    table, computed = _summary(copy)
+    assert not computed and table.startswith("anchor ")  # the table is stored beside the JSON
+    area, computed = _summary(copy, "--json", "--area", "london")
+    assert computed and json.loads(area)["choices"]["area"] == "london"
+    f = min((copy / "spend" / "hackney").glob("*.csv"))
+    st = f.stat()
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))  # a touched spend file: computed again
+    _, computed = _summary(copy, "--json")
+    assert computed
