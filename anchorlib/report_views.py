@@ -12,6 +12,7 @@ import pandas as pd
 from . import charts, metrics, open_anchor
 from .dataset import Dataset, open_dataset
 from .notebook_views import check_financial_year
+from .notebook_views import styled as _styled
 
 HEADLINE_KEYS = ("total_spend", "addressable_spend", "local_spend", "unknown_location_spend",
                  "local_share", "leakage")
@@ -179,10 +180,6 @@ def network_local_share_chart(ds: Dataset, s: dict) -> alt.Chart:
         title=alt.Title("Local share by anchor", subtitle=f"Dashed line: pooled network share; {period_label(ds, None)}"),
         description="Bars of each anchor's local share of addressable spend, with the pooled network share as a dashed line.",
         width=480, height=alt.Step(30))
-
-
-def _styled(df: pd.DataFrame, fmt: dict, caption: str):
-    return df.style.format(fmt, na_rep="n/a").hide(axis="index").set_caption(caption)
 
 
 def equity_table(ds: Dataset, anchor_id: str, years: list[str] | None):

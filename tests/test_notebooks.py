@@ -49,3 +49,33 @@ def test_bad_parameter_fails_with_a_clear_line(tmp_path):
         pm.execute_notebook(str(NOTEBOOKS_DIR / "01_spend_leakage.ipynb"), str(tmp_path / "x.ipynb"),
                             kernel_name="python3", parameters={"anchor_id": "nope"}, progress_bar=False)
     assert "unknown anchor 'nope'" in str(err.value)
+
+
+@pytest.mark.notebook
+def test_equity_and_value_notebook_shows_the_metrics(tmp_path, sample_ds):
+    """Notebook 04 on the sample shows metrics' LM3, shift scenario and disparity indices as computed."""
+    from anchorlib import metrics
+
+    out = tmp_path / "04.ipynb"
+    pm.execute_notebook(str(NOTEBOOKS_DIR / "04_equity_and_value.ipynb"), str(out), kernel_name="python3",
+                        parameters={"anchor_id": "elft", "financial_year": "2022-23", "shift_share": 0.25,
+                                    "shift_categories": "Agency staff"},
+                        progress_bar=False, execution_timeout=300)
+    text = json.dumps(json.loads(out.read_text())["cells"], ensure_ascii=False)
+    p = metrics.select(sample_ds, ["elft"], ["2022-23"])
+    area = sample_ds.area("home", "elft")
+    m3 = metrics.lm3(sample_ds, p, area)
+    shift = metrics.shift_scenario(sample_ds, p, area, ["Agency staff"], 0.25)
+    assert f"{m3.lm3:.2f}" in text and f"£{shift.added_local_spend:,.0f}" in text
+    assert f"£{shift.added_local_value:,.0f}" in text and "shift 25% of the leakage in Agency staff" in text
+    sme = metrics.equity(sample_ds, p).set_index("group").loc["sme", "disparity_index"]
+    assert f">{sme:.0f}</td>" in text
+    assert "image/svg+xml" in text  # the IMD chart drew offline
+
+
+@pytest.mark.notebook
+def test_equity_notebook_rejects_an_unknown_category_in_one_line(tmp_path):
+    with pytest.raises(pm.PapermillExecutionError) as err:
+        pm.execute_notebook(str(NOTEBOOKS_DIR / "04_equity_and_value.ipynb"), str(tmp_path / "x.ipynb"),
+                            kernel_name="python3", parameters={"shift_categories": "Moon rocks"}, progress_bar=False)
+    assert "no addressable spend in category 'Moon rocks'" in str(err.value)
