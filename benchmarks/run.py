@@ -94,16 +94,20 @@ def ref_equity_by_category(con, ds):
         100 * (s_in / s_known) / (n_in / n_known) di FROM ({util}) JOIN ({avail}) USING (g)""").fetchall()
 
 
-def ref_opportunities(con, ds, anchor_id):
+def ref_opportunities(con, ds, anchor_id, k=3):
+    """Categories whose addressable spend leaks although at least k register suppliers located in the area list
+    them (suppliers.csv ``categories``, ';'-joined, each supplier once per category)."""
     lads = _in(ds.home_area(anchor_id).lads)
     return con.execute(f"""
         WITH leak AS (SELECT category, sum(amount) addressable, sum(amount) FILTER (lad IN {lads}) local,
                              sum(amount) - coalesce(sum(amount) FILTER (lad IN {lads}), 0) leakage
                       FROM p WHERE addressable AND anchor_id = '{anchor_id}' AND category IS NOT NULL
-                      GROUP BY category ORDER BY leakage DESC LIMIT 3),
-             reg AS (SELECT trim(unnest(string_split(coalesce(categories, ''), ';'))) category FROM r WHERE lad IN {lads})
-        SELECT leak.*, (SELECT count(*) FROM reg WHERE reg.category = leak.category) n FROM leak
-        ORDER BY leakage DESC""").fetchall()
+                      GROUP BY category),
+             reg AS (SELECT unnest(list_distinct(list_transform(string_split(categories, ';'), lambda c: trim(c)))) category
+                     FROM r WHERE lad IN {lads}),
+             n AS (SELECT category, count(*) n FROM reg WHERE category <> '' GROUP BY category)
+        SELECT leak.*, n.n FROM leak JOIN n USING (category) WHERE leakage > 0 AND n.n >= {int(k)}
+        ORDER BY leakage DESC, category""").fetchall()
 
 
 def ref_app_update(con, ds, anchor_id, year):
@@ -177,11 +181,13 @@ def run(rows: int, data: Path, fresh: bool = True) -> dict:
 
     anchor = ds.anchor_ids[0]
     anchor_p = p[p["anchor_id"] == anchor]
-    s, peak, _ = timed(lambda: eng.opportunities(ds, p, ds.area(None, anchor), k=3, filters={"anchor_id": [anchor]}), 3)
+    s, peak, _ = timed(lambda: eng.opportunities(ds, p, ds.area(None, anchor), min_local_suppliers=3,
+                                                       filters={"anchor_id": [anchor]}), 3)
     ref, _, _ = timed(lambda: ref_opportunities(con, ds, anchor), 3)
     extra = {}
     if hasattr(metrics, "opportunities"):
-        extra["pandas_s"] = round(timed(lambda: metrics.opportunities(ds, anchor_p, ds.area(None, anchor), k=3))[0], 4)
+        extra["pandas_s"] = round(timed(lambda: metrics.opportunities(ds, anchor_p, ds.area(None, anchor),
+                                                                           min_local_suppliers=3))[0], 4)
     record("opportunities", s, peak, ref, **extra)
 
     year = max(p["financial_year"].dropna().unique())
