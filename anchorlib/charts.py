@@ -29,7 +29,8 @@ def anchorlib_theme() -> alt.theme.ThemeConfig:
             "axis": {"labelFontSize": 13, "titleFontSize": 14, "gridColor": "#e6e6e6", "labelLimit": 260},
             "legend": {"labelFontSize": 13, "titleFontSize": 13, "orient": "bottom"},
             "range": {"category": PALETTE},
-            "bar": {"cornerRadiusEnd": 2},
+            # no "bar.cornerRadiusEnd": on stacked bars Vega clips each stack with a clipPath whose id
+            # ("clip1", ...) repeats in every chart, so two charts on one page clip each other's bars
         }
     })
 
