@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +22,7 @@ from .headers import map_header, normalise_header, role_candidates
 from .reader import RawTable, read_table
 from .repair import repair_fused
 from .report import LoadReport, Rejection, RepairNote
-from .values import date_shape, is_redacted, parse_amounts, parse_dates, trim
+from .values import date_shape, flag_distinct, is_redacted, parse_amounts, parse_dates, trim
 
 SPEND_COLUMNS = [
     "payment_date", "amount", "supplier_name", "expense_type", "expense_area", "transaction_id",
@@ -51,11 +52,9 @@ def _blank(cells: list[str]) -> bool:
     return not any(c.strip(" \t\r\n\u00a0\u2020") for c in cells)
 
 
-def _label_mask(col: pa.Array) -> np.ndarray:
+def _label_mask(col) -> np.ndarray:
     """Cells reading 'Total', 'Grand Total', 'Sub-total:' (checked once per distinct value)."""
-    enc = pc.dictionary_encode(col)
-    flags = np.array([bool(TOTAL_LABEL.match(v)) for v in enc.dictionary.to_pylist()], dtype=bool)
-    return flags[enc.indices.to_numpy(zero_copy_only=False)] if len(flags) else np.zeros(len(col), dtype=bool)
+    return flag_distinct(col, lambda v: bool(TOTAL_LABEL.match(v)))
 
 
 def _nonblank(col: pa.Array) -> np.ndarray:
@@ -137,8 +136,12 @@ class _Rows:
         t = self.t
         lines = np.concatenate([t.lines, np.array([r[0] for r in rows], dtype="int64")])
         order = np.argsort(lines, kind="stable")
-        cols = [pa.concat_arrays([c, pa.array([r[1][i] for r in rows], type=pa.string())]).take(pa.array(order))
-                for i, c in enumerate(t.columns)]
+        take = pa.array(order)
+        cols = []
+        for i, c in enumerate(t.columns):
+            chunks = list(c.chunks) if isinstance(c, pa.ChunkedArray) else [c]
+            chunks.append(pa.array([r[1][i] for r in rows], type=pa.string()))
+            cols.append(pa.chunked_array(chunks, pa.string()).take(take))
         t.columns, t.lines = cols, lines[order]
 
     def _total(self, line: int, amount: float, how: str) -> None:
@@ -146,11 +149,10 @@ class _Rows:
         self.rejections.append(Rejection(line, f"{how}: declares £{amount:,.2f}"))
 
     # -- the regular rows ---------------------------------------------------------------------
-    def classify(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(loaded mask, amounts, dates) over the table's rows."""
+    def classify(self, amounts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(loaded mask, dates) over the table's rows, given their parsed amounts."""
         t, m = self.t, self.mapping
         _pick_date_column(t, m)
-        amounts = parse_amounts(t.columns[m["amount"]])
         dated = "payment_date" in m
         dates = parse_dates(t.columns[m["payment_date"]]) if dated else np.full(len(amounts), np.datetime64("NaT"), "datetime64[ns]")
         ok = ~np.isnan(amounts)
@@ -158,21 +160,20 @@ class _Rows:
             ok &= ~np.isnat(dates)
         elif "supplier_name" in m:  # no dates: an amount with no payee goes to the odd-row checks
             ok &= _nonblank(t.columns[m["supplier_name"]])
-        label = _label_mask(trim(t.columns[0]))
+        label = _label_mask(t.columns[0])
         if "supplier_name" in m and m["supplier_name"] != 0:
-            label |= _label_mask(trim(t.columns[m["supplier_name"]]))
+            label |= _label_mask(t.columns[m["supplier_name"]])
         for pos in np.flatnonzero(ok & label):
             self._total(int(t.lines[pos]), float(amounts[pos]), "total row")
         loaded = ok & ~label
         rest = np.flatnonzero(~ok)
         if len(rest):
-            sub = pa.array(rest)
             nonblank = np.zeros(len(rest), dtype=bool)
             for c in t.columns:
-                nonblank |= _nonblank(c.take(sub))
+                nonblank |= _nonblank(subset(c, rest))
             self.blank += int((~nonblank).sum())
             rest = rest[nonblank]
-        cells = [t.columns[i].take(pa.array(rest)).to_pylist() for i in range(self.n)] if len(rest) else []
+        cells = [subset(c, rest).to_pylist() for c in t.columns] if len(rest) else []
         lone = []  # amount-only rows: totals when they equal the rows above them
         for k, pos in enumerate(rest):
             row = [c[k] for c in cells]
@@ -180,7 +181,7 @@ class _Rows:
             if kind == "lone":
                 lone.append(pos)
         self._unlabelled_totals(lone, loaded, amounts)
-        return loaded, amounts, dates
+        return loaded, dates
 
     def _odd_row(self, line: int, row: list[str], amount: float, date, dated: bool) -> str | None:
         m, header = self.mapping, self.t.header
@@ -248,10 +249,26 @@ class _Rows:
         return float(sum(t[1] for t in totals))
 
 
-def _text(col: pa.Array, sel: pa.Array) -> pd.Series:
-    s = trim(col.take(sel))
-    s = pc.if_else(pc.equal(s, ""), pa.scalar(None, pa.string()), s)
-    return pd.Series(pd.array(s, dtype="string"))
+def subset(col, idx: np.ndarray):
+    """The cells at sorted positions ``idx``: zero-copy slices when they form few runs (the usual case:
+    all rows but a total or a repeated header), else a take (slow on a chunked column)."""
+    if len(idx) == len(col):
+        return col
+    breaks = np.flatnonzero(np.diff(idx) != 1) + 1
+    starts = idx[np.r_[0, breaks]] if len(idx) else idx
+    if len(starts) <= 256:
+        lengths = np.diff(np.r_[0, breaks, len(idx)])
+        parts = [col.slice(int(a), int(n)) for a, n in zip(starts, lengths)]
+        chunks = [c for p in parts for c in (p.chunks if isinstance(p, pa.ChunkedArray) else [p])]
+        return pa.chunked_array(chunks, type=pa.string())
+    whole = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    return whole.take(pa.array(idx))
+
+
+def _clean_text(col):
+    """A text column trimmed, blanks as null."""
+    s = trim(col)
+    return pc.if_else(pc.equal(s, ""), pa.scalar(None, pa.string()), s)
 
 
 def load_spend_file(path: str | Path) -> tuple[pd.DataFrame, LoadReport]:
@@ -265,15 +282,23 @@ def load_spend_file(path: str | Path) -> tuple[pd.DataFrame, LoadReport]:
     rows = _Rows(t, path)
     report = LoadReport(file=str(path), header_line=t.header_line, encoding=t.encoding)
     rows.fold_odd_rows(report)
-    loaded, amounts, dates = rows.classify()
     m = rows.mapping
+    # Arrow kernels release the GIL: clean the text columns and parse the amounts side by side.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        texts = {role: pool.submit(_clean_text, t.columns[m[role]]) for role in TEXT_ROLES if role in m}
+        amounts = parse_amounts(t.columns[m["amount"]])
+        loaded, dates = rows.classify(amounts)
+        texts = {role: f.result() for role, f in texts.items()}
     report.layout = _layout_name(t, m)
     report.columns = {role: t.header[i].strip() for role, i in m.items()}
 
-    sel = pa.array(np.flatnonzero(loaded))
-    out = pd.DataFrame({"payment_date": dates[loaded], "amount": amounts[loaded]})
+    n_out = int(loaded.sum())
+    sel = np.flatnonzero(loaded)
+    cols = {"payment_date": dates[loaded], "amount": amounts[loaded]}
     for role in TEXT_ROLES:
-        out[role] = _text(t.columns[m[role]], sel) if role in m else pd.Series(pd.NA, index=out.index, dtype="string")
+        col = subset(texts[role], sel) if role in m else pa.nulls(n_out, pa.string())
+        cols[role] = pd.array(col, dtype="string")
+    out = pd.DataFrame(cols)
     redacted = is_redacted(out["supplier_name"].fillna("")) if len(out) else np.zeros(0, dtype=bool)
     out["redacted"] = redacted
     out.loc[redacted, "supplier_name"] = pd.NA

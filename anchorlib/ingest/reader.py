@@ -35,7 +35,7 @@ class RawTable:
     header: list[str]
     header_line: int  # 1-based line (sheet row for Excel) of the header
     match: HeaderMatch
-    columns: list[pa.Array]  # one string array per header column
+    columns: list[pa.Array | pa.ChunkedArray]  # one string column per header column
     lines: np.ndarray  # int64, 1-based source line of each row
     odd: list[tuple[int, list[str]]] = field(default_factory=list)  # rows of another width: (line, cells)
     encoding: str = "utf-8"
@@ -119,53 +119,81 @@ def _find_csv_header(head: str) -> tuple[str, HeaderMatch, list[str], int, int] 
     return None if best is None else best[1:]
 
 
+HEAD_BYTES = 1 << 20
+
+
 def read_csv(path: Path) -> RawTable:
+    """The file is memory-mapped and handed to pyarrow as it is when it is UTF-8 (the usual case);
+    other encodings, and old Mac line ends, are converted to UTF-8 in memory first."""
     try:
-        raw = path.read_bytes()
+        if path.stat().st_size == 0:
+            raise SpendFileError("empty file", path=path)
+        buf = pa.memory_map(str(path)).read_buffer()
     except OSError as exc:
         raise SpendFileError(f"cannot read file ({exc.strerror or exc})", path=path) from exc
-    data, encoding = _to_utf8(raw, path)
-    if b"\n" not in data and b"\r" in data:  # old Mac line ends
-        data = data.replace(b"\r", b"\n")
-    offsets = _head_offsets(data, HEAD_LINES)
-    head_bytes = data[:offsets[-1]] if offsets else b""
+    head = buf.slice(0, min(buf.size, HEAD_BYTES)).to_pybytes()
+    if head.startswith(_UTF8_BOM):
+        buf, head = buf.slice(len(_UTF8_BOM)), head[len(_UTF8_BOM):]
+        encoding = "utf-8-sig"
+    else:
+        encoding = "utf-8"
+    cut = head.rfind(b"\n") + 1 if buf.size > HEAD_BYTES else len(head)
     try:
-        head = head_bytes.decode("utf-8")
+        text = head[:cut].decode("utf-8")
+        plain = "\x00" not in text[:4096] and ("\n" in text or "\r" not in text)
     except UnicodeDecodeError:
-        data, encoding = _transcode(data)
-        return _read_csv_body(path, data, encoding)
-    table = _read_csv_body(path, data, encoding, head)
-    return table
+        plain = False
+    if not plain:  # UTF-16, Windows-1252, binary, or CR line ends: work on converted bytes
+        data, encoding = _to_utf8(buf.to_pybytes() if encoding == "utf-8" else _UTF8_BOM + buf.to_pybytes(), path)
+        if b"\n" not in data[:HEAD_BYTES] and b"\r" in data:
+            data = data.replace(b"\r", b"\n")
+        try:
+            data[:HEAD_BYTES].decode("utf-8")
+        except UnicodeDecodeError:
+            data, encoding = _transcode(data)
+        buf, head = pa.py_buffer(data), data[:HEAD_BYTES]
+    return _read_csv_body(path, buf, head, encoding)
 
 
-def _read_csv_body(path: Path, data: bytes, encoding: str, head: str | None = None) -> RawTable:
-    offsets = _head_offsets(data, HEAD_LINES)
-    if head is None:
-        head = data[:offsets[-1]].decode("utf-8") if offsets else ""
-    found = _find_csv_header(head)
+def _read_csv_body(path: Path, buf: pa.Buffer, head: bytes, encoding: str) -> RawTable:
+    offsets = _head_offsets(head, HEAD_LINES)
+    try:
+        text = head[:offsets[-1]].decode("utf-8") if offsets else ""
+    except UnicodeDecodeError:  # the head decodes but a line cut at HEAD_BYTES does not
+        text = head[:offsets[-2]].decode("utf-8") if len(offsets) > 1 else ""
+    found = _find_csv_header(text)
     if found is None:
         raise SpendFileError(NO_HEADER, path=path)
     delim, match, header, header_line, through = found
     body_start = offsets[through - 1]
     first_line = through + 1
     try:
-        columns, lines, odd = _arrow_body(data, body_start, first_line, len(header), delim)
+        columns, lines, odd = _arrow_body(buf, body_start, first_line, len(header), delim)
     except pa.ArrowInvalid as exc:
         if "utf8" in str(exc).lower().replace("-", "") and encoding in ("utf-8", "utf-8-sig"):
-            data, encoding = _transcode(data)
-            return _read_csv_body(path, data, encoding)
+            data, encoding = _transcode(buf.to_pybytes())
+            return _read_csv_body(path, pa.py_buffer(data), data[:HEAD_BYTES], encoding)
         columns = None
     if columns is None:  # records and lines do not pair up, or pyarrow could not parse: the csv module
-        columns, lines, odd = _python_body(data[body_start:].decode("utf-8"), first_line, len(header), delim, path)
+        text = buf.slice(body_start).to_pybytes().decode("utf-8")
+        columns, lines, odd = _python_body(text, first_line, len(header), delim, path)
     return RawTable(header, header_line, match, columns, lines, odd, encoding)
 
 
-def _arrow_body(data: bytes, start: int, first_line: int, n: int, delim: str):
+def _count_lines(buf: pa.Buffer) -> int:
+    """Physical lines in ``buf`` (a last line without its line end counts)."""
+    a = np.frombuffer(buf, dtype=np.uint8)
+    step = 1 << 22  # 4 MB at a time: no buffer-sized temporary
+    n = sum(int(np.count_nonzero(a[i:i + step] == 10)) for i in range(0, len(a), step))
+    return n + (1 if len(a) and a[-1] != 10 else 0)
+
+
+def _arrow_body(buf: pa.Buffer, start: int, first_line: int, n: int, delim: str):
     """(columns, lines, odd rows) via pyarrow, or (None, None, None) when lines cannot be assigned."""
-    body = pa.py_buffer(data).slice(start)
+    body = buf.slice(start)
     if body.size == 0:
         return [pa.array([], pa.string()) for _ in range(n)], np.zeros(0, dtype="int64"), []
-    expected = data.count(b"\n", start) + (0 if data.endswith(b"\n") else 1)
+    expected = _count_lines(body)
     names = [f"c{i}" for i in range(n)]
 
     def read(threads: bool, bad: list):
@@ -191,7 +219,7 @@ def _arrow_body(data: bytes, start: int, first_line: int, n: int, delim: str):
     all_lines = np.arange(1, expected + 1, dtype="int64")
     lines = np.setdiff1d(all_lines, odd_numbers, assume_unique=True) if bad else all_lines
     odd = [(first_line - 1 + num, next(csv.reader([text], delimiter=delim), [])) for num, text in sorted(bad)]
-    columns = [table.column(i).combine_chunks() for i in range(n)]
+    columns = [table.column(i) for i in range(n)]
     return columns, lines + (first_line - 1), odd
 
 

@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 
 # Padding seen around cells: whitespace, no-break spaces and Lambeth's dagger (U+2020).
 PAD_CHARS = " \t\r\n\u00a0\u2002\u2003\u2009\u2020"
-_NUMBER = r"^([0-9]+(\.[0-9]*)?|\.[0-9]+)$"
+_NUMBER = r"^([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"  # Excel writes big numbers as 1.2E+07
 
 # Orders matter: UK publishers write day first.
 DATE_FORMATS = (
@@ -34,44 +34,65 @@ REDACTION_PATTERN = re.compile(
 )
 
 
-def as_strings(values) -> pa.Array:
-    """Any column (Arrow, pandas, list) as one Arrow string array, nulls as ''."""
+def as_strings(values) -> pa.Array | pa.ChunkedArray:
+    """Any column (Arrow, pandas, list) as Arrow strings, nulls as ''."""
     if isinstance(values, pd.Series):
         values = pa.array(values.astype("string").fillna(""), type=pa.string())
     elif not isinstance(values, (pa.Array, pa.ChunkedArray)):
         values = pa.array(["" if v is None else str(v) for v in values], type=pa.string())
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks() if values.num_chunks != 1 else values.chunk(0)
     if values.type != pa.string():
         values = values.cast(pa.string())
-    return pc.fill_null(values, "")
+    return pc.fill_null(values, "") if values.null_count else values
 
 
-def trim(values) -> pa.Array:
+def trim(values) -> pa.Array | pa.ChunkedArray:
     """Cells without their padding (see ``PAD_CHARS``)."""
     return pc.utf8_trim(as_strings(values), characters=PAD_CHARS)
+
+
+def _numpy(arr) -> np.ndarray:
+    return arr.to_numpy(zero_copy_only=False) if isinstance(arr, (pa.Array, pa.ChunkedArray)) else np.asarray(arr)
+
+
+def _signs(s):
+    paren = pc.and_(pc.starts_with(s, "("), pc.ends_with(s, ")"))
+    minus = pc.or_(pc.or_(pc.starts_with(s, "-"), pc.starts_with(s, "£-")), pc.ends_with(s, "-"))
+    return pc.or_(paren, minus)
+
+
+_STRIP = "£()-+" + PAD_CHARS
+
+
+def _amounts_slow(s) -> np.ndarray:
+    """The validating path, for cells that are not plain digits: 'GBP 12', '12.00 CR', '1.2E+07', text."""
+    s = pc.replace_substring_regex(s, "(?i)gbp", "")
+    credit = pc.match_substring_regex(s, r"(?i)cr\s*$")
+    s = pc.utf8_trim(pc.replace_substring_regex(s, r"(?i)cr\s*$", ""), characters=PAD_CHARS)
+    core = pc.utf8_trim(s, characters=_STRIP)
+    ok = pc.match_substring_regex(core, _NUMBER)
+    out = _numpy(pc.cast(pc.if_else(ok, core, pa.scalar(None, pa.string())), pa.float64())).astype("float64", copy=True)
+    flip = _numpy(pc.or_(_signs(s), credit))
+    out[flip] = -np.abs(out[flip])
+    return out
 
 
 def parse_amounts(raw) -> np.ndarray:
     """Text -> float pounds, NaN where blank or unreadable.
 
     Handles '£1,234.50', ' 57,492,900.67 ', credits written '(250.00)', '250.00-', '250.00 CR',
-    '-£12' or '£-12', 'GBP 12', and numbers Excel already parsed ('1234.5').
+    '-£12' or '£-12', 'GBP 12', Excel's '1.2E+07' and numbers Excel already parsed. Cells that are
+    digits with at most one point once signs, '£' and commas are stripped are cast in one go; the
+    few others take the validating path.
     """
-    s = trim(raw)
-    s = pc.replace_substring(pc.replace_substring(s, ",", ""), "£", "")
-    s = pc.replace_substring(pc.replace_substring(s, "GBP", ""), "gbp", "")
-    s = pc.utf8_trim(s, characters=PAD_CHARS)
-    paren = pc.and_(pc.starts_with(s, "("), pc.ends_with(s, ")"))
-    credit = pc.ends_with(s, "cr", ignore_case=True)
-    s = pc.utf8_rtrim(s, characters="CRcr" + PAD_CHARS)
-    minus = pc.or_(pc.starts_with(s, "-"), pc.ends_with(s, "-"))
-    s = pc.utf8_trim(s, characters="()-+" + PAD_CHARS)
-    ok = pc.match_substring_regex(s, _NUMBER)
-    values = pc.cast(pc.if_else(ok, s, pa.scalar(None, pa.string())), pa.float64())
-    out = values.to_numpy(zero_copy_only=False).astype("float64", copy=True)
-    flip = pc.or_(pc.or_(paren, credit), minus).to_numpy(zero_copy_only=False)
+    s = pc.replace_substring(trim(raw), ",", "")
+    core = pc.utf8_trim(s, characters=_STRIP)
+    plain = pc.ascii_is_decimal(pc.replace_substring(core, ".", "", max_replacements=1))
+    out = _numpy(pc.cast(pc.if_else(plain, core, pa.scalar(None, pa.string())), pa.float64())).astype("float64", copy=True)
+    flip = _numpy(_signs(s))
     out[flip] = -np.abs(out[flip])
+    other = np.flatnonzero(~_numpy(plain) & _numpy(pc.greater(pc.binary_length(core), 0)))
+    if len(other):
+        out[other] = _amounts_slow(pa.array(pc.take(s, pa.array(other)).to_pylist(), type=pa.string()))
     return out
 
 
@@ -96,10 +117,24 @@ def parse_date_values(values: list[str]) -> np.ndarray:
 
 def parse_dates(raw) -> np.ndarray:
     """Text -> datetime64[ns] (date only), NaT where blank or unreadable. Parses each distinct text once."""
-    enc = pc.dictionary_encode(trim(raw))
-    lookup = parse_date_values(enc.dictionary.to_pylist())
-    idx = enc.indices.to_numpy(zero_copy_only=False)
+    texts = trim(raw)
+    uniq, idx = distinct(texts)
+    lookup = parse_date_values(uniq)
     return lookup[idx] if len(lookup) else np.full(len(idx), np.datetime64("NaT"), dtype="datetime64[ns]")
+
+
+def distinct(col) -> tuple[list[str], np.ndarray]:
+    """(distinct values, index of each cell's value among them): per-value work done once."""
+    uniq = pc.unique(col)
+    return uniq.to_pylist(), _numpy(pc.index_in(col, value_set=uniq))
+
+
+def flag_distinct(col, test) -> np.ndarray:
+    """Boolean per cell of ``test(value)``, evaluated once per distinct value."""
+    hits = [v for v in pc.unique(col).to_pylist() if test(v)]
+    if not hits:
+        return np.zeros(len(col), dtype=bool)
+    return _numpy(pc.is_in(col, value_set=pa.array(hits, type=pa.string())))
 
 
 def date_shape(texts: list[str], counts: list[int] | None = None) -> str | None:
@@ -118,10 +153,7 @@ def date_shape(texts: list[str], counts: list[int] | None = None) -> str | None:
 
 def is_redacted(names) -> np.ndarray:
     """True for payee cells that stand for withheld personal data (never a supplier name)."""
-    enc = pc.dictionary_encode(as_strings(names))
-    flags = np.array([bool(REDACTION_PATTERN.search(v)) for v in enc.dictionary.to_pylist()], dtype=bool)
-    idx = enc.indices.to_numpy(zero_copy_only=False)
-    return flags[idx] if len(flags) else np.zeros(len(idx), dtype=bool)
+    return flag_distinct(as_strings(names), lambda v: bool(REDACTION_PATTERN.search(v)))
 
 
 def financial_year(dates: pd.Series) -> pd.Series:
