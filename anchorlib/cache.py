@@ -5,6 +5,9 @@ Parquet and its ``LoadReport`` from JSON. The key is the file's relative path, s
 an edited or replaced file is parsed again. The cache lives in ``<dataset>/.anchorlib-cache/``,
 or in ``$ANCHORLIB_CACHE_DIR`` (one sub-folder per dataset) when set or when the dataset folder is
 read-only. ``ANCHORLIB_CACHE=0`` turns it off.
+
+For datasets over ``PAYMENTS_MIN_ROWS`` payments the joined ``Dataset.payments`` is stored too, as a
+memory-mapped Arrow file (anchorlib/mapped.py) that opens without reading or copying its rows.
 """
 
 from __future__ import annotations
@@ -117,7 +120,7 @@ def write(directory: Path, key: str, df: pd.DataFrame, report: LoadReport) -> No
 # build it, so a changed register, geography, rule set or join code rebuilds it.
 PAYMENTS_INPUTS = ["anchors.csv", "suppliers.csv", "geography/postcodes.csv", "geography/imd.csv",
                    "categories.csv", "areas.csv", "supplier_matches.csv"]
-PAYMENTS_CODE = ["dataset.py", "payments.py", "suppliers.py", "places.py", "addressable.py", "ingest/values.py"]
+PAYMENTS_CODE = ["dataset.py", "payments.py", "mapped.py", "suppliers.py", "places.py", "addressable.py", "ingest/values.py"]
 PAYMENTS_MIN_ROWS = 100_000  # below this building the payments is quicker than caching them
 
 
@@ -133,24 +136,27 @@ def payments_key(root: Path, spend_keys: list[str]) -> str:
 
 
 def read_payments(directory: Path, key: str) -> pd.DataFrame | None:
-    """The cached payments for ``key``, or None."""
-    f = directory / f"payments-{key}.parquet"
+    """The cached payments for ``key`` (memory-mapped, see anchorlib/mapped.py), or None."""
+    from . import mapped
+
+    f = directory / f"payments-{key}.arrow"
     try:
-        return read_parquet(f) if f.exists() else None
-    except (OSError, ValueError, TypeError, KeyError):
+        return mapped.read(f) if f.exists() else None
+    except (OSError, ValueError, TypeError, KeyError):  # torn or foreign: a cache miss
         return None
 
 
 def write_payments(directory: Path, key: str, payments: pd.DataFrame) -> None:
     """Store the payments (replacing older payments entries of this dataset)."""
-    tmp = directory / f".payments-{key}.{os.getpid()}.tmp"
+    from . import mapped
+
     try:
-        payments.to_parquet(tmp, index=False)
-        for old in directory.glob("payments-*.parquet"):
-            old.unlink(missing_ok=True)
-        os.replace(tmp, directory / f"payments-{key}.parquet")
-    except OSError:
-        tmp.unlink(missing_ok=True)
+        mapped.write(directory / f"payments-{key}.arrow", payments)
+        for old in [*directory.glob("payments-*.parquet"), *directory.glob("payments-*.arrow")]:
+            if old.name != f"payments-{key}.arrow":
+                old.unlink(missing_ok=True)
+    except (OSError, TypeError):
+        pass
 
 
 # --- results of whole commands (``anchorlib summary``) ----------------------------------------

@@ -4,7 +4,7 @@ Built for tens of millions of rows: text columns are pandas categoricals (a nati
 a few thousand payees, expense types and places), and name matching, location and the rule set run
 once per distinct value, then spread back to the rows with integer codes. Categories are sorted, so
 a group-by on them orders as it would on plain strings, and use the ``str`` dtype, which is what a
-Parquet round trip returns (anchorlib/cache.py).
+Parquet or mapped-file round trip returns (anchorlib/cache.py, anchorlib/mapped.py).
 """
 
 from __future__ import annotations

@@ -84,7 +84,7 @@ def test_large_dataset_payments_come_from_the_cache(copy, monkeypatch):
     fresh = open_dataset(copy)
     monkeypatch.setenv("ANCHORLIB_CACHE", "1")
     open_dataset(copy)  # builds and stores the payments
-    (before,) = (copy / CACHE_DIRNAME).glob("payments-*.parquet")
+    (before,) = (copy / CACHE_DIRNAME).glob("payments-*.arrow")
     ds = open_dataset(copy)
     assert "payments" in ds.__dict__  # served by the cache, not rebuilt
     pd.testing.assert_frame_equal(ds.payments, fresh.payments)
@@ -94,7 +94,7 @@ def test_large_dataset_payments_come_from_the_cache(copy, monkeypatch):
     reg = copy / "suppliers.csv"
     reg.write_text(reg.read_text(encoding="utf-8") + "Brand New Local Ltd,E8 1AA,,,Yes,,,,,,\n", encoding="utf-8")
     open_dataset(copy)
-    (after,) = (copy / CACHE_DIRNAME).glob("payments-*.parquet")
+    (after,) = (copy / CACHE_DIRNAME).glob("payments-*.arrow")
     assert after.name != before.name
 
 
@@ -134,3 +134,26 @@ def test_summary_output_is_cached_without_pandas_and_recomputed_on_change(copy):
     os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))  # a touched spend file: computed again
     _, computed = _summary(copy, "--json")
     assert computed
+
+
+def test_mapped_frame_round_trips_every_payments_dtype_without_copying(tmp_path):
+    import numpy as np
+
+    from anchorlib import mapped
+    from anchorlib.payments import categorical
+
+    df = pd.DataFrame({
+        "cat": categorical(np.array([1, -1, 0], dtype=np.int8), ["a", "b"]),
+        "empty_cat": categorical(np.array([-1, -1, -1], dtype=np.int8), []),
+        "i": pd.array([1, None, 3], dtype="Int64"), "f": pd.array([0.5, None, 2.0], dtype="Float64"),
+        "b": pd.array([True, None, False], dtype="boolean"), "flag": [True, False, True],
+        "amount": [1.25, -2.5, 3.0], "line": np.array([7, 8, 9], dtype="int64"),
+        "date": pd.to_datetime(["2023-04-01", None, "2024-03-31"]).astype("datetime64[ns]"),
+        "txn": pd.array(["x1", None, "x3"], dtype="string"), "s": pd.Series(["p", "q", None], dtype="str"),
+    })
+    mapped.write(tmp_path / "f.arrow", df)
+    back = mapped.read(tmp_path / "f.arrow")
+    pd.testing.assert_frame_equal(back, df)
+    assert not back["amount"].to_numpy().flags.writeable  # a view of the mapped file, not a copy
+    with pytest.raises(TypeError, match="column 'o'"):
+        mapped.write(tmp_path / "g.arrow", pd.DataFrame({"o": pd.Series([{"a": 1}], dtype=object)}))
