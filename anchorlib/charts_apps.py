@@ -33,7 +33,7 @@ def trend_chart(df: pd.DataFrame, title: str, subtitle: str = "") -> alt.Chart:
         x=alt.X("financial_year:N", title="Financial year", axis=alt.Axis(labelAngle=0)),
         xOffset=alt.XOffset("measure:N", sort=list(HQ_MEASURES.values())),
         y=alt.Y("local_share:Q", title="Local share (%)", axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, 1])),
-        color=alt.Color("measure:N", title=None, scale=colours, legend=alt.Legend(orient="top", direction="vertical")),
+        color=alt.Color("measure:N", title=None, scale=colours, legend=alt.Legend(orient="top", direction="vertical", labelLimit=360)),
         tooltip=[alt.Tooltip("financial_year:N", title="Financial year"), alt.Tooltip("measure:N", title="Counting"),
                  alt.Tooltip("local_share:Q", title="Local share", format=".1%"),
                  alt.Tooltip("local_spend:Q", title="Local spend (£)", format=",.0f"),

@@ -24,6 +24,7 @@ def test_metrics_on_the_rollup_equal_metrics_on_the_payments(sample_ds):
     area = sample_ds.area("city_hackney")
     a, b = metrics.local_share(p, area).to_dict(), metrics.local_share(r, area).to_dict()
     assert b.pop("choices") == a.pop("choices") and b == pytest.approx(a)
+    assert r.attrs["addressable_rule_set"] == sample_ds.ruleset.name
     top_p, top_r = metrics.top_leaking(p, area, n=10), metrics.top_leaking(r, area, n=10)
     assert top_r["supplier"].tolist() == top_p["supplier"].tolist()
     assert top_r["leakage"].to_numpy() == pytest.approx(top_p["leakage"].to_numpy())

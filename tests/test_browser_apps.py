@@ -1,39 +1,40 @@
 """The workshop apps in headless Chromium: they draw offline, ask nothing outside 127.0.0.1, and a
-widget change shows the figures the metrics core computes."""
+widget change shows the figures the metrics core computes. Screenshots (1366x768 viewport, whole
+page) go to test-artifacts/."""
 
 from __future__ import annotations
 
+import copy
 import json
 import time
+from contextlib import contextmanager
 
 import pytest
 
 from anchorlib import metrics
 from anchorlib.apps.common import money, pct
 from anchorlib.paths import NOTEBOOKS_DIR
-from tests.voila_server import voila_server
+from tests.voila_server import chromium, open_page, voila_server, wait_drawn
 
 pytestmark = pytest.mark.browser
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 
 
-def open_page(browser):
-    """A 1366x768 page that records console errors and refuses any request off the loopback."""
-    page = browser.new_page(viewport={"width": 1366, "height": 768})
-    page.outside, page.errors = [], []
-
-    def only_loopback(route):
-        if route.request.url.startswith(("http://127.0.0.1", "ws://127.0.0.1")):
-            route.continue_()
-        else:
-            page.outside.append(route.request.url)
-            route.abort()
-
-    page.route("**/*", only_loopback)
-    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    return page
+@contextmanager
+def app_page(notebook: str, tmp_path, chromium_path, ready: str, n_charts: int, timings: dict, args=()):
+    """Serve ``notebook``, open it, wait for ``ready`` and ``n_charts`` drawn charts (first render time
+    into ``timings``); on exit the page must have made no outside request and logged no error."""
+    t0 = time.monotonic()
+    with voila_server(NOTEBOOKS_DIR / notebook, tmp_path / "voila", args=list(args)) as server, \
+            chromium(chromium_path) as browser:
+        page = open_page(browser)
+        page.goto(server.url)
+        wait_drawn(page, ready, n_charts)
+        timings["first_render_s"] = round(time.monotonic() - t0, 2)
+        assert page.inner_text(".al-status").strip() == ""
+        yield page
+        assert page.outside == [], page.outside
+        assert page.errors == [], page.errors
+        assert "Traceback" not in page.inner_text("body")
 
 
 def text_is(page, selector: str, value: str, timeout: int = 30_000) -> None:
@@ -41,117 +42,166 @@ def text_is(page, selector: str, value: str, timeout: int = 30_000) -> None:
                            timeout=timeout)
 
 
-def test_leakage_explorer_in_chromium(tmp_path, chromium_path, artifacts, sample_ds):
-    from playwright.sync_api import sync_playwright
+def chart_text(page, text: str, timeout: int = 30_000) -> None:
+    """Wait until some chart draws ``text`` (a title, subtitle or label) starting with the given words."""
+    page.wait_for_function(f"[...document.querySelectorAll('.vega-embed text')].some(t => t.textContent.startsWith("
+                           f"{json.dumps(text)}))", timeout=timeout)
 
+
+def shot(page, artifacts, name: str, scroll_to: str | None = None) -> None:
+    """A 1366x768 screenshot; ``scroll_to`` (a selector) first scrolls Voila's page to that element."""
+    if scroll_to:
+        page.locator(scroll_to).scroll_into_view_if_needed()
+    else:
+        page.evaluate("document.querySelectorAll('*').forEach(e => { if (e.scrollTop) e.scrollTop = 0; })")
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(artifacts / f"{name}.png"))
+
+
+def save(artifacts, name: str, timings: dict) -> None:
+    (artifacts / f"{name}_browser_timings.json").write_text(json.dumps(timings, indent=2))
+    print(name, timings)
+
+
+def test_leakage_explorer_in_chromium(tmp_path, chromium_path, artifacts, sample_ds):
     anchor = sample_ds.anchor_ids[0]
-    home = metrics.local_share(metrics.select(sample_ds, [anchor]), sample_ds.home_area(anchor), sample_ds.ruleset.name)
-    london = metrics.local_share(metrics.select(sample_ds, [anchor]), sample_ds.area("london"), sample_ds.ruleset.name)
+    p = metrics.select(sample_ds, [anchor])
+    home = metrics.local_share(p, sample_ds.home_area(anchor), sample_ds.ruleset.name)
+    london = metrics.local_share(p, sample_ds.area("london"), sample_ds.ruleset.name)
+    top_london = metrics.top_leaking(p, sample_ds.area("london"), n=10)
     assert home.local_share != london.local_share
     timings = {}
-    t0 = time.monotonic()
-    with voila_server(NOTEBOOKS_DIR / "10_leakage_explorer.ipynb", tmp_path / "voila") as server, \
-            sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        try:
-            page = open_page(browser)
-            page.goto(server.url)
-            page.wait_for_selector(".al-share", timeout=120_000)
-            page.wait_for_function("document.querySelectorAll('.vega-embed svg .mark-rect path, .vega-embed canvas')"
-                                   ".length >= 2", timeout=60_000)
-            timings["first_render_s"] = time.monotonic() - t0
-            assert page.inner_text(".al-status").strip() == ""
-            assert page.inner_text(".al-share") == pct(home.local_share)
-            assert page.inner_text(".al-leakage") == money(home.leakage)
-            assert page.inner_text(".al-unknown") == money(home.unknown_location_spend)
-            page.screenshot(path=str(artifacts / "leakage_explorer.png"))
+    with app_page("10_leakage_explorer.ipynb", tmp_path, chromium_path, ".al-share", 3, timings) as page:
+        assert page.inner_text(".al-share") == pct(home.local_share)
+        assert page.inner_text(".al-leakage") == money(home.leakage)
+        assert page.inner_text(".al-unknown") == money(home.unknown_location_spend)
+        assert page.inner_text(".al-hq") == pct(home.local_share_excluding_hq_only)
+        chart_text(page, "Without head-office-only suppliers")
+        shot(page, artifacts, "leakage_explorer")
 
-            t1 = time.monotonic()
-            page.select_option(".al-area select", label="London")
-            text_is(page, ".al-share", pct(london.local_share))
-            timings["area_change_s"] = time.monotonic() - t1
-            assert page.inner_text(".al-local") == money(london.local_spend)
-            assert page.inner_text(".al-leakage") == money(london.leakage)
-            page.wait_for_function("[...document.querySelectorAll('.vega-embed text')]"
-                                   ".some(t => t.textContent.startsWith('London'))", timeout=30_000)
+        t1 = time.monotonic()
+        page.select_option(".al-area select", label="London")
+        text_is(page, ".al-share", pct(london.local_share))
+        timings["area_change_s"] = round(time.monotonic() - t1, 3)
+        assert page.inner_text(".al-local") == money(london.local_spend)
+        assert page.inner_text(".al-leakage") == money(london.leakage)
+        chart_text(page, "London")
+        chart_text(page, str(top_london["supplier"].iloc[0]))  # the top non-local supplier, by name
+        shot(page, artifacts, "leakage_explorer_london")
+        shot(page, artifacts, "leakage_explorer_london_suppliers", ".al-footnote")
 
-            page.locator(".al-years select").select_option([])  # no year: a plain message, no traceback
-            page.wait_for_function("document.querySelector('.al-status').innerText.includes('financial year')",
-                                   timeout=30_000)
-            assert "Traceback" not in page.inner_text("body")
-            page.screenshot(path=str(artifacts / "leakage_explorer_london.png"))
-            assert page.outside == [], page.outside
-            assert page.errors == [], page.errors
-        finally:
-            browser.close()
-    (artifacts / "leakage_browser_timings.json").write_text(json.dumps(timings, indent=2))
-    print(timings)
+        page.locator(".al-years select").select_option([])  # no year: a plain message, no traceback
+        page.wait_for_function("document.querySelector('.al-status').innerText.includes('financial year')",
+                               timeout=30_000)
+        assert "Traceback" not in page.inner_text("body")
+        page.locator(".al-years select").select_option(sample_ds.payments["financial_year"].unique().tolist())
+        page.wait_for_function("document.querySelector('.al-status').innerText.trim() === ''", timeout=30_000)
+    save(artifacts, "leakage", timings)
+
+
+def test_equity_gaps_in_chromium(tmp_path, chromium_path, artifacts, sample_ds):
+    anchor = sample_ds.anchor_ids[0]
+    p = metrics.select(sample_ds, [anchor])
+    anywhere = metrics.equity(sample_ds, p).set_index("group")
+    area = sample_ds.area("london")
+    pool = copy.copy(sample_ds)
+    pool.suppliers = sample_ds.suppliers[metrics.is_local(sample_ds.suppliers, area)]
+    london = metrics.equity(pool, p[metrics.is_local(p, area)]).set_index("group")
+    assert round(london.loc["sme", "disparity_index"]) != round(anywhere.loc["sme", "disparity_index"])
+    timings = {}
+    with app_page("11_equity_gaps.ipynb", tmp_path, chromium_path, ".al-di-sme", 3, timings) as page:
+        for g in ("sme", "vcse", "bame_led", "women_led", "imd_1_2"):
+            assert page.inner_text(f".al-di-{g}") == f"{anywhere.loc[g, 'disparity_index']:.0f}", g
+        chart_text(page, "SME: disparity index by category")
+        shot(page, artifacts, "equity_gaps")
+
+        t1 = time.monotonic()
+        page.select_option(".al-area select", label="London")
+        text_is(page, ".al-di-sme", f"{london.loc['sme', 'disparity_index']:.0f}")
+        timings["area_change_s"] = round(time.monotonic() - t1, 3)
+        assert page.inner_text(".al-di-vcse") == f"{london.loc['vcse', 'disparity_index']:.0f}"
+        page.select_option(".al-group select", label="VCSE")
+        chart_text(page, "VCSE: disparity index by category")
+        chart_text(page, "suppliers in London")
+        shot(page, artifacts, "equity_gaps_london_vcse")
+        shot(page, artifacts, "equity_gaps_london_deciles", ".al-footnote")
+    save(artifacts, "equity", timings)
+
+
+def test_what_if_in_chromium(tmp_path, chromium_path, artifacts, sample_ds):
+    anchor = sample_ds.anchor_ids[0]
+    p, area = metrics.select(sample_ds, [anchor]), sample_ds.home_area(anchor)
+    by = metrics.leakage_by(p, area, "category")
+    cats = by.loc[by["leakage"] > 0, "category"].astype(str).tolist()[:3]
+    at10, at15 = (metrics.shift_scenario(sample_ds, p, area, cats, s) for s in (0.10, 0.15))
+    timings = {}
+    with app_page("12_what_if.ipynb", tmp_path, chromium_path, ".al-added", 2, timings) as page:
+        assert page.inner_text(".al-added") == money(at10.added_local_spend)
+        assert page.inner_text(".al-after") == pct(at10.local_share_after)
+        assert page.inner_text(".al-value") == money(at10.added_local_value)
+        assert "R3 = 0" in page.inner_text(".al-lm3-note")
+        shot(page, artifacts, "what_if")
+
+        handle = page.locator(".al-share-slider .noUi-handle")
+        handle.focus()
+        t1 = time.monotonic()
+        handle.press("ArrowRight")  # one step: 10% -> 15%
+        text_is(page, ".al-added", money(at15.added_local_spend))
+        timings["slider_change_s"] = round(time.monotonic() - t1, 3)
+        assert page.inner_text(".al-after") == pct(at15.local_share_after)
+        assert page.inner_text(".al-value") == money(at15.added_local_value)
+        chart_text(page, "Home borough(s) of Hackney Council (E09000012); 15% of the leakage moved")
+
+        page.locator(".al-categories select").select_option([])  # no category: a plain message
+        page.wait_for_function("document.querySelector('.al-status').innerText.includes('pick at least one category')",
+                               timeout=30_000)
+        shot(page, artifacts, "what_if_no_category")
+    save(artifacts, "what_if", timings)
+
+
+def test_network_overview_in_chromium(tmp_path, chromium_path, artifacts, sample_ds):
+    home = metrics.summary(sample_ds, None, "home")["network"]
+    london = metrics.summary(sample_ds, None, "london")["network"]
+    shared = metrics.shared_suppliers(sample_ds)
+    timings = {}
+    with app_page("13_network_overview.ipynb", tmp_path, chromium_path, ".al-pooled", 2, timings) as page:
+        assert page.inner_text(".al-pooled") == pct(home["local_share"])
+        assert page.inner_text(".al-mean") == pct(home["mean_anchor_local_share"])
+        assert page.inner_text(".al-shared") == f"{len(shared):,}"
+        chart_text(page, str(shared["supplier"].iloc[0]))
+        shot(page, artifacts, "network_overview")
+        shot(page, artifacts, "network_overview_shared", ".al-shared-chart")
+        t1 = time.monotonic()
+        page.select_option(".al-area select", label="London")
+        text_is(page, ".al-pooled", pct(london["local_share"]))
+        timings["area_change_s"] = round(time.monotonic() - t1, 3)
+        assert page.inner_text(".al-mean") == pct(london["mean_anchor_local_share"])
+        assert page.inner_text(".al-local") == money(london["local_spend"])
+        chart_text(page, "Area: London")
+        shot(page, artifacts, "network_overview_london")
+    save(artifacts, "network", timings)
 
 
 def test_served_tree_links_apps_and_preheated_app_opens_fast(tmp_path, chromium_path, artifacts):
     """What `anchorlib serve` runs: the tree at / links every app offline; a preheated app opens fast."""
-    from playwright.sync_api import sync_playwright
-
     from anchorlib.serve import voila_args
 
     preheat = [a for a in voila_args(0) if "preheat" in a or "kernel_pools" in a or "classic_tree" in a]
     timings = {}
-    with voila_server(NOTEBOOKS_DIR, tmp_path / "voila", args=preheat) as server, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        try:
-            page = open_page(browser)
-            page.goto(server.url)
-            page.wait_for_selector("a[href*='10_leakage_explorer']", timeout=60_000)
-            links = page.inner_text("body")
-            assert "10_leakage_explorer" in links and "20_social_value" in links
-            page.screenshot(path=str(artifacts / "apps_tree.png"))
-            assert page.errors == [], page.errors
-            page.wait_for_timeout(20_000)  # let the pool run the notebooks (server-side, before anyone asks)
-            t0 = time.monotonic()
-            page.goto(server.url + "voila/render/10_leakage_explorer.ipynb")
-            page.wait_for_selector(".al-share", timeout=60_000)
-            page.wait_for_function("document.querySelectorAll('.vega-embed svg .mark-rect path, .vega-embed canvas')"
-                                   ".length >= 2", timeout=60_000)
-            timings["leakage_preheated_first_render_s"] = time.monotonic() - t0
-            assert page.outside == [], page.outside
-            assert page.errors == [], page.errors
-        finally:
-            browser.close()
-    (artifacts / "tree_browser_timings.json").write_text(json.dumps(timings, indent=2))
-    print(timings)
-
-
-def test_network_overview_in_chromium(tmp_path, chromium_path, artifacts, sample_ds):
-    from playwright.sync_api import sync_playwright
-
-    home = metrics.summary(sample_ds, None, "home")["network"]
-    london = metrics.summary(sample_ds, None, "london")["network"]
-    timings = {}
-    t0 = time.monotonic()
-    with voila_server(NOTEBOOKS_DIR / "13_network_overview.ipynb", tmp_path / "voila") as server, \
-            sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        try:
-            page = open_page(browser)
-            page.goto(server.url)
-            page.wait_for_selector(".al-pooled", timeout=120_000)
-            page.wait_for_selector(".vega-embed svg .mark-rect path, .vega-embed canvas", timeout=60_000)
-            timings["first_render_s"] = time.monotonic() - t0
-            assert page.inner_text(".al-pooled") == pct(home["local_share"])
-            assert page.inner_text(".al-mean") == pct(home["mean_anchor_local_share"])
-            page.screenshot(path=str(artifacts / "network_overview.png"))
-            t1 = time.monotonic()
-            page.select_option(".al-area select", label="London")
-            text_is(page, ".al-pooled", pct(london["local_share"]))
-            timings["area_change_s"] = time.monotonic() - t1
-            assert page.inner_text(".al-mean") == pct(london["mean_anchor_local_share"])
-            assert page.inner_text(".al-local") == money(london["local_spend"])
-            page.wait_for_function("[...document.querySelectorAll('.vega-embed text')]"
-                                   ".some(t => t.textContent === 'Area: London')", timeout=30_000)
-            page.screenshot(path=str(artifacts / "network_overview_london.png"))
-            assert page.outside == [], page.outside
-            assert page.errors == [], page.errors
-        finally:
-            browser.close()
-    (artifacts / "network_browser_timings.json").write_text(json.dumps(timings, indent=2))
-    print(timings)
+    with voila_server(NOTEBOOKS_DIR, tmp_path / "voila", args=preheat) as server, chromium(chromium_path) as browser:
+        page = open_page(browser)
+        page.goto(server.url)
+        page.wait_for_selector("a[href*='10_leakage_explorer']", timeout=60_000)
+        links = page.inner_text("body")
+        for nb in ("10_leakage_explorer", "11_equity_gaps", "12_what_if", "13_network_overview", "20_social_value"):
+            assert nb in links, nb
+        page.screenshot(path=str(artifacts / "apps_tree.png"))
+        assert page.errors == [], page.errors
+        page.wait_for_timeout(30_000)  # let the pool run the notebooks (server-side, before anyone asks)
+        t0 = time.monotonic()
+        page.goto(server.url + "voila/render/10_leakage_explorer.ipynb")
+        wait_drawn(page, ".al-share", 3, timeout=60_000)
+        timings["leakage_preheated_first_render_s"] = round(time.monotonic() - t0, 2)
+        assert page.outside == [], page.outside
+        assert page.errors == [], page.errors
+    save(artifacts, "tree", timings)

@@ -6,7 +6,9 @@ import html
 from collections.abc import Callable
 from contextlib import contextmanager
 
+import altair as alt
 import ipywidgets as widgets
+import pandas as pd
 import traitlets
 
 from ..dataset import Dataset, open_dataset
@@ -128,7 +130,9 @@ def select_rows(frame, anchor_ids: list[str], years: list[str] | None = None):
     keep = frame["anchor_id"].isin(anchor_ids)
     if years is not None:
         keep &= frame["financial_year"].isin(years)
-    return frame[keep]
+    out = frame[keep]
+    out.attrs = dict(frame.attrs)  # the rule set and IMD vintage from metrics.select
+    return out
 
 
 def anchor_picker(ds: Dataset, value: list[str], width: str = "520px") -> widgets.SelectMultiple:
@@ -144,3 +148,9 @@ def area_picker(ds: Dataset, value: str, options=None, description: str = "Local
                 width: str = "320px") -> widgets.Dropdown:
     return widgets.Dropdown(options=options or area_options(ds), value=value, description=description,
                             style={"description_width": "initial"}, layout=widgets.Layout(width=width)).add_class("al-area")
+
+
+def placeholder() -> alt.Chart:
+    """The empty chart a view starts with; its first ``refresh`` draws the real ones (when the first
+    choices fail, the placeholder stays and the status line says why)."""
+    return alt.Chart(pd.DataFrame({"x": []}), description="Chart loading").mark_point()

@@ -18,7 +18,7 @@ import traitlets
 
 from .. import charts, charts_equity, metrics
 from ..dataset import Dataset
-from ..errors import AnchorlibError, ParameterError
+from ..errors import ParameterError
 from .common import (
     STYLE,
     ChoiceModel,
@@ -28,6 +28,7 @@ from .common import (
     area_picker,
     open_or_message,
     pct,
+    placeholder,
     select_rows,
     tiles_html,
 )
@@ -45,7 +46,7 @@ class EquityModel(ChoiceModel):
     group = traitlets.Unicode("sme")
 
     def __init__(self, ds: Dataset, **kw):
-        self.base = rollup(ds.payments)  # same sums, far fewer rows (apps/rollup.py)
+        self.base = rollup(metrics.select(ds))  # same sums, far fewer rows (apps/rollup.py)
         super().__init__(ds, **kw)
         self._cache: dict = {}
 
@@ -114,8 +115,8 @@ class EquityView(Guarded, widgets.VBox):
                                       description="Group by category", style={"description_width": "initial"},
                                       layout=widgets.Layout(width="320px")).add_class("al-group")
         self.tiles = widgets.HTML().add_class("al-tiles-box")
-        self.disparity, self.utilisation, self.deciles = (alt.JupyterChart(c) for c in self._safe_charts())
-        self.note = widgets.HTML()
+        self.disparity, self.utilisation, self.deciles = (alt.JupyterChart(placeholder()) for _ in range(3))
+        self.note = widgets.HTML().add_class("al-footnote")
         self.link(self.anchors, m, "anchor_ids", list)
         self.link(self.area, m, "area_id")
         self.link(self.group, m, "group")
@@ -125,13 +126,6 @@ class EquityView(Guarded, widgets.VBox):
                           widgets.HBox([self.disparity, self.utilisation]), self.deciles, self.note],
                          layout=widgets.Layout(max_width="1340px"))
         self._guard(self.refresh)
-
-    def _safe_charts(self):
-        try:
-            return self._charts()
-        except (AnchorlibError, ValueError, KeyError):
-            empty = alt.Chart(pd.DataFrame({"x": []}), description="No data").mark_point()
-            return empty, empty, empty
 
     def _charts(self):
         m = self.model

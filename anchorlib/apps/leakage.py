@@ -15,7 +15,7 @@ import traitlets
 
 from .. import charts, charts_apps, metrics
 from ..dataset import Dataset
-from ..errors import AnchorlibError, ParameterError
+from ..errors import ParameterError
 from .common import (
     STYLE,
     ChoiceModel,
@@ -25,6 +25,7 @@ from .common import (
     money,
     open_or_message,
     pct,
+    placeholder,
     select_rows,
     tiles_html,
 )
@@ -39,7 +40,7 @@ class LeakageModel(ChoiceModel):
     addressable_only = traitlets.Bool(True)
 
     def __init__(self, ds: Dataset, **kw):
-        self.base = rollup(ds.payments)  # same sums, far fewer rows (apps/rollup.py)
+        self.base = rollup(metrics.select(ds))  # same sums, far fewer rows (apps/rollup.py)
         self.all_years = sorted(self.base["financial_year"].dropna().astype(str).unique().tolist())
         kw.setdefault("years", self.all_years)
         super().__init__(ds, **kw)
@@ -96,8 +97,8 @@ class LeakageView(Guarded, widgets.VBox):
         self.scope = widgets.ToggleButtons(options=[("Addressable only", True), ("All spend", False)],
                                            value=m.addressable_only, description="Spend").add_class("al-scope")
         self.tiles = widgets.HTML().add_class("al-tiles-box")
-        self.trend, self.categories, self.suppliers = (alt.JupyterChart(c) for c in self._safe_charts())
-        self.note = widgets.HTML()
+        self.trend, self.categories, self.suppliers = (alt.JupyterChart(placeholder()) for _ in range(3))
+        self.note = widgets.HTML().add_class("al-footnote")
         self.link(self.anchors, m, "anchor_ids", list)
         self.link(self.years, m, "years", list)
         self.link(self.area, m, "area_id")
@@ -108,14 +109,6 @@ class LeakageView(Guarded, widgets.VBox):
                           widgets.HBox([self.trend, self.categories]), self.suppliers, self.note],
                          layout=widgets.Layout(max_width="1340px"))
         self._guard(self.refresh)
-
-    def _safe_charts(self) -> tuple[alt.Chart, alt.Chart, alt.Chart]:
-        """The first charts; placeholders when the first choices fail (the status says why)."""
-        try:
-            return self._charts()
-        except (AnchorlibError, ValueError, KeyError):
-            empty = alt.Chart(pd.DataFrame({"x": []}), description="No data").mark_point()
-            return empty, empty, empty
 
     def _charts(self) -> tuple[alt.Chart, alt.Chart, alt.Chart]:
         m = self.model

@@ -65,6 +65,7 @@ class NetworkView(Guarded, widgets.VBox):
              "addressable, all years")]))
         self.shared_chart = alt.JupyterChart(charts_apps.shared_suppliers_chart(
             shared, names, "Largest shared suppliers", "suppliers paid by two or more anchors; all years"))
+        self.shared_chart.add_class("al-shared-chart")
         self.note = widgets.HTML("<p><small>Pooled local share = the network's local spend / its addressable spend "
                                  "with known location (ratio of sums). The mean of the anchors' shares is a different "
                                  "number; both are shown, labelled (DESIGN.md, Pooling). 'Home' uses each anchor's own "

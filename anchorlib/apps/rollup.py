@@ -27,7 +27,9 @@ def rollup(payments: pd.DataFrame, columns: list[str] | None = None, min_rows: i
     columns = [c for c in payments.columns if c not in PER_PAYMENT] if columns is None else columns
     cols = [c for c in dict.fromkeys(columns) if c in payments.columns and c != "amount"]
     if len(payments) < min_rows:
-        return payments[[*cols, "amount"]]
+        out = payments[[*cols, "amount"]]
+        out.attrs = dict(payments.attrs)
+        return out
     keys = ", ".join(f'"{c}"' for c in cols)
     con = duckdb.connect()
     try:
@@ -37,6 +39,7 @@ def rollup(payments: pd.DataFrame, columns: list[str] | None = None, min_rows: i
         con.close()
     for c in cols:  # keep the payments' dtypes (DuckDB hands back object / float for nullable columns)
         out[c] = out[c].astype(payments[c].dtype)
+    out.attrs = dict(payments.attrs)  # e.g. the rule set and IMD vintage metrics.select records
     return out
 
 
@@ -45,4 +48,5 @@ def rolled_dataset(ds: Dataset, min_rows: int = 50_000) -> Dataset:
     (``metrics.summary``, ``metrics.shared_suppliers``): same figures, a fraction of the rows."""
     out = copy.copy(ds)
     out.__dict__["payments"] = rollup(ds.payments, min_rows=min_rows)  # fills the cached_property
+    out.payments.attrs = {}  # the dataset's own payments carry none
     return out

@@ -16,7 +16,7 @@ import traitlets
 
 from .. import charts, charts_what_if, metrics
 from ..dataset import Dataset
-from ..errors import AnchorlibError, ParameterError
+from ..errors import ParameterError
 from .common import (
     STYLE,
     ChoiceModel,
@@ -26,6 +26,7 @@ from .common import (
     money,
     open_or_message,
     pct,
+    placeholder,
     select_rows,
     tiles_html,
 )
@@ -40,7 +41,7 @@ class WhatIfModel(ChoiceModel):
     share = traitlets.Float(0.10)
 
     def __init__(self, ds: Dataset, **kw):
-        self.base = rollup(ds.payments)  # same sums, far fewer rows (apps/rollup.py)
+        self.base = rollup(metrics.select(ds))  # same sums, far fewer rows (apps/rollup.py)
         self._cache: dict = {}
         super().__init__(ds, **kw)
         if not self.categories:
@@ -125,7 +126,7 @@ class WhatIfView(Guarded, widgets.VBox):
                                         continuous_update=False, style={"description_width": "initial"},
                                         layout=widgets.Layout(width="720px")).add_class("al-share-slider")
         self.tiles = widgets.HTML().add_class("al-tiles-box")
-        self.by_category, self.before_after = (alt.JupyterChart(c) for c in self._safe_charts())
+        self.by_category, self.before_after = (alt.JupyterChart(placeholder()) for _ in range(2))
         self.note = widgets.HTML().add_class("al-lm3-note")
         self.link(self.anchors, m, "anchor_ids", list)
         self.link(self.area, m, "area_id")
@@ -150,13 +151,6 @@ class WhatIfView(Guarded, widgets.VBox):
             m.categories = keep  # its observer refreshes
         else:
             self.refresh()
-
-    def _safe_charts(self):
-        try:
-            return self._charts(self.model.shift())
-        except (AnchorlibError, ValueError, KeyError):
-            empty = alt.Chart(pd.DataFrame({"x": []}), description="No data").mark_point()
-            return empty, empty
 
     def _charts(self, s):
         m = self.model
