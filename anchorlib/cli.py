@@ -81,6 +81,9 @@ def validate(
         return
     for r in reports:
         typer.echo(r.summary_line())
+        if r.repairs:
+            lines = ", ".join(str(x.line) for x in r.repairs[:10]) + (", ..." if len(r.repairs) > 10 else "")
+            typer.echo(f"  repaired {len(r.repairs):,} lines whose fields the export had fused: {lines} (--json says how)")
         for rej in r.rejections[:20]:
             typer.echo(f"  line {rej.line}: {rej.reason}")
         if len(r.rejections) > 20:
