@@ -20,7 +20,6 @@ title rows, £ signs and thousands separators, bracketed credits, redacted payee
 from __future__ import annotations
 
 import csv
-import itertools
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -278,15 +277,91 @@ def _suppliers(rng: np.random.Generator, postcodes: pd.DataFrame) -> pd.DataFram
     return df
 
 
-def _write_csv(path: Path, header: list[str], rows: Iterable[list[object]], preamble: list[list[str]] = (),
+def _write_csv(path: Path, header: list[str], blocks: Iterable[Iterable], preamble: list[list[str]] = (),
                encoding: str = "utf-8") -> None:
-    """Stream ``rows`` (any iterable, consumed once) to ``path``: large samples are never held whole."""
+    """Write a CSV as ``csv.writer`` does (minimal quoting, CRLF). ``blocks`` hold rows (lists, written
+    by csv.writer) or text already formatted (str, from ``_csv_blocks``); consumed once, never held whole."""
     with open(path, "w", encoding=encoding, newline="") as f:
         w = csv.writer(f, lineterminator="\r\n")
         for line in preamble:
             w.writerow(line)
         w.writerow(header)
-        w.writerows(rows)
+        for block in blocks:
+            for part in block:
+                if isinstance(part, str):
+                    f.write(part)
+                else:
+                    w.writerow(part)
+
+
+@dataclass(frozen=True)
+class Serial:
+    """Transaction numbers: ``prefix`` then the 1-based row number, zero-padded to ``width``."""
+
+    prefix: str
+    width: int
+
+    def text(self, i: int) -> str:
+        return f"{self.prefix}{i + 1:0{self.width}d}"
+
+
+@dataclass(frozen=True)
+class Money:
+    """Amounts as publishers print them. With ``style`` (a uniform draw per row), as councils do:
+    '£1,234.50' or '1234.50', credits '(12.00)' or '-£12.00'; without, '1,234.50' / '-12.00'."""
+
+    amount: np.ndarray
+    style: np.ndarray | None = None
+
+    def texts(self, a: int, b: int) -> list[str]:
+        v = self.amount[a:b].tolist()
+        if self.style is None:
+            return [f"{x:,.2f}" for x in v]
+        return [(f"£{x:,.2f}" if r < 0.7 else f"{x:.2f}") if x >= 0 else (f"({-x:,.2f})" if r < 0.5 else f"-£{-x:,.2f}")
+                for x, r in zip(v, self.style[a:b].tolist())]
+
+
+_CSV_SPECIAL = '[",\r\n]'  # csv.writer's minimal quoting: a field holding one of these is quoted
+CSV_BLOCK_ROWS = 200_000
+
+
+def _quoted(values):
+    """Arrow strings quoted as csv.writer quotes them."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array(values, type=pa.string())
+    need = pc.match_substring_regex(arr, _CSV_SPECIAL)
+    if not pc.any(need).as_py():
+        return arr
+    return pc.if_else(need, pc.binary_join_element_wise('"', pc.replace_substring(arr, '"', '""'), '"', ""), arr)
+
+
+def _csv_blocks(cols: list, a: int, b: int) -> Iterable[str]:
+    """The CSV text of rows a..b, ``CSV_BLOCK_ROWS`` at a time. Each column is a constant (str),
+    (distinct texts, codes per row), a ``Serial``, ``Money``, or one text per row."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    const = {i: _quoted([c]).to_pylist()[0] for i, c in enumerate(cols) if isinstance(c, str)}
+    vocab = {i: _quoted(c[0]) for i, c in enumerate(cols) if isinstance(c, tuple)}
+    for start in range(a, b, CSV_BLOCK_ROWS):
+        stop = min(b, start + CSV_BLOCK_ROWS)
+        fields = []
+        for i, c in enumerate(cols):
+            if i in const:
+                fields.append(pa.scalar(const[i]))
+            elif i in vocab:
+                fields.append(vocab[i].take(pa.array(c[1][start:stop])))
+            elif isinstance(c, Serial):
+                number = pc.cast(pa.array(np.arange(start + 1, stop + 1)), pa.string())
+                fields.append(pc.binary_join_element_wise(c.prefix, pc.utf8_lpad(number, c.width, "0"), ""))
+            elif isinstance(c, Money):
+                fields.append(_quoted(c.texts(start, stop)))
+            else:
+                fields.append(_quoted(list(c[start:stop])))
+        lines = pc.binary_join_element_wise(pc.binary_join_element_wise(*fields, ","), "", "\r\n")  # line + CRLF
+        yield pc.binary_join(pa.ListArray.from_arrays([0, len(lines)], lines), "")[0].as_py()
 
 
 def _normalise_xlsx(path: Path) -> None:
@@ -303,21 +378,15 @@ def _normalise_xlsx(path: Path) -> None:
             zout.writestr(info, data)
 
 
-def _money(v: float, rng_u: float) -> str:
-    """Amounts as councils print them: '£1,234.50', '1234.50', credits as '-£12.00' or '(12.00)'."""
-    if v < 0:
-        return f"({abs(v):,.2f})" if rng_u < 0.5 else f"-£{abs(v):,.2f}"
-    return f"£{v:,.2f}" if rng_u < 0.7 else f"{v:.2f}"
+def _year_days(rng: np.random.Generator, fy: str, n: int) -> tuple[np.ndarray, pd.DatetimeIndex]:
+    """Sorted day offsets of ``n`` payments in financial year ``fy`` and the year's 365 dates."""
+    days = np.sort(rng.integers(0, 365, size=n))
+    return days, pd.date_range(f"{fy[:4]}-04-01", periods=365, freq="D")
 
 
-def _year_dates(rng: np.random.Generator, fy: str, n: int) -> pd.DatetimeIndex:
-    start = pd.Timestamp(f"{fy[:4]}-04-01")
-    days = rng.integers(0, 365, size=n)
-    return pd.DatetimeIndex(start + pd.to_timedelta(np.sort(days), unit="D"))
-
-
-def _payments(rng, anchor_id: str, kind: str, fy_index: int, n: int, suppliers: pd.DataFrame) -> pd.DataFrame:
-    """Vectorised payments for one anchor and year."""
+def _payments(rng, anchor_id: str, kind: str, fy_index: int, n: int, suppliers: pd.DataFrame) -> dict:
+    """Vectorised payments for one anchor and year: codes into ``names`` (category) and ``vocab``
+    ((category, expense type) pairs), supplier register rows (-2 redacted) and amounts."""
     mix = ANCHOR_MIX[anchor_id]
     names = list(mix)
     w = np.array([mix[k] for k in names], dtype=float)
@@ -356,9 +425,12 @@ def _payments(rng, anchor_id: str, kind: str, fy_index: int, n: int, suppliers: 
     amount = np.round(amount, 2)
     credits = rng.random(n) < 0.015
     amount[credits] = -np.round(amount[credits] * rng.uniform(0.05, 0.5, credits.sum()), 2)
-    cat_names = np.array(names)[cats]
-    etype = np.array([rng.choice(CAT_BY_NAME[c].expense_types) for c in cat_names])
-    return pd.DataFrame({"category": cat_names, "expense_type": etype, "supplier_row": supplier_row, "amount": amount})
+    # one draw per row, as rng.choice(expense_types) row by row would make (same stream, same bytes)
+    etype_idx = rng.integers(0, np.array([len(CAT_BY_NAME[c].expense_types) for c in names])[cats])
+    vocab = [(c, e) for c in names for e in CAT_BY_NAME[c].expense_types]
+    first = np.cumsum([0] + [len(CAT_BY_NAME[c].expense_types) for c in names])[:-1]
+    return {"names": names, "category": cats, "vocab": vocab, "etype": first[cats] + etype_idx,
+            "supplier_row": supplier_row, "amount": amount}
 
 
 AREAS_BY_CATEGORY = {
@@ -371,24 +443,32 @@ AREAS_BY_CATEGORY = {
 
 
 def _spend_name(rng, suppliers: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
-    """The payee as printed: usually the register's name, sometimes another spelling or an unregistered payee."""
-    base = np.where(rows >= 0, suppliers["supplier_name"].to_numpy()[np.maximum(rows, 0)], "REDACTED PERSONAL DATA")
+    """The payee as printed: usually the register's name, sometimes another spelling or an unregistered payee.
+
+    Random draws are taken in blocks in the order a row-by-row loop would take them, so the output
+    is the same for a seed whatever the size."""
+    base = np.where(rows >= 0, suppliers["supplier_name"].to_numpy(dtype=object)[np.maximum(rows, 0)], "REDACTED PERSONAL DATA")
     out = base.astype(object)
     u = rng.random(rows.size)
-    variant = (rows >= 0) & (u < 0.04)
-    for i in np.flatnonzero(variant):
+    variant = np.flatnonzero((rows >= 0) & (u < 0.04))
+    ltd = np.array([" LTD" in out[i] for i in variant], dtype=bool)
+    the = rng.random(int((~ltd).sum())) < 0.5
+    for i, n in zip(variant[ltd], out[variant[ltd]]):
+        out[i] = n.upper().replace(" LTD", " LIMITED")
+    for i, n, t in zip(variant[~ltd], out[variant[~ltd]], the):
+        out[i] = "The " + n if t else n.upper()
+    typo = np.flatnonzero((rows >= 0) & (u >= 0.04) & (u < 0.05))
+    cut = 1 + rng.integers(0, np.array([max(1, len(out[i]) - 2) for i in typo], dtype=np.int64))
+    for i, j in zip(typo, cut.tolist()):
         n = out[i]
-        out[i] = (n.upper().replace(" LTD", " LIMITED") if " LTD" in n else "The " + n if rng.random() < 0.5 else n.upper())
-    typo = (rows >= 0) & (u >= 0.04) & (u < 0.05)
-    for i in np.flatnonzero(typo):
-        n = out[i]
-        j = 1 + int(rng.integers(0, max(1, len(n) - 2)))
         out[i] = n[:j] + n[j + 1:] if n[j] != " " else n  # a dropped letter: fuzzy matching territory
-    unregistered = (rows >= 0) & (u >= 0.05) & (u < 0.07)
-    for i in np.flatnonzero(unregistered):
-        out[i] = f"{rng.choice(_FIRST)} {rng.choice(['Sundries', 'Hire', 'Events', 'Training'])} {rng.choice(['Ltd', 'Co', ''])}".strip()
+    unregistered = np.flatnonzero((rows >= 0) & (u >= 0.05) & (u < 0.07))
+    words = (_FIRST, ["Sundries", "Hire", "Events", "Training"], ["Ltd", "Co", ""])
+    picks = rng.integers(0, np.tile([len(w) for w in words], unregistered.size)).reshape(-1, 3)
+    for i, (a, b, c) in zip(unregistered, picks.tolist()):
+        out[i] = f"{words[0][a]} {words[1][b]} {words[2][c]}".strip()
     redact_alt = rows == -2
-    alts = np.array(["REDACTED PERSONAL DATA", "Redacted Personal Information", "REDACTED UNDER DP ACT"])
+    alts = np.array(["REDACTED PERSONAL DATA", "Redacted Personal Information", "REDACTED UNDER DP ACT"], dtype=object)
     out[redact_alt] = alts[rng.integers(0, 3, redact_alt.sum())]
     return out
 
@@ -401,22 +481,24 @@ def _write_spend(out: Path, rng, anchor, suppliers: pd.DataFrame, n_total: int) 
     for fy_index, fy in enumerate(YEARS):
         n = int(per_year * (1 + 0.04 * fy_index))
         p = _payments(rng, anchor_id, kind, fy_index, n, suppliers)
-        dates = _year_dates(rng, fy, n)
-        payee = _spend_name(rng, suppliers, p["supplier_row"].to_numpy())
+        days, year = _year_days(rng, fy, n)
+        payee = _spend_name(rng, suppliers, p["supplier_row"])
         area_map = AREAS_BY_CATEGORY["council" if kind == "council" else "nhs"]
-        areas = [area_map.get(c, "Corporate Services" if kind == "council" else "Corporate") for c in p["category"]]
-        txn = [f"{anchor_id[:3].upper()}{fy[:4]}{i + 1:06d}" for i in range(n)]
+        areas = ([area_map.get(c, "Corporate Services" if kind == "council" else "Corporate") for c in p["names"]], p["category"])
+        etypes = ([e for _, e in p["vocab"]], p["etype"])
+        txn = Serial(f"{anchor_id[:3].upper()}{fy[:4]}", 6)
         u = rng.random(n)
+        amount = p["amount"]
         if layout == "lgtc_csv":
             header = ["Body Name", "Body", "Service Area", "Expenses Type", "Payment Date", "Transaction Number",
                       "Net Amount", "Supplier Name"]
-            rows = ([name, "E09000012", a, e, d.strftime("%d/%m/%Y"), t, _money(v, x), s]
-                    for a, e, d, t, v, x, s in zip(areas, p["expense_type"], dates, txn, p["amount"], u, payee))
-            if n > 400:  # months joined by hand: the header repeated mid-file, and a blank line
-                rows = itertools.chain(itertools.islice(rows, n // 2), [[""] * 8, header], rows)
-            total = float(np.round(p["amount"].sum(), 2))
-            rows = itertools.chain(rows, [["Total", "", "", "", "", "", f"£{total:,.2f}", ""]])
-            _write_csv(folder / f"hackney_payments_over_500_{fy}.csv", header, rows,
+            cols = [name, "E09000012", areas, etypes, (year.strftime("%d/%m/%Y").tolist(), days), txn,
+                    Money(amount, u), payee]
+            total = float(np.round(amount.sum(), 2))
+            half = n // 2 if n > 400 else n  # months joined by hand: the header repeated mid-file, and a blank line
+            blocks = [_csv_blocks(cols, 0, half), [[""] * 8, header] if n > 400 else [], _csv_blocks(cols, half, n),
+                      [["Total", "", "", "", "", "", f"£{total:,.2f}", ""]]]
+            _write_csv(folder / f"hackney_payments_over_500_{fy}.csv", header, blocks,
                        preamble=[["London Borough of Hackney"], [f"Payments to suppliers over £500, financial year {fy}"], []])
         elif layout == "lgtc_xlsx" and n <= XLSX_MAX_ROWS:
             import openpyxl
@@ -428,8 +510,9 @@ def _write_spend(out: Path, rng, anchor, suppliers: pd.DataFrame, n_total: int) 
             ws.append([])
             ws.append(["Organisation Name", "Organisation Code", "Service Area", "Expense Type", "Date",
                        "Transaction Number", "Amount", "Supplier Name"])
-            for a, e, d, t, v, s in zip(areas, p["expense_type"], dates, txn, p["amount"], payee):
-                ws.append([name, "E09000001", a, e, d.to_pydatetime(), t, float(v), s])
+            dates = year.to_pydatetime()
+            for i, (c, e, d, v, s) in enumerate(zip(p["category"], p["etype"], days, amount.tolist(), payee)):
+                ws.append([name, "E09000001", areas[0][c], etypes[0][e], dates[d], txn.text(i), v, s])
             for row in ws.iter_rows(min_row=4, min_col=5, max_col=5):
                 row[0].number_format = "DD/MM/YYYY"
             path = folder / f"city_of_london_spend_over_500_{fy}.xlsx"
@@ -440,11 +523,10 @@ def _write_spend(out: Path, rng, anchor, suppliers: pd.DataFrame, n_total: int) 
             header = ["Department Family", "Entity", "Date" if not bom else "Payment Date", "Expense Type",
                       "Expense Area", "Supplier", "Transaction Number", "Amount" if not bom else "Value (£)"]
             fmt = "%d-%b-%Y" if not bom else "%Y-%m-%d"
-            rows = (["Department of Health and Social Care" if kind != "council" else "Local Government", name,
-                     d.strftime(fmt), e, a, s, t, f"{v:,.2f}"]
-                    for a, e, d, t, v, s in zip(areas, p["expense_type"], dates, txn, p["amount"], payee))
+            cols = ["Department of Health and Social Care" if kind != "council" else "Local Government", name,
+                    (year.strftime(fmt).tolist(), days), etypes, areas, payee, txn, Money(amount)]
             pre = [[f"{name} - expenditure over £25,000 - {fy}"], []] if not bom else []
-            _write_csv(folder / f"{anchor_id}_over_25k_{fy}.csv", header, rows, preamble=pre,
+            _write_csv(folder / f"{anchor_id}_over_25k_{fy}.csv", header, [_csv_blocks(cols, 0, n)], preamble=pre,
                        encoding="utf-8-sig" if bom else "utf-8")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import filecmp
 
+import pandas as pd
 import pytest
 
 from anchorlib import metrics
@@ -65,3 +66,36 @@ def test_redacted_payees_are_kept_as_spend_but_never_named(sample_ds):
     assert len(red) > 500
     assert red["supplier_name"].isna().all() and red["register_row"].isna().all()
     assert not red["addressable"].any()
+
+
+def test_csv_blocks_quote_as_csv_writer_does():
+    import csv
+    import io
+
+    import numpy as np
+
+    from anchorlib.sample import Money, Serial, _csv_blocks
+
+    names = ["Plain Ltd", 'Say "Hi" Ltd', "Comma, Co", "Line\nBreak"]
+    cols = ["Body, Name", (["Adults, Health", "Housing"], np.array([0, 1, 1, 0])), Serial("HAC2023", 6),
+            Money(np.array([1234.5, -12.0, 999.99, -1500.25]), np.array([0.1, 0.2, 0.9, 0.8])), names]
+    text = "".join(_csv_blocks(cols, 0, 4))
+    expected = io.StringIO()
+    rows = [["Body, Name", a, f"HAC2023{i + 1:06d}", m, s] for i, (a, m, s) in enumerate(zip(
+        ["Adults, Health", "Housing", "Housing", "Adults, Health"], ["£1,234.50", "(12.00)", "999.99", "-£1,500.25"], names))]
+    csv.writer(expected, lineterminator="\r\n").writerows(rows)
+    assert text == expected.getvalue()
+
+
+def test_city_files_written_as_csv_above_the_excel_limit_load_the_same_payments(tmp_path, monkeypatch):
+    from anchorlib import open_dataset
+
+    xlsx = open_dataset(write_sample(tmp_path / "xlsx", rows=600, seed=3)).spend
+    monkeypatch.setattr("anchorlib.sample.XLSX_MAX_ROWS", 10)
+    out = write_sample(tmp_path / "csv", rows=600, seed=3)
+    assert sorted(f.suffix for f in (out / "spend" / "city_of_london").iterdir()) == [".csv"] * 3
+    as_csv = open_dataset(out).spend
+    for df in (xlsx, as_csv):
+        assert len(df[df["anchor_id"] == "city_of_london"]) == 3 * int(600 * 0.30 / 3) + 2 + 4  # 60, 62, 64 rows
+    cols = ["anchor_id", "payment_date", "amount", "supplier_name", "expense_type", "transaction_id"]
+    pd.testing.assert_frame_equal(as_csv[cols].astype(str), xlsx[cols].astype(str))
