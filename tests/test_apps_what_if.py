@@ -30,7 +30,7 @@ def test_slider_change_shows_the_shift_scenario(app, sample_ds):
     s = metrics.shift_scenario(sample_ds, metrics.select(sample_ds, [a]), sample_ds.home_area(a), cats, 0.30)
     assert s.added_local_spend == pytest.approx(0.30 * s.leakage_in_scope)
     for key, value in [("added", money(s.added_local_spend)), ("after", pct(s.local_share_after)),
-                       ("before", pct(s.local_share_before)), ("value", money(s.added_local_value))]:
+                       ("before", pct(s.local_share_before)), ("lm3-value", money(s.added_local_value))]:
         assert f"al-{key}'>{value}<" in app.tiles.value, key
     assert s.lm3_ratio is not None and f"({s.lm3_ratio:.2f})" in app.tiles.value
     assert "R3 = 0" in app.note.value  # how unsurveyed local suppliers were treated
@@ -65,7 +65,7 @@ def test_without_a_survey_no_value_is_claimed(sample_ds):
     ds = copy.copy(sample_ds)
     ds.lm3_survey = None
     view = what_if(ds).view
-    assert "al-value'>n/a (no survey)<" in view.tiles.value and "no LM3 ratio" in view.note.value
+    assert "al-lm3-value'>n/a (no survey)<" in view.tiles.value and "no LM3 ratio" in view.note.value
 
 
 def test_shift_chart_specs():

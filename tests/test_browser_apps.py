@@ -138,7 +138,7 @@ def test_what_if_in_chromium(tmp_path, chromium_path, artifacts, sample_ds):
     with app_page("12_what_if.ipynb", tmp_path, chromium_path, ".al-added", 2, timings) as page:
         assert page.inner_text(".al-added") == money(at10.added_local_spend)
         assert page.inner_text(".al-after") == pct(at10.local_share_after)
-        assert page.inner_text(".al-value") == money(at10.added_local_value)
+        assert page.inner_text(".al-lm3-value") == money(at10.added_local_value)
         assert "R3 = 0" in page.inner_text(".al-lm3-note")
         shot(page, artifacts, "what_if")
 
@@ -149,7 +149,7 @@ def test_what_if_in_chromium(tmp_path, chromium_path, artifacts, sample_ds):
         text_is(page, ".al-added", money(at15.added_local_spend))
         timings["slider_change_s"] = round(time.monotonic() - t1, 3)
         assert page.inner_text(".al-after") == pct(at15.local_share_after)
-        assert page.inner_text(".al-value") == money(at15.added_local_value)
+        assert page.inner_text(".al-lm3-value") == money(at15.added_local_value)
         chart_text(page, "Home borough(s) of Hackney Council (E09000012); 15% of the leakage moved")
 
         page.locator(".al-categories select").select_option([])  # no category: a plain message
@@ -186,7 +186,10 @@ def test_served_tree_links_apps_and_preheated_app_opens_fast(tmp_path, chromium_
     """What `anchorlib serve` runs: the tree at / links every app offline; a preheated app opens fast."""
     from anchorlib.serve import voila_args
 
-    preheat = [a for a in voila_args(0) if "preheat" in a or "kernel_pools" in a or "classic_tree" in a]
+    # as `anchorlib serve` runs, but only the leakage explorer preheated, so its kernel is ready in the wait
+    pools = "--VoilaKernelManager.kernel_pools_config={'10_leakage_explorer.ipynb': {'pool_size': 1}, " \
+            "'default': {'pool_size': 0}}"
+    preheat = [a for a in voila_args(0) if "preheat" in a or "classic_tree" in a] + [pools]
     timings = {}
     with voila_server(NOTEBOOKS_DIR, tmp_path / "voila", args=preheat) as server, chromium(chromium_path) as browser:
         page = open_page(browser)

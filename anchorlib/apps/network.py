@@ -44,9 +44,14 @@ class NetworkModel(traitlets.HasTraits):
         return self._cache["shared"]
 
     def summary(self) -> dict:
-        """``metrics.summary`` for the chosen area, cached per area."""
+        """For the chosen area, ``metrics.summary``'s shape with only what the view shows: ``anchors`` (name
+        and ``metrics.local_share`` of each) and ``network`` (``metrics.network``); cached per area."""
         if self.area_id not in self._cache:
-            self._cache[self.area_id] = metrics.summary(self.rolled, None, self.area_id)
+            ds, area_id = self.rolled, self.area_id
+            rows = [{"anchor_id": a, "name": str(ds.anchor(a)["name"]),
+                     **metrics.local_share(metrics.select(ds, [a]), ds.area(area_id, a), ds.ruleset.name).to_dict()}
+                    for a in ds.anchor_ids]
+            self._cache[area_id] = {"anchors": rows, "network": metrics.network(ds, None, area_id)}
         return self._cache[self.area_id]
 
 

@@ -167,7 +167,7 @@ class WhatIfView(Guarded, widgets.VBox):
             ("added", "Added local spend", money(s.added_local_spend), f"{round(100 * m.share)}% of that leakage"),
             ("before", "Local share today", pct(s.local_share_before), f"local {money(s.local_spend_before)}"),
             ("after", "New local share", pct(s.local_share_after), f"local {money(s.local_spend_after)}"),
-            ("value", "LM3-weighted local value", value,
+            ("lm3-value", "LM3-weighted local value", value,
              "added spend x LM3" + ("" if s.lm3_ratio is None else f" ({s.lm3_ratio:.2f})")),
         ])
         self.by_category.chart, self.before_after.chart = self._charts(s)
