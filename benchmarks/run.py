@@ -1,13 +1,15 @@
 """Scale benchmark: each step's time with anchorlib, a hand-written DuckDB query doing the same work,
 their ratio and the process's peak memory during the step (README, "Performance").
 
-    python benchmarks/run.py --rows 1000000 [--data DIR] [--json]
+    python benchmarks/run.py --rows 1000000 [--data DIR] [--json] [--keep-cache]
 
 Generates the synthetic sample at ``--rows`` (into --data, default /tmp/anchorlib-bench-<rows>) when
-absent. Steps: sample (generation, when run), ingest (first open: parse + cache + payments),
-open_cached, summary, equity_by_category, opportunities, app_update, cli_summary (the whole
-``anchorlib summary`` in a fresh process). The metrics steps time ``anchorlib.engine_duckdb`` (the
-path for large data) and also report ``pandas_s`` (``anchorlib.metrics``) where it exists.
+absent. Steps: sample (generation, when run), ingest (first open: parse + cache + payments; skipped
+with --keep-cache), open_cached, summary, equity_by_category, opportunities, app_update (the public
+``anchorlib.metrics`` functions, which run on DuckDB for large data), cli_summary (the whole
+``anchorlib summary --json`` in a new process, computing) and cli_summary_cached (the same command
+again: its output cached). ``pandas_s`` is the same step with ``ANCHORLIB_ENGINE=pandas`` (up to
+``PANDAS_MAX_ROWS`` payments). ``peak_mb`` of the whole run is the process's highest resident memory.
 """
 
 from __future__ import annotations
@@ -69,76 +71,117 @@ def _in(values) -> str:
     return "(" + ", ".join("'" + str(v).replace("'", "''") + "'" for v in sorted(values)) + ")"
 
 
+def _local_case(ds) -> str:
+    return "CASE anchor_id " + " ".join(
+        f"WHEN '{a}' THEN coalesce(lad IN {_in(ds.home_area(a).lads)}, false)" for a in ds.anchor_ids) + " END"
+
+
+FLAGS = [("sme", "is_sme"), ("vcse", "is_vcse"), ("bame_led", "bame_led"), ("women_led", "women_led"),
+         ("youth_led", "youth_led"), ("imd_1_2", "imd_decile <= 2")]
+
+
+def _equity_sql(keys: str) -> str:
+    """Utilisation sums per group side by side over addressable payments, grouped by ``keys``."""
+    sums = ", ".join(f"sum(amount) FILTER ({e}) in_{g}, sum(amount) FILTER (({e}) IS NOT NULL) known_{g}" for g, e in FLAGS)
+    return f"SELECT {keys}, sum(amount) addressable, {sums} FROM p WHERE addressable GROUP BY {keys}"
+
+
+def _availability(con):
+    return con.execute("SELECT " + ", ".join(f"count(*) FILTER ({e}) n_{g}, count(*) FILTER (({e}) IS NOT NULL) k_{g}"
+                                             for g, e in FLAGS) + ", count(*) FROM r").fetchall()
+
+
 def ref_summary(con, ds):
-    local = "CASE anchor_id " + " ".join(
-        f"WHEN '{a}' THEN lad IN {_in(ds.home_area(a).lads)}" for a in ds.anchor_ids) + " END"
-    return con.execute(f"""
+    """Per anchor: local share and leakage, the equity groups, LM3's R1, R2 and R3 (survey joined on the
+    register name): what ``metrics.summary`` computes."""
+    local = _local_case(ds)
+    shares = con.execute(f"""
         SELECT anchor_id, sum(amount) total, sum(amount) FILTER (addressable) addressable,
                sum(amount) FILTER (addressable AND {local}) local,
                sum(amount) FILTER (addressable AND lad IS NULL) unknown,
                sum(amount) FILTER (addressable AND lad IS NOT NULL) known,
                sum(amount) FILTER (addressable AND {local} AND NOT coalesce(hq_only, false)) local_ex_hq,
-               sum(amount) FILTER (addressable AND lad IS NOT NULL AND NOT coalesce(hq_only, false)) known_ex_hq
-        FROM p GROUP BY anchor_id""").fetchall()
+               sum(amount) FILTER (addressable AND lad IS NOT NULL AND NOT coalesce(hq_only, false)) known_ex_hq,
+               sum(amount * (s.local_staff_share + s.local_supplier_share)) FILTER (addressable AND {local}) r3
+        FROM p LEFT JOIN s ON p.register_name = s.supplier_name GROUP BY anchor_id""").fetchall()
+    return shares, con.execute(_equity_sql("anchor_id")).fetchall(), _availability(con)
 
 
 def ref_equity_by_category(con, ds):
-    flags = [("sme", "is_sme"), ("vcse", "is_vcse"), ("bame_led", "bame_led"), ("women_led", "women_led"),
-             ("youth_led", "youth_led"), ("imd_1_2", "imd_decile <= 2")]
-    util = " UNION ALL ".join(f"""SELECT category, '{g}' g, sum(amount) FILTER ({e}) s_in,
-        sum(amount) FILTER (({e}) IS NOT NULL) s_known, sum(amount) s_all FROM p WHERE addressable GROUP BY category"""
-                              for g, e in flags)
-    avail = " UNION ALL ".join(f"""SELECT '{g}' g, count(*) FILTER ({e}) n_in, count(*) FILTER (({e}) IS NOT NULL) n_known,
-        count(*) n_all FROM r""" for g, e in flags)
-    return con.execute(f"""SELECT category, g, s_in / s_known util, n_in / n_known avail,
-        100 * (s_in / s_known) / (n_in / n_known) di FROM ({util}) JOIN ({avail}) USING (g)""").fetchall()
+    return con.execute(_equity_sql("category")).fetchall(), _availability(con)
 
 
-def ref_opportunities(con, ds, anchor_id, k=3):
-    """Categories whose addressable spend leaks although at least k register suppliers located in the area list
-    them (suppliers.csv ``categories``, ';'-joined, each supplier once per category)."""
+def ref_opportunities(con, ds, anchor_id, min_local_suppliers=3):
     lads = _in(ds.home_area(anchor_id).lads)
     return con.execute(f"""
         WITH leak AS (SELECT category, sum(amount) addressable, sum(amount) FILTER (lad IN {lads}) local,
                              sum(amount) - coalesce(sum(amount) FILTER (lad IN {lads}), 0) leakage
-                      FROM p WHERE addressable AND anchor_id = '{anchor_id}' AND category IS NOT NULL
-                      GROUP BY category),
-             reg AS (SELECT unnest(list_distinct(list_transform(string_split(categories, ';'), lambda c: trim(c)))) category
-                     FROM r WHERE lad IN {lads}),
-             n AS (SELECT category, count(*) n FROM reg WHERE category <> '' GROUP BY category)
-        SELECT leak.*, n.n FROM leak JOIN n USING (category) WHERE leakage > 0 AND n.n >= {int(k)}
-        ORDER BY leakage DESC, category""").fetchall()
+                      FROM p WHERE addressable AND anchor_id = '{anchor_id}' AND category IS NOT NULL GROUP BY category),
+             reg AS (SELECT trim(unnest(string_split(coalesce(categories, ''), ';'))) category FROM r WHERE lad IN {lads}),
+             n AS (SELECT category, count(*) n FROM reg GROUP BY category)
+        SELECT leak.*, n.n FROM leak JOIN n USING (category)
+        WHERE leakage > 0 AND n.n >= {int(min_local_suppliers)} ORDER BY leakage DESC""").fetchall()
 
 
 def ref_app_update(con, ds, anchor_id, year):
     lads = _in(ds.home_area(anchor_id).lads)
-    where = f"anchor_id = '{anchor_id}' AND financial_year = '{year}' AND addressable"
-    head = con.execute(f"""SELECT sum(amount) FILTER (lad IN {lads}), sum(amount) FILTER (lad IS NOT NULL)
-                           FROM p WHERE {where}""").fetchall()
-    cats = con.execute(f"""SELECT category, sum(amount) FILTER (lad IN {lads}) local, sum(amount) - coalesce(sum(amount)
-                           FILTER (lad IN {lads}), 0) leakage FROM p WHERE {where} GROUP BY category""").fetchall()
-    top = con.execute(f"""SELECT supplier_key, sum(amount) leakage FROM p WHERE {where} AND NOT coalesce(lad IN {lads}, false)
-                          GROUP BY supplier_key ORDER BY leakage DESC LIMIT 10""").fetchall()
+    where = f"anchor_id = '{anchor_id}' AND financial_year = '{year}'"
+    head = con.execute(f"""SELECT sum(amount), sum(amount) FILTER (addressable), sum(amount) FILTER (addressable AND lad IN {lads}),
+                           sum(amount) FILTER (addressable AND lad IS NOT NULL) FROM p WHERE {where}""").fetchall()
+    cats = con.execute(f"""SELECT category, sum(amount) FILTER (addressable AND lad IN {lads}) local,
+                           sum(amount) FILTER (addressable) - coalesce(sum(amount) FILTER (addressable AND lad IN {lads}), 0) leakage
+                           FROM p WHERE {where} GROUP BY category ORDER BY leakage DESC""").fetchall()
+    top = con.execute(f"""SELECT coalesce(register_name, supplier_key) supplier, any_value(lad), sum(amount) leakage FROM p
+                          WHERE {where} AND addressable AND lad IS NOT NULL AND NOT coalesce(lad IN {lads}, false)
+                          GROUP BY 1 ORDER BY leakage DESC LIMIT 10""").fetchall()
     return head, cats, top
 
 
 # --- the project's side ---------------------------------------------------------------------
 
+PANDAS_MAX_ROWS = 2_000_000  # above this the pandas path is not timed (minutes at 10M)
+
+
 def project_app_update(ds, anchor_id, year):
-    """What a widget change triggers in the leakage explorer: one anchor + year, local share by category,
-    the top leaking suppliers."""
-    from anchorlib import engine_duckdb as eng
+    """What a widget change triggers in the leakage explorer: one anchor + year, its local share, leakage
+    by category and the top leaking suppliers (the public metrics functions the app calls)."""
+    from anchorlib import metrics
 
     area = ds.area(None, anchor_id)
-    chosen = {"anchor_id": [anchor_id], "financial_year": [year], "addressable": [True]}
-    head = eng.local_share(ds.payments, area, ds.ruleset.name, filters=chosen)
-    cats = eng.local_share_by(ds.payments, area, "category", filters=chosen)
-    top = eng.local_share_by(ds.payments, area, "supplier_key", filters=chosen, limit=10)
-    return head, cats, top
+    p = metrics.select(ds, [anchor_id], [year])
+    return (metrics.local_share(p, area, ds.ruleset.name), metrics.leakage_by(p, area, "category"),
+            metrics.top_leaking(p, area, by="supplier", n=10))
+
+
+def project_opportunities(ds, anchor_id):
+    from anchorlib import metrics
+
+    return metrics.opportunities(ds, metrics.select(ds, [anchor_id]), ds.area(None, anchor_id), min_local_suppliers=3)
+
+
+def on_pandas(fn):
+    """``fn`` timed with the metrics forced onto pandas (ANCHORLIB_ENGINE=pandas)."""
+    old = os.environ.get("ANCHORLIB_ENGINE")
+    os.environ["ANCHORLIB_ENGINE"] = "pandas"
+    try:
+        return round(timed(fn)[0], 4)
+    finally:
+        if old is None:
+            del os.environ["ANCHORLIB_ENGINE"]
+        else:
+            os.environ["ANCHORLIB_ENGINE"] = old
+
+
+def _cli_summary(data: Path) -> float:
+    exe = Path(sys.executable).with_name("anchorlib")
+    t = time.perf_counter()
+    subprocess.run([str(exe), "summary", "--data", str(data), "--json"], check=True, capture_output=True)
+    return time.perf_counter() - t
 
 
 def run(rows: int, data: Path, fresh: bool = True) -> dict:
-    from anchorlib import engine_duckdb as eng
+    import resource
+
     from anchorlib import metrics, open_dataset
     from anchorlib.cache import CACHE_DIRNAME
     from anchorlib.sample import write_sample
@@ -147,65 +190,64 @@ def run(rows: int, data: Path, fresh: bool = True) -> dict:
 
     def record(name, project_s, peak, reference_s=None, **extra):
         steps[name] = {"project_s": round(project_s, 4), "reference_s": None if reference_s is None else round(reference_s, 4),
-                       "ratio": None if not reference_s else round(project_s / reference_s, 2), "peak_mb": round(peak), **extra}
+                       "ratio": None if not reference_s else round(project_s / reference_s, 2),
+                       "peak_mb": None if peak is None else round(peak), **extra}
 
     if not (data / "anchors.csv").exists():
         s, peak, _ = timed(lambda: write_sample(data, rows=rows))
         record("sample", s, peak)
     if fresh:
         shutil.rmtree(data / CACHE_DIRNAME, ignore_errors=True)
-    s, peak, ds = timed(lambda: open_dataset(data).payments)
-    record("ingest", s, peak)
-    del ds
+        s, peak, ds = timed(lambda: open_dataset(data).payments)
+        record("ingest", s, peak)
+        del ds
     s, peak, ds = timed(lambda: open_dataset(data))
     p = ds.payments  # served by the cache for large data (timed above) or built here for small data
     con = duckdb.connect()
+    export = data / CACHE_DIRNAME / "bench-payments.parquet"  # the reference's own copy (not timed)
+    p.to_parquet(export, index=False)
+    ref = timed(lambda: con.sql(f"SELECT * FROM read_parquet('{export}')").to_arrow_table())[0]
+    export.unlink()
+    record("open_cached", s, peak, ref)
     con.register("p", p)
     con.register("r", ds.suppliers)
-    cached = sorted((data / CACHE_DIRNAME).glob("payments-*.parquet"))
-    ref = timed(lambda: con.sql(f"SELECT * FROM read_parquet('{cached[0]}')").to_arrow_table())[0] if cached else None
-    record("open_cached", s, peak, ref)
+    con.register("s", ds.lm3_survey if ds.lm3_survey is not None else
+                 duckdb.sql("SELECT ''::VARCHAR supplier_name, 0.0 local_staff_share, 0.0 local_supplier_share").df())
+    with_pandas = len(p) <= PANDAS_MAX_ROWS
 
-    areas = {a: ds.area(None, a) for a in ds.anchor_ids}
-    s, peak, _ = timed(lambda: eng.anchor_local_shares(p, areas, ds.ruleset.name), 3)
+    s, peak, _ = timed(lambda: metrics.summary(ds), 3)
     ref, _, _ = timed(lambda: ref_summary(con, ds), 3)
-    pandas_s, _, _ = timed(lambda: metrics.summary(ds))
-    record("summary", s, peak, ref, pandas_s=round(pandas_s, 4))
+    record("summary", s, peak, ref, **({"pandas_s": on_pandas(lambda: metrics.summary(ds))} if with_pandas else {}))
 
-    s, peak, _ = timed(lambda: eng.equity(ds, p, by="category"), 3)
+    s, peak, _ = timed(lambda: metrics.equity(ds, p, by="category"), 3)
     ref, _, _ = timed(lambda: ref_equity_by_category(con, ds), 3)
-    extra = {}
-    if hasattr(metrics, "equity"):
-        extra["pandas_s"] = round(timed(lambda: metrics.equity(ds, p, by="category"))[0], 4)
-    record("equity_by_category", s, peak, ref, **extra)
+    record("equity_by_category", s, peak, ref,
+           **({"pandas_s": on_pandas(lambda: metrics.equity(ds, p, by="category"))} if with_pandas else {}))
 
     anchor = ds.anchor_ids[0]
-    anchor_p = p[p["anchor_id"] == anchor]
-    s, peak, _ = timed(lambda: eng.opportunities(ds, p, ds.area(None, anchor), min_local_suppliers=3,
-                                                       filters={"anchor_id": [anchor]}), 3)
+    s, peak, _ = timed(lambda: project_opportunities(ds, anchor), 3)
     ref, _, _ = timed(lambda: ref_opportunities(con, ds, anchor), 3)
-    extra = {}
-    if hasattr(metrics, "opportunities"):
-        extra["pandas_s"] = round(timed(lambda: metrics.opportunities(ds, anchor_p, ds.area(None, anchor),
-                                                                           min_local_suppliers=3))[0], 4)
-    record("opportunities", s, peak, ref, **extra)
+    record("opportunities", s, peak, ref,
+           **({"pandas_s": on_pandas(lambda: project_opportunities(ds, anchor))} if with_pandas else {}))
 
-    year = max(p["financial_year"].dropna().unique())
+    year = max(str(y) for y in p["financial_year"].dropna().unique())
     s, peak, _ = timed(lambda: project_app_update(ds, anchor, year), 3)
     ref, _, _ = timed(lambda: ref_app_update(con, ds, anchor, year), 3)
-    record("app_update", s, peak, ref)
+    record("app_update", s, peak, ref,
+           **({"pandas_s": on_pandas(lambda: project_app_update(ds, anchor, year))} if with_pandas else {}))
     con.close()
 
-    exe = Path(sys.executable).with_name("anchorlib")
-    t = time.perf_counter()
-    subprocess.run([str(exe), "summary", "--data", str(data), "--json"], check=True, capture_output=True)
-    record("cli_summary", time.perf_counter() - t, 0)
-    steps["cli_summary"]["peak_mb"] = None  # a separate process
-    return {"rows": rows, "payments": len(p), "steps": steps}
+    for old in (data / CACHE_DIRNAME).glob("result-*.json"):  # the first run computes...
+        old.unlink()
+    record("cli_summary", _cli_summary(data), None)
+    record("cli_summary_cached", _cli_summary(data), None)  # ...the second prints the cached output
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"rows": rows, "payments": len(p), "peak_mb": round(peak_mb), "load": os.getloadavg()[0], "steps": steps}
 
 
 def table(result: dict) -> str:
-    lines = [f"rows={result['rows']:,} (payments {result['payments']:,})",
+    lines = [(f"rows={result['rows']:,} (payments {result['payments']:,}; process peak {result['peak_mb']:,} MB; "
+              f"load average {result['load']:.1f})"),
              f"{'step':<20}{'project_s':>11}{'reference_s':>13}{'ratio':>8}{'peak_mb':>9}{'pandas_s':>10}"]
     for name, s in result["steps"].items():
         def f(v, w, fmt):

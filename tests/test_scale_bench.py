@@ -28,3 +28,5 @@ def test_run_json_has_every_step(tmp_path):
             assert s["ratio"] == pytest.approx(s["project_s"] / s["reference_s"], rel=0.05)  # from unrounded times
     assert result["steps"]["ingest"]["reference_s"] is None
     assert result["steps"]["sample"]["project_s"] > 0  # generated, as the folder was absent
+    assert result["steps"]["cli_summary"]["project_s"] > 0 and result["steps"]["cli_summary_cached"]["project_s"] > 0
+    assert result["peak_mb"] >= max(s["peak_mb"] for s in result["steps"].values() if s["peak_mb"] is not None) * 0.9
