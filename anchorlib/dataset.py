@@ -16,7 +16,7 @@ from . import cache
 from .addressable import RuleSet, ruleset_from_categories
 from .errors import DatasetError, ParameterError
 from .ingest import SPEND_COLUMNS, LoadReport, load_spend_file
-from .payments import GROUP_FLAGS, SPEND_CATEGORICALS, build_payments, compact
+from .payments import GROUP_FLAGS, SPEND_CATEGORICALS, build_payments, compact, concat
 from .places import BUILTIN_AREAS, Area, Geography, read_geography
 from .suppliers import match_table, normalise_name, read_overrides
 from .tables import parse_flag, parse_number, read_table
@@ -152,12 +152,15 @@ def _read_spend(root: Path, anchors: pd.DataFrame) -> tuple[pd.DataFrame, dict[s
             report.file = str(f.relative_to(root))
             df.insert(0, "anchor_id", anchor_id)
             df["source_file"] = str(f.relative_to(root))
+            for col in SPEND_CATEGORICALS:  # compact each file as it comes: the text is never held whole
+                df[col] = compact(df[col].astype("string"))
             frames.append(df)
             reports[anchor_id].append(report)
-    spend = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["anchor_id", *SPEND_COLUMNS])
-    for col in SPEND_CATEGORICALS:
-        spend[col] = compact(spend[col].astype("string"))
-    return spend, reports, None
+            del df, hit
+    if not frames:
+        empty = pd.DataFrame(columns=["anchor_id", *SPEND_COLUMNS])
+        return empty.assign(**{c: compact(empty[c].astype("string")) for c in SPEND_CATEGORICALS}), reports, None
+    return concat(frames), reports, None
 
 
 def _read_suppliers(root: Path, geography: Geography) -> pd.DataFrame:

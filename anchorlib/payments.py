@@ -41,6 +41,22 @@ def compact(values: pd.Series) -> pd.Series:
     return pd.Series(categorical(codes, uniq), index=values.index, name=values.name)
 
 
+def concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Frames with the same columns, one after another; categoricals stay categoricals (sorted union of
+    the categories, as ``compact`` of the whole column would give) instead of turning into text."""
+    from pandas.api.types import union_categoricals
+
+    cols = {}
+    for c in frames[0].columns:
+        parts = [f[c] for f in frames]
+        if all(isinstance(p.dtype, pd.CategoricalDtype) for p in parts):
+            u = union_categoricals(parts, sort_categories=True)
+            cols[c] = categorical(u.codes, u.categories)
+        else:
+            cols[c] = pd.concat(parts, ignore_index=True)
+    return pd.DataFrame(cols)
+
+
 def spread(small: np.ndarray, idx: np.ndarray, fill=-1) -> np.ndarray:
     """``small[idx]`` with ``fill`` where idx is -1 (no match)."""
     out = np.full(len(idx), fill, dtype=small.dtype)
