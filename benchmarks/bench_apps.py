@@ -5,7 +5,8 @@
 Starts Voila as ``anchorlib serve`` does (preheated kernels, offline template) with ANCHORLIB_DATA=DIR,
 waits ``--warm`` seconds for the pool to run each notebook, then in headless Chromium at 1366x768:
 first render = page request until the headline tiles and every chart have drawn; widget change =
-choosing "London" as the local area until the headline tile shows the new figure.
+a choice (the local area: London / home; in the what-if app the slider, one step) until the headline
+tile shows the new figure and every chart has redrawn.
 """
 
 from __future__ import annotations
@@ -20,30 +21,36 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from anchorlib.paths import NOTEBOOKS_DIR, SAMPLE_DIR  # noqa: E402
-from anchorlib.serve import voila_args  # noqa: E402
-from tests.voila_server import voila_server  # noqa: E402
+from anchorlib.paths import NOTEBOOKS_DIR, SAMPLE_DIR
+from anchorlib.serve import voila_args
+from tests.voila_server import CHROMIUM_ARGS, voila_server, wait_drawn
 
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
-#: notebook -> (tile that changes, number of charts)
-APPS = {"10_leakage_explorer.ipynb": (".al-share", 2), "13_network_overview.ipynb": (".al-pooled", 1)}
+#: notebook -> (tile that changes, number of charts, how to change a widget: ("area", labels) or ("slider", keys))
+APPS = {"10_leakage_explorer.ipynb": (".al-share", 3, ("area", ["London", "Home borough(s)"])),
+        "11_equity_gaps.ipynb": (".al-di-sme", 3, ("area", ["London", "Anywhere"])),
+        "12_what_if.ipynb": (".al-added", 2, ("slider", ["ArrowRight", "ArrowLeft"])),
+        "13_network_overview.ipynb": (".al-pooled", 2, ("area", ["London", "Home borough(s)"]))}
+#: JS: the SVG of every chart on the page, to tell when all have redrawn
+SVGS = "[...document.querySelectorAll('.vega-embed svg')]"
 
 
-def measure(page, url: str, tile: str, n_charts: int, repeat: int) -> dict:
+def measure(page, url: str, tile: str, n_charts: int, how: tuple, repeat: int) -> dict:
     t0 = time.perf_counter()
     page.goto(url)
-    page.wait_for_selector(tile, timeout=600_000)
-    page.wait_for_function(f"document.querySelectorAll('.vega-embed svg, .vega-embed canvas').length >= {n_charts}",
-                           timeout=600_000)
+    wait_drawn(page, tile, n_charts, timeout=600_000)
     first = time.perf_counter() - t0
+    kind, choices = how
     changes = []
     for i in range(repeat):
-        label = "London" if i % 2 == 0 else "Home borough(s)"
         before = page.inner_text(tile)
+        page.evaluate(f"{SVGS}.forEach(s => s.dataset.old = '1')")  # a redrawn chart is a new <svg>
         t1 = time.perf_counter()
-        page.select_option(".al-area select", label=label)
-        page.wait_for_function(f"document.querySelector('{tile}').innerText !== {json.dumps(before)}", timeout=60_000)
+        if kind == "area":
+            page.select_option(".al-area select", label=choices[i % 2])
+        else:
+            page.locator(".al-share-slider .noUi-handle").press(choices[i % 2])
+        page.wait_for_function(f"document.querySelector('{tile}').innerText !== {json.dumps(before)} && "
+                               f"{SVGS}.filter(s => !s.dataset.old).length >= {n_charts}", timeout=60_000)
         changes.append(time.perf_counter() - t1)
     return {"first_render_s": round(first, 3), "widget_change_median_ms": round(1000 * statistics.median(changes), 1),
             "widget_change_max_ms": round(1000 * max(changes), 1)}
@@ -65,11 +72,11 @@ def main() -> None:
             voila_server(NOTEBOOKS_DIR, Path(tmp), args=preheat, env={"ANCHORLIB_DATA": a.data},
                          execute_timeout=900) as server, sync_playwright() as p:
         time.sleep(a.warm)
-        browser = p.chromium.launch(executable_path=a.chromium, args=ARGS)
+        browser = p.chromium.launch(executable_path=a.chromium, args=CHROMIUM_ARGS)
         try:
-            for nb, (tile, n) in APPS.items():
+            for nb, (tile, n, how) in APPS.items():
                 page = browser.new_page(viewport={"width": 1366, "height": 768})
-                result["apps"][nb] = r = measure(page, f"{server.url}voila/render/{nb}", tile, n, a.repeat)
+                result["apps"][nb] = r = measure(page, f"{server.url}voila/render/{nb}", tile, n, how, a.repeat)
                 print(nb, r, flush=True)
                 page.close()
         finally:

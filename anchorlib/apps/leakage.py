@@ -30,7 +30,7 @@ from .common import (
     tiles_html,
 )
 from .data_picker import AppShell
-from .rollup import rollup
+from .rollup import SHARE_COLUMNS, SUPPLIER_COLUMNS, rollup
 
 
 class LeakageModel(ChoiceModel):
@@ -51,13 +51,17 @@ class LeakageModel(ChoiceModel):
             raise ParameterError("pick at least one financial year")
         return list(proposal["value"])
 
-    def payments(self) -> pd.DataFrame:
-        """The chosen (rolled-up) payments; the last selection is kept, so an area change does not select again."""
+    def payments(self, by: str = "category") -> pd.DataFrame:
+        """The chosen payments rolled up for the figures by year and category (``by`` "category") or by
+        supplier ("supplier"); kept for the last selection, so an area change only re-aggregates."""
         key = (tuple(self.anchor_ids), tuple(self.years), self.addressable_only)
         if getattr(self, "_key", None) != key:
             p = select_rows(self.base, self.anchor_ids, self.years)
-            self._payments, self._key = (p if self.addressable_only else p.assign(addressable=True)), key
-        return self._payments
+            p = p if self.addressable_only else p.assign(addressable=True)
+            self._payments = {"category": rollup(p, [*SHARE_COLUMNS, "financial_year", "category"], min_rows=0),
+                              "supplier": rollup(p, [*SHARE_COLUMNS, *SUPPLIER_COLUMNS], min_rows=0)}
+            self._key = key
+        return self._payments[by]
 
     def scope(self) -> str:
         return "addressable spend" if self.addressable_only else "all spend"
@@ -74,7 +78,7 @@ class LeakageModel(ChoiceModel):
 
     def top_suppliers(self, n: int = 10) -> pd.DataFrame:
         """The ``n`` non-local suppliers with the most leakage (``metrics.top_leaking``)."""
-        return metrics.top_leaking(self.payments(), self.area(), by="supplier", n=n)
+        return metrics.top_leaking(self.payments("supplier"), self.area(), by="supplier", n=n)
 
     def by_category(self) -> pd.DataFrame:
         p = self.payments()

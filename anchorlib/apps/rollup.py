@@ -16,6 +16,9 @@ import pandas as pd
 
 from ..dataset import Dataset
 
+#: What local share and leakage read besides ``amount`` (metrics_base.share_sums), and the resolved supplier.
+SHARE_COLUMNS = ["addressable", "lad", "rgn", "hq_only"]
+SUPPLIER_COLUMNS = ["register_row", "supplier_key", "supplier_name", "register_name"]
 #: Columns that identify one payment (or its place in a file): dropped, so the rest can be summed over.
 PER_PAYMENT = ("amount", "payment_date", "transaction_id", "source_file", "source_line", "match_score")
 

@@ -31,7 +31,7 @@ from .common import (
     tiles_html,
 )
 from .data_picker import AppShell
-from .rollup import rollup
+from .rollup import SHARE_COLUMNS, SUPPLIER_COLUMNS, rollup
 
 
 class WhatIfModel(ChoiceModel):
@@ -66,7 +66,12 @@ class WhatIfModel(ChoiceModel):
         return tuple(self.anchor_ids), self.area_id
 
     def payments(self) -> pd.DataFrame:
-        return select_rows(self.base, self.anchor_ids)
+        """The chosen anchors' payments rolled up to what the shift and LM3 read (cached per choice)."""
+        key = ("payments", tuple(self.anchor_ids))
+        if key not in self._cache:
+            self._cache[key] = rollup(select_rows(self.base, self.anchor_ids),
+                                      [*SHARE_COLUMNS, *SUPPLIER_COLUMNS, "category"], min_rows=0)
+        return self._cache[key]
 
     def by_category(self) -> pd.DataFrame:
         """``metrics.leakage_by`` category, largest leakage first (cached per anchors and area)."""
