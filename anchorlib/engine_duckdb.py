@@ -13,11 +13,13 @@ import pandas as pd
 
 from .metrics_base import (
     GROUPS,
+    SHARE_COLUMNS,
     SUPPLIER,
     availability_counts,
     equity_frame,
     equity_groups,
     finish_shares,
+    local_shares,
     to_local_share,
 )
 from .places import Area
@@ -41,7 +43,7 @@ def local_sql(area: Area) -> str:
     return "coalesce(" + " OR ".join(parts or ["false"]) + ", false)"
 
 
-# local share and leakage (DESIGN.md): sums over one group of payments, with {local} the area test
+# local share and leakage (DESIGN.md): sums over the rolled-up payments (see _rollup), {local} the area test
 _SHARE_SQL = """
     coalesce(sum(amount), 0) AS total_spend,
     coalesce(sum(amount) FILTER (addressable), 0) AS addressable_spend,
@@ -50,18 +52,18 @@ _SHARE_SQL = """
     coalesce(sum(amount) FILTER (addressable AND lad IS NOT NULL), 0) AS known_addressable_spend,
     coalesce(sum(amount) FILTER (addressable AND {local} AND NOT coalesce(hq_only, false)), 0) AS local_ex_hq,
     coalesce(sum(amount) FILTER (addressable AND lad IS NOT NULL AND NOT coalesce(hq_only, false)), 0) AS known_ex_hq,
-    count(*) FILTER (addressable) AS addressable_payments
+    CAST(coalesce(sum(n) FILTER (addressable), 0) AS BIGINT) AS addressable_payments
 """
 
 # the resolved supplier of a payment, as metrics_base.supplier_ids
 SUPPLIER_ID_SQL = """CASE WHEN register_row IS NOT NULL THEN 'R' || CAST(register_row AS VARCHAR)
     WHEN supplier_key IS NOT NULL THEN 'K' || supplier_key WHEN supplier_name IS NOT NULL THEN 'N' || supplier_name
     ELSE '(no payee name)' END"""
-_SUPPLIER_COLS = ["register_row", "supplier_key", "supplier_name", "register_name"]
+_SUPPLIER_COLS = ["register_row", "supplier_key", "supplier_name"]  # what the resolved supplier is made of
 
 
 def _arrow(payments: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
-    """The columns DuckDB needs (a copy-on-write view: DuckDB scans the Arrow-backed columns in place)."""
+    """The columns DuckDB needs (a copy-on-write view: DuckDB scans the columns in place)."""
     return payments[list(dict.fromkeys(cols))]
 
 
@@ -84,54 +86,71 @@ def _query(sql: str, **tables) -> pd.DataFrame:
         con.close()
 
 
+def _cols(cols) -> str:
+    return ", ".join(f'"{c}"' for c in cols)
+
+
+def _local(area: Area | dict[str, Area]) -> str:
+    """The area test: one area, or anchor_id -> area (each anchor's payments local to its own area)."""
+    if isinstance(area, Area):
+        return local_sql(area)
+    return "CASE anchor_id " + " ".join(f"WHEN {_lit(a)} THEN {local_sql(ar)}" for a, ar in area.items()) + " END"
+
+
+def _rollup(keys: list[str], areas: list[Area], filters: dict | None, more: str = "") -> str:
+    """The payments rolled up to one row per ``keys`` value, location and addressable/hq_only flags (``amount``
+    summed, ``n`` payments counted): the share sums over these rows equal the sums over the payments, and
+    the per-row area tests run on thousands of rows instead of millions."""
+    loc = ["lad", *(["rgn"] if any(a.region is not None for a in areas) else [])]
+    c = _cols(dict.fromkeys([*keys, *loc, "addressable", "hq_only"]))
+    return f"SELECT {c}, {more}sum(amount) AS amount, count(*) AS n FROM p {where_sql(filters)} GROUP BY {c}"
 
 
 _SHARE_COLS = ["amount", "addressable", "lad", "rgn", "hq_only"]
 
 
+def _sums(payments: pd.DataFrame, area: Area | dict[str, Area], keys: list[str], filters: dict | None = None,
+          limit: int | None = None) -> pd.DataFrame:
+    """SHARE_COLUMNS sums per ``keys`` value (columns, or SUPPLIER: then ``supplier_id``, ``supplier``, ``lad``),
+    in one scan of the payments; ``area`` a dict groups by anchor_id and tests each anchor's own area."""
+    areas = list(area.values()) if isinstance(area, dict) else [area]
+    if isinstance(area, dict):
+        if not area:
+            return pd.DataFrame(columns=["anchor_id", *[k for k in keys if k != "anchor_id"], *SHARE_COLUMNS])
+        keys = ["anchor_id", *[k for k in keys if k != "anchor_id"]]
+        filters = {**(filters or {}), "anchor_id": list(area)}
+    cols = ["supplier_id" if c == SUPPLIER else c for c in keys]
+    raw = [c for c in keys if c != SUPPLIER]
+    share = _SHARE_SQL.format(local=_local(area))
+    top = f"ORDER BY addressable_spend - local_spend DESC, {_cols(cols)} LIMIT {int(limit)}" if limit and keys else ""
+    need = [*raw, *_SHARE_COLS, *(filters or {})]
+    if SUPPLIER in keys:
+        more = "min(register_name) AS register_name, "
+        sql = f"""WITH g AS (SELECT *, {SUPPLIER_ID_SQL} AS supplier_id FROM ({_rollup([*raw, *_SUPPLIER_COLS], areas,
+                                                                                         filters, more)})),
+            names AS (SELECT supplier_id, coalesce(min(register_name), min(supplier_name), '(no payee name)') AS supplier,
+                             min(lad) AS lad FROM g GROUP BY supplier_id),
+            s AS (SELECT {_cols(cols)}, {share} FROM g GROUP BY {_cols(cols)} {top})
+            SELECT s.*, names.supplier, names.lad FROM s JOIN names USING (supplier_id)"""
+        need += [*_SUPPLIER_COLS, "register_name"]
+    else:
+        group = f"GROUP BY {_cols(cols)}" if cols else ""
+        sql = f"SELECT {_cols(cols) + ', ' if cols else ''}{share} FROM ({_rollup(raw, areas, filters)}) {group} {top}"
+    return _query(sql, p=_arrow(payments, need))
+
+
 def local_share(payments: pd.DataFrame, area: Area, ruleset_name: str = "", filters: dict | None = None):
     """``metrics.local_share`` in SQL: one LocalShare for ``payments`` (rows matching ``filters``, see where_sql)."""
-    df = _query(f"SELECT {_SHARE_SQL.format(local=local_sql(area))} FROM p {where_sql(filters)}",
-                p=_arrow(payments, [*_SHARE_COLS, *(filters or {})]))
-    return to_local_share(df.iloc[0], area, ruleset_name)
+    return to_local_share(_sums(payments, area, [], filters).iloc[0], area, ruleset_name)
 
 
 def anchor_local_shares(payments: pd.DataFrame, areas: dict[str, Area], ruleset_name: str = "") -> dict:
     """LocalShare of each anchor in ``areas`` (anchor_id -> its area) in one pass: the core of ``summary``."""
-    if not areas:
-        return {}
-    case = "CASE anchor_id " + " ".join(f"WHEN {_lit(a)} THEN {local_sql(ar)}" for a, ar in areas.items()) + " END"
-    ids = ", ".join(_lit(a) for a in areas)
-    df = _query(f"SELECT anchor_id, {_SHARE_SQL.format(local=case)} FROM p WHERE anchor_id IN ({ids}) GROUP BY anchor_id",
-                p=_arrow(payments, ["anchor_id", *_SHARE_COLS]))
-    got = {r["anchor_id"]: r for _, r in df.iterrows()}
-    empty = pd.Series(0.0, index=df.columns.drop("anchor_id"))
-    return {a: to_local_share(got.get(a, empty), ar, ruleset_name) for a, ar in areas.items()}
+    return local_shares(_sums(payments, areas, []), areas, ruleset_name)
 
 
-def _sums(payments: pd.DataFrame, area: Area, keys: list[str], filters: dict | None = None,
-          limit: int | None = None) -> pd.DataFrame:
-    cols = ["supplier_id" if c == SUPPLIER else c for c in keys]
-    k = ", ".join(f'"{c}"' for c in cols)
-    share = _SHARE_SQL.format(local=local_sql(area))
-    if not keys:
-        return _query(f"SELECT {share} FROM p {where_sql(filters)}", p=_arrow(payments, [*_SHARE_COLS, *(filters or {})]))
-    top = f"ORDER BY addressable_spend - local_spend DESC, {k} LIMIT {int(limit)}" if limit else ""
-    raw = [c for c in keys if c != SUPPLIER]
-    if SUPPLIER in keys:
-        sql = f"""WITH q AS (SELECT *, {SUPPLIER_ID_SQL} AS supplier_id FROM p {where_sql(filters)}),
-            names AS (SELECT supplier_id, coalesce(min(register_name), min(supplier_name), '(no payee name)') AS supplier,
-                             min(lad) AS lad FROM q GROUP BY supplier_id),
-            s AS (SELECT {k}, {share} FROM q GROUP BY {k} {top})
-            SELECT s.*, names.supplier, names.lad FROM s JOIN names USING (supplier_id)"""
-        need = [*raw, *_SUPPLIER_COLS]
-    else:
-        sql = f"SELECT {k}, {share} FROM p {where_sql(filters)} GROUP BY {k} {top}"
-        need = raw
-    return _query(sql, p=_arrow(payments, [*need, *_SHARE_COLS, *(filters or {})]))
-
-
-def share_sums(payments: pd.DataFrame, area: Area, keys: list[str], filters: dict | None = None) -> pd.DataFrame:
+def share_sums(payments: pd.DataFrame, area: Area | dict[str, Area], keys: list[str],
+               filters: dict | None = None) -> pd.DataFrame:
     """``metrics_base.share_sums`` in SQL: the same columns (rows in no particular order)."""
     return _sums(payments, area, list(keys), filters)
 
@@ -145,20 +164,18 @@ def local_share_by(payments: pd.DataFrame, area: Area, by: str | list[str], filt
     return finish_shares(_sums(payments, area, keys, filters, limit), keys).drop(columns=["local_ex_hq", "known_ex_hq"])
 
 
-def _flag_sql(flag: str) -> str:
-    # IMD deciles 1-2: membership known where the supplier's IMD decile is known (its location)
-    return "(imd_decile <= 2)" if flag == "imd_1_2" else f'"{flag}"'
-
-
 def equity_sums(payments: pd.DataFrame, groups: list[tuple[str, str]], keys: list[str]) -> pd.DataFrame:
-    """Per ``keys`` value, over addressable payments: addressable_spend and each group's in_g / known_g £."""
-    k = "".join(f'"{c}", ' for c in keys)
-    sums = ", ".join(f"""coalesce(sum(amount) FILTER ({_flag_sql(f)}), 0) AS "in_{g}",
-        coalesce(sum(amount) FILTER ({_flag_sql(f)} IS NOT NULL), 0) AS "known_{g}" """ for g, f in groups)
+    """Per ``keys`` value, over addressable payments: addressable_spend and each group's in_g / known_g £.
+    One scan: the payments rolled up by ``keys`` and the group flags (IMD deciles 1-2 as one flag, known
+    where the supplier's decile is), then every group's sums side by side over those few rows."""
     flags = [f for _, f in groups if f != "imd_1_2"]
-    # one scan of the payments: every group's sums side by side
-    return _query(f"""SELECT {k}coalesce(sum(amount), 0) AS addressable_spend, {sums} FROM p WHERE addressable
-                      {"GROUP BY " + k.rstrip(", ") if keys else ""}""",
+    roll = _cols([*keys, *flags])
+    rolled = f"SELECT {roll}, imd_decile <= 2 AS imd_1_2, sum(amount) AS amount FROM p WHERE addressable GROUP BY ALL"
+    sums = ", ".join(f"""coalesce(sum(amount) FILTER ("{f}"), 0) AS "in_{g}",
+        coalesce(sum(amount) FILTER ("{f}" IS NOT NULL), 0) AS "known_{g}" """ for g, f in groups)
+    k = _cols(keys)
+    return _query(f"""SELECT {k + ', ' if keys else ''}coalesce(sum(amount), 0) AS addressable_spend, {sums}
+                      FROM ({rolled}) {"GROUP BY " + k if keys else ""}""",
                   p=_arrow(payments, [*keys, "amount", "addressable", "imd_decile", *flags]))
 
 

@@ -18,8 +18,8 @@ LEAKAGE_COLUMNS = ["total_spend", "addressable_spend", "local_spend", "unknown_l
                    "leakage", "known_leakage"]
 
 
-def sums(payments: pd.DataFrame, area: Area, keys: list[str]) -> pd.DataFrame:
-    """``metrics_base.share_sums`` on the engine ``engine_for`` picks."""
+def sums(payments: pd.DataFrame, area: Area | dict[str, Area], keys: list[str]) -> pd.DataFrame:
+    """``metrics_base.share_sums`` on the engine ``engine_for`` picks (``area`` a dict: per anchor too)."""
     if engine_for(payments) == "duckdb":
         from . import engine_duckdb
 

@@ -87,7 +87,21 @@ def survey_suppliers(ds) -> pd.DataFrame:
 def lm3(ds, payments: pd.DataFrame, area, *, survey: pd.DataFrame | None = None) -> LM3:
     """LM3 = (R1 + R2 + R3) / R1 for ``payments`` with local meaning ``area``; None without lm3_survey.csv.
     ``survey``: ``survey_suppliers(ds)`` when the caller computes several LM3s of one dataset."""
-    s = sums(payments, area, [SUPPLIER])
+    return _lm3_of(ds, sums(payments, area, [SUPPLIER]), area, survey)
+
+
+def anchor_lm3s(ds, payments: pd.DataFrame, areas: dict, *, survey: pd.DataFrame | None = None) -> dict[str, LM3]:
+    """``lm3`` of each anchor's payments (``areas``: anchor_id -> the area local means for it), every
+    anchor's per-supplier sums from one aggregation of ``payments``."""
+    if survey is None and ds.lm3_survey is not None:
+        survey = survey_suppliers(ds)
+    s = sums(payments, areas, [SUPPLIER])
+    mine = {str(a): g for a, g in s.groupby(s["anchor_id"].astype(str), sort=False)}
+    return {a: _lm3_of(ds, mine.get(a, s.iloc[:0]), ar, survey) for a, ar in areas.items()}
+
+
+def _lm3_of(ds, s: pd.DataFrame, area, survey: pd.DataFrame | None) -> LM3:
+    """LM3 from per-supplier sums (``supplier_id``, ``addressable_spend``, ``local_spend``) of one set of payments."""
     r1, r2 = float(s["addressable_spend"].sum()), float(s["local_spend"].sum())
     choices = base_choices(area, ds.ruleset.name, r1="addressable spend", r2="addressable spend with local suppliers",
                            r3="sum over surveyed local suppliers of R2_s x (local_staff_share + local_supplier_share)",

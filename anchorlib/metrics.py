@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from .dataset import Dataset
 from .equity import equity, imd_distribution
-from .leakage import concentration, leakage_by, opportunities, shared_suppliers, top_leaking
-from .lm3 import LM3, UNSURVEYED, Shift, lm3, shift_scenario, survey_suppliers
+from .leakage import concentration, leakage_by, opportunities, shared_suppliers, sums, top_leaking
+from .lm3 import LM3, UNSURVEYED, Shift, anchor_lm3s, lm3, shift_scenario
 from .metrics_base import (
     ENGINE_MIN_ROWS,
     FOUR_FIFTHS,
@@ -27,6 +28,7 @@ from .metrics_base import (
     div,
     engine_for,
     is_local,
+    local_shares,
     share_sums,
     to_local_share,
 )
@@ -51,17 +53,38 @@ def local_share(payments: pd.DataFrame, area: Area, ruleset_name: str = "") -> L
     return to_local_share(share_sums(payments, area, []).iloc[0], area, ruleset_name)
 
 
+def _in(column: pd.Series, values: list) -> np.ndarray:
+    """Boolean mask of ``column`` in ``values``; on a categorical, a test of its integer codes."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.categories.get_indexer(list(values))
+        return np.isin(column.cat.codes.to_numpy(), codes[codes >= 0])
+    return column.isin(values).to_numpy()
+
+
+def _rows(p: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
+    """The rows of ``p`` where ``mask``: a view (no copy) when they are one run of rows, as an anchor's
+    payments, or one anchor's year, are in a dataset's payments; else a copy."""
+    idx = np.flatnonzero(mask)
+    if len(idx) == len(p):
+        return p
+    if len(idx) and idx[-1] - idx[0] + 1 == len(idx):
+        return p.iloc[idx[0]: idx[-1] + 1]
+    return p.take(idx)
+
+
 def select(ds: Dataset, anchor_ids: list[str] | None = None, financial_years: list[str] | None = None) -> pd.DataFrame:
     """The payments of some anchors and financial years (all when None); ``attrs`` carry the dataset's
     addressable rule set and IMD vintage for the functions that take payments alone."""
     p = ds.payments
+    mask = np.ones(len(p), dtype=bool)
     if anchor_ids:
         for a in anchor_ids:
             ds.anchor(a)  # raises a clear error for an unknown anchor
-        if set(anchor_ids) != set(ds.anchor_ids):  # all anchors: no copy of a large frame
-            p = p[p["anchor_id"].isin(anchor_ids)]
+        if set(anchor_ids) != set(ds.anchor_ids):
+            mask &= _in(p["anchor_id"], anchor_ids)
     if financial_years:
-        p = p[p["financial_year"].isin(financial_years)]
+        mask &= _in(p["financial_year"], financial_years)
+    p = _rows(p, mask)
     if p is ds.payments:
         p = p.copy(deep=False)
     p.attrs.update({"addressable_rule_set": ds.ruleset.name, "imd_vintage": ds.geography.imd_vintage})
@@ -69,13 +92,9 @@ def select(ds: Dataset, anchor_ids: list[str] | None = None, financial_years: li
 
 
 def _anchor_shares(ds: Dataset, ids: list[str], area_id: str | None) -> dict[str, LocalShare]:
+    """Each anchor's LocalShare, all anchors' sums in one aggregation (local: each anchor's own area)."""
     areas = {a: ds.area(area_id, a) for a in ids}
-    p = select(ds, ids)
-    if engine_for(p) == "duckdb":
-        from . import engine_duckdb
-
-        return engine_duckdb.anchor_local_shares(p, areas, ds.ruleset.name)
-    return {a: local_share(p[p["anchor_id"] == a], ar, ds.ruleset.name) for a, ar in areas.items()}
+    return local_shares(sums(select(ds, ids), areas, []), areas, ds.ruleset.name)
 
 
 def _network_of(shares: dict[str, LocalShare], area_id: str | None) -> dict:
@@ -126,12 +145,11 @@ def summary(ds: Dataset, anchor_ids: list[str] | None = None, area_id: str | Non
     shares = _anchor_shares(ds, ids, area_id)
     p = select(ds, ids)
     eq = equity(ds, p, by="anchor_id")
-    survey = survey_suppliers(ds) if ds.lm3_survey is not None else None
+    lm3s = anchor_lm3s(ds, p, {a: ds.area(area_id, a) for a in ids})
     rows = []
     for a in ids:
         area = ds.area(area_id, a)
-        ls = shares[a]
-        m = lm3(ds, p[p["anchor_id"] == a], area, survey=survey)
+        ls, m = shares[a], lm3s[a]
         rows.append({
             "anchor_id": a, "name": str(ds.anchor(a)["name"]), "area": area.describe(),
             "total_spend": round(ls.total_spend, 2), "addressable_spend": round(ls.addressable_spend, 2),

@@ -75,6 +75,14 @@ def to_local_share(r, area: Area, ruleset_name: str) -> LocalShare:
     )
 
 
+def local_shares(sums: pd.DataFrame, areas: dict[str, Area], ruleset_name: str) -> dict[str, LocalShare]:
+    """anchor_id -> LocalShare from per-anchor SHARE_COLUMNS sums (``share_sums(payments, areas, [])``);
+    an anchor without payments gets zeros."""
+    got = {str(r["anchor_id"]): r for _, r in sums.iterrows()}
+    zeros = pd.Series(0.0, index=SHARE_COLUMNS)
+    return {a: to_local_share(got.get(a, zeros), ar, ruleset_name) for a, ar in areas.items()}
+
+
 def is_local(payments: pd.DataFrame, area: Area) -> pd.Series:
     """True where the supplier's postcode maps to a LAD inside ``area`` (unknown location -> False)."""
     return area.contains(payments["lad"], payments["rgn"])
@@ -102,15 +110,30 @@ def supplier_names(payments: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
     return pd.DataFrame({"supplier": name.astype("string"), "lad": g["lad"].astype("string")})
 
 
-def share_sums(payments: pd.DataFrame, area: Area, keys: list[str]) -> pd.DataFrame:
+def local_mask(payments: pd.DataFrame, area: Area | dict[str, Area]) -> pd.Series:
+    """``is_local`` for one area, or for anchor_id -> area (each payment tested against its anchor's area)."""
+    if isinstance(area, Area):
+        return is_local(payments, area)
+    local = pd.Series(False, index=payments.index)
+    for a, ar in area.items():
+        local |= (payments["anchor_id"] == a) & is_local(payments, ar)
+    return local
+
+
+def share_sums(payments: pd.DataFrame, area: Area | dict[str, Area], keys: list[str]) -> pd.DataFrame:
     """Per value of ``keys`` (columns, or SUPPLIER for the resolved supplier): SHARE_COLUMNS sums, in pandas.
 
     With SUPPLIER, the result has ``supplier_id``, ``supplier`` (display name) and ``lad`` in its place.
+    ``area`` a dict anchor_id -> Area: the sums are per anchor_id too (first key), over those anchors'
+    payments, each local to its own anchor's area.
     """
+    if isinstance(area, dict):
+        payments = payments[payments["anchor_id"].isin(list(area))]
+        keys = ["anchor_id", *[k for k in keys if k != "anchor_id"]]
     amount = payments["amount"].astype("float64")
     add = payments["addressable"].astype(bool)
     known = payments["lad"].notna()
-    local = is_local(payments, area) & add
+    local = local_mask(payments, area) & add
     hq = payments["hq_only"].fillna(False).astype(bool)
     ids = supplier_ids(payments) if SUPPLIER in keys else None
     cols = ["supplier_id" if k == SUPPLIER else k for k in keys]
