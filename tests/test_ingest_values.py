@@ -44,7 +44,7 @@ def test_parse_dates(cell, expected):
     assert str(parse_dates([cell])[0])[:10] == expected
 
 
-@pytest.mark.parametrize("cell", ["", "32/01/2023", "Payment Date", "12345", "25/06/2012900"])
+@pytest.mark.parametrize("cell", ["", "32/01/2023", "Payment Date", "12345", "25/06/2012900", "01/01/1000", "31/12/9999"])
 def test_parse_dates_unreadable_is_nat(cell):
     assert np.isnat(parse_dates([cell])[0])
 

@@ -22,7 +22,15 @@ from .headers import map_header, normalise_header, role_candidates
 from .reader import RawTable, read_table
 from .repair import repair_fused
 from .report import LoadReport, Rejection, RepairNote
-from .values import date_shape, flag_distinct, is_redacted, parse_amounts, parse_dates, trim
+from .values import (
+    TEXT,
+    date_shape,
+    flag_distinct,
+    is_redacted_name,
+    parse_amounts,
+    parse_dates,
+    trim,
+)
 
 SPEND_COLUMNS = [
     "payment_date", "amount", "supplier_name", "expense_type", "expense_area", "transaction_id",
@@ -52,9 +60,18 @@ def _blank(cells: list[str]) -> bool:
     return not any(c.strip(" \t\r\n\u00a0\u2020") for c in cells)
 
 
+def _is_total_label(value: str) -> bool:
+    return bool(TOTAL_LABEL.match(value))
+
+
 def _label_mask(col) -> np.ndarray:
     """Cells reading 'Total', 'Grand Total', 'Sub-total:' (checked once per distinct value)."""
-    return flag_distinct(col, lambda v: bool(TOTAL_LABEL.match(v)))
+    return flag_distinct(col, _is_total_label)
+
+
+def _supplier_flags(col) -> tuple[np.ndarray, np.ndarray]:
+    """(total label, redacted payee) per supplier cell, from one pass over the distinct names."""
+    return tuple(flag_distinct(col, (_is_total_label, is_redacted_name)))
 
 
 def _nonblank(col: pa.Array) -> np.ndarray:
@@ -140,8 +157,8 @@ class _Rows:
         cols = []
         for i, c in enumerate(t.columns):
             chunks = list(c.chunks) if isinstance(c, pa.ChunkedArray) else [c]
-            chunks.append(pa.array([r[1][i] for r in rows], type=pa.string()))
-            cols.append(pa.chunked_array(chunks, pa.string()).take(take))
+            chunks.append(pa.array([r[1][i] for r in rows], type=c.type))
+            cols.append(pa.chunked_array(chunks, c.type).take(take))
         t.columns, t.lines = cols, lines[order]
 
     def _total(self, line: int, amount: float, how: str) -> None:
@@ -149,20 +166,16 @@ class _Rows:
         self.rejections.append(Rejection(line, f"{how}: declares £{amount:,.2f}"))
 
     # -- the regular rows ---------------------------------------------------------------------
-    def classify(self, amounts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(loaded mask, dates) over the table's rows, given their parsed amounts."""
+    def classify(self, amounts: np.ndarray, dates: np.ndarray, label: np.ndarray) -> np.ndarray:
+        """The loaded mask over the table's rows, given their parsed amounts and dates and which
+        rows carry a total label; everything else is counted blank or listed in ``rejections``."""
         t, m = self.t, self.mapping
-        _pick_date_column(t, m)
         dated = "payment_date" in m
-        dates = parse_dates(t.columns[m["payment_date"]]) if dated else np.full(len(amounts), np.datetime64("NaT"), "datetime64[ns]")
         ok = ~np.isnan(amounts)
         if dated:
             ok &= ~np.isnat(dates)
         elif "supplier_name" in m:  # no dates: an amount with no payee goes to the odd-row checks
             ok &= _nonblank(t.columns[m["supplier_name"]])
-        label = _label_mask(t.columns[0])
-        if "supplier_name" in m and m["supplier_name"] != 0:
-            label |= _label_mask(t.columns[m["supplier_name"]])
         for pos in np.flatnonzero(ok & label):
             self._total(int(t.lines[pos]), float(amounts[pos]), "total row")
         loaded = ok & ~label
@@ -181,7 +194,7 @@ class _Rows:
             if kind == "lone":
                 lone.append(pos)
         self._unlabelled_totals(lone, loaded, amounts)
-        return loaded, dates
+        return loaded
 
     def _odd_row(self, line: int, row: list[str], amount: float, date, dated: bool) -> str | None:
         m, header = self.mapping, self.t.header
@@ -260,7 +273,7 @@ def subset(col, idx: np.ndarray):
         lengths = np.diff(np.r_[0, breaks, len(idx)])
         parts = [col.slice(int(a), int(n)) for a, n in zip(starts, lengths)]
         chunks = [c for p in parts for c in (p.chunks if isinstance(p, pa.ChunkedArray) else [p])]
-        return pa.chunked_array(chunks, type=pa.string())
+        return pa.chunked_array(chunks, type=col.type)
     whole = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
     return whole.take(pa.array(idx))
 
@@ -268,7 +281,7 @@ def subset(col, idx: np.ndarray):
 def _clean_text(col):
     """A text column trimmed, blanks as null."""
     s = trim(col)
-    return pc.if_else(pc.equal(s, ""), pa.scalar(None, pa.string()), s)
+    return pc.if_else(pc.equal(s, ""), pa.scalar(None, s.type), s)
 
 
 def load_spend_file(path: str | Path) -> tuple[pd.DataFrame, LoadReport]:
@@ -281,37 +294,50 @@ def load_spend_file(path: str | Path) -> tuple[pd.DataFrame, LoadReport]:
     t = read_table(path)
     rows = _Rows(t, path)
     report = LoadReport(file=str(path), header_line=t.header_line, encoding=t.encoding)
-    rows.fold_odd_rows(report)
     m = rows.mapping
-    # Arrow kernels release the GIL: clean the text columns and parse the amounts side by side.
+    _pick_date_column(t, m)
+    rows.fold_odd_rows(report)
+    n = len(t.lines)
+    # Arrow kernels release the GIL: the columns are parsed and cleaned side by side.
     with ThreadPoolExecutor(max_workers=2) as pool:
-        texts = {role: pool.submit(_clean_text, t.columns[m[role]]) for role in TEXT_ROLES if role in m}
-        amounts = parse_amounts(t.columns[m["amount"]])
-        loaded, dates = rows.classify(amounts)
-        texts = {role: f.result() for role, f in texts.items()}
+        jobs = {"amount": pool.submit(parse_amounts, t.columns[m["amount"]]),
+                "date": pool.submit(parse_dates, t.columns[m["payment_date"]]) if "payment_date" in m else None,
+                "label": pool.submit(_label_mask, t.columns[0]),
+                "supplier": pool.submit(_supplier_flags, t.columns[m["supplier_name"]]) if "supplier_name" in m else None,
+                **{role: pool.submit(_clean_text, t.columns[m[role]]) for role in TEXT_ROLES if role in m}}
+        got = {k: (f.result() if f is not None else None) for k, f in jobs.items()}
+    amounts = got["amount"]
+    dates = got["date"] if got["date"] is not None else np.full(n, np.datetime64("NaT"), "datetime64[ns]")
+    label, redacted = got["label"], np.zeros(n, dtype=bool)
+    if got["supplier"] is not None and m["supplier_name"] != 0:
+        label = label | got["supplier"][0]
+    if got["supplier"] is not None:
+        redacted = got["supplier"][1]
+    loaded = rows.classify(amounts, dates, label)
     report.layout = _layout_name(t, m)
     report.columns = {role: t.header[i].strip() for role, i in m.items()}
 
     n_out = int(loaded.sum())
     sel = np.flatnonzero(loaded)
+    redacted = redacted[loaded]
     cols = {"payment_date": dates[loaded], "amount": amounts[loaded]}
     for role in TEXT_ROLES:
-        col = subset(texts[role], sel) if role in m else pa.nulls(n_out, pa.string())
+        col = subset(got[role], sel) if role in m else pa.nulls(n_out, TEXT)
+        if role == "supplier_name" and redacted.any():  # kept as spend, never as a supplier's name
+            col = pc.if_else(pa.array(redacted), pa.scalar(None, col.type), col)
         cols[role] = pd.array(col, dtype="string")
-    out = pd.DataFrame(cols)
-    redacted = is_redacted(out["supplier_name"].fillna("")) if len(out) else np.zeros(0, dtype=bool)
-    out["redacted"] = redacted
-    out.loc[redacted, "supplier_name"] = pd.NA
-    out["source_file"] = path.name
-    out["source_line"] = t.lines[loaded].astype("int64")
+    cols["redacted"] = redacted
+    cols["source_file"] = pd.Series(path.name, index=pd.RangeIndex(n_out))
+    cols["source_line"] = t.lines[loaded].astype("int64")
+    out = pd.DataFrame(cols, columns=SPEND_COLUMNS, copy=False)
 
     report.rejections = sorted(rows.rejections, key=lambda r: r.line)
     report.rows_loaded = len(out)
     report.rows_rejected = len(report.rejections)
     report.blank_lines = rows.blank
     report.undated_rows = int(np.isnat(dates[loaded]).sum())
-    report.net_total = round(math.fsum(out["amount"].tolist()), 2)
+    report.net_total = round(float(np.sum(out["amount"].to_numpy())), 2)
     report.declared_total = rows.declared(report.net_total)
     if report.declared_total is not None:
         report.reconciled = abs(report.net_total - report.declared_total) <= RECONCILE_TOLERANCE
-    return out[SPEND_COLUMNS], report
+    return out, report

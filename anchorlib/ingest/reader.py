@@ -20,6 +20,7 @@ import pyarrow.csv as pacsv
 
 from ..errors import SpendFileError
 from .headers import HeaderMatch, find_header
+from .values import TEXT
 
 DELIMITERS = (",", ";", "\t", "|")
 HEAD_LINES = 80  # the header must start within the first 60 records; 80 lines leaves room
@@ -120,6 +121,7 @@ def _find_csv_header(head: str) -> tuple[str, HeaderMatch, list[str], int, int] 
 
 
 HEAD_BYTES = 1 << 20
+BLOCK_SIZE = 4 << 20  # pyarrow's unit of parallel parsing
 
 
 def read_csv(path: Path) -> RawTable:
@@ -192,29 +194,35 @@ def _arrow_body(buf: pa.Buffer, start: int, first_line: int, n: int, delim: str)
     """(columns, lines, odd rows) via pyarrow, or (None, None, None) when lines cannot be assigned."""
     body = buf.slice(start)
     if body.size == 0:
-        return [pa.array([], pa.string()) for _ in range(n)], np.zeros(0, dtype="int64"), []
+        return [pa.array([], TEXT) for _ in range(n)], np.zeros(0, dtype="int64"), []
     expected = _count_lines(body)
     names = [f"c{i}" for i in range(n)]
 
-    def read(threads: bool, bad: list):
+    def read(threads: bool, bad: list, quoted_newlines: bool):
         def handler(row):
             bad.append((row.number, row.text))
             return "skip"
         return pacsv.read_csv(
             body,
-            read_options=pacsv.ReadOptions(column_names=names, use_threads=threads),
-            parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=True, ignore_empty_lines=False,
-                                             invalid_row_handler=handler),
-            convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in names},
+            read_options=pacsv.ReadOptions(column_names=names, use_threads=threads, block_size=BLOCK_SIZE),
+            parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=quoted_newlines,
+                                             ignore_empty_lines=False, invalid_row_handler=handler),
+            convert_options=pacsv.ConvertOptions(column_types={c: TEXT for c in names},
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False))
 
+    # First the fast way, as if no quoted value held a line end. Such a value split across two
+    # blocks leaves a half-row of another width (or the records and lines do not pair up), so any
+    # odd row or mismatch means reading again with quoted newlines allowed.
     bad: list = []
-    table = read(True, bad)
+    table = read(True, bad, False)
+    if bad or table.num_rows != expected:
+        bad = []
+        table = read(True, bad, True)
     if table.num_rows + len(bad) != expected:
         return None, None, None
     if bad:  # threaded reads do not number invalid rows: ask again, serially
         bad = []
-        table = read(False, bad)
+        table = read(False, bad, True)
     odd_numbers = np.array(sorted(b[0] for b in bad), dtype="int64")
     all_lines = np.arange(1, expected + 1, dtype="int64")
     lines = np.setdiff1d(all_lines, odd_numbers, assume_unique=True) if bad else all_lines
@@ -242,7 +250,7 @@ def _python_body(text: str, first_line: int, n: int, delim: str, path: Path):
 
 
 def _columns(rows: list[list[str]], n: int) -> list[pa.Array]:
-    return [pa.array([r[i] for r in rows], type=pa.string()) for i in range(n)]
+    return [pa.array([r[i] for r in rows], type=TEXT) for i in range(n)]
 
 
 # --- Excel --------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+TEXT = pa.large_string()  # the storage of pandas' "string" dtype: no cast when the frame is built
 # Padding seen around cells: whitespace, no-break spaces and Lambeth's dagger (U+2020).
 PAD_CHARS = " \t\r\n\u00a0\u2002\u2003\u2009\u2020"
 _NUMBER = r"^([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"  # Excel writes big numbers as 1.2E+07
@@ -24,6 +25,7 @@ DATE_FORMATS = (
     "%d.%m.%Y", "%d-%m-%Y", "%Y/%m/%d", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%Y%m%d",
 )
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+YEARS = (1900, 2199)  # a date outside these years is a damaged cell, not a payment date
 EXCEL_SERIAL_RANGE = (20000, 80000)  # 1954..2119: a bare number outside this is not a date
 
 REDACTION_PATTERN = re.compile(
@@ -37,11 +39,11 @@ REDACTION_PATTERN = re.compile(
 def as_strings(values) -> pa.Array | pa.ChunkedArray:
     """Any column (Arrow, pandas, list) as Arrow strings, nulls as ''."""
     if isinstance(values, pd.Series):
-        values = pa.array(values.astype("string").fillna(""), type=pa.string())
+        values = pa.array(values.astype("string").fillna(""), type=TEXT)
     elif not isinstance(values, (pa.Array, pa.ChunkedArray)):
-        values = pa.array(["" if v is None else str(v) for v in values], type=pa.string())
-    if values.type != pa.string():
-        values = values.cast(pa.string())
+        values = pa.array(["" if v is None else str(v) for v in values], type=TEXT)
+    if values.type not in (pa.string(), pa.large_string()):
+        values = values.cast(TEXT)
     return pc.fill_null(values, "") if values.null_count else values
 
 
@@ -70,7 +72,7 @@ def _amounts_slow(s) -> np.ndarray:
     s = pc.utf8_trim(pc.replace_substring_regex(s, r"(?i)cr\s*$", ""), characters=PAD_CHARS)
     core = pc.utf8_trim(s, characters=_STRIP)
     ok = pc.match_substring_regex(core, _NUMBER)
-    out = _numpy(pc.cast(pc.if_else(ok, core, pa.scalar(None, pa.string())), pa.float64())).astype("float64", copy=True)
+    out = _numpy(pc.cast(pc.if_else(ok, core, pa.scalar(None, core.type)), pa.float64())).astype("float64", copy=True)
     flip = _numpy(pc.or_(_signs(s), credit))
     out[flip] = -np.abs(out[flip])
     return out
@@ -87,12 +89,12 @@ def parse_amounts(raw) -> np.ndarray:
     s = pc.replace_substring(trim(raw), ",", "")
     core = pc.utf8_trim(s, characters=_STRIP)
     plain = pc.ascii_is_decimal(pc.replace_substring(core, ".", "", max_replacements=1))
-    out = _numpy(pc.cast(pc.if_else(plain, core, pa.scalar(None, pa.string())), pa.float64())).astype("float64", copy=True)
+    out = _numpy(pc.cast(pc.if_else(plain, core, pa.scalar(None, core.type)), pa.float64())).astype("float64", copy=True)
     flip = _numpy(_signs(s))
     out[flip] = -np.abs(out[flip])
     other = np.flatnonzero(~_numpy(plain) & _numpy(pc.greater(pc.binary_length(core), 0)))
     if len(other):
-        out[other] = _amounts_slow(pa.array(pc.take(s, pa.array(other)).to_pylist(), type=pa.string()))
+        out[other] = _amounts_slow(pa.array(pc.take(s, pa.array(other)).to_pylist(), type=TEXT))
     return out
 
 
@@ -105,8 +107,8 @@ def parse_date_values(values: list[str]) -> np.ndarray:
         if todo.empty:
             break
         got = pd.to_datetime(todo, format=fmt, errors="coerce")
-        ok = got.notna()
-        parsed.loc[todo.index[ok]] = got[ok].to_numpy()
+        ok = got.notna() & got.dt.year.between(*YEARS)
+        parsed.loc[todo.index[ok]] = got[ok].to_numpy().astype("datetime64[ns]")
         todo = todo[~ok]
     if not todo.empty:  # Excel serial numbers (days since 1899-12-30) in a text column
         serial = pd.to_numeric(todo, errors="coerce")
@@ -117,9 +119,8 @@ def parse_date_values(values: list[str]) -> np.ndarray:
 
 def parse_dates(raw) -> np.ndarray:
     """Text -> datetime64[ns] (date only), NaT where blank or unreadable. Parses each distinct text once."""
-    texts = trim(raw)
-    uniq, idx = distinct(texts)
-    lookup = parse_date_values(uniq)
+    uniq, idx = distinct(as_strings(raw))
+    lookup = parse_date_values([v.strip(PAD_CHARS) for v in uniq])
     return lookup[idx] if len(lookup) else np.full(len(idx), np.datetime64("NaT"), dtype="datetime64[ns]")
 
 
@@ -129,12 +130,17 @@ def distinct(col) -> tuple[list[str], np.ndarray]:
     return uniq.to_pylist(), _numpy(pc.index_in(col, value_set=uniq))
 
 
-def flag_distinct(col, test) -> np.ndarray:
-    """Boolean per cell of ``test(value)``, evaluated once per distinct value."""
-    hits = [v for v in pc.unique(col).to_pylist() if test(v)]
-    if not hits:
-        return np.zeros(len(col), dtype=bool)
-    return _numpy(pc.is_in(col, value_set=pa.array(hits, type=pa.string())))
+def flag_distinct(col, tests):
+    """Per cell, ``test(value)`` for one test or a tuple of tests, each evaluated once per distinct value."""
+    uniq = pc.unique(col)
+    values = uniq.to_pylist()
+    many = isinstance(tests, tuple)
+    out = []
+    for test in tests if many else (tests,):
+        hits = [v for v in values if test(v)]
+        out.append(_numpy(pc.is_in(col, value_set=pa.array(hits, type=col.type))) if hits
+                   else np.zeros(len(col), dtype=bool))
+    return tuple(out) if many else out[0]
 
 
 def date_shape(texts: list[str], counts: list[int] | None = None) -> str | None:
@@ -151,9 +157,14 @@ def date_shape(texts: list[str], counts: list[int] | None = None) -> str | None:
     return best if n >= 0.95 * sum(shapes.values()) else None
 
 
+def is_redacted_name(name: str) -> bool:
+    """True for a payee cell that stands for withheld personal data (never a supplier name)."""
+    return bool(REDACTION_PATTERN.search(name))
+
+
 def is_redacted(names) -> np.ndarray:
-    """True for payee cells that stand for withheld personal data (never a supplier name)."""
-    return flag_distinct(as_strings(names), lambda v: bool(REDACTION_PATTERN.search(v)))
+    """``is_redacted_name`` per cell of a column."""
+    return flag_distinct(as_strings(names), is_redacted_name)
 
 
 def financial_year(dates: pd.Series) -> pd.Series:
