@@ -5,8 +5,8 @@
 Starts Voila as ``anchorlib serve`` does (preheated kernels, offline template) with ANCHORLIB_DATA=DIR,
 waits ``--warm`` seconds for the pool to run each notebook, then in headless Chromium at 1366x768:
 first render = page request until the headline tiles and every chart have drawn; widget change =
-a choice (the local area: London / home; in the what-if app the slider, one step) until the headline
-tile shows the new figure and every chart has redrawn.
+a choice (the local area: London / home; in the what-if app the slider, one step) until every chart
+has redrawn (the views set their tiles first).
 """
 
 from __future__ import annotations
@@ -42,15 +42,14 @@ def measure(page, url: str, tile: str, n_charts: int, how: tuple, repeat: int) -
     kind, choices = how
     changes = []
     for i in range(repeat):
-        before = page.inner_text(tile)
         page.evaluate(f"{SVGS}.forEach(s => s.dataset.old = '1')")  # a redrawn chart is a new <svg>
         t1 = time.perf_counter()
         if kind == "area":
             page.select_option(".al-area select", label=choices[i % 2])
         else:
             page.locator(".al-share-slider .noUi-handle").press(choices[i % 2])
-        page.wait_for_function(f"document.querySelector('{tile}').innerText !== {json.dumps(before)} && "
-                               f"{SVGS}.filter(s => !s.dataset.old).length >= {n_charts}", timeout=60_000)
+        # the view sets its tiles before its charts, so every chart redrawn means the page is updated
+        page.wait_for_function(f"{SVGS}.filter(s => !s.dataset.old).length >= {n_charts}", timeout=60_000)
         changes.append(time.perf_counter() - t1)
     return {"first_render_s": round(first, 3), "widget_change_median_ms": round(1000 * statistics.median(changes), 1),
             "widget_change_max_ms": round(1000 * max(changes), 1)}
