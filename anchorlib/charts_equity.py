@@ -35,7 +35,7 @@ def disparity_chart(df: pd.DataFrame, label: str, subtitle: str = "") -> alt.Lay
     bars = alt.Chart(data).mark_bar().encode(
         y=alt.Y("category:N", sort=order, title=None),
         x=alt.X("disparity_index:Q", title="Disparity index (100 = parity)"),
-        color=alt.Color("gap:N", title=None, legend=alt.Legend(orient="top"),
+        color=alt.Color("gap:N", title=None, legend=alt.Legend(orient="top", labelLimit=300),
                         scale=alt.Scale(domain=["below 80 (substantial disparity)", "80 or more", "no figure"],
                                         range=[charts.PALETTE[5], charts.PALETTE[0], "#999999"])),
         tooltip=_TIP)
