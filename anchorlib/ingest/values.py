@@ -56,13 +56,29 @@ def _numpy(arr) -> np.ndarray:
     return arr.to_numpy(zero_copy_only=False) if isinstance(arr, (pa.Array, pa.ChunkedArray)) else np.asarray(arr)
 
 
-def _signs(s):
-    paren = pc.and_(pc.starts_with(s, "("), pc.ends_with(s, ")"))
-    minus = pc.or_(pc.or_(pc.starts_with(s, "-"), pc.starts_with(s, "£-")), pc.ends_with(s, "-"))
-    return pc.or_(paren, minus)
-
-
 _STRIP = "£()-+" + PAD_CHARS
+
+
+def subset(col, idx: np.ndarray):
+    """The cells at sorted positions ``idx``: zero-copy slices when they form few runs (the usual case:
+    all rows but a total or a repeated header), else a take (slow on a chunked column)."""
+    if len(idx) == len(col):
+        return col
+    breaks = np.flatnonzero(np.diff(idx) != 1) + 1
+    starts = idx[np.r_[0, breaks]] if len(idx) else idx
+    if len(starts) <= 256:
+        lengths = np.diff(np.r_[0, breaks, len(idx)])
+        parts = [col.slice(int(a), int(n)) for a, n in zip(starts, lengths)]
+        chunks = [c for p in parts for c in (p.chunks if isinstance(p, pa.ChunkedArray) else [p])]
+        return pa.chunked_array(chunks, type=col.type)
+    whole = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    return whole.take(pa.array(idx))
+
+
+def _credit(s):
+    """A minus sign or a bracket anywhere in an amount that parses makes it a credit: once the core is
+    digits, they can only have been around it ('(12.00)', '-£12', '£-12', '12.00-')."""
+    return pc.or_(pc.match_substring(s, "-"), pc.match_substring(s, "("))
 
 
 def _amounts_slow(s) -> np.ndarray:
@@ -73,7 +89,9 @@ def _amounts_slow(s) -> np.ndarray:
     core = pc.utf8_trim(s, characters=_STRIP)
     ok = pc.match_substring_regex(core, _NUMBER)
     out = _numpy(pc.cast(pc.if_else(ok, core, pa.scalar(None, core.type)), pa.float64())).astype("float64", copy=True)
-    flip = _numpy(pc.or_(_signs(s), credit))
+    signs = pc.or_(pc.or_(pc.starts_with(s, "-"), pc.starts_with(s, "£-")), pc.ends_with(s, "-"))
+    signs = pc.or_(signs, pc.and_(pc.starts_with(s, "("), pc.ends_with(s, ")")))
+    flip = _numpy(pc.or_(signs, credit))
     out[flip] = -np.abs(out[flip])
     return out
 
@@ -83,18 +101,18 @@ def parse_amounts(raw) -> np.ndarray:
 
     Handles '£1,234.50', ' 57,492,900.67 ', credits written '(250.00)', '250.00-', '250.00 CR',
     '-£12' or '£-12', 'GBP 12', Excel's '1.2E+07' and numbers Excel already parsed. Cells that are
-    digits with at most one point once signs, '£' and commas are stripped are cast in one go; the
-    few others take the validating path.
+    digits with at most one point once padding, signs, brackets, '£' and commas are stripped are
+    cast in one go; the few others take the validating path.
     """
-    s = pc.replace_substring(trim(raw), ",", "")
+    s = pc.replace_substring(as_strings(raw), ",", "")
     core = pc.utf8_trim(s, characters=_STRIP)
     plain = pc.ascii_is_decimal(pc.replace_substring(core, ".", "", max_replacements=1))
     out = _numpy(pc.cast(pc.if_else(plain, core, pa.scalar(None, core.type)), pa.float64())).astype("float64", copy=True)
-    flip = _numpy(_signs(s))
+    flip = _numpy(_credit(s))
     out[flip] = -np.abs(out[flip])
     other = np.flatnonzero(~_numpy(plain) & _numpy(pc.greater(pc.binary_length(core), 0)))
     if len(other):
-        out[other] = _amounts_slow(pa.array(pc.take(s, pa.array(other)).to_pylist(), type=TEXT))
+        out[other] = _amounts_slow(subset(s, other))
     return out
 
 
