@@ -167,7 +167,10 @@ RESULT_KEEP = 16  # result entries kept per dataset (oldest removed first)
 
 
 def result_key(root: Path, command: str, args: object) -> str:
-    h = hashlib.sha1(f"result-v1|{command}|{json.dumps(args, sort_keys=True, default=str)}".encode())
+    """Key of a command's output: its arguments, the ANCHORLIB_* settings (e.g. ANCHORLIB_ENGINE, named in
+    the output), every file of the dataset folder and the package source."""
+    env = {k: v for k, v in os.environ.items() if k.startswith("ANCHORLIB_") and k not in ("ANCHORLIB_CACHE", "ANCHORLIB_CACHE_DIR")}
+    h = hashlib.sha1(f"result-v1|{command}|{json.dumps([args, env], sort_keys=True, default=str)}".encode())
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):

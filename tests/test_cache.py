@@ -117,7 +117,7 @@ def _summary(data, *args):
     return out.stdout, out.stderr.strip().splitlines()[-1] == "True"
 
 
-def test_summary_output_is_cached_without_pandas_and_recomputed_on_change(copy):
+def test_summary_output_is_cached_without_pandas_and_recomputed_on_change(copy, monkeypatch):
     from anchorlib import metrics
 
     first, computed = _summary(copy, "--json")
@@ -127,6 +127,10 @@ def test_summary_output_is_cached_without_pandas_and_recomputed_on_change(copy):
     assert again == first and not computed  # served from the cache: pandas never imported
     table, computed = _summary(copy)
     assert not computed and table.startswith("anchor ")  # the table is stored beside the JSON
+    with monkeypatch.context() as m:
+        m.setenv("ANCHORLIB_ENGINE", "duckdb")  # a setting the output names: computed again
+        forced, computed = _summary(copy, "--json")
+    assert computed and json.loads(forced)["choices"]["engine"] == "duckdb"
     area, computed = _summary(copy, "--json", "--area", "london")
     assert computed and json.loads(area)["choices"]["area"] == "london"
     f = min((copy / "spend" / "hackney").glob("*.csv"))
