@@ -87,30 +87,40 @@ def survey_suppliers(ds) -> pd.DataFrame:
 def lm3(ds, payments: pd.DataFrame, area, *, survey: pd.DataFrame | None = None) -> LM3:
     """LM3 = (R1 + R2 + R3) / R1 for ``payments`` with local meaning ``area``; None without lm3_survey.csv.
     ``survey``: ``survey_suppliers(ds)`` when the caller computes several LM3s of one dataset."""
-    return _lm3_of(ds, sums(payments, area, [SUPPLIER]), area, survey)
+    s = sums(payments, area, [SUPPLIER])
+    hit = _surveyed(ds, s, survey)
+    return _lm3_of(ds, float(s["addressable_spend"].sum()), float(s["local_spend"].sum()), hit, area)
 
 
-def anchor_lm3s(ds, payments: pd.DataFrame, areas: dict, *, survey: pd.DataFrame | None = None) -> dict[str, LM3]:
-    """``lm3`` of each anchor's payments (``areas``: anchor_id -> the area local means for it), every
-    anchor's per-supplier sums from one aggregation of ``payments``."""
-    if survey is None and ds.lm3_survey is not None:
-        survey = survey_suppliers(ds)
-    s = sums(payments, areas, [SUPPLIER])
-    mine = {str(a): g for a, g in s.groupby(s["anchor_id"].astype(str), sort=False)}
-    return {a: _lm3_of(ds, mine.get(a, s.iloc[:0]), ar, survey) for a, ar in areas.items()}
+def anchor_lm3s(ds, supplier_sums: pd.DataFrame, areas: dict, *, survey: pd.DataFrame | None = None) -> dict[str, LM3]:
+    """``lm3`` of each anchor in ``areas`` (anchor_id -> the area local means for it) from the per anchor and
+    resolved supplier sums of its payments, ``leakage.sums(payments, areas, [SUPPLIER])`` (one aggregation)."""
+    s = supplier_sums.assign(anchor_id=supplier_sums["anchor_id"].astype(str))
+    r = s.groupby("anchor_id", sort=False)[["addressable_spend", "local_spend"]].sum()
+    hit = _surveyed(ds, s, survey)
+    hits = {a: h for a, h in hit.groupby("anchor_id", sort=False)} if hit is not None else {}
+    return {a: _lm3_of(ds, float(r.at[a, "addressable_spend"]) if a in r.index else 0.0,
+                       float(r.at[a, "local_spend"]) if a in r.index else 0.0,
+                       None if hit is None else hits.get(a, hit.iloc[:0]), ar) for a, ar in areas.items()}
 
 
-def _lm3_of(ds, s: pd.DataFrame, area, survey: pd.DataFrame | None) -> LM3:
-    """LM3 from per-supplier sums (``supplier_id``, ``addressable_spend``, ``local_spend``) of one set of payments."""
-    r1, r2 = float(s["addressable_spend"].sum()), float(s["local_spend"].sum())
+def _surveyed(ds, s: pd.DataFrame, survey: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The local suppliers of per-supplier sums ``s`` that the survey covers, with their re-spend share
+    (None without lm3_survey.csv)."""
+    if ds.lm3_survey is None:
+        return None
+    local = s[s["local_spend"] != 0]
+    return local.merge(survey_suppliers(ds) if survey is None else survey, on="supplier_id", how="inner")
+
+
+def _lm3_of(ds, r1: float, r2: float, hit: pd.DataFrame | None, area) -> LM3:
+    """LM3 from R1, R2 and the surveyed local suppliers (``_surveyed``) of one set of payments."""
     choices = base_choices(area, ds.ruleset.name, r1="addressable spend", r2="addressable spend with local suppliers",
                            r3="sum over surveyed local suppliers of R2_s x (local_staff_share + local_supplier_share)",
                            unsurveyed=UNSURVEYED)
-    if ds.lm3_survey is None:
+    if hit is None:
         choices["survey"] = "no lm3_survey.csv: R3 and LM3 unknown"
         return LM3(r1, r2, None, None, 0, 0.0, r2, UNSURVEYED, choices)
-    local = s[s["local_spend"] != 0]
-    hit = local.merge(survey_suppliers(ds) if survey is None else survey, on="supplier_id", how="inner")
     r3 = float((hit["local_spend"] * hit["re_spend"]).sum())
     surveyed = float(hit["local_spend"].sum())
     choices["survey"] = (f"lm3_survey.csv: {len(ds.lm3_survey)} suppliers surveyed, "

@@ -24,6 +24,8 @@ from .metrics_base import (
     FOUR_FIFTHS,
     GROUP_LABELS,
     GROUPS,
+    SHARE_COLUMNS,
+    SUPPLIER,
     LocalShare,
     div,
     engine_for,
@@ -142,13 +144,15 @@ def summary(ds: Dataset, anchor_ids: list[str] | None = None, area_id: str | Non
     """The JSON of ``anchorlib summary --json`` (DESIGN.md, Contracts): per anchor local share, leakage,
     unknown-location £, LM3 (None without a survey) and the equity groups; the network block from ``network``."""
     ids = anchor_ids or ds.anchor_ids
-    shares = _anchor_shares(ds, ids, area_id)
+    areas = {a: ds.area(area_id, a) for a in ids}
     p = select(ds, ids)
+    per_supplier = sums(p, areas, [SUPPLIER])  # one aggregation for the local shares and LM3
+    shares = local_shares(per_supplier.groupby("anchor_id", observed=True, sort=False)[SHARE_COLUMNS].sum().reset_index(),
+                          areas, ds.ruleset.name)
+    lm3s = anchor_lm3s(ds, per_supplier, areas)
     eq = equity(ds, p, by="anchor_id")
-    lm3s = anchor_lm3s(ds, p, {a: ds.area(area_id, a) for a in ids})
     rows = []
-    for a in ids:
-        area = ds.area(area_id, a)
+    for a, area in areas.items():
         ls, m = shares[a], lm3s[a]
         rows.append({
             "anchor_id": a, "name": str(ds.anchor(a)["name"]), "area": area.describe(),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import asdict, dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from .errors import ParameterError
@@ -202,20 +203,28 @@ def availability_counts(register: pd.DataFrame, groups: list[tuple[str, str]]) -
 def equity_frame(wide: pd.DataFrame, avail: dict, keys: list[str], groups: list[tuple[str, str]]) -> pd.DataFrame:
     """Utilisation, availability, disparity index (DESIGN.md) from per-key sums ``in_g``/``known_g`` and
     the register counts: one row per (key, group), the columns ``metrics.equity`` returns."""
-    df = pd.concat([wide[keys].assign(
-        group=g, spend_in_group=wide[f"in_{g}"].astype(float), spend_membership_known=wide[f"known_{g}"].astype(float),
-        addressable_spend=wide["addressable_spend"].astype(float), n_in=avail[f"in_{g}"], n_known=avail[f"known_{g}"],
-        n_all=avail["n_all"]) for g, _ in groups], ignore_index=True)
-    known = df["spend_membership_known"]
-    df["utilisation"] = (df["spend_in_group"] / known).where(known != 0)
-    df["availability"] = (df["n_in"] / df["n_known"]).where(df["n_known"] != 0)
-    df["disparity_index"] = (100 * df["utilisation"] / df["availability"]).where(df["availability"] > 0)
-    df["below_four_fifths"] = (df["disparity_index"] < FOUR_FIFTHS).where(df["disparity_index"].notna())
-    add = df["addressable_spend"]
-    df["utilisation_unknown_share"] = ((add - known) / add).where(add != 0)
-    df["availability_unknown_share"] = ((df["n_all"] - df["n_known"]) / df["n_all"]).where(df["n_all"] != 0)
-    df["label"] = df["group"].map(GROUP_LABELS)
-    order = {g: i for i, g in enumerate(GROUPS)}
-    df = df.sort_values([*keys, "group"], key=lambda s: s.map(order) if s.name == "group" else s, ignore_index=True)
-    return df[[*keys, "group", "label", "utilisation", "availability", "disparity_index", "below_four_fifths",
-               "spend_in_group", "spend_membership_known", "utilisation_unknown_share", "availability_unknown_share"]]
+    n, names = len(wide), [g for g, _ in groups]
+
+    def stack(col):  # one value per (group, key row), groups one after another
+        return np.concatenate([wide[col.format(g=g)].to_numpy(dtype=float) for g in names]) if n else np.zeros(0)
+
+    def per_group(field):
+        return np.repeat(np.array([avail[field.format(g=g)] for g in names], dtype=float), n)
+
+    spend_in, known, add = stack("in_{g}"), stack("known_{g}"), np.tile(wide["addressable_spend"].to_numpy(dtype=float),
+                                                                         len(names))
+    n_in, n_known, n_all = per_group("in_{g}"), per_group("known_{g}"), float(avail["n_all"])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        util = np.where(known != 0, spend_in / known, np.nan)
+        availability = np.where(n_known != 0, n_in / n_known, np.nan)
+        di = np.where(availability > 0, 100 * util / availability, np.nan)
+        util_unknown = np.where(add != 0, (add - known) / add, np.nan)
+        avail_unknown = np.where(n_all != 0, (n_all - n_known) / n_all, np.nan)
+    group = np.repeat(np.array(names, dtype=object), n)
+    df = wide[keys].take(np.tile(np.arange(n), len(names))).reset_index(drop=True)
+    df = df.assign(group=group, label=pd.Series(group).map(GROUP_LABELS).to_numpy(), utilisation=util,
+                   availability=availability, disparity_index=di,
+                   below_four_fifths=pd.Series(di < FOUR_FIFTHS).where(~np.isnan(di)),
+                   spend_in_group=spend_in, spend_membership_known=known, utilisation_unknown_share=util_unknown,
+                   availability_unknown_share=avail_unknown, _order=np.repeat(np.arange(len(names)), n))
+    return df.sort_values([*keys, "_order"], ignore_index=True).drop(columns="_order")
