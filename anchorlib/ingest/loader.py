@@ -264,6 +264,14 @@ class _Rows:
         return float(sum(t[1] for t in totals))
 
 
+def _repeated(text: str, n: int) -> pd.api.extensions.ExtensionArray:
+    """``text`` n times as pandas' ``str`` dtype, built from buffers (a million file names in ms)."""
+    b = text.encode()
+    offsets = pa.py_buffer(np.arange(0, (n + 1) * len(b), len(b), dtype=np.int64)) if b else pa.py_buffer(np.zeros(n + 1, np.int64))
+    arr = pa.Array.from_buffers(TEXT, n, [None, offsets, pa.py_buffer(b * n)])
+    return pd.array(arr, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
+
+
 def _blank_as_null(chunk: pa.Array) -> pa.Array:
     """The chunk with '' cells null. Without copying the text when it can: the validity bitmap of a
     fresh, null-free string array is just 'length > 0'."""
@@ -327,7 +335,7 @@ def load_spend_file(path: str | Path) -> tuple[pd.DataFrame, LoadReport]:
             col = pc.if_else(pa.array(redacted), pa.scalar(None, col.type), col)
         cols[role] = pd.array(col, dtype="string")
     cols["redacted"] = redacted
-    cols["source_file"] = pd.Series(path.name, index=pd.RangeIndex(n_out))
+    cols["source_file"] = _repeated(path.name, n_out)
     cols["source_line"] = t.lines[loaded].astype("int64")
     out = pd.DataFrame(cols, columns=SPEND_COLUMNS, copy=False)
 
