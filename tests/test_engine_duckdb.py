@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from anchorlib import engine_duckdb as eng
-from anchorlib import metrics
+from anchorlib import metrics, metrics_base
+from anchorlib.metrics_base import SUPPLIER
 
 REL = 1e-9
 
@@ -221,3 +222,46 @@ def test_engine_choice_by_size(monkeypatch, sample_ds):
     monkeypatch.setenv("ANCHORLIB_ENGINE", "spark")
     with pytest.raises(ParameterError, match="ANCHORLIB_ENGINE must be 'pandas' or 'duckdb'"):
         engine_for(sample_ds.payments)
+
+
+# --- the shapes the speed work relies on (benchmarks/run.py times them; these check they change no number) -----
+
+def _by_supplier(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    out = df.assign(**{k: df[k].astype(str) for k in keys}).sort_values(keys, ignore_index=True)
+    return out[[*keys, "supplier", "lad", *metrics_base.SHARE_COLUMNS]]
+
+
+def test_supplier_sums_same_with_payee_names_as_plain_text(sample_ds):
+    """The engine scans categorical payee columns as integer codes; plain text columns give the same rows."""
+    p, area = sample_ds.payments, sample_ds.area(None, "hackney")
+    plain = p.assign(**{c: p[c].astype("string") for c in ("supplier_key", "supplier_name", "register_name")})
+    want = _by_supplier(metrics_base.share_sums(p, area, [SUPPLIER]), ["supplier_id"])
+    for got in (eng.share_sums(p, area, [SUPPLIER]), eng.share_sums(plain, area, [SUPPLIER])):
+        got = _by_supplier(got, ["supplier_id"])
+        assert got["supplier_id"].tolist() == want["supplier_id"].tolist()
+        assert got["supplier"].astype(str).tolist() == want["supplier"].astype(str).tolist()
+        assert got["lad"].astype(object).where(got["lad"].notna(), None).tolist() == \
+            want["lad"].astype(object).where(want["lad"].notna(), None).tolist()
+        for c in metrics_base.SHARE_COLUMNS:
+            assert got[c].to_numpy(float) == pytest.approx(want[c].to_numpy(float), rel=REL, abs=1e-6), c
+
+
+@pytest.mark.parametrize("engine", ["pandas", "duckdb"])
+def test_every_anchors_sums_in_one_go_equal_each_anchor_alone(monkeypatch, sample_ds, engine):
+    """sums(payments, {anchor: area}, keys): each anchor's payments local to its own area, as one anchor at a time."""
+    from anchorlib.leakage import sums
+
+    monkeypatch.setenv("ANCHORLIB_ENGINE", engine)
+    ds, p = sample_ds, sample_ds.payments
+    areas = {a: ds.area(None, a) for a in ds.anchor_ids}
+    both = sums(p, areas, [SUPPLIER])
+    assert set(both["anchor_id"].astype(str)) == set(ds.anchor_ids)
+    for a, area in areas.items():
+        got = both[both["anchor_id"].astype(str) == a].sort_values("supplier_id", ignore_index=True)
+        want = metrics_base.share_sums(p[p["anchor_id"] == a], area, [SUPPLIER]).sort_values("supplier_id", ignore_index=True)
+        assert got["supplier_id"].tolist() == want["supplier_id"].tolist()
+        for c in metrics_base.SHARE_COLUMNS:
+            assert got[c].to_numpy(float) == pytest.approx(want[c].to_numpy(float), rel=REL, abs=1e-6), (a, c)
+    shares = eng.anchor_local_shares(p, areas, "r")
+    for a, area in areas.items():
+        same_share(shares[a], metrics.local_share(p[p["anchor_id"] == a], area, "r"))

@@ -42,3 +42,30 @@ def test_summary_hand_worked(tmp_path):
     assert "27.3%" in text and "1.32" in text and "59*" in text
     assert "30.4% pooled (ratio of sums); 48.7% mean of the anchors' shares" in text
     assert "unsurveyed local suppliers counted with R3 = 0 (conservative)" in text
+
+
+@pytest.mark.parametrize("shuffled", [False, True])
+def test_select_keeps_exactly_the_chosen_rows(sample_ds, shuffled):
+    """One anchor's year is one run of rows in a dataset's payments (select hands back a view) or, shuffled,
+    scattered rows (a copy): the same rows either way, and writing to the selection leaves the dataset alone."""
+    import copy
+
+    import pandas as pd
+
+    ds = copy.copy(sample_ds)
+    p = sample_ds.payments.sample(frac=1, random_state=1) if shuffled else sample_ds.payments
+    ds.__dict__["payments"] = p
+    for anchors, years in [(["hackney"], None), (["hackney"], ["2023-24"]), (["elft", "hackney"], ["2022-23", "2023-24"]),
+                           (None, ["2021-22"]), (None, None)]:
+        want = p
+        if anchors:
+            want = want[want["anchor_id"].isin(anchors)]
+        if years:
+            want = want[want["financial_year"].isin(years)]
+        got = metrics.select(ds, anchors, years)
+        pd.testing.assert_frame_equal(got, want)
+        assert got.attrs["addressable_rule_set"] == ds.ruleset.name
+    before = p["amount"].sum()
+    got = metrics.select(ds, ["hackney"], ["2023-24"])
+    got.loc[got.index[0], "amount"] = 1e12
+    assert p["amount"].sum() == before and p.attrs == {}
