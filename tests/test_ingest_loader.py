@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 
 import pytest
 
@@ -145,8 +146,13 @@ def test_no_date_column_loads_undated_rows(tmp_path):
     assert reasons(r)[3] == "amount 2.00 alone on its row (no supplier or date), and not a total of the rows above"
 
 
-def test_excel_dates_serials_and_title_rows(tmp_path):
+@pytest.mark.parametrize("reader", ["calamine", "openpyxl"])
+def test_excel_dates_serials_and_title_rows(tmp_path, monkeypatch, reader):
     openpyxl = pytest.importorskip("openpyxl")
+    if reader == "openpyxl":  # the fallback when python-calamine is not installed
+        monkeypatch.setitem(sys.modules, "python_calamine", None)
+    else:
+        pytest.importorskip("python_calamine")
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.append(["City of London Corporation: expenditure over £500"])
