@@ -146,15 +146,20 @@ def read_payments(directory: Path, key: str) -> pd.DataFrame | None:
         return None
 
 
+PAYMENTS_KEEP = 2  # payments entries kept per dataset: two versions of the code (or of the data) do not evict each other
+
+
 def write_payments(directory: Path, key: str, payments: pd.DataFrame) -> None:
-    """Store the payments (replacing older payments entries of this dataset)."""
+    """Store the payments, keeping the ``PAYMENTS_KEEP`` newest entries of this dataset."""
     from . import mapped
 
     try:
         mapped.write(directory / f"payments-{key}.arrow", payments)
-        for old in [*directory.glob("payments-*.parquet"), *directory.glob("payments-*.arrow")]:
-            if old.name != f"payments-{key}.arrow":
-                old.unlink(missing_ok=True)
+        for old in directory.glob("payments-*.parquet"):  # the format before mapped files
+            old.unlink(missing_ok=True)
+        entries = sorted(directory.glob("payments-*.arrow"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        for old in entries[PAYMENTS_KEEP:]:
+            old.unlink(missing_ok=True)  # a process that has it mapped keeps reading it
     except (OSError, TypeError):
         pass
 
