@@ -28,7 +28,7 @@ DATE_FORMATS = ["%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%d-%b-
 TITLES = ["Council spend over £500", "Report Date: 01/04/2024 16:59", "Parameters:", "", "Invoices over specified amount"]
 REDACTED = ["REDACTED PERSONAL DATA", "Redacted under DP Act", "Redacted Personal Information", "REDACTED UNDER DP ACT"]
 JUNK = ["Page 2 of 3", "Printed by FINANCE", "*** continued ***"]
-SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 names = st.text(alphabet=string.ascii_letters + string.digits + " &.,'-é\n", min_size=1, max_size=24).filter(
     lambda s: s.strip() and not REDACTION_PATTERN.search(s) and not TOTAL_LABEL.match(s))
