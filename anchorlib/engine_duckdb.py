@@ -1,10 +1,13 @@
 """The metrics aggregations as DuckDB SQL over ``Dataset.payments`` (DESIGN.md, Definitions).
 
 Same arguments and results as the pandas functions in ``metrics`` (local share and leakage, per
-anchor, by a column, equity, opportunities); used when the data is large. DuckDB scans the frame
-through Arrow without copying its columns. ``SQL`` holds the per-row expressions so the same
-metrics can be written for another SQL engine (README, "Going past one machine").
-"""
+anchor, by a column, equity, opportunities); used when the data is large. DuckDB scans the frame's
+columns in place. Each metric is one query that first rolls the payments up by its keys and the few
+columns its tests read (location, addressable, head-office flag, group flags), then evaluates the
+area and group tests on those thousands of rows rather than on every payment; payee names are
+scanned as their categorical codes and decoded after aggregation. ``_SHARE_SQL``, ``local_sql`` and
+``SUPPLIER_ID_SQL`` are plain SQL, so the same metrics can run on another SQL engine (README,
+"Going past one machine")."""
 
 from __future__ import annotations
 
@@ -98,13 +101,13 @@ def _local(area: Area | dict[str, Area]) -> str:
     return "CASE anchor_id " + " ".join(f"WHEN {_lit(a)} THEN {local_sql(ar)}" for a, ar in area.items()) + " END"
 
 
-def _rollup(keys: list[str], areas: list[Area], filters: dict | None, more: str = "") -> str:
+def _rollup(keys: list[str], areas: list[Area], filters: dict | None) -> str:
     """The payments rolled up to one row per ``keys`` value, location and addressable/hq_only flags (``amount``
     summed, ``n`` payments counted): the share sums over these rows equal the sums over the payments, and
     the per-row area tests run on thousands of rows instead of millions."""
     loc = ["lad", *(["rgn"] if any(a.region is not None for a in areas) else [])]
     c = _cols(dict.fromkeys([*keys, *loc, "addressable", "hq_only"]))
-    return f"SELECT {c}, {more}sum(amount) AS amount, count(*) AS n FROM p {where_sql(filters)} GROUP BY {c}"
+    return f"SELECT {c}, sum(amount) AS amount, count(*) AS n FROM p {where_sql(filters)} GROUP BY {c}"
 
 
 _SHARE_COLS = ["amount", "addressable", "lad", "rgn", "hq_only"]

@@ -139,10 +139,11 @@ def shared_suppliers(ds, anchor_ids: list[str] | None = None, min_anchors: int =
     p = select(ds, anchor_ids)
     s = sums(p, ANY_LOCATION, ["anchor_id", SUPPLIER])
     s = s[(s["addressable_payments"] > 0) & (s["supplier_id"] != "(no payee name)")]
+    s = s.assign(anchor_id=s["anchor_id"].astype(str))  # plain text: joining categoricals per group is slow
     g = s.groupby("supplier_id", sort=False)
     out = pd.DataFrame({
         "supplier": g["supplier"].first(), "n_anchors": g["anchor_id"].nunique(),
-        "anchors": g["anchor_id"].agg(lambda xs: ";".join(sorted(map(str, set(xs))))),
+        "anchors": g["anchor_id"].agg(lambda xs: ";".join(sorted(set(xs)))),
         "combined_spend": g["addressable_spend"].sum(), "lad": g["lad"].first(),
     })
     out = out[out["n_anchors"] >= int(min_anchors)].reset_index()
