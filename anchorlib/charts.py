@@ -26,7 +26,7 @@ def anchorlib_theme() -> alt.theme.ThemeConfig:
             "view": {"continuousWidth": 560, "continuousHeight": 320, "stroke": None},
             "title": {"fontSize": 18, "anchor": "start", "fontWeight": "bold", "subtitleFontSize": 13,
                       "subtitleColor": "#444"},
-            "axis": {"labelFontSize": 13, "titleFontSize": 14, "gridColor": "#e6e6e6", "labelLimit": 260},
+            "axis": {"labelFontSize": 13, "titleFontSize": 14, "gridColor": "#e6e6e6", "labelLimit": 360},
             "legend": {"labelFontSize": 13, "titleFontSize": 13, "orient": "bottom"},
             "range": {"category": PALETTE},
             # no "bar.cornerRadiusEnd": on stacked bars Vega clips each stack with a clipPath whose id

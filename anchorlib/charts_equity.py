@@ -27,11 +27,7 @@ def _by_category(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def disparity_chart(df: pd.DataFrame, label: str, subtitle: str = "") -> alt.LayerChart:
-    """Disparity index (100 x utilisation / availability) per category, with the four-fifths line at 80;
-    ``df`` is ``metrics.equity(..., by="category")`` for one group."""
-    data = _by_category(df)
-    order = data.sort_values("disparity_index")["category"].tolist()
+def _disparity_layers(data: pd.DataFrame, order: list[str]) -> alt.LayerChart:
     bars = alt.Chart(data).mark_bar().encode(
         y=alt.Y("category:N", sort=order, title=None),
         x=alt.X("disparity_index:Q", title="Disparity index (100 = parity)"),
@@ -41,29 +37,36 @@ def disparity_chart(df: pd.DataFrame, label: str, subtitle: str = "") -> alt.Lay
         tooltip=_TIP)
     line = alt.Chart(pd.DataFrame({"x": [FOUR_FIFTHS]})).mark_rule(color="#000", strokeDash=[6, 3], strokeWidth=2) \
         .encode(x="x:Q", tooltip=[alt.Tooltip("x:Q", title="Four-fifths line")])
-    title = f"{label}: disparity index by category"
-    return alt.layer(bars, line, title=alt.Title(title, subtitle=subtitle or alt.Undefined),
-                     description=f"{title}. Bars of the disparity index for each category, 100 times utilisation "
-                                 "over availability, with a dashed line at 80: below it is a substantial disparity "
-                                 "(the four-fifths rule).").properties(width=300, height=alt.Step(19))
+    return alt.layer(bars, line).properties(width=300, height=alt.Step(19))
 
 
-def utilisation_chart(df: pd.DataFrame, label: str, subtitle: str = "") -> alt.LayerChart:
-    """Utilisation (% of spend with known membership) per category as bars, availability (% of the
-    register's suppliers) as ticks beside them; ``df`` as for ``disparity_chart``."""
-    data = _by_category(df)
-    order = data.sort_values("disparity_index")["category"].tolist()
-    base = alt.Chart(data).encode(y=alt.Y("category:N", sort=order, title=None, axis=alt.Axis(labels=False)),
+def _utilisation_layers(data: pd.DataFrame, order: list[str], labels: bool) -> alt.LayerChart:
+    base = alt.Chart(data).encode(y=alt.Y("category:N", sort=order, title=None, axis=alt.Axis(labels=labels)),
                                   tooltip=_TIP)
     bars = base.mark_bar(color=charts.PALETTE[4]).encode(
         x=alt.X("utilisation:Q", title="Share (%): bars utilisation, black ticks availability",
                 axis=alt.Axis(format=".0%")))
     ticks = base.mark_tick(color="#000", thickness=3, size=16).encode(x="availability:Q")
-    title = f"{label}: utilisation vs availability"
-    return alt.layer(bars, ticks, title=alt.Title(title, subtitle=subtitle or alt.Undefined),
-                     description=f"{title}. For each category, a bar of the share of spend (in per cent) with "
-                                 "suppliers in the group, and a black tick at the share of the register's suppliers "
-                                 "that are in the group.").properties(width=300, height=alt.Step(19))
+    return alt.layer(bars, ticks).properties(width=300, height=alt.Step(19))
+
+
+_DISPARITY_TEXT = ("bars of the disparity index for each category, 100 times utilisation over availability, with a "
+                   "dashed line at 80: below it is a substantial disparity (the four-fifths rule)")
+_UTILISATION_TEXT = ("for each category, a bar of the share of spend (in per cent) with suppliers in the group, and a "
+                     "black tick at the share of the register's suppliers that are in the group")
+
+
+def gaps_chart(df: pd.DataFrame, label: str, subtitle: str = "") -> alt.HConcatChart:
+    """One chart, one row per category: the disparity index with the 80 line on the left, utilisation vs
+    availability on the right, sharing the category axis (labelled once, on the left) so each row reads
+    across; ``df`` as for ``disparity_chart``."""
+    data = _by_category(df)
+    order = data.sort_values("disparity_index")["category"].tolist()
+    title = f"{label}: disparity index by category"
+    return alt.hconcat(_disparity_layers(data, order), _utilisation_layers(data, order, False), spacing=24).resolve_scale(
+        y="shared").properties(
+        title=alt.Title(title, subtitle=f"{subtitle + '; ' if subtitle else ''}right: utilisation vs availability"),
+        description=f"{title}, with utilisation vs availability. Left, {_DISPARITY_TEXT}. Right, {_UTILISATION_TEXT}.")
 
 
 def imd_chart(df: pd.DataFrame, title: str, subtitle: str = "") -> alt.Chart:

@@ -22,7 +22,7 @@ def test_tiles_equal_metrics_equity(app, sample_ds):
     for g, row in eq.iterrows():
         assert f"al-di-{g}'>{row['disparity_index']:.0f}<" in app.tiles.value
     assert "youth_led" in eq.index  # the sample's register knows youth-led suppliers
-    spec = app.disparity.chart.to_dict()
+    spec = app.gaps.chart.to_dict()
     rows = next(v for v in spec["datasets"].values() if v and "category" in v[0])
     by = metrics.equity(sample_ds, p, by="category")
     sme = by[by["group"] == "sme"].set_index("category")["disparity_index"]
@@ -31,7 +31,7 @@ def test_tiles_equal_metrics_equity(app, sample_ds):
 
 def test_group_change_redraws_by_category(app, sample_ds):
     app.group.value = "vcse"
-    assert app.status.value == "" and app.disparity.chart.to_dict()["title"]["text"].startswith("VCSE")
+    assert app.status.value == "" and app.gaps.chart.to_dict()["title"]["text"].startswith("VCSE")
     app.group.value = "sme"
 
 
@@ -74,10 +74,13 @@ def _eq_frame():
                          "utilisation_unknown_share": [0.0, 0.2]})
 
 
-def test_disparity_chart_spec_has_the_80_line_titles_and_tooltips():
-    spec = charts_equity.disparity_chart(_eq_frame(), "SME").to_dict()
-    bars, line = spec["layer"]
+def test_gaps_chart_spec_has_the_80_line_labels_once_titles_and_tooltips():
+    spec = charts_equity.gaps_chart(_eq_frame(), "SME").to_dict()
+    (bars, line), (util, ticks) = (c["layer"] for c in spec["hconcat"])
     assert spec["title"]["text"] == "SME: disparity index by category" and "four-fifths" in spec["description"]
+    assert spec["resolve"]["scale"]["y"] == "shared"  # one row per category across both halves
+    assert bars["encoding"]["y"]["sort"] == util["encoding"]["y"]["sort"] == ["Catering", "ICT"]
+    assert util["encoding"]["y"]["axis"]["labels"] is False and "axis" not in bars["encoding"]["y"]
     assert bars["encoding"]["x"]["title"] == "Disparity index (100 = parity)"
     assert line["mark"]["type"] == "rule" and next(
         v for v in spec["datasets"].values() if v and "x" in v[0]) == [{"x": 80.0}]
@@ -85,11 +88,11 @@ def test_disparity_chart_spec_has_the_80_line_titles_and_tooltips():
                                                                      "disparity_index"]
     rows = next(v for v in spec["datasets"].values() if v and "gap" in v[0])
     assert [r["gap"] for r in rows] == ["below 80 (substantial disparity)", "80 or more"]
+    assert "(%)" in util["encoding"]["x"]["title"] and ticks["mark"]["type"] == "tick"
+    assert ticks["encoding"]["x"]["field"] == "availability"
 
 
-def test_utilisation_and_imd_chart_specs():
-    spec = charts_equity.utilisation_chart(_eq_frame(), "SME").to_dict()
-    assert "(%)" in spec["layer"][0]["encoding"]["x"]["title"] and spec["layer"][1]["mark"]["type"] == "tick"
+def test_imd_chart_spec():
     imd = pd.DataFrame({"imd_decile": [*map(str, range(1, 11)), "unknown"], "spend": [1.0] * 11,
                         "share": [0.1] * 10 + [None], "n_suppliers": [1] * 11})
     spec = charts_equity.imd_chart(imd, "Spend by IMD decile").to_dict()

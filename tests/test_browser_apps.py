@@ -109,7 +109,7 @@ def test_equity_gaps_in_chromium(tmp_path, chromium_path, artifacts, sample_ds):
     london = metrics.equity(pool, p[metrics.is_local(p, area)]).set_index("group")
     assert round(london.loc["sme", "disparity_index"]) != round(anywhere.loc["sme", "disparity_index"])
     timings = {}
-    with app_page("11_equity_gaps.ipynb", tmp_path, chromium_path, ".al-di-sme", 3, timings) as page:
+    with app_page("11_equity_gaps.ipynb", tmp_path, chromium_path, ".al-di-sme", 2, timings) as page:
         for g in ("sme", "vcse", "bame_led", "women_led", "imd_1_2"):
             assert page.inner_text(f".al-di-{g}") == f"{anywhere.loc[g, 'disparity_index']:.0f}", g
         chart_text(page, "SME: disparity index by category")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import html
 
-import altair as alt
 import ipywidgets as widgets
 import pandas as pd
 import traitlets
@@ -21,8 +20,10 @@ from ..dataset import Dataset
 from ..errors import ParameterError
 from .common import (
     STYLE,
+    AppChart,
     ChoiceModel,
     Guarded,
+    Memo,
     anchor_picker,
     area_options,
     area_picker,
@@ -48,7 +49,7 @@ class EquityModel(ChoiceModel):
     def __init__(self, ds: Dataset, **kw):
         self.base = rollup(metrics.select(ds))  # same sums, far fewer rows (apps/rollup.py)
         super().__init__(ds, **kw)
-        self._cache: dict = {}
+        self._memo = Memo()
 
     @traitlets.validate("group")
     def _check_group(self, proposal):
@@ -61,24 +62,28 @@ class EquityModel(ChoiceModel):
 
     def payments(self) -> pd.DataFrame:
         """The chosen anchors' payments, only those to suppliers located in the area when one is chosen."""
-        p = select_rows(self.base, self.anchor_ids)
-        return p if self.area_id == ANYWHERE else p[metrics.is_local(p, self.area()).to_numpy()]
+        def rows():
+            p = select_rows(self.base, self.anchor_ids)
+            return p if self.area_id == ANYWHERE else p[metrics.is_local(p, self.area()).to_numpy()]
+        return self._cached("payments", rows)
 
     def pool(self) -> Dataset:
         """The dataset whose register is the availability pool: the whole register, or its suppliers
         located in the chosen area (so utilisation and availability count the same place)."""
         if self.area_id == ANYWHERE:
             return self.ds
-        reg = self.ds.suppliers
-        ds = copy.copy(self.ds)  # shallow: shares the payments and everything else
-        ds.suppliers = reg[metrics.is_local(reg, self.area()).to_numpy()]
-        return ds
+
+        def local_register():
+            ds = copy.copy(self.ds)  # shallow: shares the payments and everything else
+            ds.suppliers = ds.suppliers[metrics.is_local(ds.suppliers, self.area()).to_numpy()]
+            return ds
+        return self._cached("pool", local_register)
 
     def _cached(self, what: str, fn):
-        key = (what, tuple(self.anchor_ids), self.area_id)
-        if key not in self._cache:
-            self._cache[key] = fn()
-        return self._cache[key]
+        return self._memo.get((what, tuple(self.anchor_ids), self.area_id), fn)
+
+    def area(self):
+        return self._cached("area", super().area)
 
     def overall(self) -> pd.DataFrame:
         """``metrics.equity`` over all the chosen spend, one row per group."""
@@ -101,7 +106,7 @@ def _di(x) -> str:
 
 
 class EquityView(Guarded, widgets.VBox):
-    """Controls, one tile per group (disparity index), disparity and utilisation by category, IMD deciles."""
+    """Controls, one tile per group (disparity index), one chart of disparity and utilisation by category, IMD deciles."""
 
     def __init__(self, model: EquityModel):
         self.model = m = model
@@ -115,15 +120,16 @@ class EquityView(Guarded, widgets.VBox):
                                       description="Group by category", style={"description_width": "initial"},
                                       layout=widgets.Layout(width="320px")).add_class("al-group")
         self.tiles = widgets.HTML().add_class("al-tiles-box")
-        self.disparity, self.utilisation, self.deciles = (alt.JupyterChart(placeholder()) for _ in range(3))
+        self.gaps, self.deciles = AppChart(placeholder()), AppChart(placeholder())
         self.note = widgets.HTML().add_class("al-footnote")
+        self._chart_memo = Memo(16)
         self.link(self.anchors, m, "anchor_ids", list)
         self.link(self.area, m, "area_id")
         self.link(self.group, m, "group")
         m.observe(lambda _: self._guard(self.refresh), ["anchor_ids", "area_id", "group"])
         controls = widgets.HBox([self.anchors, widgets.VBox([self.area, self.group])])
         super().__init__([widgets.HTML(STYLE), controls, self.status, self.tiles,
-                          widgets.HBox([self.disparity, self.utilisation]), self.deciles, self.note],
+                          self.gaps, self.deciles, self.note],
                          layout=widgets.Layout(max_width="1340px"))
         self._guard(self.refresh)
 
@@ -131,7 +137,7 @@ class EquityView(Guarded, widgets.VBox):
         m = self.model
         label, df = metrics.GROUP_LABELS[m.group], m.by_category()
         sub = f"{m.scope()}; addressable spend"
-        return (charts_equity.disparity_chart(df, label, sub), charts_equity.utilisation_chart(df, label, sub),
+        return (charts_equity.gaps_chart(df, label, sub),
                 charts_equity.imd_chart(m.imd(), "Spend by IMD decile of the supplier's location", sub))
 
     def refresh(self):
@@ -140,7 +146,8 @@ class EquityView(Guarded, widgets.VBox):
                   f"uses {pct(_num(r.utilisation))}, exists {pct(_num(r.availability))}")
                  for r in m.overall().itertuples()]
         self.tiles.value = tiles_html(tiles)
-        self.disparity.chart, self.utilisation.chart, self.deciles.chart = self._charts()
+        key = (tuple(m.anchor_ids), m.area_id, m.group)
+        self.gaps.chart, self.deciles.chart = self._chart_memo.get(key, self._charts)
         ov = m.overall()
         unknown = ov.set_index("group")["utilisation_unknown_share"].get(m.group)
         self.note.value = (

@@ -18,8 +18,10 @@ from ..dataset import Dataset
 from ..errors import ParameterError
 from .common import (
     STYLE,
+    AppChart,
     ChoiceModel,
     Guarded,
+    Memo,
     anchor_picker,
     area_picker,
     money,
@@ -42,6 +44,7 @@ class LeakageModel(ChoiceModel):
     def __init__(self, ds: Dataset, **kw):
         self.base = rollup(metrics.select(ds))  # same sums, far fewer rows (apps/rollup.py)
         self.all_years = sorted(self.base["financial_year"].dropna().astype(str).unique().tolist())
+        self._memo = Memo()
         kw.setdefault("years", self.all_years)
         super().__init__(ds, **kw)
 
@@ -51,38 +54,50 @@ class LeakageModel(ChoiceModel):
             raise ParameterError("pick at least one financial year")
         return list(proposal["value"])
 
+    def _selection(self) -> tuple:
+        return tuple(self.anchor_ids), tuple(self.years), self.addressable_only
+
     def payments(self, by: str = "category") -> pd.DataFrame:
         """The chosen payments rolled up for the figures by year and category (``by`` "category") or by
-        supplier ("supplier"); kept for the last selection, so an area change only re-aggregates."""
-        key = (tuple(self.anchor_ids), tuple(self.years), self.addressable_only)
-        if getattr(self, "_key", None) != key:
+        supplier ("supplier"); kept per selection, so an area change only re-aggregates."""
+        def roll():
             p = select_rows(self.base, self.anchor_ids, self.years)
             p = p if self.addressable_only else p.assign(addressable=True)
-            self._payments = {"category": rollup(p, [*SHARE_COLUMNS, "financial_year", "category"], min_rows=0),
-                              "supplier": rollup(p, [*SHARE_COLUMNS, *SUPPLIER_COLUMNS], min_rows=0)}
-            self._key = key
-        return self._payments[by]
+            return {"category": rollup(p, [*SHARE_COLUMNS, "financial_year", "category"], min_rows=0),
+                    "supplier": rollup(p, [*SHARE_COLUMNS, *SUPPLIER_COLUMNS], min_rows=0)}
+        return self._memo.get(("payments", *self._selection()), roll)[by]
+
+    def _figure(self, what: str, fn):
+        """``fn()`` once per selection and area (apps/common.Memo)."""
+        return self._memo.get((what, *self._selection(), self.area_id), fn)
+
+    def area(self):
+        return self._figure("area", super().area)
 
     def scope(self) -> str:
         return "addressable spend" if self.addressable_only else "all spend"
 
     def headline(self) -> metrics.LocalShare:
-        return metrics.local_share(self.payments(), self.area(), self.ds.ruleset.name)
+        return self._figure("headline", lambda: metrics.local_share(self.payments(), self.area(), self.ds.ruleset.name))
 
     def trend(self) -> pd.DataFrame:
         """Per financial year: local share with and without head-office-only suppliers (charts_apps.trend_data)."""
-        p, area = self.payments(), self.area()
-        rows = [{"financial_year": str(year), **metrics.local_share(py, area, self.ds.ruleset.name).to_dict()}
-                for year, py in p.groupby("financial_year", observed=True)]
-        return charts_apps.trend_data(rows)
+        def rows():
+            p, area, rules = self.payments(), self.area(), self.ds.ruleset.name
+            return charts_apps.trend_data([{"financial_year": str(year), **metrics.local_share(py, area, rules).to_dict()}
+                                           for year, py in p.groupby("financial_year", observed=True)])
+        return self._figure("trend", rows)
 
     def top_suppliers(self, n: int = 10) -> pd.DataFrame:
         """The ``n`` non-local suppliers with the most leakage (``metrics.top_leaking``)."""
-        return metrics.top_leaking(self.payments("supplier"), self.area(), by="supplier", n=n)
+        return self._figure(("top", n), lambda: metrics.top_leaking(self.payments("supplier"), self.area(),
+                                                                     by="supplier", n=n))
 
     def by_category(self) -> pd.DataFrame:
-        p = self.payments()
-        return charts.local_by_category_data(p, metrics.is_local(p, self.area()))
+        def frame():
+            p = self.payments()
+            return charts.local_by_category_data(p, metrics.is_local(p, self.area()))
+        return self._figure("category", frame)
 
 
 class LeakageView(Guarded, widgets.VBox):
@@ -101,8 +116,9 @@ class LeakageView(Guarded, widgets.VBox):
         self.scope = widgets.ToggleButtons(options=[("Addressable only", True), ("All spend", False)],
                                            value=m.addressable_only, description="Spend").add_class("al-scope")
         self.tiles = widgets.HTML().add_class("al-tiles-box")
-        self.trend, self.categories, self.suppliers = (alt.JupyterChart(placeholder()) for _ in range(3))
+        self.trend, self.categories, self.suppliers = (AppChart(placeholder()) for _ in range(3))
         self.note = widgets.HTML().add_class("al-footnote")
+        self._chart_memo = Memo(16)
         self.link(self.anchors, m, "anchor_ids", list)
         self.link(self.years, m, "years", list)
         self.link(self.area, m, "area_id")
@@ -134,7 +150,8 @@ class LeakageView(Guarded, widgets.VBox):
             ("hq", "Local share without HQ-only", pct(ls.local_share_excluding_hq_only),
              f"local {money(ls.local_spend_excluding_hq_only)}"),
         ])
-        self.trend.chart, self.categories.chart, self.suppliers.chart = self._charts()
+        key = (*m._selection(), m.area_id)
+        self.trend.chart, self.categories.chart, self.suppliers.chart = self._chart_memo.get(key, self._charts)
         self.note.value = (f"<p><small>Local share = local spend / spend with known location (DESIGN.md). "
                            f"Rule set: {html.escape(ls.choices.get('addressable_rule_set', ''))}. Head-office effect: "
                            "suppliers marked hq_only invoice from a local office but may work elsewhere.</small></p>")

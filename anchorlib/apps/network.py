@@ -15,7 +15,9 @@ from ..dataset import Dataset
 from .common import (
     AREA_LABELS,
     STYLE,
+    AppChart,
     Guarded,
+    Memo,
     area_picker,
     money,
     open_or_message,
@@ -34,25 +36,23 @@ class NetworkModel(traitlets.HasTraits):
     def __init__(self, ds: Dataset, **kw):
         self.ds = ds
         self.rolled = rolled_dataset(ds)  # same sums, far fewer rows (apps/rollup.py)
-        self._cache: dict = {}
+        self._cache = Memo()
         super().__init__(**kw)
 
     def shared(self) -> pd.DataFrame:
         """``metrics.shared_suppliers``: suppliers paid by 2+ anchors (all years; independent of the area)."""
-        if "shared" not in self._cache:
-            self._cache["shared"] = metrics.shared_suppliers(self.rolled)
-        return self._cache["shared"]
+        return self._cache.get("shared", lambda: metrics.shared_suppliers(self.rolled))
 
     def summary(self) -> dict:
         """For the chosen area, ``metrics.summary``'s shape with only what the view shows: ``anchors`` (name
         and ``metrics.local_share`` of each) and ``network`` (``metrics.network``); cached per area."""
-        if self.area_id not in self._cache:
+        def compute():
             ds, area_id = self.rolled, self.area_id
             rows = [{"anchor_id": a, "name": str(ds.anchor(a)["name"]),
                      **metrics.local_share(metrics.select(ds, [a]), ds.area(area_id, a), ds.ruleset.name).to_dict()}
                     for a in ds.anchor_ids]
-            self._cache[area_id] = {"anchors": rows, "network": metrics.network(ds, None, area_id)}
-        return self._cache[self.area_id]
+            return {"anchors": rows, "network": metrics.network(ds, None, area_id)}
+        return self._cache.get(("summary", self.area_id), compute)
 
 
 class NetworkView(Guarded, widgets.VBox):
@@ -61,14 +61,15 @@ class NetworkView(Guarded, widgets.VBox):
         self.status = widgets.HTML().add_class("al-status")
         self.area = area_picker(m.ds, m.area_id, width="340px")
         self.tiles = widgets.HTML()
-        self.chart = alt.JupyterChart(self._chart())
+        self._chart_memo = Memo(16)
+        self.chart = AppChart(self._chart_memo.get(m.area_id, self._chart))
         names = dict(zip(m.ds.anchors["anchor_id"], m.ds.anchors["name"]))
         shared = m.shared()
         self.shared_tiles = widgets.HTML(tiles_html([
             ("shared", "Shared suppliers", f"{len(shared):,}", "paid by 2 or more anchors"),
             ("shared-spend", "Their combined spend", money(float(shared["combined_spend"].sum())),
              "addressable, all years")]))
-        self.shared_chart = alt.JupyterChart(charts_apps.shared_suppliers_chart(
+        self.shared_chart = AppChart(charts_apps.shared_suppliers_chart(
             shared, names, "Largest shared suppliers", "suppliers paid by two or more anchors; all years"))
         self.shared_chart.add_class("al-shared-chart")
         self.note = widgets.HTML("<p><small>Pooled local share = the network's local spend / its addressable spend "
@@ -97,7 +98,7 @@ class NetworkView(Guarded, widgets.VBox):
             ("pooled", "Pooled local share", pct(n["local_share"]), "ratio of sums"),
             ("mean", "Mean of anchors' shares", pct(n["mean_anchor_local_share"]), "each anchor counts once"),
         ])
-        self.chart.chart = self._chart()
+        self.chart.chart = self._chart_memo.get(self.model.area_id, self._chart)
 
 
 def network(data_dir=None, area_id: str = "home") -> AppShell:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 
-import altair as alt
 import ipywidgets as widgets
 import pandas as pd
 import traitlets
@@ -19,8 +18,10 @@ from ..dataset import Dataset
 from ..errors import ParameterError
 from .common import (
     STYLE,
+    AppChart,
     ChoiceModel,
     Guarded,
+    Memo,
     anchor_picker,
     area_picker,
     money,
@@ -42,7 +43,7 @@ class WhatIfModel(ChoiceModel):
 
     def __init__(self, ds: Dataset, **kw):
         self.base = rollup(metrics.select(ds))  # same sums, far fewer rows (apps/rollup.py)
-        self._cache: dict = {}
+        self._memo = Memo()
         super().__init__(ds, **kw)
         if not self.categories:
             self.categories = self.leaking()[:3]
@@ -65,20 +66,17 @@ class WhatIfModel(ChoiceModel):
     def _key(self):
         return tuple(self.anchor_ids), self.area_id
 
+    def area(self):
+        return self._memo.get(("area", *self._key()), super().area)
+
     def payments(self) -> pd.DataFrame:
-        """The chosen anchors' payments rolled up to what the shift and LM3 read (cached per choice)."""
-        key = ("payments", tuple(self.anchor_ids))
-        if key not in self._cache:
-            self._cache[key] = rollup(select_rows(self.base, self.anchor_ids),
-                                      [*SHARE_COLUMNS, *SUPPLIER_COLUMNS, "category"], min_rows=0)
-        return self._cache[key]
+        """The chosen anchors' payments rolled up to what the shift and LM3 read (kept per choice)."""
+        return self._memo.get(("payments", tuple(self.anchor_ids)), lambda: rollup(
+            select_rows(self.base, self.anchor_ids), [*SHARE_COLUMNS, *SUPPLIER_COLUMNS, "category"], min_rows=0))
 
     def by_category(self) -> pd.DataFrame:
-        """``metrics.leakage_by`` category, largest leakage first (cached per anchors and area)."""
-        key = ("by", *self._key())
-        if key not in self._cache:
-            self._cache[key] = metrics.leakage_by(self.payments(), self.area(), "category")
-        return self._cache[key]
+        """``metrics.leakage_by`` category, largest leakage first (kept per anchors and area)."""
+        return self._memo.get(("by", *self._key()), lambda: metrics.leakage_by(self.payments(), self.area(), "category"))
 
     def leaking(self) -> list[str]:
         """Categories with leakage, largest first."""
@@ -86,21 +84,19 @@ class WhatIfModel(ChoiceModel):
         return df.loc[df["leakage"] > 0, "category"].dropna().astype(str).tolist()
 
     def lm3(self) -> metrics.LM3:
-        key = ("lm3", *self._key())
-        if key not in self._cache:
-            self._cache[key] = metrics.lm3(self.ds, self.payments(), self.area())
-        return self._cache[key]
+        return self._memo.get(("lm3", *self._key()), lambda: metrics.lm3(self.ds, self.payments(), self.area()))
 
-    def shift(self, categories: list[str] | None = None) -> metrics.Shift:
-        return metrics.shift_scenario(self.ds, self.payments(), self.area(), categories or self.categories, self.share)
+    def shift(self) -> metrics.Shift:
+        """``metrics.shift_scenario`` for the choices: one per slider position, categories, anchors and area."""
+        return self._memo.get(("shift", *self._key(), tuple(self.categories), self.share), lambda: metrics.shift_scenario(
+            self.ds, self.payments(), self.area(), self.categories, self.share))
 
     def per_category(self) -> pd.DataFrame:
-        """Each chosen category's leakage and the part moved (one ``shift_scenario`` per category)."""
-        rows = []
-        for c in self.categories:
-            s = self.shift([c])
-            rows.append({"category": c, "leakage_in_scope": s.leakage_in_scope, "added_local_spend": s.added_local_spend})
-        return charts_what_if.shift_data(rows)
+        """Each chosen category's leakage (``metrics.leakage_by``: addressable - local spend, as in
+        ``shift_scenario``) and the part moved, share x leakage (DESIGN.md, shift scenario)."""
+        leak = self.by_category().assign(category=lambda d: d["category"].astype(str)).set_index("category")["leakage"]
+        return charts_what_if.shift_data([{"category": c, "leakage_in_scope": float(leak[c]),
+                                           "added_local_spend": self.share * float(leak[c])} for c in self.categories])
 
 
 def lm3_text(lm3) -> str:
@@ -131,8 +127,9 @@ class WhatIfView(Guarded, widgets.VBox):
                                         continuous_update=False, style={"description_width": "initial"},
                                         layout=widgets.Layout(width="720px")).add_class("al-share-slider")
         self.tiles = widgets.HTML().add_class("al-tiles-box")
-        self.by_category, self.before_after = (alt.JupyterChart(placeholder()) for _ in range(2))
+        self.by_category, self.before_after = (AppChart(placeholder()) for _ in range(2))
         self.note = widgets.HTML().add_class("al-lm3-note")
+        self._chart_memo = Memo(16)
         self.link(self.anchors, m, "anchor_ids", list)
         self.link(self.area, m, "area_id")
         self.link(self.categories, m, "categories", list)
@@ -175,7 +172,8 @@ class WhatIfView(Guarded, widgets.VBox):
             ("lm3-value", "LM3-weighted local value", value,
              "added spend x LM3" + ("" if s.lm3_ratio is None else f" ({s.lm3_ratio:.2f})")),
         ])
-        self.by_category.chart, self.before_after.chart = self._charts(s)
+        key = (*m._key(), tuple(m.categories), m.share)
+        self.by_category.chart, self.before_after.chart = self._chart_memo.get(key, lambda: self._charts(s))
         self.note.value = (f"<p><small>{html.escape(lm3_text(m.lm3()))} Moving x% of a category's leakage adds "
                            "x% x leakage to local spend (R2) and to local value at the LM3 ratio (DESIGN.md, shift "
                            "scenario).</small></p>")
