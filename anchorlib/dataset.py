@@ -90,14 +90,16 @@ class Dataset:
         return match_table(self.payments)
 
     def load_report_frame(self) -> pd.DataFrame:
-        """One row per spend file: anchor, file, layout, rows loaded/rejected, totals, reconciled."""
+        """One row per spend file: anchor, file, layout, rows loaded (of them repaired and undated),
+        rejected, blank lines, totals, reconciled. ``load_reports`` holds each rejection's line and reason."""
         rows = []
         for anchor_id, reports in self.load_reports.items():
             for r in reports:
                 rows.append({"anchor_id": anchor_id, "file": Path(r.file).name, "layout": r.layout,
-                             "rows_loaded": r.rows_loaded, "rows_rejected": r.rows_rejected,
-                             "net_total": round(r.net_total, 2), "declared_total": r.declared_total,
-                             "reconciled": r.reconciled})
+                             "rows_loaded": r.rows_loaded, "rows_repaired": r.rows_repaired,
+                             "undated_rows": r.undated_rows, "rows_rejected": r.rows_rejected,
+                             "blank_lines": r.blank_lines, "net_total": round(r.net_total, 2),
+                             "declared_total": r.declared_total, "reconciled": r.reconciled})
         return pd.DataFrame(rows)
 
 

@@ -64,3 +64,15 @@ def test_unknown_area(tmp_path):
     with pytest.raises(ParameterError, match="unknown area 'mars'"):
         ds.area("mars", "a1")
     assert ds.area("home", "a1").lads == frozenset({"E09000012"})
+
+
+def test_load_report_frame_accounts_for_every_row_of_the_sample(sample_ds):
+    """Per file: loaded rows sum to the spend table; Hackney's CSVs each reject their repeated header and
+    total row, count their blank line and reconcile to the total they declare."""
+    f = sample_ds.load_report_frame()
+    assert {"rows_repaired", "undated_rows", "blank_lines", "reconciled"} <= set(f.columns)
+    assert f["rows_loaded"].sum() == len(sample_ds.spend)
+    hackney = f[f["anchor_id"] == "hackney"]
+    assert hackney["rows_rejected"].tolist() == [2, 2, 2] and hackney["blank_lines"].tolist() == [1, 1, 1]
+    assert hackney["reconciled"].tolist() == [True, True, True]
+    assert (hackney["net_total"] == hackney["declared_total"].round(2)).all()
