@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from . import chart_module
 from .paths import NOTEBOOKS_DIR, PACKAGE_DIR
 
 TEMPLATES_PATH = PACKAGE_DIR / "templates"
@@ -29,9 +30,13 @@ def voila_args(port: int, pool_size: int = 1, timeout: int = 120) -> list[str]:
 
 
 def voila_env(env: dict[str, str] | None = None) -> dict[str, str]:
-    """``env`` (default os.environ) with anchorlib's templates first on JUPYTER_PATH."""
+    """``env`` (default os.environ) with anchorlib's templates first on JUPYTER_PATH, then the folder of the
+    one chart module every chart on a page loads (chart_module.py; written on first use), named in
+    ``ANCHORLIB_CHART_MODULE`` for the kernels."""
     env = dict(os.environ if env is None else env)
-    env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(TEMPLATES_PATH), env.get("JUPYTER_PATH", "")) if p)
+    env[chart_module.ENV] = chart_module.ensure_bundle()
+    paths = (str(TEMPLATES_PATH), str(chart_module.root()), env.get("JUPYTER_PATH", ""))
+    env["JUPYTER_PATH"] = os.pathsep.join(p for p in paths if p)
     return env
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from anchorlib.paths import PACKAGE_DIR
+from anchorlib.serve import voila_env
 
 #: anchorlib's Voila template (lab without CDN stylesheets) lives under this JUPYTER_PATH entry.
 TEMPLATES_PATH = PACKAGE_DIR / "templates"
@@ -58,7 +59,7 @@ def hermetic_env(base: Path, extra: dict[str, str] | None = None) -> dict[str, s
     (spec / "kernel.json").write_text(json.dumps({
         "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
         "display_name": "Python (anchorlib)", "language": "python"}))
-    env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(TEMPLATES_PATH), env.get("JUPYTER_PATH", "")) if p)
+    env = voila_env(env)  # anchorlib's template and the one chart module, as `anchorlib serve` runs
     env.update(extra or {})
     return env
 

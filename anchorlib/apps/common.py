@@ -12,6 +12,7 @@ import ipywidgets as widgets
 import pandas as pd
 import traitlets
 
+from .. import chart_module, charts
 from ..dataset import Dataset, open_dataset
 from ..errors import AnchorlibError, ParameterError
 from ..places import Area
@@ -182,12 +183,13 @@ alt.data_transformers.register("anchorlib_app", app_values)
 
 
 class AppChart(alt.JupyterChart):
-    """The offline JupyterChart the apps update in place (STYLE.md). A new ``chart`` becomes its spec
-    through ``to_dict(validate=False)`` with ``app_values`` (schema validation and Altair's data
-    sanitising were most of an update's kernel time; the builders' specs are validated by the tests);
-    a chart shown before reuses its spec, and an unchanged spec is not sent again, so the browser redraws
-    only the charts whose data or text changed. The apps' charts have no params or selections, which
-    JupyterChart's own handler would also set up."""
+    """The offline JupyterChart the apps update in place (STYLE.md). A new ``chart`` becomes its spec in
+    the kernel: ``to_dict(validate=False)`` with ``app_values`` (schema validation and Altair's data
+    sanitising were most of an update's kernel time; the builders' specs are validated by the tests),
+    then compiled to Vega by vl-convert (~5 ms, where the browser took longer and did it for every
+    redraw), the Vega-Lite version the offline bundle runs. A chart shown before reuses its spec, and an
+    unchanged spec is not sent again, so the browser redraws only the charts whose data or text changed.
+    The apps' charts have no params or selections, which JupyterChart's own handler would also set up."""
 
     def __init__(self, chart: alt.TopLevelMixin, **kw):
         self._specs = Memo(16)  # id(chart) -> (chart, spec); holding the chart keeps its id unique
@@ -203,7 +205,26 @@ class AppChart(alt.JupyterChart):
     @staticmethod
     def _spec_of(chart) -> dict:
         with alt.data_transformers.enable("anchorlib_app"):
-            return chart.to_dict(validate=False)
+            return vega_spec(chart.to_dict(validate=False))
+
+
+def vega_spec(vega_lite: dict) -> dict:
+    """A Vega-Lite spec compiled to Vega by vl-convert, with the Vega-Lite version of JupyterChart's
+    offline bundle (so the browser runs the Vega it was compiled for)."""
+    import vl_convert
+    from altair.utils._importers import vl_version_for_vl_convert
+
+    return vl_convert.vegalite_to_vega(vega_lite, vl_version=vl_version_for_vl_convert())
+
+
+def use_charts() -> None:
+    """Offline charts for the apps: under Voila with the served chart module (chart_module.py) every
+    AppChart imports that one module; elsewhere the inline bundle (``charts.use_interactive``)."""
+    esm = chart_module.loader()
+    if esm is None:
+        charts.use_interactive()
+    else:
+        AppChart._esm = esm  # anywidget's module for the class (JupyterChart.enable_offline sets the same)
 
 
 def placeholder() -> alt.Chart:

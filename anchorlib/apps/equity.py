@@ -15,7 +15,7 @@ import ipywidgets as widgets
 import pandas as pd
 import traitlets
 
-from .. import charts, charts_equity, metrics
+from .. import charts_equity, metrics
 from ..dataset import Dataset
 from ..errors import ParameterError
 from .common import (
@@ -32,6 +32,7 @@ from .common import (
     placeholder,
     select_rows,
     tiles_html,
+    use_charts,
 )
 from .data_picker import AppShell
 from .rollup import rollup
@@ -168,7 +169,7 @@ def equity(data_dir=None, anchor_ids: list[str] | None = None, area_id: str = AN
            group: str = "sme") -> AppShell:
     """Open the dataset (``data_dir`` or a Dataset; None = the bundled sample) and build the equity gaps
     app (``.view``) with a picker for one's own data folder. Problems show as a plain message."""
-    charts.use_interactive()
+    use_charts()
     kw = {"area_id": area_id or ANYWHERE, "group": group, **({"anchor_ids": list(anchor_ids)} if anchor_ids else {})}
     return AppShell(lambda ds: open_or_message(ds, lambda d: EquityView(EquityModel(d))),
                     open_or_message(data_dir, lambda d: EquityView(EquityModel(d, **kw))))

@@ -30,6 +30,7 @@ from .common import (
     placeholder,
     select_rows,
     tiles_html,
+    use_charts,
 )
 from .data_picker import AppShell
 from .rollup import SHARE_COLUMNS, SUPPLIER_COLUMNS, rollup
@@ -161,7 +162,7 @@ def leakage(data_dir=None, anchor_ids: list[str] | None = None, area_id: str = "
             years: list[str] | None = None, addressable_only: bool = True) -> AppShell:
     """Open the dataset (``data_dir`` or a Dataset; None = the bundled sample) and build the explorer
     (``.view``) with a picker for one's own data folder. Problems show as a plain message."""
-    charts.use_interactive()
+    use_charts()
     kw = {"area_id": area_id, "addressable_only": addressable_only,
           **({"anchor_ids": list(anchor_ids)} if anchor_ids else {}), **({"years": list(years)} if years else {})}
     return AppShell(lambda ds: open_or_message(ds, lambda d: LeakageView(LeakageModel(d))),

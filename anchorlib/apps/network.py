@@ -10,7 +10,7 @@ import ipywidgets as widgets
 import pandas as pd
 import traitlets
 
-from .. import charts, charts_apps, metrics
+from .. import charts_apps, metrics
 from ..dataset import Dataset
 from .common import (
     AREA_LABELS,
@@ -23,6 +23,7 @@ from .common import (
     open_or_message,
     pct,
     tiles_html,
+    use_charts,
 )
 from .data_picker import AppShell
 from .rollup import rolled_dataset
@@ -104,6 +105,6 @@ class NetworkView(Guarded, widgets.VBox):
 def network(data_dir=None, area_id: str = "home") -> AppShell:
     """Open the dataset (``data_dir`` or a Dataset; None = the bundled sample) and build the overview
     (``.view``) with a picker for one's own data folder."""
-    charts.use_interactive()
+    use_charts()
     return AppShell(lambda ds: open_or_message(ds, lambda d: NetworkView(NetworkModel(d))),
                     open_or_message(data_dir, lambda d: NetworkView(NetworkModel(d, area_id=area_id))))

@@ -13,7 +13,7 @@ import ipywidgets as widgets
 import pandas as pd
 import traitlets
 
-from .. import charts, charts_what_if, metrics
+from .. import charts_what_if, metrics
 from ..dataset import Dataset
 from ..errors import ParameterError
 from .common import (
@@ -30,6 +30,7 @@ from .common import (
     placeholder,
     select_rows,
     tiles_html,
+    use_charts,
 )
 from .data_picker import AppShell
 from .rollup import SHARE_COLUMNS, SUPPLIER_COLUMNS, rollup
@@ -183,7 +184,7 @@ def what_if(data_dir=None, anchor_ids: list[str] | None = None, area_id: str = "
             categories: list[str] | None = None, share: float = 0.10) -> AppShell:
     """Open the dataset (``data_dir`` or a Dataset; None = the bundled sample) and build the what-if app
     (``.view``; ``share`` a fraction 0..1) with a picker for one's own data folder."""
-    charts.use_interactive()
+    use_charts()
     kw = {"area_id": area_id, "share": share, **({"anchor_ids": list(anchor_ids)} if anchor_ids else {}),
           **({"categories": list(categories)} if categories else {})}
     return AppShell(lambda ds: open_or_message(ds, lambda d: WhatIfView(WhatIfModel(d))),
