@@ -34,7 +34,10 @@ def voila_env(env: dict[str, str] | None = None) -> dict[str, str]:
     one chart module every chart on a page loads (chart_module.py; written on first use), named in
     ``ANCHORLIB_CHART_MODULE`` for the kernels."""
     env = dict(os.environ if env is None else env)
-    env[chart_module.ENV] = chart_module.ensure_bundle()
+    try:
+        env[chart_module.ENV] = chart_module.ensure_bundle()
+    except OSError as err:  # no writable cache folder: each chart carries the bundle inline, as in JupyterLab
+        print(f"anchorlib: charts carry their own module ({err})", file=sys.stderr)
     paths = (str(TEMPLATES_PATH), str(chart_module.root()), env.get("JUPYTER_PATH", ""))
     env["JUPYTER_PATH"] = os.pathsep.join(p for p in paths if p)
     return env

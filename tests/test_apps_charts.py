@@ -71,3 +71,19 @@ def test_under_voila_charts_import_the_served_module(tmp_path):
     assert f'"/base/voila/templates/anchorlib/static/{name}"' in esm and "location.origin" in esm
     assert "export default" in esm and len(esm) < 300
     assert chart_module.loader({chart_module.ENV: name}) is None  # not under Voila: the inline bundle
+
+
+def test_a_preheated_kernel_warms_the_other_areas_once(sample_ds, monkeypatch):
+    from anchorlib.apps.common import Guarded
+
+    monkeypatch.setenv("VOILA_PREHEAT", "True")
+    monkeypatch.setattr(Guarded, "_warmed", False)
+    view = apps.leakage(sample_ds).view
+    m = view.model
+    assert m.area_id == "home" and view.area.value == "home" and view.status.value == ""
+    warmed = {k[-1] for k in m._memo.items if k[0] == "headline"}
+    assert warmed == {"home", "city_hackney", "london", "nel", "inner_east"}  # every area offered (areas.csv too)
+    home = view.tiles.value
+    view.area.value = "london"
+    assert view.tiles.value != home and "London" in view.categories.chart.to_dict()["title"]["subtitle"]
+    assert len(apps.leakage(sample_ds).view.model._memo.items) < len(m._memo.items)  # the next view does not warm

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import os
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from contextlib import contextmanager
@@ -50,6 +51,7 @@ class Guarded:
     """Mixin for a view with a ``status`` HTML widget: run updates so failures become one plain line."""
 
     status: widgets.HTML
+    _warmed = False  # has a view of this kernel warmed (see ``warm``)?
 
     def _guard(self, fn) -> bool:
         try:
@@ -67,6 +69,22 @@ class Guarded:
             if not getattr(self, "_quiet", False):
                 self._guard(lambda: setattr(model, name, convert(change["new"])))
         widget.observe(copy, "value")
+
+    def warm(self, model: traitlets.HasTraits, name: str, values) -> None:
+        """In a kernel Voila preheats (it runs the notebook before anyone asks: ``VOILA_PREHEAT``), show each
+        other choice in ``values`` of ``model.<name>`` once, then the first one again, so that the first
+        change to one of them only sends what is already computed (``Memo``); the widgets end as they
+        began. Only the kernel's first view warms (one opened later from the data picker does not: the
+        kernel keeps VOILA_PREHEAT once a visitor has it). ``ANCHORLIB_APPS_WARM=0`` turns it off."""
+        if (Guarded._warmed or os.environ.get("VOILA_PREHEAT") != "True"
+                or os.environ.get("ANCHORLIB_APPS_WARM", "1") == "0"):
+            return
+        Guarded._warmed = True
+        first = getattr(model, name)
+        for value in values:
+            if value != first:
+                self._guard(lambda v=value: setattr(model, name, v))
+        self._guard(lambda: setattr(model, name, first))
 
     @contextmanager
     def quiet(self):

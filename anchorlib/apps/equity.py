@@ -133,6 +133,7 @@ class EquityView(Guarded, widgets.VBox):
                           self.gaps, self.deciles, self.note],
                          layout=widgets.Layout(max_width="1340px"))
         self._guard(self.refresh)
+        self.warm(m, "area_id", [a for _, a in places])
 
     def _charts(self):
         m = self.model

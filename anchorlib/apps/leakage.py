@@ -23,6 +23,7 @@ from .common import (
     Guarded,
     Memo,
     anchor_picker,
+    area_options,
     area_picker,
     money,
     open_or_message,
@@ -130,6 +131,7 @@ class LeakageView(Guarded, widgets.VBox):
                           widgets.HBox([self.trend, self.categories]), self.suppliers, self.note],
                          layout=widgets.Layout(max_width="1340px"))
         self._guard(self.refresh)
+        self.warm(m, "area_id", [a for _, a in area_options(ds)])
 
     def _charts(self) -> tuple[alt.Chart, alt.Chart, alt.Chart]:
         m = self.model

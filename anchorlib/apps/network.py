@@ -18,6 +18,7 @@ from .common import (
     AppChart,
     Guarded,
     Memo,
+    area_options,
     area_picker,
     money,
     open_or_message,
@@ -83,6 +84,7 @@ class NetworkView(Guarded, widgets.VBox):
                           self.shared_tiles, self.shared_chart],
                          layout=widgets.Layout(max_width="1340px"))
         self._guard(self.refresh)
+        self.warm(m, "area_id", [a for _, a in area_options(m.ds)])
 
     def _chart(self) -> alt.LayerChart:
         s = self.model.summary()

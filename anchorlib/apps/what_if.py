@@ -142,6 +142,8 @@ class WhatIfView(Guarded, widgets.VBox):
                           widgets.HBox([self.by_category, self.before_after]), self.note],
                          layout=widgets.Layout(max_width="1340px"))
         self._guard(self.refresh)
+        step = round(100 * m.share)  # the slider's neighbours, as the slider gives them (value / 100)
+        self.warm(m, "share", [v / 100 for v in (step - 5, step + 5) if 0 <= v <= 100])
 
     def _new_choices(self):
         """Anchors or area changed: the leaking categories change; keep the chosen ones still leaking."""
