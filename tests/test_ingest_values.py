@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from anchorlib.ingest.headers import find_header, map_header, normalise_header, role_candidates
 from anchorlib.ingest.repair import repair_fused
@@ -33,6 +36,25 @@ def test_parse_amounts_mixed_column_keeps_each_cell():
     assert np.isnan(got[3]) and np.isnan(got[4])
     assert got[5] == 4.0
     assert np.nansum(got) == pytest.approx(1004.5)
+
+
+def test_parse_amounts_plain_column_over_chunks_and_slices():
+    # every cell plain: the buffer path, also for a sliced chunk and string (not large_string) offsets
+    cells = ["£1,234.50", "(12.00)", "-£12", "", "£", "7", "£1,000,000"]
+    chunked = pa.chunked_array([pa.array(["x"] + cells[:4], pa.large_string()).slice(1), pa.array(cells[4:], pa.large_string())])
+    for col in (chunked, pa.array(cells, pa.string())):
+        got = parse_amounts(col)
+        assert got[[0, 1, 2, 5, 6]].tolist() == [1234.5, -12.0, -12.0, 7.0, 1_000_000.0]
+        assert np.isnan(got[3]) and np.isnan(got[4])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet="0123456789.,()-+ £\u00a0\u2020aEe", max_size=8), min_size=1, max_size=20))
+def test_parse_amounts_column_agrees_with_each_cell_alone(cells):
+    # a column parsed at once (buffer path when all its cells are plain) gives what each cell gives
+    # on the general path (forced by a cell that is not plain)
+    alone = [parse_amounts([c, "junk"])[0] for c in cells]
+    np.testing.assert_array_equal(parse_amounts(cells), np.array(alone))
 
 
 @pytest.mark.parametrize("cell, expected", [

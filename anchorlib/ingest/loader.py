@@ -24,6 +24,7 @@ from .repair import repair_fused
 from .report import LoadReport, Rejection, RepairNote
 from .values import (
     TEXT,
+    blank_as_null,
     date_shape,
     flag_distinct,
     is_redacted_name,
@@ -272,21 +273,12 @@ def _repeated(text: str, n: int) -> pd.api.extensions.ExtensionArray:
     return pd.array(arr, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
 
 
-def _blank_as_null(chunk: pa.Array) -> pa.Array:
-    """The chunk with '' cells null. Without copying the text when it can: the validity bitmap of a
-    fresh, null-free string array is just 'length > 0'."""
-    if chunk.offset or chunk.null_count:
-        return pc.if_else(pc.equal(chunk, ""), pa.scalar(None, chunk.type), chunk)
-    valid = pc.greater(pc.binary_length(chunk), 0)
-    return pa.Array.from_buffers(chunk.type, len(chunk), [valid.buffers()[1], *chunk.buffers()[1:]])
-
-
 def _clean_text(col):
     """A text column trimmed, blanks as null."""
     s = trim(col)
     if isinstance(s, pa.ChunkedArray):
-        return pa.chunked_array([_blank_as_null(c) for c in s.chunks], type=s.type)
-    return _blank_as_null(s)
+        return pa.chunked_array([blank_as_null(c) for c in s.chunks], type=s.type)
+    return blank_as_null(s)
 
 
 def load_spend_file(path: str | Path) -> tuple[pd.DataFrame, LoadReport]:
