@@ -304,6 +304,7 @@ def load_spend_file(path: str | Path) -> tuple[pd.DataFrame, LoadReport]:
                 "date": pool.submit(parse_dates, t.columns[m["payment_date"]]) if "payment_date" in m else None,
                 "label": pool.submit(_label_mask, t.columns[0]),
                 "supplier": pool.submit(_supplier_flags, t.columns[m["supplier_name"]]) if "supplier_name" in m else None,
+                "source_file": pool.submit(_repeated, path.name, n),  # sliced to the rows loaded
                 **{role: pool.submit(_clean_text, t.columns[m[role]]) for role in TEXT_ROLES if role in m}}
         got = {k: (f.result() if f is not None else None) for k, f in jobs.items()}
     amounts = np.concatenate([got["amount"], got["amount2"]])
@@ -327,8 +328,8 @@ def load_spend_file(path: str | Path) -> tuple[pd.DataFrame, LoadReport]:
             col = pc.if_else(pa.array(redacted), pa.scalar(None, col.type), col)
         cols[role] = pd.array(col, dtype="string")
     cols["redacted"] = redacted
-    cols["source_file"] = _repeated(path.name, n_out)
-    cols["source_line"] = t.lines[loaded].astype("int64")
+    cols["source_file"] = got["source_file"][:n_out]
+    cols["source_line"] = t.lines[loaded].astype("int64", copy=False)
     out = pd.DataFrame(cols, columns=SPEND_COLUMNS, copy=False)
 
     report.rejections = sorted(rows.rejections, key=lambda r: r.line)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -195,7 +196,6 @@ def _arrow_body(buf: pa.Buffer, start: int, first_line: int, n: int, delim: str)
     body = buf.slice(start)
     if body.size == 0:
         return [pa.array([], TEXT) for _ in range(n)], np.zeros(0, dtype="int64"), []
-    expected = _count_lines(body)
     names = [f"c{i}" for i in range(n)]
 
     def read(threads: bool, bad: list, quoted_newlines: bool):
@@ -214,7 +214,10 @@ def _arrow_body(buf: pa.Buffer, start: int, first_line: int, n: int, delim: str)
     # blocks leaves a half-row of another width (or the records and lines do not pair up), so any
     # odd row or mismatch means reading again with quoted newlines allowed.
     bad: list = []
-    table = read(True, bad, False)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # lines counted while pyarrow reads
+        counting = pool.submit(_count_lines, body)
+        table = read(True, bad, False)
+        expected = counting.result()
     if bad or table.num_rows != expected:
         bad = []
         table = read(True, bad, True)

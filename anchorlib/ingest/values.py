@@ -182,23 +182,27 @@ def _amounts(raw: pa.Array) -> np.ndarray:
     return out
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def parse_date_values(values: list[str]) -> np.ndarray:
-    """Unique date texts -> datetime64[ns] (midnight), NaT where no format of DATE_FORMATS fits."""
-    uniq = pd.Series(values, dtype="object")
-    parsed = pd.Series(pd.NaT, index=uniq.index, dtype="datetime64[ns]")
-    todo = uniq[uniq != ""]
+    """Unique date texts -> datetime64[ns] (midnight), NaT where no format of DATE_FORMATS fits.
+    Texts without a digit ('', 'Payment Date') fit none and are not tried."""
+    uniq = np.asarray(values, dtype=object)
+    parsed = np.full(len(uniq), np.datetime64("NaT"), dtype="datetime64[ns]")
+    todo = np.array([i for i, v in enumerate(values) if _DIGIT.search(v)], dtype=np.int64)
     for fmt in DATE_FORMATS:
-        if todo.empty:
+        if not len(todo):
             break
-        got = pd.to_datetime(todo, format=fmt, errors="coerce")
-        ok = got.notna() & got.dt.year.between(*YEARS)
-        parsed.loc[todo.index[ok]] = got[ok].to_numpy().astype("datetime64[ns]")
+        got = pd.to_datetime(uniq[todo], format=fmt, errors="coerce")
+        ok = np.asarray(got.notna() & (got.year >= YEARS[0]) & (got.year <= YEARS[1]))
+        parsed[todo[ok]] = got[ok].to_numpy().astype("datetime64[ns]")
         todo = todo[~ok]
-    if not todo.empty:  # Excel serial numbers (days since 1899-12-30) in a text column
-        serial = pd.to_numeric(todo, errors="coerce")
-        ok = serial.between(*EXCEL_SERIAL_RANGE)
-        parsed.loc[todo.index[ok]] = (_EXCEL_EPOCH + pd.to_timedelta(serial[ok], unit="D")).to_numpy()
-    return parsed.dt.normalize().to_numpy(dtype="datetime64[ns]")
+    if len(todo):  # Excel serial numbers (days since 1899-12-30) in a text column
+        serial = pd.to_numeric(pd.Series(uniq[todo], dtype="object"), errors="coerce")
+        ok = serial.between(*EXCEL_SERIAL_RANGE).to_numpy()
+        parsed[todo[ok]] = (_EXCEL_EPOCH + pd.to_timedelta(serial[ok], unit="D")).to_numpy()
+    return parsed.astype("datetime64[D]").astype("datetime64[ns]")
 
 
 def parse_dates(raw) -> np.ndarray:
