@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from anchorlib.ingest.headers import find_header, map_header, normalise_header, role_candidates
 from anchorlib.ingest.repair import repair_fused
-from anchorlib.ingest.values import date_shape, is_redacted, parse_amounts, parse_dates
+from anchorlib.ingest.values import date_shape, is_redacted, null_where, parse_amounts, parse_dates
 
 
 @pytest.mark.parametrize("cell, expected", [
@@ -154,3 +154,11 @@ def test_repair_needs_the_date_in_the_date_column_and_a_number_in_the_amount():
             (7, ["L", "D", "25/06/2012900"])]  # three fields short: not a fused pair
     repaired, left = repair_fused(rows, 6, 4, 3, "99/99/9999")
     assert repaired == [] and [line for line, _ in left] == [5, 6, 7]
+
+
+def test_null_where_over_sliced_chunks_keeps_existing_nulls():
+    a = pa.array(["a", "b", None, "d", "e", "f"], pa.large_string())
+    col = pa.chunked_array([a.slice(2), a.slice(0, 2)])  # [None, d, e, f] + [a, b]
+    got = null_where(col, np.array([False, True, False, False, False, True]))
+    assert got.to_pylist() == [None, None, "e", "f", "a", None]
+    assert null_where(a, np.zeros(6, bool)).to_pylist() == a.to_pylist()

@@ -28,6 +28,7 @@ from .values import (
     date_shape,
     flag_distinct,
     is_redacted_name,
+    null_where,
     parse_amounts,
     parse_dates,
     subset,
@@ -325,7 +326,7 @@ def load_spend_file(path: str | Path) -> tuple[pd.DataFrame, LoadReport]:
     for role in TEXT_ROLES:
         col = subset(got[role], sel) if role in m else pa.nulls(n_out, TEXT)
         if role == "supplier_name" and redacted.any():  # kept as spend, never as a supplier's name
-            col = pc.if_else(pa.array(redacted), pa.scalar(None, col.type), col)
+            col = null_where(col, redacted)
         cols[role] = pd.array(col, dtype="string")
     cols["redacted"] = redacted
     cols["source_file"] = got["source_file"][:n_out]

@@ -105,6 +105,19 @@ def blank_as_null(chunk: pa.Array) -> pa.Array:
     return pa.Array.from_buffers(chunk.type, len(chunk), [valid.buffers()[1], *chunk.buffers()[1:]])
 
 
+def null_where(col, mask: np.ndarray):
+    """``col`` with the cells where ``mask`` is True null, by a new validity bitmap (no text copied)."""
+    out, k = [], 0
+    for c in col.chunks if isinstance(col, pa.ChunkedArray) else [col]:
+        m, k = mask[k:k + len(c)], k + len(c)
+        if m.any():
+            valid = ~m if not c.null_count else _numpy(c.is_valid()) & ~m
+            bits = np.packbits(np.concatenate([np.zeros(c.offset, bool), valid]), bitorder="little")
+            c = pa.Array.from_buffers(c.type, len(c), [pa.py_buffer(bits), *c.buffers()[1:]], offset=c.offset)
+        out.append(c)
+    return pa.chunked_array(out, type=col.type) if isinstance(col, pa.ChunkedArray) else out[0]
+
+
 def _string_buffers(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """(offsets, bytes) of a string array, as NumPy views; offsets start at 0 into the bytes."""
     width = np.int64 if arr.type == pa.large_string() else np.int32
