@@ -337,7 +337,7 @@ def load_spend_file(path: str | Path) -> tuple[pd.DataFrame, LoadReport]:
     report.rows_loaded = len(out)
     report.rows_rejected = len(report.rejections)
     report.blank_lines = rows.blank
-    report.undated_rows = int(np.isnat(dates[loaded]).sum())
+    report.undated_rows = int(np.isnat(cols["payment_date"]).sum())
     report.net_total = round(float(np.sum(out["amount"].to_numpy())), 2)
     report.declared_total = rows.declared(report.net_total)
     if report.declared_total is not None:
