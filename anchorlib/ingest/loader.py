@@ -31,6 +31,7 @@ from .values import (
     null_where,
     parse_amounts,
     parse_dates,
+    runs,
     subset,
     trim,
 )
@@ -321,10 +322,11 @@ def load_spend_file(path: str | Path) -> tuple[pd.DataFrame, LoadReport]:
 
     n_out = int(loaded.sum())
     sel = np.flatnonzero(loaded)
+    sel_runs = runs(sel)
     redacted = redacted[loaded]
     cols = {"payment_date": dates[loaded], "amount": amounts[loaded]}
     for role in TEXT_ROLES:
-        col = subset(got[role], sel) if role in m else pa.nulls(n_out, TEXT)
+        col = subset(got[role], sel, sel_runs) if role in m else pa.nulls(n_out, TEXT)
         if role == "supplier_name" and redacted.any():  # kept as spend, never as a supplier's name
             col = null_where(col, redacted)
         cols[role] = pd.array(col, dtype="string")

@@ -59,15 +59,21 @@ def _numpy(arr) -> np.ndarray:
 _STRIP = "£()-+" + PAD_CHARS
 
 
-def subset(col, idx: np.ndarray):
-    """The cells at sorted positions ``idx``: zero-copy slices when they form few runs (the usual case:
-    all rows but a total or a repeated header), else a take (slow on a chunked column)."""
-    if len(idx) == len(col):
-        return col
+def runs(idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(start, length) of each run of consecutive positions in sorted ``idx``."""
     breaks = np.flatnonzero(np.diff(idx) != 1) + 1
     starts = idx[np.r_[0, breaks]] if len(idx) else idx
+    return starts, np.diff(np.r_[0, breaks, len(idx)])
+
+
+def subset(col, idx: np.ndarray, idx_runs: tuple[np.ndarray, np.ndarray] | None = None):
+    """The cells at sorted positions ``idx``: zero-copy slices when they form few runs (the usual case:
+    all rows but a total or a repeated header), else a take (slow on a chunked column). ``idx_runs``:
+    ``runs(idx)`` when the caller takes the same rows of several columns."""
+    if len(idx) == len(col):
+        return col
+    starts, lengths = idx_runs if idx_runs is not None else runs(idx)
     if len(starts) <= 256:
-        lengths = np.diff(np.r_[0, breaks, len(idx)])
         parts = [col.slice(int(a), int(n)) for a, n in zip(starts, lengths)]
         chunks = [c for p in parts for c in (p.chunks if isinstance(p, pa.ChunkedArray) else [p])]
         return pa.chunked_array(chunks, type=col.type)
