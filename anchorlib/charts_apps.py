@@ -69,7 +69,7 @@ def network_chart(df: pd.DataFrame, pooled: float | None, mean: float | None, ti
     lines = pd.DataFrame([{"measure": "Pooled (ratio of sums)", "value": pooled},
                           {"measure": "Mean of anchors' shares", "value": mean}]).dropna()
     bars = alt.Chart(df).mark_bar(color=charts.PALETTE[0]).encode(
-        y=alt.Y("anchor:N", title=None, sort="-x"),
+        y=alt.Y("anchor:N", title=None, sort="-x", axis=alt.Axis(labelLimit=480)),  # long NHS names in full
         x=alt.X("local_share:Q", title="Local share of addressable spend (%)", axis=alt.Axis(format=".0%"),
                 scale=alt.Scale(domain=[0, 1])),
         tooltip=[alt.Tooltip("anchor:N", title="Anchor"), alt.Tooltip("local_share:Q", title="Local share", format=".1%"),

@@ -15,7 +15,7 @@ import ipywidgets as widgets
 import pandas as pd
 import traitlets
 
-from .. import charts_equity, metrics
+from .. import charts_equity, metrics, metrics_base
 from ..dataset import Dataset
 from ..errors import ParameterError
 from .common import (
@@ -35,7 +35,7 @@ from .common import (
     use_charts,
 )
 from .data_picker import AppShell
-from .rollup import rollup
+from .rollup import SHARE_COLUMNS, SUPPLIER_COLUMNS, rollup
 
 ANYWHERE = "anywhere"
 
@@ -64,9 +64,17 @@ class EquityModel(ChoiceModel):
     def payments(self) -> pd.DataFrame:
         """The chosen anchors' payments, only those to suppliers located in the area when one is chosen."""
         def rows():
-            p = select_rows(self.base, self.anchor_ids)
+            p = self._selection()
             return p if self.area_id == ANYWHERE else p[metrics.is_local(p, self.area()).to_numpy()]
         return self._cached("payments", rows)
+
+    def _selection(self) -> pd.DataFrame:
+        """The chosen anchors' payments rolled up to what equity and the IMD deciles read (the groups'
+        flags and IMD decile are the supplier's: a quarter of the rows at 1M payments)."""
+        flags = [f for _, f in metrics_base.equity_groups(self.ds.suppliers) if f in self.base.columns]
+        cols = [*SHARE_COLUMNS, *SUPPLIER_COLUMNS, "category", "imd_decile", *flags]
+        return self._memo.get(("selection", tuple(self.anchor_ids)),
+                              lambda: rollup(select_rows(self.base, self.anchor_ids), cols, min_rows=0))
 
     def pool(self) -> Dataset:
         """The dataset whose register is the availability pool: the whole register, or its suppliers

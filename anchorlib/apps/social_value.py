@@ -15,12 +15,12 @@ import ipywidgets as widgets
 import pandas as pd
 import traitlets
 
-from .. import charts
 from .. import charts_social_value as csv_charts
 from .. import commitments as cm
 from .. import social_value as sv
 from ..dataset import Dataset, open_dataset
 from ..errors import AnchorlibError
+from .common import AppChart, use_charts
 
 BY_LABELS = {"anchor_id": "Anchor", "supplier_name": "Supplier"}
 
@@ -181,7 +181,7 @@ class SocialValueView(widgets.VBox):
         self.winner = widgets.HTML().add_class("sv-winner")
         self.ranking = widgets.HTML()
         self.headline = widgets.HTML().add_class("sv-headline")
-        self.outcomes = alt.JupyterChart(m.outcomes_chart())
+        self.outcomes = AppChart(m.outcomes_chart())
         self.all_tenders = widgets.HTML()
         note = widgets.HTML(f"<p><small>Score = w_price x price score + w_quality x quality + w_sv x social value; "
                             f"price score = 100 x lowest price / bid price. {html.escape(sv.TIPPING_DEFINITION)}. "
@@ -223,7 +223,7 @@ class SocialValueView(widgets.VBox):
         m = self.model
         self.by = widgets.ToggleButtons(options=[(v, k) for k, v in BY_LABELS.items()], value=m.by,
                                         description="Totals per").add_class("sv-by")
-        self.ratings = alt.JupyterChart(m.ratings_chart())
+        self.ratings = AppChart(m.ratings_chart())
         self.totals = widgets.HTML().add_class("sv-totals")
         units = m.rated.groupby("measure")["unit"].agg(lambda u: "/".join(sorted(set(u) - {""})) or "unit")
         self.proxy_boxes = {x: widgets.Text(placeholder=f"£ per {units[x]}; blank = none", description=x,
@@ -289,7 +289,7 @@ def social_value_app(data_dir=None, sv_weight: float = 0.05, tender_id: str = ""
     """Open the dataset and build the app, starting at ``sv_weight`` (a fraction) and ``tender_id``,
     with the user's ``proxies`` (£ per unit by measure) filled in. ``title``: a heading, for use outside
     a notebook that has one. Problems show in the status line, not as a traceback."""
-    charts.use_interactive()
+    use_charts()
     notes, tenders, commitments, names, err = [], None, None, {}, None
     try:
         ds: Dataset = open_dataset(data_dir)
