@@ -27,10 +27,13 @@ def app_page(notebook: str, tmp_path, chromium_path, ready: str, n_charts: int, 
     with voila_server(NOTEBOOKS_DIR / notebook, tmp_path / "voila", args=list(args)) as server, \
             chromium(chromium_path) as browser:
         page = open_page(browser)
+        modules = []  # the offline chart module (anchorlib/chart_module.py): one request for every chart
+        page.on("request", lambda r: modules.append(r.url) if "/static/altair-" in r.url else None)
         page.goto(server.url)
         wait_drawn(page, ready, n_charts)
         timings["first_render_s"] = round(time.monotonic() - t0, 2)
         assert page.inner_text(".al-status").strip() == ""
+        assert len(modules) == 1, modules
         yield page
         assert page.outside == [], page.outside
         assert page.errors == [], page.errors
