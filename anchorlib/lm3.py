@@ -64,6 +64,10 @@ def survey_suppliers(ds) -> pd.DataFrame:
     from .suppliers import resolve_names
 
     s = ds.lm3_survey
+    key = (s, ds.suppliers, ds.supplier_overrides)  # resolved once per dataset (survey, register, decisions)
+    cached = ds.__dict__.get("_survey_suppliers")
+    if cached is not None and all(a is b for a, b in zip(cached[0], key)):
+        return cached[1]
     src = "lm3_survey.csv"
     for i in s.index:
         for col in ("local_staff_share", "local_supplier_share"):
@@ -80,8 +84,10 @@ def survey_suppliers(ds) -> pd.DataFrame:
         raise DatasetError(f"supplier '{names[i]}' is surveyed twice (same supplier as an earlier row)", path=src,
                            line=int(i) + 2)
     total = (s["local_staff_share"] + s["local_supplier_share"]).astype(float)
-    return pd.DataFrame({"supplier_id": ids, "re_spend": total.clip(upper=1.0), "capped": total > 1,
-                         "line": s.index + 2})
+    out = pd.DataFrame({"supplier_id": ids, "re_spend": total.clip(upper=1.0), "capped": total > 1,
+                        "line": s.index + 2})
+    ds.__dict__["_survey_suppliers"] = (key, out)
+    return out
 
 
 def lm3(ds, payments: pd.DataFrame, area, *, survey: pd.DataFrame | None = None) -> LM3:
@@ -132,12 +138,14 @@ def _lm3_of(ds, r1: float, r2: float, hit: pd.DataFrame | None, area) -> LM3:
     return LM3(r1, r2, r3, ratio, len(hit), surveyed, r2 - surveyed, UNSURVEYED, choices)
 
 
-def shift_scenario(ds, payments: pd.DataFrame, area, categories: list[str], share: float) -> Shift:
+def shift_scenario(ds, payments: pd.DataFrame, area, categories: list[str], share: float, *,
+                   lm3_of: LM3 | None = None) -> Shift:
     """Move ``share`` (0-1) of the leakage (addressable - local spend) in ``categories`` to local suppliers:
     adds share x leakage to R2 (local spend), and share x leakage x LM3 to local economic value.
 
     The moved £ becomes local spend with a known location, so the unknown-location part of the moved
-    leakage joins the local share's denominator."""
+    leakage joins the local share's denominator. ``lm3_of``: ``lm3(ds, payments, area)`` when the
+    caller already has it (it depends on neither the categories nor the share)."""
     share = float(share)
     if not 0 <= share <= 1:
         raise ParameterError(f"share must be a fraction from 0 to 1, not {share:g}")
@@ -153,7 +161,7 @@ def shift_scenario(ds, payments: pd.DataFrame, area, categories: list[str], shar
     leak = float((scope["addressable_spend"] - scope["local_spend"]).sum())
     unknown = float(scope["unknown_location_spend"].sum())
     added = share * leak
-    m = lm3(ds, payments, area)
+    m = lm3(ds, payments, area) if lm3_of is None else lm3_of
     choices = {**m.choices, "categories": cats, "share": share,
                "leakage": "addressable - local spend (includes unknown-location spend)",
                "value": "added local spend x LM3 ratio (None without a survey)"}

@@ -7,9 +7,12 @@ names 'Hackney Cleaners Limited' (resolves to the register's Hackney Cleaners Lt
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
-from anchorlib import metrics, open_dataset
+from anchorlib import lm3 as lm3_module
+from anchorlib import metrics, open_dataset, suppliers
 from anchorlib.errors import DatasetError, ParameterError
 from tests.builders import write_csv
 from tests.metrics_case import network_case
@@ -72,3 +75,21 @@ def test_shift_scenario_rejects_bad_parameters(ds):
         metrics.shift_scenario(ds, p, area, ["Supplies"], 20)
     with pytest.raises(ParameterError, match="unknown category: Plumbing"):
         metrics.shift_scenario(ds, p, area, ["Plumbing"], 0.2)
+
+
+def test_shift_scenario_with_a_precomputed_lm3_is_the_same(ds, monkeypatch):
+    """Passing the LM3 the caller has (the what-if app) changes no figure; the survey resolves once per
+    dataset, and again when the register changes (the equity app's area pool is another register)."""
+    p, area = metrics.select(ds, ["a1"]), ds.area(None, "a1")
+    plain = metrics.shift_scenario(ds, p, area, ["Supplies", "Legal"], 0.5)
+    given = metrics.shift_scenario(ds, p, area, ["Supplies", "Legal"], 0.5, lm3_of=metrics.lm3(ds, p, area))
+    assert given == plain
+    calls = []
+    real = suppliers.resolve_names
+    monkeypatch.setattr(suppliers, "resolve_names", lambda *a, **k: calls.append(1) or real(*a, **k))
+    first = lm3_module.survey_suppliers(ds)
+    assert lm3_module.survey_suppliers(ds) is first and calls == []  # resolved already, by the calls above
+    pool = copy.copy(ds)
+    pool.suppliers = ds.suppliers.iloc[:1]
+    lm3_module.survey_suppliers(pool)
+    assert calls == [1]

@@ -90,7 +90,7 @@ class WhatIfModel(ChoiceModel):
     def shift(self) -> metrics.Shift:
         """``metrics.shift_scenario`` for the choices: one per slider position, categories, anchors and area."""
         return self._memo.get(("shift", *self._key(), tuple(self.categories), self.share), lambda: metrics.shift_scenario(
-            self.ds, self.payments(), self.area(), self.categories, self.share))
+            self.ds, self.payments(), self.area(), self.categories, self.share, lm3_of=self.lm3()))
 
     def per_category(self) -> pd.DataFrame:
         """Each chosen category's leakage (``metrics.leakage_by``: addressable - local spend, as in
