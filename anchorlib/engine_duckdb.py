@@ -80,7 +80,8 @@ def where_sql(filters: dict[str, list] | None) -> str:
 _DB = duckdb.connect()  # one in-memory database; each query gets its own cursor (cheap, thread-safe)
 
 
-def _query(sql: str, **tables) -> pd.DataFrame:
+def query(sql: str, **tables) -> pd.DataFrame:
+    """Run ``sql`` on the one in-memory database with ``tables`` (name -> DataFrame) registered."""
     con = _DB.cursor()
     try:
         for name, t in tables.items():
@@ -140,10 +141,10 @@ def _sums(payments: pd.DataFrame, area: Area | dict[str, Area], keys: list[str],
                              min(lad) AS lad FROM g GROUP BY supplier_id),
             s AS (SELECT {_cols(cols)}, {share} FROM g GROUP BY {_cols(cols)} {top})
             SELECT s.*, names.supplier, names.lad FROM s JOIN names USING (supplier_id)"""
-        return _query(sql, p=frame, **tables)
+        return query(sql, p=frame, **tables)
     group = f"GROUP BY {_cols(cols)}" if cols else ""
     sql = f"SELECT {_cols(cols) + ', ' if cols else ''}{share} FROM ({_rollup(raw, areas, filters)}) {group} {top}"
-    return _query(sql, p=_arrow(payments, need))
+    return query(sql, p=_arrow(payments, need))
 
 
 def _coded(payments: pd.DataFrame, cols: list[str], many: list[str]) -> tuple[pd.DataFrame, dict, list[str]]:
@@ -197,7 +198,7 @@ def equity_sums(payments: pd.DataFrame, groups: list[tuple[str, str]], keys: lis
     sums = ", ".join(f"""coalesce(sum(amount) FILTER ("{f}"), 0) AS "in_{g}",
         coalesce(sum(amount) FILTER ("{f}" IS NOT NULL), 0) AS "known_{g}" """ for g, f in groups)
     k = _cols(keys)
-    return _query(f"""SELECT {k + ', ' if keys else ''}coalesce(sum(amount), 0) AS addressable_spend, {sums}
+    return query(f"""SELECT {k + ', ' if keys else ''}coalesce(sum(amount), 0) AS addressable_spend, {sums}
                       FROM ({rolled}) {"GROUP BY " + k if keys else ""}""",
                   p=_arrow(payments, [*keys, "amount", "addressable", "imd_decile", *flags]))
 

@@ -46,3 +46,16 @@ def test_rolled_dataset_gives_the_same_summary_and_shared_suppliers(sample_ds):
     sa, sb = metrics.shared_suppliers(sample_ds), metrics.shared_suppliers(rolled)
     assert sb["supplier"].tolist() == sa["supplier"].tolist()
     assert sb["combined_spend"].tolist() == pytest.approx(sa["combined_spend"].tolist())
+
+
+def test_rollup_keeps_dtypes_missing_values_and_sums(sample_ds):
+    """Categoricals go through DuckDB as codes: each column keeps its dtype (categories and all), a
+    missing value stays its own group, and every group's £ equals the payments'."""
+    p = sample_ds.payments
+    cols = ["anchor_id", "supplier_name", "lad", "hq_only", "category"]
+    r = rollup(p, cols, min_rows=0)
+    assert r.dtypes.drop("amount").equals(p[cols].dtypes)
+    assert r["lad"].isna().any() and len(r) == len(p.groupby(cols, dropna=False, observed=True))
+    want = p.groupby(cols, dropna=False, observed=True)["amount"].sum()
+    got = r.set_index(cols)["amount"]
+    assert got.sort_index().to_numpy() == pytest.approx(want.sort_index().to_numpy(), rel=1e-12)

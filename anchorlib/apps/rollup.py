@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import copy
 
-import duckdb
 import pandas as pd
 
 from ..dataset import Dataset
+from ..engine_duckdb import query
 
 #: What local share and leakage read besides ``amount`` (metrics_base.share_sums), and the resolved supplier.
 SHARE_COLUMNS = ["addressable", "lad", "rgn", "hq_only"]
@@ -34,14 +34,14 @@ def rollup(payments: pd.DataFrame, columns: list[str] | None = None, min_rows: i
         out.attrs = dict(payments.attrs)
         return out
     keys = ", ".join(f'"{c}"' for c in cols)
-    con = duckdb.connect()
-    try:
-        con.register("p", payments[[*cols, "amount"]])
-        out = con.execute(f"SELECT {keys}, sum(amount) AS amount FROM p GROUP BY {keys}").df()
-    finally:
-        con.close()
+    # categoricals go in as their integer codes (-1 = missing, a value of its own) and come back through
+    # from_codes: DuckDB would otherwise read every category as a Python object, and astype them back
+    cats = [c for c in cols if isinstance(payments[c].dtype, pd.CategoricalDtype)]
+    frame = payments[[*cols, "amount"]].assign(**{c: payments[c].cat.codes.to_numpy() for c in cats})
+    out = query(f"SELECT {keys}, sum(amount) AS amount FROM p GROUP BY {keys}", p=frame)
     for c in cols:  # keep the payments' dtypes (DuckDB hands back object / float for nullable columns)
-        out[c] = out[c].astype(payments[c].dtype)
+        out[c] = (pd.Categorical.from_codes(out[c].to_numpy(), dtype=payments[c].dtype) if c in cats
+                  else out[c].astype(payments[c].dtype))
     out.attrs = dict(payments.attrs)  # e.g. the rule set and IMD vintage metrics.select records
     return out
 
