@@ -16,6 +16,7 @@ import traitlets
 from .. import chart_module, charts
 from ..dataset import Dataset, open_dataset
 from ..errors import AnchorlibError, ParameterError
+from ..formatting import money, pct  # noqa: F401  (the apps import them from here)
 from ..places import Area
 
 AREA_LABELS = {"home": "Home borough(s)", "city_hackney": "City & Hackney", "london": "London"}
@@ -28,15 +29,6 @@ STYLE = """<style>
 .al-tile .al-note {font-size: 13px; color: #444}
 .al-status {color: #B00020; font-weight: bold; font-size: 15px}
 </style>"""
-
-
-def money(x: float | None) -> str:
-    """£ with thousands separators, or 'n/a'."""
-    return "n/a" if x is None else f"£{x:,.0f}"
-
-
-def pct(x: float | None) -> str:
-    return "n/a" if x is None else f"{x:.1%}"
 
 
 def tiles_html(tiles: list[tuple[str, str, str, str]]) -> str:
