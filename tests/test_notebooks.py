@@ -44,11 +44,15 @@ def test_leakage_notebook_runs_for_every_sample_anchor(tmp_path, anchor_id, samp
 
 
 @pytest.mark.notebook
-def test_bad_parameter_fails_with_a_clear_line(tmp_path):
+@pytest.mark.parametrize("notebook,parameters,message", [
+    ("01_spend_leakage.ipynb", {"anchor_id": "nope"}, "unknown anchor 'nope'"),
+    ("04_equity_and_value.ipynb", {"shift_categories": "Moon rocks"}, "no addressable spend in category 'Moon rocks'"),
+])
+def test_bad_parameter_fails_with_a_clear_line(tmp_path, notebook, parameters, message):
     with pytest.raises(pm.PapermillExecutionError) as err:
-        pm.execute_notebook(str(NOTEBOOKS_DIR / "01_spend_leakage.ipynb"), str(tmp_path / "x.ipynb"),
-                            kernel_name="python3", parameters={"anchor_id": "nope"}, progress_bar=False)
-    assert "unknown anchor 'nope'" in str(err.value)
+        pm.execute_notebook(str(NOTEBOOKS_DIR / notebook), str(tmp_path / "x.ipynb"),
+                            kernel_name="python3", parameters=parameters, progress_bar=False)
+    assert message in str(err.value)
 
 
 @pytest.mark.notebook
@@ -71,11 +75,3 @@ def test_equity_and_value_notebook_shows_the_metrics(tmp_path, sample_ds):
     sme = metrics.equity(sample_ds, p).set_index("group").loc["sme", "disparity_index"]
     assert f">{sme:.0f}</td>" in text
     assert "image/svg+xml" in text  # the IMD chart drew offline
-
-
-@pytest.mark.notebook
-def test_equity_notebook_rejects_an_unknown_category_in_one_line(tmp_path):
-    with pytest.raises(pm.PapermillExecutionError) as err:
-        pm.execute_notebook(str(NOTEBOOKS_DIR / "04_equity_and_value.ipynb"), str(tmp_path / "x.ipynb"),
-                            kernel_name="python3", parameters={"shift_categories": "Moon rocks"}, progress_bar=False)
-    assert "no addressable spend in category 'Moon rocks'" in str(err.value)
