@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
+from .formatting import money as _money
+from .formatting import pct as _pct
+
 DI_GROUPS = [("sme", "SME"), ("vcse", "VCSE"), ("bame_led", "BAME"), ("women_led", "women"), ("youth_led", "youth"),
              ("imd_1_2", "IMD1-2")]
-
-
-def _pct(x: float | None) -> str:
-    return "n/a" if x is None else f"{100 * x:.1f}%"
-
-
-def _money(x: float | None) -> str:
-    return "n/a" if x is None else f"£{x:,.0f}"
 
 
 def _di(x: float | None) -> str:
