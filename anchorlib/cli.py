@@ -27,8 +27,13 @@ def fail(err: Exception) -> None:
     raise typer.Exit(2)
 
 
+def json_text(obj: object) -> str:
+    """The JSON every ``--json`` prints (indented; dates and paths as text)."""
+    return json.dumps(obj, indent=2, default=str)
+
+
 def emit_json(obj: object) -> None:
-    typer.echo(json.dumps(obj, indent=2, default=str))
+    typer.echo(json_text(obj))
 
 
 @app.command()
@@ -55,7 +60,7 @@ def summary(
             result = metrics.summary(open_dataset(root), anchor or None, area)
         except AnchorlibError as err:
             fail(err)
-        hit = {"json": json.dumps(result, indent=2, default=str), "table": summary_table(result)}
+        hit = {"json": json_text(result), "table": summary_table(result)}
         if store:
             cache.write_result(store, key, hit)
     typer.echo(hit["json"] if as_json else hit["table"])

@@ -99,7 +99,7 @@ def lm3_and_shift(ds: Dataset, anchor_id: str, financial_year: str, area_id: str
     p = metrics.select(ds, [anchor_id], [financial_year])
     area = ds.area(area_id, anchor_id)
     m3 = metrics.lm3(ds, p, area)
-    sh = metrics.shift_scenario(ds, p, area, categories, share)
+    sh = metrics.shift_scenario(ds, p, area, categories, share, lm3_of=m3)
     rows = [
         ("R1: addressable spend", money(m3.r1)),
         ("R2: spent with local suppliers", money(m3.r2)),

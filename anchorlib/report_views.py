@@ -88,10 +88,11 @@ class FigureTable:
 def anchor_headline(ds: Dataset, anchor_id: str, years: list[str] | None, area: str = "home") -> FigureTable:
     """Headline figures of one anchor over ``years`` (None = all years, as ``anchorlib summary``)."""
     a = ds.area(area, anchor_id)
-    ls = metrics.local_share(metrics.select(ds, [anchor_id], years), a, ds.ruleset.name)
+    p = metrics.select(ds, [anchor_id], years)
+    ls = metrics.local_share(p, a, ds.ruleset.name)
     figures = {k: getattr(ls, k) for k in HEADLINE_KEYS}
     figures["local_share_excluding_hq_only"] = ls.local_share_excluding_hq_only
-    m3 = metrics.lm3(ds, metrics.select(ds, [anchor_id], years), a)
+    m3 = metrics.lm3(ds, p, a)
     figures["lm3"] = m3.lm3
     notes = {"Anchor": str(ds.anchor(anchor_id)["name"]), "Period": period_label(ds, years),
              "Local area": a.describe(), "Addressable rule set": ds.ruleset.name,
