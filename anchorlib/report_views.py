@@ -16,7 +16,7 @@ from .notebook_views import styled as _styled
 
 HEADLINE_KEYS = ("total_spend", "addressable_spend", "local_spend", "unknown_location_spend",
                  "local_share", "leakage")
-NETWORK_KEYS = ("total_spend", "local_spend", "local_share", "mean_anchor_local_share")
+NETWORK_KEYS = ("total_spend", "addressable_spend", "local_spend", "local_share", "leakage", "mean_anchor_local_share")
 LABELS = {"total_spend": "Total spend", "addressable_spend": "Addressable spend", "local_spend": "Local spend",
           "unknown_location_spend": "Unknown location (addressable)", "local_share": "Local share",
           "leakage": "Leakage (addressable - local)",

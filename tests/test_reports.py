@@ -139,8 +139,12 @@ def test_html_figures_equal_anchorlib_summary_json(sample_batch):
     shared = metrics.shared_suppliers(open_dataset(SAMPLE_DIR))
     assert html_lib.escape(shared["supplier"].iloc[0]) in network_page and "Suppliers shared across anchors" in network_page
     net = html_figures(network_page, "headline-network")
-    for key in ("total_spend", "local_spend", "local_share", "mean_anchor_local_share"):
+    for key in ("total_spend", "addressable_spend", "local_spend", "local_share", "leakage", "mean_anchor_local_share"):
         assert net[key] == pytest.approx(summary["network"][key], abs=0.01), key
+    network_row = re.search(r'<tr id="report-network">(.*?)</tr>', index, re.DOTALL).group(1)
+    for key in ("addressable_spend", "leakage"):  # the index's network row has every column filled
+        got = float(re.search(rf'data-key="{key}" data-value="([^"]+)"', network_row).group(1))
+        assert got == pytest.approx(summary["network"][key], abs=0.01), key
     assert net["local_share"] != pytest.approx(net["mean_anchor_local_share"])  # both shown, labelled
 
 
