@@ -125,12 +125,18 @@ PAYMENTS_MIN_ROWS = 100_000  # below this building the payments is quicker than 
 
 
 def payments_key(root: Path, spend_keys: list[str]) -> str:
-    h = hashlib.sha1(f"payments-v1|{'|'.join(sorted(spend_keys))}".encode())
-    for rel in PAYMENTS_INPUTS:
+    return inputs_key(f"payments-v1|{'|'.join(sorted(spend_keys))}", root, PAYMENTS_INPUTS, PAYMENTS_CODE)
+
+
+def inputs_key(prefix: str, root: Path, inputs: list[str], code: list[str]) -> str:
+    """A key over ``prefix``, the dataset files ``inputs`` (each one's ``file_key``, or absent) and the
+    source of the package modules ``code``."""
+    h = hashlib.sha1(prefix.encode())
+    for rel in inputs:
         f = root / rel
         h.update(file_key(f, rel).encode() if f.exists() else f"absent:{rel}".encode())
     pkg = Path(__file__).resolve().parent
-    for rel in PAYMENTS_CODE:
+    for rel in code:
         h.update((pkg / rel).read_bytes())
     return h.hexdigest()
 

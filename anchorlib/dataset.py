@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import cache
+from . import cache, dataset_cache
 from .addressable import RuleSet, ruleset_from_categories
 from .errors import DatasetError, ParameterError
 from .ingest import SPEND_COLUMNS, LoadReport, load_spend_file
@@ -112,9 +112,13 @@ def _read_anchors(root: Path) -> pd.DataFrame:
     if dup.any():
         raise DatasetError(f"anchor_id '{df['anchor_id'][dup].iloc[0]}' appears twice", path="anchors.csv",
                            line=int(dup.idxmax()) + 2)
-    df["home_lads"] = df["home_lads"].fillna("").map(
-        lambda s: tuple(x.strip() for x in str(s).replace(",", ";").split(";") if x.strip()))
+    df["home_lads"] = df["home_lads"].fillna("").map(split_codes)
     return df
+
+
+def split_codes(text: object) -> tuple[str, ...]:
+    """ONS codes joined by ';' (or ',') as written in anchors.csv home_lads and areas.csv lads."""
+    return tuple(x.strip() for x in str(text).replace(",", ";").split(";") if x.strip())
 
 
 def _spend_files(root: Path, anchors: pd.DataFrame) -> dict[str, list[Path]]:
@@ -201,28 +205,17 @@ def _read_areas(root: Path) -> dict[str, Area]:
     df = _read_optional(root, "areas.csv", ["area_id", "name", "lads"])
     if df is not None:
         for r in df.itertuples(index=False):
-            lads = frozenset(x.strip() for x in str(r.lads).replace(",", ";").split(";") if x.strip())
-            areas[str(r.area_id)] = Area(str(r.area_id), str(r.name), lads)
+            areas[str(r.area_id)] = Area(str(r.area_id), str(r.name), frozenset(split_codes(r.lads)))
     return areas
 
 
-def open_dataset(path: str | Path | None = None) -> Dataset:
-    """Read and validate a dataset folder (default: ``$ANCHORLIB_DATA`` or the bundled sample).
-
-    Raises DatasetError (one line naming the file and what is missing) for a missing required file
-    or column; spend files that cannot be read raise SpendFileError.
-    """
-    from .paths import default_data_dir
-
-    root = Path(path).expanduser().resolve() if path is not None else default_data_dir()
-    if not root.is_dir():
-        raise DatasetError("dataset folder does not exist", path=root)
+def _read_tables(root: Path) -> dict:
+    """Every table of the folder but the spend, read and checked: the fields of ``Dataset`` they fill."""
     anchors = _read_anchors(root)
     geography = read_geography(root / "geography" / "postcodes.csv", root / "geography" / "imd.csv", root=root)
     suppliers = _read_suppliers(root, geography)
     overrides_path = root / "supplier_matches.csv"
     overrides = read_overrides(overrides_path, suppliers, root=root) if overrides_path.exists() else {}
-    spend, reports, cached_payments = _read_spend(root, anchors)
     categories = _read_optional(root, "categories.csv", ["expense_type", "category"], ["addressable"])
     if categories is not None and "addressable" in categories.columns:
         categories["addressable"] = parse_flag(categories["addressable"], path="categories.csv", column="addressable")
@@ -236,13 +229,66 @@ def open_dataset(path: str | Path | None = None) -> Dataset:
     commitments = _read_optional(root, "social_value/commitments.csv",
                                  ["contract_id", "supplier_name", "anchor_id", "measure", "committed", "delivered"],
                                  ["unit", "period_start", "period_end"])
-    ds = Dataset(root=root, anchors=anchors, spend=spend, load_reports=reports, suppliers=suppliers,
-                 geography=geography, areas=_read_areas(root), categories=categories, lm3_survey=survey,
-                 tenders=tenders, commitments=commitments, supplier_overrides=overrides,
-                 notes=[*geography.notes, *_register_location_notes(suppliers)])
+    return {"anchors": anchors, "suppliers": suppliers, "geography": geography, "areas": _read_areas(root),
+            "categories": categories, "lm3_survey": survey, "tenders": tenders, "commitments": commitments,
+            "supplier_overrides": overrides, "notes": [*geography.notes, *_register_location_notes(suppliers)]}
+
+
+_FRAMES = ["suppliers", "categories", "lm3_survey", "tenders", "commitments"]  # stored as they are
+
+
+def _store_tables(folder: Path, t: dict) -> bool:
+    """``_read_tables``' result as the dataset_cache entry ``folder`` (False when it cannot be stored)."""
+    geo = t["geography"]
+    frames = {"anchors": t["anchors"].assign(home_lads=t["anchors"]["home_lads"].map(";".join).astype("string")),
+              "postcodes": geo.postcodes, "imd": geo.imd, **{n: t[n] for n in _FRAMES}}
+    meta = {"imd_vintage": geo.imd_vintage, "lsoa_vintage": geo.lsoa_vintage, "geography_notes": geo.notes,
+            "areas": [[a.area_id, a.name, sorted(a.lads), a.region, a.everywhere] for a in t["areas"].values()],
+            "overrides": list(t["supplier_overrides"].items()), "notes": t["notes"]}
+    return dataset_cache.write(folder, frames, meta)
+
+
+def _load_tables(folder: Path) -> dict | None:
+    """The tables ``_store_tables`` stored in ``folder``, as ``_read_tables`` returns them; None on a miss."""
+    hit = dataset_cache.read(folder)
+    if hit is None:
+        return None
+    frames, meta = hit
+    anchors = frames["anchors"]
+    anchors["home_lads"] = anchors["home_lads"].fillna("").map(split_codes)
+    geography = Geography(frames["postcodes"], frames["imd"], meta["imd_vintage"], meta["lsoa_vintage"],
+                          meta["geography_notes"])
+    areas = {a[0]: Area(a[0], a[1], frozenset(a[2]), a[3], a[4]) for a in meta["areas"]}
+    return {"anchors": anchors, "geography": geography, "areas": areas, **{n: frames.get(n) for n in _FRAMES},
+            "supplier_overrides": dict(meta["overrides"]), "notes": meta["notes"]}
+
+
+def open_dataset(path: str | Path | None = None) -> Dataset:
+    """Read and validate a dataset folder (default: ``$ANCHORLIB_DATA`` or the bundled sample).
+
+    Raises DatasetError (one line naming the file and what is missing) for a missing required file
+    or column; spend files that cannot be read raise SpendFileError. The tables other than the spend
+    come from anchorlib/dataset_cache.py while none of their files has changed.
+    """
+    from .paths import default_data_dir
+
+    root = Path(path).expanduser().resolve() if path is not None else default_data_dir()
+    if not root.is_dir():
+        raise DatasetError("dataset folder does not exist", path=root)
+    store = cache.cache_dir(root) if cache.enabled() else None
+    folder = dataset_cache.entry(store, root) if store is not None else None
+    tables = _load_tables(folder) if folder is not None else None
+    if tables is None:
+        tables = _read_tables(root)
+        if folder is not None and not _store_tables(folder, tables):
+            folder = None
+    spend, reports, cached_payments = _read_spend(root, tables["anchors"])
+    ds = Dataset(root=root, spend=spend, load_reports=reports, **tables)
+    if folder is not None:
+        dataset_cache.attach(ds, folder, [*_FRAMES, "anchors", "geography", "supplier_overrides"])
     if cached_payments is not None:
         ds.__dict__["payments"] = cached_payments  # fills the cached_property
-    elif cache.enabled() and len(spend) >= cache.PAYMENTS_MIN_ROWS and (store := cache.cache_dir(root)):
+    elif cache.enabled() and len(spend) >= cache.PAYMENTS_MIN_ROWS and store is not None:
         keys = [cache.file_key(root / r.file, r.file) for rs in reports.values() for r in rs]
         cache.write_payments(store, cache.payments_key(root, keys), ds.payments)
     return ds

@@ -60,14 +60,17 @@ def survey_suppliers(ds) -> pd.DataFrame:
     """lm3_survey.csv resolved like the spend files' payees (same register, overrides and fuzzy rule):
     supplier_id, re_spend = local_staff_share + local_supplier_share, capped at 1 (a supplier cannot
     re-spend locally more than it received; ``capped`` marks the rows), and the file ``line``.
-    One-line errors for a share outside 0-1 or a supplier surveyed twice."""
+    One-line errors for a share outside 0-1 or a supplier surveyed twice. Resolved once per survey,
+    register and decisions, and kept with the dataset's tables (anchorlib/dataset_cache.py)."""
+    from .dataset_cache import derived
+
+    return derived(ds, "lm3_survey_suppliers", ("lm3_survey", "suppliers", "supplier_overrides"), _resolve_survey)
+
+
+def _resolve_survey(ds) -> pd.DataFrame:
     from .suppliers import resolve_names
 
     s = ds.lm3_survey
-    key = (s, ds.suppliers, ds.supplier_overrides)  # resolved once per dataset (survey, register, decisions)
-    cached = ds.__dict__.get("_survey_suppliers")
-    if cached is not None and all(a is b for a, b in zip(cached[0], key)):
-        return cached[1]
     src = "lm3_survey.csv"
     for i in s.index:
         for col in ("local_staff_share", "local_supplier_share"):
@@ -84,10 +87,8 @@ def survey_suppliers(ds) -> pd.DataFrame:
         raise DatasetError(f"supplier '{names[i]}' is surveyed twice (same supplier as an earlier row)", path=src,
                            line=int(i) + 2)
     total = (s["local_staff_share"] + s["local_supplier_share"]).astype(float)
-    out = pd.DataFrame({"supplier_id": ids, "re_spend": total.clip(upper=1.0), "capped": total > 1,
-                        "line": s.index + 2})
-    ds.__dict__["_survey_suppliers"] = (key, out)
-    return out
+    return pd.DataFrame({"supplier_id": ids, "re_spend": total.clip(upper=1.0), "capped": total > 1,
+                         "line": s.index + 2})
 
 
 def lm3(ds, payments: pd.DataFrame, area, *, survey: pd.DataFrame | None = None) -> LM3:

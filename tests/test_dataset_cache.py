@@ -1,0 +1,132 @@
+"""The cached small tables of a dataset (anchorlib/dataset_cache.py): the same tables and figures as a
+fresh read, read again when a file changes, and a torn entry ignored and rebuilt."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pandas as pd
+import pytest
+
+from anchorlib import dataset, dataset_cache, metrics, open_dataset, suppliers
+from anchorlib import lm3 as lm3_module
+from anchorlib.cache import CACHE_DIRNAME
+from anchorlib.errors import DatasetError
+from anchorlib.paths import SAMPLE_DIR
+from tests.builders import write_csv
+from tests.metrics_case import network_case
+
+TABLES = ["anchors", "suppliers", "categories", "lm3_survey", "tenders", "commitments"]
+
+
+@pytest.fixture()
+def copy(tmp_path):
+    dst = tmp_path / "ds"
+    shutil.copytree(SAMPLE_DIR, dst, ignore=shutil.ignore_patterns(CACHE_DIRNAME))
+    reg = pd.read_csv(dst / "suppliers.csv", dtype="string")
+    write_csv(dst / "supplier_matches.csv", ["spend_name", "register_name"],  # one match, one forced non-match
+              [["Q Facilities", reg.at[0, "supplier_name"]], ["Shore Cleaning", ""]])
+    return dst
+
+
+def fresh(root, monkeypatch):
+    with monkeypatch.context() as m:
+        m.setenv("ANCHORLIB_CACHE", "0")
+        return open_dataset(root)
+
+
+def entry(ds):
+    return ds.__dict__["_tables_entry"][0]
+
+
+def assert_same_tables(a, b):
+    for name in TABLES:
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
+        assert getattr(a, name).attrs == getattr(b, name).attrs
+    pd.testing.assert_frame_equal(a.geography.postcodes, b.geography.postcodes)
+    pd.testing.assert_frame_equal(a.geography.imd, b.geography.imd)
+    assert (a.geography.imd_vintage, a.geography.lsoa_vintage, a.geography.notes) == \
+        (b.geography.imd_vintage, b.geography.lsoa_vintage, b.geography.notes)
+    assert list(a.areas.items()) == list(b.areas.items())
+    assert (a.supplier_overrides, a.notes) == (b.supplier_overrides, b.notes)
+
+
+def test_cached_tables_and_figures_equal_a_fresh_read(copy, monkeypatch):
+    plain = fresh(copy, monkeypatch)
+    assert plain.supplier_overrides == {"Q FACILITIES": 0, "SHORE CLEANING": None}
+    first = open_dataset(copy)  # reads the files and stores the entry
+    monkeypatch.setattr(dataset, "_read_tables", lambda root: pytest.fail("tables read again"))
+    second = open_dataset(copy)  # from the entry alone
+    assert_same_tables(second, plain)
+    assert_same_tables(first, plain)
+    assert metrics.summary(second) == metrics.summary(plain)
+
+
+def test_survey_resolved_once_then_read_from_the_entry(copy, monkeypatch):
+    plain = lm3_module.survey_suppliers(fresh(copy, monkeypatch))
+    first = open_dataset(copy)
+    pd.testing.assert_frame_equal(lm3_module.survey_suppliers(first), plain)
+    assert (entry(first) / "derived-lm3_survey_suppliers.arrow").exists()
+    calls = []
+    real = suppliers.resolve_names
+    monkeypatch.setattr(suppliers, "resolve_names", lambda *a, **k: calls.append(1) or real(*a, **k))
+    pd.testing.assert_frame_equal(lm3_module.survey_suppliers(open_dataset(copy)), plain)
+    assert calls == []  # a new open reads the resolved survey
+
+
+def test_changed_files_are_read_again_with_their_new_figures(tmp_path):
+    """metrics_case: R3 = 1,500 x (0.4 + 0.2) = 900, LM3 = 18,200 / 13,800. With Hackney Cleaners'
+    local supplier share at 0.5, R3 = 1,500 x 0.9 = 1,350 and LM3 = (13,800 + 3,500 + 1,350) / 13,800."""
+    root = network_case(tmp_path / "case")
+
+    def a1_lm3():
+        ds = open_dataset(root)
+        return metrics.lm3(ds, metrics.select(ds, ["a1"]), ds.area(None, "a1"))
+
+    assert a1_lm3().r3 == pytest.approx(900)
+    assert a1_lm3().lm3 == pytest.approx(18200 / 13800)  # from the cache entry
+    survey = [["Hackney Cleaners Limited", "0.4", "0.5"], ["City Law LLP", "0.5", "0.5"]]
+    write_csv(root / "lm3_survey.csv", ["supplier_name", "local_staff_share", "local_supplier_share"], survey)
+    m = a1_lm3()
+    assert m.r3 == pytest.approx(1350) and m.lm3 == pytest.approx(18650 / 13800)
+    n = len(open_dataset(root).suppliers)
+    with (root / "suppliers.csv").open("a", encoding="utf-8") as fh:
+        fh.write("Brand New Local Ltd,E8 1AA,,,Yes,,,,,,\n")
+    ds = open_dataset(root)
+    assert len(ds.suppliers) == n + 1 and ds.suppliers["supplier_key"].iloc[-1] == "BRAND NEW LOCAL"
+    assert ds.suppliers["lad"].iloc[-1] == "E09000012"
+    with (root / "suppliers.csv").open("a", encoding="utf-8") as fh:
+        fh.write("Bad Flag Ltd,E8 1AA,,,maybe,,,,,,\n")
+    with pytest.raises(DatasetError, match=rf"^suppliers.csv:{n + 3}: column is_sme: 'maybe'"):
+        open_dataset(root)  # a bad file still raises its one-line error
+    entries = sorted(p.name for p in (root / CACHE_DIRNAME).glob("tables-*"))
+    assert len(entries) == dataset_cache.KEEP
+
+
+def test_a_survey_error_is_raised_every_time_and_never_stored(tmp_path):
+    root = network_case(tmp_path / "case")
+    write_csv(root / "lm3_survey.csv", ["supplier_name", "local_staff_share", "local_supplier_share"],
+              [["Hackney Cleaners Limited", "1.5", "0.2"]])
+    for _ in range(2):
+        ds = open_dataset(root)
+        with pytest.raises(DatasetError, match="^lm3_survey.csv:2: local_staff_share must be a fraction from 0 to 1, not .1.5.$"):
+            lm3_module.survey_suppliers(ds)
+    assert not (entry(ds) / "derived-lm3_survey_suppliers.arrow").exists()
+
+
+def test_torn_entry_is_ignored_and_rebuilt(copy, monkeypatch):
+    plain = fresh(copy, monkeypatch)
+    survey = lm3_module.survey_suppliers(plain)
+    ds = open_dataset(copy)
+    lm3_module.survey_suppliers(ds)
+    folder = entry(ds)
+    (folder / "suppliers.arrow").write_bytes(b"not an arrow file")
+    (folder / "derived-lm3_survey_suppliers.arrow").write_bytes(b"")
+    again = open_dataset(copy)
+    assert_same_tables(again, plain)
+    assert dataset_cache.read(folder) is not None  # stored anew
+    pd.testing.assert_frame_equal(lm3_module.survey_suppliers(again), survey)
+    os.remove(folder / "manifest.json")
+    pd.testing.assert_frame_equal(lm3_module.survey_suppliers(open_dataset(copy)), survey)
+    assert (folder / "manifest.json").exists()
