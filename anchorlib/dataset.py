@@ -15,7 +15,7 @@ import pandas as pd
 from . import cache, dataset_cache
 from .addressable import RuleSet, ruleset_from_categories
 from .errors import DatasetError, ParameterError
-from .ingest import SPEND_COLUMNS, LoadReport, load_spend_file
+from .ingest import SPEND_COLUMNS, LoadReport
 from .payments import GROUP_FLAGS, SPEND_CATEGORICALS, build_payments, compact, concat
 from .places import BUILTIN_AREAS, Area, Geography, read_geography
 from .suppliers import match_table, normalise_name, read_overrides
@@ -151,6 +151,8 @@ def _read_spend(root: Path, anchors: pd.DataFrame) -> tuple[pd.DataFrame, dict[s
         for f in anchor_files:
             hit = cache.read(store, keys[f]) if store is not None else None
             if hit is None:
+                from .ingest import load_spend_file  # imports the loader only when a file is parsed
+
                 hit = load_spend_file(f)
                 if store is not None:
                     cache.write(store, keys[f], *hit)

@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from . import SPEND_COLUMNS
 from .headers import map_header, normalise_header, role_candidates
 from .reader import RawTable, read_table
 from .repair import repair_fused
@@ -36,10 +37,6 @@ from .values import (
     trim,
 )
 
-SPEND_COLUMNS = [
-    "payment_date", "amount", "supplier_name", "expense_type", "expense_area", "transaction_id",
-    "supplier_postcode", "redacted", "source_file", "source_line",
-]
 TEXT_ROLES = ["supplier_name", "expense_type", "expense_area", "transaction_id", "supplier_postcode"]
 TOTAL_LABEL = re.compile(r"^\s*(grand\s+|sub\s*-?\s*)?totals?\s*:?[\s\u2020]*$", re.IGNORECASE)
 RECONCILE_TOLERANCE = 0.01  # pounds
