@@ -1,16 +1,19 @@
 """One offline chart module for every chart on a Voila page.
 
-An offline JupyterChart carries Vega, Vega-Lite and vega-embed inline (vl-convert's ~0.9 MB bundle) in
-each chart widget's state, so a page with three charts receives and evaluates it three times, and each
-kernel spends ~4 s building it. Under ``anchorlib serve`` the bundle is written once per Altair and
-vl-convert version to a folder on Voila's static path (``voila_env``), and the apps' charts carry a
-two-line module that imports it from the page's own server: the browser loads and evaluates it once,
-and nothing leaves 127.0.0.1 (PITFALLS.md: Altair charts offline). Elsewhere (JupyterLab, papermill)
-charts keep the inline bundle.
+The apps' chart widget (apps/app_chart.py, its browser side ``static/app_chart.js``) needs Vega and
+vega-embed: ``bundle()`` is that script bundled with them by vl-convert (~0.9 MB, no import left to
+fetch). Carried inline in each chart widget's state, a page with three charts would receive and evaluate
+it three times, and each kernel would spend seconds building it. Under ``anchorlib serve`` the bundle is
+written once per script, Altair and vl-convert version to a folder on Voila's static path
+(``voila_env``), and the apps' charts carry a two-line module that imports it from the page's own
+server: the browser loads and evaluates it once, and nothing leaves 127.0.0.1 (PITFALLS.md: Altair
+charts offline). Elsewhere (JupyterLab, papermill) charts carry the bundle inline.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -27,20 +30,39 @@ def root() -> Path:
     return Path(base) / "anchorlib" / "voila"
 
 
-def ensure_bundle(where: Path | None = None) -> str:
-    """Write the offline JupyterChart module under ``where`` (default ``root()``) unless this Altair and
-    vl-convert version's file is there; returns its file name."""
+@functools.cache
+def bundle() -> str:
+    """The apps' chart script (static/app_chart.js) bundled with Vega, Vega-Lite and vega-embed by
+    vl-convert, for the Vega-Lite version the apps compile to (a few seconds, once per process)."""
+    import vl_convert
+    from altair.utils._importers import vl_version_for_vl_convert
+
+    from .apps.app_chart import JS_SOURCE
+
+    return vl_convert.javascript_bundle(JS_SOURCE.read_text(encoding="utf-8"), vl_version=vl_version_for_vl_convert())
+
+
+def bundle_name() -> str:
+    """The bundle's file name: the script's hash and the Altair and vl-convert versions."""
     import altair as alt
     import vl_convert
 
-    name = f"altair-{alt.__version__}-vlc-{vl_convert.__version__}.js"
+    from .apps.app_chart import JS_SOURCE
+
+    digest = hashlib.sha1(JS_SOURCE.read_bytes()).hexdigest()[:10]
+    return f"anchorlib-chart-{digest}-altair-{alt.__version__}-vlc-{vl_convert.__version__}.js"
+
+
+def ensure_bundle(where: Path | None = None) -> str:
+    """Write ``bundle()`` under ``where`` (default ``root()``) unless its file (``bundle_name()``) is
+    there; returns the file name."""
+    name = bundle_name()
     static = (where or root()) / "voila" / "templates" / TEMPLATE / "static"
     path = static / name
     if not path.exists():
-        alt.JupyterChart.enable_offline()
         static.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(alt.JupyterChart._esm, encoding="utf-8")  # set by enable_offline: the bundled module
+        tmp.write_text(bundle(), encoding="utf-8")
         tmp.replace(path)
     return name
 
@@ -54,3 +76,8 @@ def loader(env: dict[str, str] | None = None) -> str | None:
         return None
     url = json.dumps(f"{base.rstrip('/')}/voila/templates/{TEMPLATE}/static/{name}")
     return f"const m = await import(new URL({url}, location.origin).href);\nexport default m.default;\n"
+
+
+def module() -> str:
+    """The chart widget's browser module here: under Voila the loader of the served bundle, else the bundle."""
+    return loader() or bundle()

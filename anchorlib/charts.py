@@ -46,6 +46,16 @@ def use_interactive() -> None:
     _ = alt.renderers.enable("jupyter", offline=True)
 
 
+#: Sort a channel by the ``rank`` column ``ranked`` adds: the order travels in the data, not in the spec,
+#: so the apps' charts keep one spec while their data changes (apps/app_chart.py)
+BY_RANK = alt.EncodingSortField("rank", op="min", order="ascending")
+
+
+def ranked(df: pd.DataFrame, column: str, order: list) -> pd.DataFrame:
+    """``df`` with ``rank``: the position of each row's ``column`` value in ``order`` (for ``BY_RANK``)."""
+    return df.assign(rank=df[column].map({v: i for i, v in enumerate(order)}))
+
+
 def local_by_category_data(payments: pd.DataFrame, local: pd.Series, top: int = 12) -> pd.DataFrame:
     """Addressable £ per category split into Local / Not local / Unknown location (top categories by £)."""
     p = payments[payments["addressable"].astype(bool)]
@@ -65,10 +75,10 @@ def local_by_category_data(payments: pd.DataFrame, local: pd.Series, top: int = 
 def local_by_category_chart(df: pd.DataFrame, title: str, subtitle: str = "") -> alt.Chart:
     """Horizontal stacked bars: addressable £ by category, local vs not local vs unknown."""
     order = df.groupby("category")["amount"].sum().sort_values(ascending=False).index.tolist()
-    return alt.Chart(df, title=alt.Title(title, subtitle=subtitle or None),
+    return alt.Chart(ranked(df, "category", order), title=alt.Title(title, subtitle=subtitle or None),
                      description=f"{title}. Stacked bars of addressable spend in pounds for each category, split "
                                  "into local, not local and unknown location.").mark_bar().encode(
-        y=alt.Y("category:N", sort=order, title=None),
+        y=alt.Y("category:N", sort=BY_RANK, title=None),
         x=alt.X("amount:Q", title="Addressable spend (£)", axis=alt.Axis(format="~s")),
         color=alt.Color("status:N", title="Supplier location",
                         scale=alt.Scale(domain=list(LOCAL_COLOURS), range=list(LOCAL_COLOURS.values()))),

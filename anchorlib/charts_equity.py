@@ -27,9 +27,9 @@ def _by_category(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _disparity_layers(data: pd.DataFrame, order: list[str]) -> alt.LayerChart:
+def _disparity_layers(data: pd.DataFrame) -> alt.LayerChart:
     bars = alt.Chart(data).mark_bar().encode(
-        y=alt.Y("category:N", sort=order, title=None),
+        y=alt.Y("category:N", sort=charts.BY_RANK, title=None),
         x=alt.X("disparity_index:Q", title="Disparity index (100 = parity)"),
         color=alt.Color("gap:N", title=None, legend=alt.Legend(orient="top", labelLimit=300),
                         scale=alt.Scale(domain=["below 80 (substantial disparity)", "80 or more", "no figure"],
@@ -40,8 +40,8 @@ def _disparity_layers(data: pd.DataFrame, order: list[str]) -> alt.LayerChart:
     return alt.layer(bars, line).properties(width=300, height=alt.Step(19))
 
 
-def _utilisation_layers(data: pd.DataFrame, order: list[str], labels: bool) -> alt.LayerChart:
-    base = alt.Chart(data).encode(y=alt.Y("category:N", sort=order, title=None, axis=alt.Axis(labels=labels)),
+def _utilisation_layers(data: pd.DataFrame, labels: bool) -> alt.LayerChart:
+    base = alt.Chart(data).encode(y=alt.Y("category:N", sort=charts.BY_RANK, title=None, axis=alt.Axis(labels=labels)),
                                   tooltip=_TIP)
     bars = base.mark_bar(color=charts.PALETTE[4]).encode(
         x=alt.X("utilisation:Q", title="Share (%): bars utilisation, black ticks availability",
@@ -61,9 +61,9 @@ def gaps_chart(df: pd.DataFrame, label: str, subtitle: str = "") -> alt.HConcatC
     availability on the right, sharing the category axis (labelled once, on the left) so each row reads
     across; ``df`` as for ``disparity_chart``."""
     data = _by_category(df)
-    order = data.sort_values("disparity_index")["category"].tolist()
+    data = charts.ranked(data, "category", data.sort_values("disparity_index")["category"].tolist())
     title = f"{label}: disparity index by category"
-    return alt.hconcat(_disparity_layers(data, order), _utilisation_layers(data, order, False), spacing=24).resolve_scale(
+    return alt.hconcat(_disparity_layers(data), _utilisation_layers(data, False), spacing=24).resolve_scale(
         y="shared").properties(
         title=alt.Title(title, subtitle=f"{subtitle + '; ' if subtitle else ''}right: utilisation vs availability"),
         description=f"{title}, with utilisation vs availability. Left, {_DISPARITY_TEXT}. Right, {_UTILISATION_TEXT}.")

@@ -23,11 +23,11 @@ def shift_data(rows: list[dict]) -> pd.DataFrame:
 def shift_chart(df: pd.DataFrame, title: str, subtitle: str = "") -> alt.Chart:
     """Per chosen category: its leakage (£) split into the part moved to local suppliers and the rest."""
     order = df.groupby("category", sort=False)["leakage"].first().sort_values(ascending=False).index.tolist()
-    return alt.Chart(df, title=alt.Title(title, subtitle=subtitle or alt.Undefined),
+    return alt.Chart(charts.ranked(df, "category", order), title=alt.Title(title, subtitle=subtitle or alt.Undefined),
                      description=f"{title}. For each chosen category, a bar of its leakage in pounds, split into "
                                  "the part the scenario moves to local suppliers and the part still leaking.").mark_bar(
     ).encode(
-        y=alt.Y("category:N", sort=order, title=None),
+        y=alt.Y("category:N", sort=charts.BY_RANK, title=None),
         x=alt.X("amount:Q", title="Leakage (£)", axis=alt.Axis(format="~s")),
         color=alt.Color("part:N", title=None, legend=alt.Legend(orient="top"),
                         scale=alt.Scale(domain=list(SHIFT_PARTS.values()),

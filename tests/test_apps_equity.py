@@ -79,7 +79,8 @@ def test_gaps_chart_spec_has_the_80_line_labels_once_titles_and_tooltips():
     (bars, line), (util, ticks) = (c["layer"] for c in spec["hconcat"])
     assert spec["title"]["text"] == "SME: disparity index by category" and "four-fifths" in spec["description"]
     assert spec["resolve"]["scale"]["y"] == "shared"  # one row per category across both halves
-    assert bars["encoding"]["y"]["sort"] == util["encoding"]["y"]["sort"] == ["Catering", "ICT"]
+    assert bars["encoding"]["y"]["sort"] == util["encoding"]["y"]["sort"] == {"field": "rank", "op": "min",
+                                                                                 "order": "ascending"}
     assert util["encoding"]["y"]["axis"]["labels"] is False and "axis" not in bars["encoding"]["y"]
     assert bars["encoding"]["x"]["title"] == "Disparity index (100 = parity)"
     assert line["mark"]["type"] == "rule" and next(
@@ -88,6 +89,7 @@ def test_gaps_chart_spec_has_the_80_line_labels_once_titles_and_tooltips():
                                                                      "disparity_index"]
     rows = next(v for v in spec["datasets"].values() if v and "gap" in v[0])
     assert [r["gap"] for r in rows] == ["below 80 (substantial disparity)", "80 or more"]
+    assert {r["category"]: r["rank"] for r in rows} == {"Catering": 0, "ICT": 1}  # lowest disparity index first
     assert "(%)" in util["encoding"]["x"]["title"] and ticks["mark"]["type"] == "tick"
     assert ticks["encoding"]["x"]["field"] == "availability"
 

@@ -28,7 +28,7 @@ def app_page(notebook: str, tmp_path, chromium_path, ready: str, n_charts: int, 
             chromium(chromium_path) as browser:
         page = open_page(browser)
         modules = []  # the offline chart module (anchorlib/chart_module.py): one request for every chart
-        page.on("request", lambda r: modules.append(r.url) if "/static/altair-" in r.url else None)
+        page.on("request", lambda r: modules.append(r.url) if "/static/anchorlib-chart-" in r.url else None)
         page.goto(server.url)
         wait_drawn(page, ready, n_charts)
         timings["first_render_s"] = round(time.monotonic() - t0, 2)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import html
 import os
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from contextlib import contextmanager
 
 import altair as alt
@@ -13,11 +12,13 @@ import ipywidgets as widgets
 import pandas as pd
 import traitlets
 
-from .. import chart_module, charts
+from .. import chart_module
 from ..dataset import Dataset, open_dataset
 from ..errors import AnchorlibError, ParameterError
 from ..formatting import money, pct  # noqa: F401  (the apps import them from here)
 from ..places import Area
+from .app_chart import AppChart, app_values, vega_spec  # noqa: F401  (the apps import them from here)
+from .memo import Memo  # noqa: F401
 
 AREA_LABELS = {"home": "Home borough(s)", "city_hackney": "City & Hackney", "london": "London"}
 
@@ -162,79 +163,10 @@ def area_picker(ds: Dataset, value: str, options=None, description: str = "Local
                             style={"description_width": "initial"}, layout=widgets.Layout(width=width)).add_class("al-area")
 
 
-class Memo:
-    """Results of a model's computations per choice key, the ``size`` most recent kept, so going back
-    to an earlier choice (an area, a slider position) shows its figures without computing them again."""
-
-    def __init__(self, size: int = 64):
-        self.size, self.items = size, OrderedDict()
-
-    def get(self, key: Hashable, fn: Callable):
-        if key in self.items:
-            self.items.move_to_end(key)
-        else:
-            self.items[key] = fn()
-            if len(self.items) > self.size:
-                self.items.popitem(last=False)
-        return self.items[key]
-
-
-def app_values(data) -> dict:
-    """Altair data transformer for the apps' small frames: the max-rows guard (``alt.limit_rows``), then
-    records with missing values as null (a few ms where ``sanitize_pandas_dataframe`` took 15 per chart);
-    frames with date columns go through Altair's own conversion."""
-    if isinstance(data, pd.DataFrame) and not any(pd.api.types.is_datetime64_any_dtype(t) for t in data.dtypes):
-        alt.limit_rows(data)  # raises MaxRowsError past 5,000 rows
-        return {"values": data.astype(object).where(data.notna(), None).to_dict("records")}
-    return alt.to_values(alt.limit_rows(data))
-
-
-alt.data_transformers.register("anchorlib_app", app_values)
-
-
-class AppChart(alt.JupyterChart):
-    """The offline JupyterChart the apps update in place (STYLE.md). A new ``chart`` becomes its spec in
-    the kernel: ``to_dict(validate=False)`` with ``app_values`` (schema validation and Altair's data
-    sanitising were most of an update's kernel time; the builders' specs are validated by the tests),
-    then compiled to Vega by vl-convert (~5 ms, where the browser took longer and did it for every
-    redraw), the Vega-Lite version the offline bundle runs. A chart shown before reuses its spec, and an
-    unchanged spec is not sent again, so the browser redraws only the charts whose data or text changed.
-    The apps' charts have no params or selections, which JupyterChart's own handler would also set up."""
-
-    def __init__(self, chart: alt.TopLevelMixin, **kw):
-        self._specs = Memo(16)  # id(chart) -> (chart, spec); holding the chart keeps its id unique
-        super().__init__(chart, **kw)
-
-    @traitlets.observe("chart")
-    def _on_change_chart(self, change):
-        chart = change.new
-        spec = None if chart is None else self._specs.get(id(chart), lambda: (chart, self._spec_of(chart)))[1]
-        if spec != self.spec:
-            self.spec = spec
-
-    @staticmethod
-    def _spec_of(chart) -> dict:
-        with alt.data_transformers.enable("anchorlib_app"):
-            return vega_spec(chart.to_dict(validate=False))
-
-
-def vega_spec(vega_lite: dict) -> dict:
-    """A Vega-Lite spec compiled to Vega by vl-convert, with the Vega-Lite version of JupyterChart's
-    offline bundle (so the browser runs the Vega it was compiled for)."""
-    import vl_convert
-    from altair.utils._importers import vl_version_for_vl_convert
-
-    return vl_convert.vegalite_to_vega(vega_lite, vl_version=vl_version_for_vl_convert())
-
-
 def use_charts() -> None:
-    """Offline charts for the apps: under Voila with the served chart module (chart_module.py) every
-    AppChart imports that one module; elsewhere the inline bundle (``charts.use_interactive``)."""
-    esm = chart_module.loader()
-    if esm is None:
-        charts.use_interactive()
-    else:
-        AppChart._esm = esm  # anywidget's module for the class (JupyterChart.enable_offline sets the same)
+    """Offline charts for the apps: under Voila every AppChart imports the one served module
+    (chart_module.py); elsewhere each carries the bundle."""
+    AppChart._esm = chart_module.module()
 
 
 def placeholder() -> alt.Chart:

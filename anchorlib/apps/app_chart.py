@@ -1,0 +1,163 @@
+"""The apps' chart widget: an Altair chart drawn offline by Vega, updated in place (STYLE.md: model + view).
+
+``AppChart(chart)`` is an anywidget whose browser side is ``anchorlib/static/app_chart.js``. Setting
+``.chart`` to a new Altair chart does the least the browser needs:
+
+- the chart's Vega-Lite (``to_dict(validate=False)`` with ``app_values``: schema validation and Altair's
+  data sanitising were most of an update's kernel time; the builders' specs are validated by the tests)
+  is split into its *shape* (everything but the datasets' rows and the top-level title and subtitle
+  text) and those parts;
+- a new shape is compiled to Vega by vl-convert (the Vega-Lite version of the offline bundle; compiled
+  shapes are kept, so a shape seen before costs nothing) with the title text as Vega signals, and sent
+  as ``spec``: the browser builds a new view;
+- the same shape sends only ``updates``: the rows of each dataset that changed and the title signals'
+  values; the browser replaces those rows in the live view (no new view, no recompile), about a tenth
+  of building one.
+
+Datasets are renamed ``al_data_<i>`` (Altair names them by a hash of their rows) so that one shape
+has one compiled spec. The apps' charts have no params or selections.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import altair as alt
+import anywidget
+import pandas as pd
+import traitlets
+
+from .memo import Memo
+
+JS_SOURCE = Path(__file__).resolve().parents[1] / "static" / "app_chart.js"
+TITLE_SIGNALS = {"text": "al_title", "subtitle": "al_subtitle"}
+_PLACEHOLDER = "\u241f{}\u241f"  # stands for a title text in a shape
+
+
+def app_values(data) -> dict:
+    """Altair data transformer for the apps' small frames: the max-rows guard (``alt.limit_rows``), then
+    records of Python values with missing values as null (half a millisecond where
+    ``sanitize_pandas_dataframe`` took 15 per chart); frames with date columns go through Altair's own."""
+    if isinstance(data, pd.DataFrame) and not any(pd.api.types.is_datetime64_any_dtype(t) for t in data.dtypes):
+        alt.limit_rows(data)  # raises MaxRowsError past 5,000 rows
+        names = [str(c) for c in data.columns]
+        columns = [data[c].to_numpy(dtype=object, na_value=None) for c in data.columns]
+        return {"values": [dict(zip(names, row)) for row in zip(*columns)]}
+    return alt.to_values(alt.limit_rows(data))
+
+
+alt.data_transformers.register("anchorlib_app", app_values)
+
+
+def vega_spec(vega_lite: dict) -> dict:
+    """A Vega-Lite spec compiled to Vega by vl-convert, with the Vega-Lite version of the offline bundle
+    (so the browser runs the Vega it was compiled for)."""
+    import vl_convert
+    from altair.utils._importers import vl_version_for_vl_convert
+
+    return vl_convert.vegalite_to_vega(vega_lite, vl_version=vl_version_for_vl_convert())
+
+
+@dataclass(frozen=True)
+class ChartParts:
+    """An Altair chart split for AppChart: ``shape`` (JSON text of its Vega-Lite without the datasets' rows
+    and with placeholders for the title text), ``datasets`` (al_data_<i> -> rows) and ``titles``
+    (signal -> text)."""
+
+    shape: str
+    datasets: dict[str, list]
+    titles: dict[str, str]
+
+
+def chart_parts(chart: alt.TopLevelMixin) -> ChartParts:
+    """The ``ChartParts`` of ``chart``."""
+    with alt.data_transformers.enable("anchorlib_app"):
+        vl = chart.to_dict(validate=False)
+    rows = vl.pop("datasets", {})
+    titles = {}
+    title = vl.get("title")
+    if isinstance(title, str):
+        title = {"text": title}
+    if isinstance(title, dict):
+        title = dict(title)
+        for key, signal in TITLE_SIGNALS.items():
+            if isinstance(title.get(key), str):
+                titles[signal] = title[key]
+                title[key] = _PLACEHOLDER.format(signal)
+        vl["title"] = title
+    text = json.dumps(vl, sort_keys=True)
+    datasets = {}
+    for i, (name, values) in enumerate(rows.items()):
+        new = f"al_data_{i}"
+        text = text.replace(json.dumps(name), json.dumps(new))
+        datasets[new] = values
+    return ChartParts(text, datasets, titles)
+
+
+def compile_shape(parts: ChartParts) -> dict:
+    """The Vega spec of a shape (its datasets empty, the title text as signals)."""
+    vl = json.loads(parts.shape)
+    if parts.datasets:
+        vl["datasets"] = {name: [] for name in parts.datasets}
+    vg = vega_spec(vl)
+    title = vg.get("title")
+    if isinstance(title, dict):
+        for key, signal in TITLE_SIGNALS.items():
+            if title.get(key) == _PLACEHOLDER.format(signal):
+                title[key] = {"signal": signal}
+        vg["signals"] = [*({"name": s, "value": ""} for s in parts.titles), *vg.get("signals", [])]
+    return vg
+
+
+def filled(template: dict, parts: ChartParts) -> dict:
+    """``template`` (a compiled shape) with the rows and title text of ``parts``: the spec to embed."""
+    data = [{**d, "values": parts.datasets[d["name"]]} if d.get("name") in parts.datasets else d
+            for d in template.get("data", [])]
+    signals = [{**s, "value": parts.titles[s["name"]]} if s.get("name") in parts.titles else s
+               for s in template.get("signals", [])]
+    return {**template, "data": data, **({"signals": signals} if signals else {})}
+
+
+class AppChart(anywidget.AnyWidget):
+    """An offline Vega chart the apps update in place (module docstring). Its browser module is the one
+    ``use_charts`` chose: under Voila a two-line module importing the served bundle, elsewhere the bundle."""
+
+    _esm = None  # the browser module, set on first use (apps/common.use_charts)
+    _css = ".vega-embed {overflow: visible}"  # the action menu is not cut off
+    chart = traitlets.Instance(alt.TopLevelMixin, allow_none=True)
+    spec = traitlets.Dict(allow_none=True).tag(sync=True)
+    updates = traitlets.List().tag(sync=True)
+    embed_options = traitlets.Dict(None, allow_none=True).tag(sync=True)
+    _compiled = Memo(64)  # shape -> compiled Vega, shared by every chart of the kernel
+
+    def __init__(self, chart: alt.TopLevelMixin | None = None, **kw):
+        if AppChart._esm is None:
+            from .. import chart_module
+
+            AppChart._esm = chart_module.module()
+        self._parts = Memo(16)  # id(chart) -> (chart, parts); holding the chart keeps its id unique
+        self._base: ChartParts | None = None  # the parts ``spec`` was filled with
+        super().__init__(**kw)
+        self.chart = chart
+
+    @traitlets.observe("chart")
+    def _on_change_chart(self, change):
+        chart = change.new
+        if chart is None:
+            self._base = None
+            self.spec = None
+            return
+        parts = self._parts.get(id(chart), lambda: (chart, chart_parts(chart)))[1]
+        base = self._base
+        if base is not None and parts.shape == base.shape:
+            # the same shape: the rows and title text that differ from the spec's (the browser redraws what changed)
+            self.updates = [*({"data": n, "values": v} for n, v in parts.datasets.items() if v != base.datasets[n]),
+                            *({"signal": s, "value": t} for s, t in parts.titles.items() if t != base.titles[s])]
+            return
+        template = self._compiled.get(parts.shape, lambda: compile_shape(parts))
+        with self.hold_sync():
+            self.updates = []
+            self.spec = filled(template, parts)
+        self._base = parts
