@@ -9,6 +9,7 @@ import gc
 import json
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -26,6 +27,19 @@ def fail(err: Exception) -> None:
     """Print a one-line error and exit 2."""
     typer.echo(f"anchorlib: error: {err}", err=True)
     raise typer.Exit(2)
+
+
+@contextmanager
+def gc_paused():
+    """The garbage collector off for a short computation: its passes over the objects that importing
+    pandas, pyarrow and DuckDB creates free next to nothing and cost ~0.07 s of a 1M-payment summary."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def json_text(obj: object) -> str:
@@ -53,15 +67,16 @@ def summary(
     key = cache.result_key(root, "summary", {"anchor": anchor, "area": area}) if store else None
     hit = cache.read_result(store, key) if store else None  # same data, code and arguments: same output
     if hit is None:
-        from . import metrics
-        from .dataset import open_dataset
-        from .report_text import summary_table
+        with gc_paused():
+            from . import metrics
+            from .dataset import open_dataset
+            from .report_text import summary_table
 
-        try:
-            result = metrics.summary(open_dataset(root), anchor or None, area)
-        except AnchorlibError as err:
-            fail(err)
-        hit = {"json": json_text(result), "table": summary_table(result)}
+            try:
+                result = metrics.summary(open_dataset(root), anchor or None, area)
+            except AnchorlibError as err:
+                fail(err)
+            hit = {"json": json_text(result), "table": summary_table(result)}
         if store:
             cache.write_result(store, key, hit)
     typer.echo(hit["json"] if as_json else hit["table"])
