@@ -69,13 +69,18 @@ def ensure_bundle(where: Path | None = None) -> str:
 
 def loader(env: dict[str, str] | None = None) -> str | None:
     """The module an app chart carries under Voila (it imports the served bundle from the page's own
-    origin), or None outside Voila or without a bundle (``ENV`` and Voila's ``VOILA_BASE_URL`` unset)."""
+    origin), or None outside Voila or without a bundle (``ENV`` and Voila's ``VOILA_BASE_URL`` unset).
+    The bundle is imported when the first chart draws, not when the module loads: anywidget gives a
+    widget's module 2 s to load, which a busy machine can take to fetch and evaluate 0.9 MB (the
+    charts then stayed blank); drawing has no such limit, and the page's charts share the one import."""
     env = os.environ if env is None else env
     name, base = env.get(ENV), env.get("VOILA_BASE_URL")
     if not name or base is None:
         return None
     url = json.dumps(f"{base.rstrip('/')}/voila/templates/{TEMPLATE}/static/{name}")
-    return f"const m = await import(new URL({url}, location.origin).href);\nexport default m.default;\n"
+    return (f"let chart;\nexport default {{ async render(ctx) {{\n"
+            f"  chart ??= import(new URL({url}, location.origin).href);\n"
+            f"  return (await chart).default.render(ctx);\n}} }};\n")
 
 
 def module() -> str:
