@@ -9,11 +9,13 @@ with a title, axis titles with units, tooltips and an ARIA ``description``.
 from __future__ import annotations
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 #: Okabe-Ito, safe for the common forms of colour blindness.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 LOCAL_COLOURS = {"Local": "#0072B2", "Not local": "#E69F00", "Unknown location": "#999999"}
+LOCAL_STATUS = list(LOCAL_COLOURS)  # in the order local_by_category_data lists them
 FONT = "DejaVu Sans, Arial, sans-serif"
 
 
@@ -57,19 +59,29 @@ def ranked(df: pd.DataFrame, column: str, order: list) -> pd.DataFrame:
 
 
 def local_by_category_data(payments: pd.DataFrame, local: pd.Series, top: int = 12) -> pd.DataFrame:
-    """Addressable £ per category split into Local / Not local / Unknown location (top categories by £)."""
-    p = payments[payments["addressable"].astype(bool)]
-    status = pd.Series("Not local", index=p.index)
-    status[local.loc[p.index].to_numpy()] = "Local"
-    status[p["lad"].isna().to_numpy()] = "Unknown location"
-    df = p.assign(status=status).groupby(["category", "status"], observed=True)["amount"].sum().reset_index()
-    order = df.groupby("category")["amount"].sum().sort_values(ascending=False).index[:top]
-    df = df[df["category"].isin(order)]
-    total = df.groupby("category")["amount"].transform("sum")
-    df["share"] = df["amount"] / total
+    """Addressable £ per category split into Local / Not local / Unknown location (top categories by £):
+    one row per category and status that has payments, categories in their own order, then status."""
+    add = payments["addressable"].astype(bool).to_numpy()
+    status = np.where(payments["lad"].isna().to_numpy(), 2, np.where(np.asarray(local, dtype=bool), 0, 1))[add]
+    category = payments["category"][add]
+    if isinstance(category.dtype, pd.CategoricalDtype):
+        codes, names = category.cat.codes.to_numpy(), category.cat.categories
+    else:
+        codes, names = pd.factorize(category, sort=True)
+    amount = payments["amount"].to_numpy(dtype="float64")[add]
+    keep = codes >= 0
+    key = codes[keep].astype(np.int64) * 3 + status[keep]
+    n = 3 * len(names)
+    spend = np.bincount(key, weights=amount[keep], minlength=n)
+    seen = np.flatnonzero(np.bincount(key, minlength=n))
+    df = pd.DataFrame({"category": np.asarray(names, dtype=object)[seen // 3],
+                       "status": np.asarray(LOCAL_STATUS, dtype=object)[seen % 3], "amount": spend[seen]})
+    totals = df.groupby("category", sort=False)["amount"].sum()
+    order = totals.iloc[np.argsort(-totals.to_numpy(), kind="stable")].index[:top]
+    df = df[df["category"].isin(order)].reset_index(drop=True)
+    df["share"] = df["amount"] / df.groupby("category", sort=False)["amount"].transform("sum")
     df["category"] = df["category"].astype(str)
-    df["status"] = df["status"].astype(str)
-    return df.reset_index(drop=True)
+    return df
 
 
 def local_by_category_chart(df: pd.DataFrame, title: str, subtitle: str = "") -> alt.Chart:

@@ -48,10 +48,14 @@ class Dataset:
 
     def anchor(self, anchor_id: str) -> pd.Series:
         """The anchors.csv row of ``anchor_id``; ParameterError naming the known ids otherwise."""
-        hit = self.anchors[self.anchors["anchor_id"] == anchor_id]
-        if hit.empty:
+        row = self._anchor_rows.get(anchor_id)
+        if row is None:
             raise ParameterError(f"unknown anchor '{anchor_id}'; this dataset has: {', '.join(self.anchor_ids)}")
-        return hit.iloc[0]
+        return row
+
+    @cached_property
+    def _anchor_rows(self) -> dict[str, pd.Series]:
+        return {str(r["anchor_id"]): r for _, r in self.anchors.iterrows()}
 
     def home_area(self, anchor_id: str) -> Area:
         row = self.anchor(anchor_id)
@@ -68,8 +72,9 @@ class Dataset:
             return self.areas[area_id]
         raise ParameterError(f"unknown area '{area_id}'; choose home, {', '.join(self.areas)}")
 
-    @property
+    @cached_property
     def ruleset(self) -> RuleSet:
+        """The addressable rule set: the defaults plus categories.csv (read once per dataset)."""
         return ruleset_from_categories(self.categories)
 
     @cached_property

@@ -37,7 +37,7 @@ from .metrics_base import (
 from .places import Area
 
 __all__ = ["ENGINE_MIN_ROWS", "FOUR_FIFTHS", "GROUPS", "GROUP_LABELS", "LM3", "LocalShare", "Shift", "concentration",
-           "engine_for", "equity", "imd_distribution", "is_local", "leakage_by", "lm3", "local_share", "network",
+           "engine_for", "equity", "imd_distribution", "is_local", "leakage_by", "lm3", "local_share", "local_share_per", "network",
            "opportunities", "select", "shared_suppliers", "shift_scenario", "summary", "top_leaking"]
 
 POOLED = "pooled: the network's local spend / its addressable spend with known location (ratio of sums)"
@@ -53,6 +53,15 @@ def local_share(payments: pd.DataFrame, area: Area, ruleset_name: str = "") -> L
 
         return engine_duckdb.local_share(payments, area, ruleset_name)
     return to_local_share(share_sums(payments, area, []).iloc[0], area, ruleset_name)
+
+
+def local_share_per(payments: pd.DataFrame, area: Area, by: str, ruleset_name: str = "") -> dict[str, LocalShare]:
+    """``local_share`` for each value of the column ``by`` that the payments have (e.g. each financial
+    year), in one aggregation; keys are the values as text, in sorted order."""
+    ruleset_name = ruleset_name or payments.attrs.get("addressable_rule_set", "")
+    present = {str(v) for v in payments[by].dropna().unique()}  # (a categorical's unused values are not years)
+    rows = {str(r[by]): r for _, r in sums(payments, area, [by]).iterrows() if pd.notna(r[by])}
+    return {k: to_local_share(rows[k], area, ruleset_name) for k in sorted(present)}
 
 
 def _in(column: pd.Series, values: list) -> np.ndarray:

@@ -102,13 +102,27 @@ def supplier_ids(payments: pd.DataFrame) -> pd.Series:
 def supplier_names(payments: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
     """Per resolved supplier id: ``supplier`` (register name when matched, else the first payee spelling in
     sort order) and ``lad`` (the smallest LAD code seen; one code for a register match)."""
-    f = pd.DataFrame({"supplier_id": ids, "register_name": payments["register_name"].astype("string"),
-                      "supplier_name": payments["supplier_name"].astype("string"),
-                      "lad": payments["lad"].astype("string")})
-    g = f.groupby("supplier_id", sort=False).agg(register_name=("register_name", "min"),
-                                                 supplier_name=("supplier_name", "min"), lad=("lad", "min"))
-    name = g["register_name"].fillna(g["supplier_name"]).fillna("(no payee name)")
-    return pd.DataFrame({"supplier": name.astype("string"), "lad": g["lad"].astype("string")})
+    codes, uniques = pd.factorize(ids, sort=False)
+    first = {c: _min_text(codes, len(uniques), payments[c]) for c in ("register_name", "supplier_name", "lad")}
+    name = first["register_name"].fillna(first["supplier_name"]).fillna("(no payee name)")
+    index = pd.Index(uniques, name="supplier_id")
+    return pd.DataFrame({"supplier": name.to_numpy(), "lad": first["lad"].to_numpy()}, index=index).astype("string")
+
+
+def _min_text(codes: np.ndarray, n: int, column: pd.Series) -> pd.Series:
+    """The smallest text of ``column`` per group (``codes`` 0..n-1), <NA> where a group has none. A
+    categorical is ranked by its categories in sort order, so the rows are compared as integers."""
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        column = column.astype("string").astype("category")
+    cats = column.cat.categories
+    order = np.argsort(np.asarray(cats, dtype=object), kind="stable")  # text order of the categories
+    rank = np.empty(len(cats) + 1, dtype=np.int64)
+    rank[order] = np.arange(len(cats))
+    rank[-1] = len(cats)  # code -1 (missing) ranks after every text
+    best = np.full(n, len(cats), dtype=np.int64)
+    np.minimum.at(best, codes, rank[column.cat.codes.to_numpy()])
+    text = np.append(np.asarray(cats, dtype=object)[order], None)
+    return pd.Series(text[best], dtype="string")
 
 
 def local_mask(payments: pd.DataFrame, area: Area | dict[str, Area]) -> pd.Series:
@@ -131,27 +145,24 @@ def share_sums(payments: pd.DataFrame, area: Area | dict[str, Area], keys: list[
     if isinstance(area, dict):
         payments = payments[payments["anchor_id"].isin(list(area))]
         keys = ["anchor_id", *[k for k in keys if k != "anchor_id"]]
-    amount = payments["amount"].astype("float64")
-    add = payments["addressable"].astype(bool)
-    known = payments["lad"].notna()
-    local = local_mask(payments, area) & add
-    hq = payments["hq_only"].fillna(False).astype(bool)
+    amount = payments["amount"].to_numpy(dtype="float64")
+    add = payments["addressable"].astype(bool).to_numpy()
+    known = payments["lad"].notna().to_numpy()
+    local = local_mask(payments, area).to_numpy() & add
+    hq = payments["hq_only"].fillna(False).astype(bool).to_numpy()
     ids = supplier_ids(payments) if SUPPLIER in keys else None
     cols = ["supplier_id" if k == SUPPLIER else k for k in keys]
-    f = pd.DataFrame({c: (ids if c == "supplier_id" else payments[c]) for c in cols})
-    zero = 0.0
-    f["total_spend"] = amount
-    f["addressable_spend"] = amount.where(add, zero)
-    f["local_spend"] = amount.where(local, zero)
-    f["unknown_location_spend"] = amount.where(add & ~known, zero)
-    f["known_addressable_spend"] = amount.where(add & known, zero)
-    f["local_ex_hq"] = amount.where(local & ~hq, zero)
-    f["known_ex_hq"] = amount.where(add & known & ~hq, zero)
-    f["addressable_payments"] = add.astype("int64")
+    # one frame built at once from numpy columns (a column set at a time cost more than the sums)
+    sums = {"total_spend": amount, "addressable_spend": np.where(add, amount, 0.0),
+            "local_spend": np.where(local, amount, 0.0), "unknown_location_spend": np.where(add & ~known, amount, 0.0),
+            "known_addressable_spend": np.where(add & known, amount, 0.0),
+            "local_ex_hq": np.where(local & ~hq, amount, 0.0), "known_ex_hq": np.where(add & known & ~hq, amount, 0.0),
+            "addressable_payments": add.astype("int64")}
     if cols:
+        f = pd.DataFrame({**{c: (ids if c == "supplier_id" else payments[c]) for c in cols}, **sums})
         out = f.groupby(cols, dropna=False, sort=False)[SHARE_COLUMNS].sum().reset_index()
     else:
-        out = f[SHARE_COLUMNS].sum().to_frame().T
+        out = pd.DataFrame({c: [np.nansum(v)] for c, v in sums.items()})
     if ids is not None:
         out = out.join(supplier_names(payments, ids), on="supplier_id")
     return out

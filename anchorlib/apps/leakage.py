@@ -44,8 +44,12 @@ class LeakageModel(ChoiceModel):
     addressable_only = traitlets.Bool(True)
 
     def __init__(self, ds: Dataset, **kw):
-        self.base = rollup(metrics.select(ds))  # same sums, far fewer rows (apps/rollup.py)
-        self.all_years = sorted(self.base["financial_year"].dropna().astype(str).unique().tolist())
+        p = metrics.select(ds)
+        # the payments rolled up once per grain the figures need, by anchor and year (apps/rollup.py): a
+        # choice of anchors and years is then a selection of these rows, not a pass over the payments
+        self.base = {"category": rollup(p, ["anchor_id", "financial_year", "category", *SHARE_COLUMNS]),
+                     "supplier": rollup(p, ["anchor_id", "financial_year", *SHARE_COLUMNS, *SUPPLIER_COLUMNS])}
+        self.all_years = sorted(self.base["category"]["financial_year"].dropna().astype(str).unique().tolist())
         self._memo = Memo()
         kw.setdefault("years", self.all_years)
         super().__init__(ds, **kw)
@@ -63,10 +67,13 @@ class LeakageModel(ChoiceModel):
         """The chosen payments rolled up for the figures by year and category (``by`` "category") or by
         supplier ("supplier"); kept per selection, so an area change only re-aggregates."""
         def roll():
-            p = select_rows(self.base, self.anchor_ids, self.years)
-            p = p if self.addressable_only else p.assign(addressable=True)
-            return {"category": rollup(p, [*SHARE_COLUMNS, "financial_year", "category"], min_rows=0),
-                    "supplier": rollup(p, [*SHARE_COLUMNS, *SUPPLIER_COLUMNS], min_rows=0)}
+            out = {}
+            for grain, base in self.base.items():
+                p = select_rows(base, self.anchor_ids, self.years)
+                out[grain] = p if self.addressable_only else p.assign(addressable=True)
+            # suppliers across the chosen anchors and years as one row each (fewer rows to resolve)
+            out["supplier"] = rollup(out["supplier"], [*SHARE_COLUMNS, *SUPPLIER_COLUMNS], min_rows=0)
+            return out
         return self._memo.get(("payments", *self._selection()), roll)[by]
 
     def _figure(self, what: str, fn):
@@ -85,9 +92,8 @@ class LeakageModel(ChoiceModel):
     def trend(self) -> pd.DataFrame:
         """Per financial year: local share with and without head-office-only suppliers (charts_apps.trend_data)."""
         def rows():
-            p, area, rules = self.payments(), self.area(), self.ds.ruleset.name
-            return charts_apps.trend_data([{"financial_year": str(year), **metrics.local_share(py, area, rules).to_dict()}
-                                           for year, py in p.groupby("financial_year", observed=True)])
+            shares = metrics.local_share_per(self.payments(), self.area(), "financial_year", self.ds.ruleset.name)
+            return charts_apps.trend_data([{"financial_year": year, **ls.to_dict()} for year, ls in shares.items()])
         return self._figure("trend", rows)
 
     def top_suppliers(self, n: int = 10) -> pd.DataFrame:
