@@ -4,6 +4,8 @@ with a title, axis titles with units, tooltips and an ARIA ``description``."""
 
 from __future__ import annotations
 
+import functools
+
 import altair as alt
 import pandas as pd
 
@@ -27,8 +29,8 @@ def _by_category(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _disparity_layers(data: pd.DataFrame) -> alt.LayerChart:
-    bars = alt.Chart(data).mark_bar().encode(
+def _disparity_layers() -> alt.LayerChart:
+    bars = alt.Chart().mark_bar().encode(
         y=alt.Y("category:N", sort=charts.BY_RANK, title=None),
         x=alt.X("disparity_index:Q", title="Disparity index (100 = parity)"),
         color=alt.Color("gap:N", title=None, legend=alt.Legend(orient="top", labelLimit=300),
@@ -40,8 +42,8 @@ def _disparity_layers(data: pd.DataFrame) -> alt.LayerChart:
     return alt.layer(bars, line).properties(width=300, height=alt.Step(19))
 
 
-def _utilisation_layers(data: pd.DataFrame, labels: bool) -> alt.LayerChart:
-    base = alt.Chart(data).encode(y=alt.Y("category:N", sort=charts.BY_RANK, title=None, axis=alt.Axis(labels=labels)),
+def _utilisation_layers(labels: bool) -> alt.LayerChart:
+    base = alt.Chart().encode(y=alt.Y("category:N", sort=charts.BY_RANK, title=None, axis=alt.Axis(labels=labels)),
                                   tooltip=_TIP)
     bars = base.mark_bar(color=charts.PALETTE[4]).encode(
         x=alt.X("utilisation:Q", title="Share (%): bars utilisation, black ticks availability",
@@ -63,10 +65,18 @@ def gaps_chart(df: pd.DataFrame, label: str, subtitle: str = "") -> alt.HConcatC
     data = _by_category(df)
     data = charts.ranked(data, "category", data.sort_values("disparity_index")["category"].tolist())
     title = f"{label}: disparity index by category"
-    return alt.hconcat(_disparity_layers(data), _utilisation_layers(data, False), spacing=24).resolve_scale(
-        y="shared").properties(
-        title=alt.Title(title, subtitle=f"{subtitle + '; ' if subtitle else ''}right: utilisation vs availability"),
-        description=f"{title}, with utilisation vs availability. Left, {_DISPARITY_TEXT}. Right, {_UTILISATION_TEXT}.")
+    chart = _gaps_frame().copy(deep=False)  # a new top level over the one frame: data, title and text are its own
+    chart.data = data
+    chart.title = alt.Title(title, subtitle=f"{subtitle + '; ' if subtitle else ''}right: utilisation vs availability")
+    chart.description = f"{title}, with utilisation vs availability. Left, {_DISPARITY_TEXT}. Right, {_UTILISATION_TEXT}."
+    return chart
+
+
+@functools.cache
+def _gaps_frame() -> alt.HConcatChart:
+    """The gaps chart without its data and titles, built once: the layers inherit the top level's data
+    (building it, Altair copies each part many times: most of an app update's time when rebuilt each time)."""
+    return alt.hconcat(_disparity_layers(), _utilisation_layers(False), spacing=24).resolve_scale(y="shared")
 
 
 def imd_chart(df: pd.DataFrame, title: str, subtitle: str = "") -> alt.Chart:

@@ -3,6 +3,7 @@ distribution across IMD deciles of supplier location. Public through ``anchorlib
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .leakage import ANY_LOCATION, rule_set, sums
@@ -21,17 +22,22 @@ IMD_ROWS = [str(d) for d in range(1, 11)] + ["unknown"]
 def equity_sums(payments: pd.DataFrame, groups: list[tuple[str, str]], keys: list[str]) -> pd.DataFrame:
     """Per ``keys`` value, over addressable payments: addressable_spend and each group's £ in the group
     (``in_g``) and £ whose membership is known (``known_g``; for IMD 1-2: whose IMD decile is known)."""
-    p = payments[payments["addressable"].astype(bool)]
-    amount = p["amount"].astype("float64")
-    f = pd.DataFrame({k: p[k] for k in keys})
-    f["addressable_spend"] = amount
+    p = payments[payments["addressable"].astype(bool).to_numpy()]
+    amount = p["amount"].to_numpy(dtype="float64")
+    columns = {"addressable_spend": amount}  # built as numpy columns, the frame made once
     for g, flag in groups:
-        member = p["imd_decile"].astype("Float64") <= 2 if flag == "imd_1_2" else p[flag].astype("boolean")
-        f[f"in_{g}"] = amount.where(member.fillna(False).astype(bool), 0.0)
-        f[f"known_{g}"] = amount.where(member.notna(), 0.0)
+        if flag == "imd_1_2":
+            decile = p["imd_decile"].to_numpy(dtype="float64", na_value=np.nan)
+            known, member = ~np.isnan(decile), decile <= 2
+        else:
+            flags = p[flag].astype("boolean")
+            known, member = flags.notna().to_numpy(), flags.fillna(False).to_numpy(dtype=bool)
+        columns[f"in_{g}"] = np.where(member, amount, 0.0)
+        columns[f"known_{g}"] = np.where(known, amount, 0.0)
     if keys:
+        f = pd.DataFrame({**{k: p[k] for k in keys}, **columns})
         return f.groupby(keys, dropna=False, sort=False).sum().reset_index()
-    return f.sum().to_frame().T
+    return pd.DataFrame({c: [np.nansum(v)] for c, v in columns.items()})
 
 
 def equity(ds, payments: pd.DataFrame, by: str | None = None) -> pd.DataFrame:

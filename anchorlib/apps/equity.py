@@ -48,7 +48,11 @@ class EquityModel(ChoiceModel):
     group = traitlets.Unicode("sme")
 
     def __init__(self, ds: Dataset, **kw):
-        self.base = rollup(metrics.select(ds))  # same sums, far fewer rows (apps/rollup.py)
+        # the payments rolled up once, by anchor, to what equity and the IMD deciles read (the groups' flags
+        # and IMD decile are the supplier's; apps/rollup.py): a choice of anchors is a selection of its rows
+        p = metrics.select(ds)
+        flags = [f for _, f in metrics_base.equity_groups(ds.suppliers) if f in p.columns]
+        self.base = rollup(p, ["anchor_id", *SHARE_COLUMNS, *SUPPLIER_COLUMNS, "category", "imd_decile", *flags])
         super().__init__(ds, **kw)
         self._memo = Memo()
 
@@ -69,12 +73,8 @@ class EquityModel(ChoiceModel):
         return self._cached("payments", rows)
 
     def _selection(self) -> pd.DataFrame:
-        """The chosen anchors' payments rolled up to what equity and the IMD deciles read (the groups'
-        flags and IMD decile are the supplier's: a quarter of the rows at 1M payments)."""
-        flags = [f for _, f in metrics_base.equity_groups(self.ds.suppliers) if f in self.base.columns]
-        cols = [*SHARE_COLUMNS, *SUPPLIER_COLUMNS, "category", "imd_decile", *flags]
-        return self._memo.get(("selection", tuple(self.anchor_ids)),
-                              lambda: rollup(select_rows(self.base, self.anchor_ids), cols, min_rows=0))
+        """The chosen anchors' rows of the rollup."""
+        return self._memo.get(("selection", tuple(self.anchor_ids)), lambda: select_rows(self.base, self.anchor_ids))
 
     def pool(self) -> Dataset:
         """The dataset whose register is the availability pool: the whole register, or its suppliers
