@@ -63,8 +63,8 @@ class RuleSet:
             mapped_cat = key.map(cat_map)
             category = mapped_cat.fillna(category).astype("string")
             forced = key.map(add_map)
-            forced_excluded = (forced == False).fillna(False).astype(bool)  # noqa: E712
-            forced_included = (forced == True).fillna(False).astype(bool)  # noqa: E712
+            forced_excluded = (forced == False).fillna(False).astype(bool)
+            forced_included = (forced == True).fillna(False).astype(bool)
             redacted = payments["redacted"].astype(bool)
             reason = reason.mask(forced_excluded & reason.isna(), "excluded in categories.csv")
             reason = reason.mask(forced_included & ~redacted, pd.NA)

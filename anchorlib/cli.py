@@ -11,7 +11,7 @@ import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -20,7 +20,7 @@ from .errors import AnchorlibError
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Where anchor institutions' spend goes: local share, leakage, equity gaps, LM3, social value.")
 
-DataOpt = Annotated[Optional[Path], typer.Option("--data", help="Dataset folder (default: $ANCHORLIB_DATA or the bundled sample).")]
+DataOpt = Annotated[Path | None, typer.Option("--data", help="Dataset folder (default: $ANCHORLIB_DATA or the bundled sample).")]
 
 
 def fail(err: Exception) -> None:
@@ -56,8 +56,8 @@ def emit_json(obj: object) -> None:
 @app.command()
 def summary(
     data: DataOpt = None,
-    anchor: Annotated[Optional[list[str]], typer.Option("--anchor", help="Anchor id (repeatable; default all).")] = None,
-    area: Annotated[Optional[str], typer.Option("--area", help="home (default), city_hackney, london, uk or an areas.csv id.")] = None,
+    anchor: Annotated[list[str] | None, typer.Option("--anchor", help="Anchor id (repeatable; default all).")] = None,
+    area: Annotated[str | None, typer.Option("--area", help="home (default), city_hackney, london, uk or an areas.csv id.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print DESIGN.md's summary JSON.")] = False,
 ) -> None:
     """The headline metrics per anchor and for the network."""
@@ -159,10 +159,10 @@ def tenders(
 @app.command()
 def reports(
     data: DataOpt = None,
-    anchors: Annotated[Optional[str], typer.Option("--anchors", help="Anchor ids joined by ',' (default all).")] = None,
+    anchors: Annotated[str | None, typer.Option("--anchors", help="Anchor ids joined by ',' (default all).")] = None,
     out: Annotated[Path, typer.Option("--out", help="Folder for the executed notebooks and HTML reports.")] = Path("build/reports"),
     jobs: Annotated[int, typer.Option("--jobs", help="Notebooks run in parallel.")] = 2,
-    kernel: Annotated[Optional[str], typer.Option("--kernel", help="Jupyter kernel (default 'anchorlib', else python3).")] = None,
+    kernel: Annotated[str | None, typer.Option("--kernel", help="Jupyter kernel (default 'anchorlib', else python3).")] = None,
     financial_year: Annotated[str, typer.Option("--financial-year", help="Narrow the anchor reports to one year (default all).")] = "",
     area: Annotated[str, typer.Option("--area", help="home (default), city_hackney, london, uk or an areas.csv id.")] = "home",
     continue_on_error: Annotated[bool, typer.Option("--continue-on-error/--fail-fast", help="Run every report even when one fails (default), or cancel those not yet started.")] = True,

@@ -92,7 +92,10 @@ def is_local(payments: pd.DataFrame, area: Area) -> pd.Series:
 def supplier_ids(payments: pd.DataFrame) -> pd.Series:
     """The resolved supplier of each payment: 'R<row>' for a register match, else 'K<normalised payee>',
     else 'N<payee as written>', else '(no payee name)' (redacted or blank). Two spellings that resolve
-    to one register entry or one normalised name are one supplier."""
+    to one register entry or one normalised name are one supplier. A frame that carries these ids in a
+    ``supplier_id`` column (apps/rollup.with_supplier_ids) is not resolved again."""
+    if "supplier_id" in payments.columns:
+        return payments["supplier_id"].astype("string")
     row = payments["register_row"].astype("Int64").astype("string")
     out = ("R" + row).fillna("K" + payments["supplier_key"].astype("string"))
     out = out.fillna("N" + payments["supplier_name"].astype("string"))

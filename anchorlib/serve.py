@@ -16,6 +16,7 @@ from . import chart_module
 from .paths import NOTEBOOKS_DIR, PACKAGE_DIR
 
 TEMPLATES_PATH = PACKAGE_DIR / "templates"
+FILL_DELAY = 15  # seconds before Voila refills an app's pool of preheated kernels
 
 
 def voila_args(port: int, pool_size: int = 1, timeout: int = 120) -> list[str]:
@@ -24,8 +25,11 @@ def voila_args(port: int, pool_size: int = 1, timeout: int = 120) -> list[str]:
             "--VoilaConfiguration.show_tracebacks=False", f"--VoilaExecutor.timeout={timeout}",
             "--VoilaConfiguration.classic_tree=True"]  # a plain list of links; the lab tree logs widget errors
     if pool_size > 0:
+        # a used kernel is replaced after FILL_DELAY s, not at once: running the notebook again takes a core
+        # for seconds, which the page just opened needs for its first render and first choices
         args += ["--VoilaConfiguration.preheat_kernel=True",
-                 f"--VoilaKernelManager.kernel_pools_config={{'default': {{'pool_size': {pool_size}}}}}"]
+                 f"--VoilaKernelManager.kernel_pools_config={{'default': {{'pool_size': {pool_size}}}}}",
+                 f"--VoilaKernelManager.fill_delay={FILL_DELAY}"]
     return args
 
 

@@ -15,8 +15,9 @@ waits ``--warm`` seconds for the pool to run each notebook, then in headless Chr
 Both are timed on the page's own clock (``CLOCK``); the wall clock of the driving script, which adds
 Playwright's round trips, is reported beside them. A preheated kernel computes the other areas and the
 slider's neighbours ahead (apps/common.Guarded.warm) unless ``--no-warm``: then every first choice is
-computed when it is made. Voila refills an app's pool (running the notebook again) once its kernel is
-taken: ``--settle`` seconds between apps keep that refill out of the next app's figures. The load average
+computed when it is made. Voila refills an app's pool (running the notebook again) 15 s after its kernel
+is taken (serve.FILL_DELAY): ``--settle`` seconds between apps keep that refill out of the next app's
+figures. The load average
 is printed with each app.
 """
 
@@ -175,7 +176,7 @@ def main() -> None:
     a = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
-    preheat = [x for x in voila_args(0) if "preheat" in x or "kernel_pools" in x or "classic_tree" in x]
+    preheat = [x for x in voila_args(0) if any(k in x for k in ("preheat", "kernel_pools", "fill_delay", "classic_tree"))]
     result = {"data": a.data, "warm_choices": not a.no_warm, "apps": {}}
     env = {"ANCHORLIB_DATA": a.data, **({"ANCHORLIB_APPS_WARM": "0"} if a.no_warm else {})}
     with tempfile.TemporaryDirectory() as tmp, \

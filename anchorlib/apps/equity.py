@@ -35,7 +35,7 @@ from .common import (
     use_charts,
 )
 from .data_picker import AppShell
-from .rollup import SHARE_COLUMNS, SUPPLIER_COLUMNS, rollup
+from .rollup import SHARE_COLUMNS, SUPPLIER_COLUMNS, rollup, with_supplier_ids
 
 ANYWHERE = "anywhere"
 
@@ -52,7 +52,8 @@ class EquityModel(ChoiceModel):
         # and IMD decile are the supplier's; apps/rollup.py): a choice of anchors is a selection of its rows
         p = metrics.select(ds)
         flags = [f for _, f in metrics_base.equity_groups(ds.suppliers) if f in p.columns]
-        self.base = rollup(p, ["anchor_id", *SHARE_COLUMNS, *SUPPLIER_COLUMNS, "category", "imd_decile", *flags])
+        self.base = with_supplier_ids(rollup(p, ["anchor_id", *SHARE_COLUMNS, *SUPPLIER_COLUMNS, "category",
+                                                 "imd_decile", *flags]))
         super().__init__(ds, **kw)
         self._memo = Memo()
 

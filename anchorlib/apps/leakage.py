@@ -34,7 +34,13 @@ from .common import (
     use_charts,
 )
 from .data_picker import AppShell
-from .rollup import SHARE_COLUMNS, SUPPLIER_COLUMNS, rollup
+from .rollup import (
+    RESOLVED_SUPPLIER_COLUMNS,
+    SHARE_COLUMNS,
+    SUPPLIER_COLUMNS,
+    rollup,
+    with_supplier_ids,
+)
 
 
 class LeakageModel(ChoiceModel):
@@ -48,7 +54,8 @@ class LeakageModel(ChoiceModel):
         # the payments rolled up once per grain the figures need, by anchor and year (apps/rollup.py): a
         # choice of anchors and years is then a selection of these rows, not a pass over the payments
         self.base = {"category": rollup(p, ["anchor_id", "financial_year", "category", *SHARE_COLUMNS]),
-                     "supplier": rollup(p, ["anchor_id", "financial_year", *SHARE_COLUMNS, *SUPPLIER_COLUMNS])}
+                     "supplier": with_supplier_ids(rollup(p, ["anchor_id", "financial_year", *SHARE_COLUMNS,
+                                                              *SUPPLIER_COLUMNS]))}
         self.all_years = sorted(self.base["category"]["financial_year"].dropna().astype(str).unique().tolist())
         self._memo = Memo()
         kw.setdefault("years", self.all_years)
@@ -72,7 +79,7 @@ class LeakageModel(ChoiceModel):
                 p = select_rows(base, self.anchor_ids, self.years)
                 out[grain] = p if self.addressable_only else p.assign(addressable=True)
             # suppliers across the chosen anchors and years as one row each (fewer rows to resolve)
-            out["supplier"] = rollup(out["supplier"], [*SHARE_COLUMNS, *SUPPLIER_COLUMNS], min_rows=0)
+            out["supplier"] = rollup(out["supplier"], [*SHARE_COLUMNS, *RESOLVED_SUPPLIER_COLUMNS], min_rows=0)
             return out
         return self._memo.get(("payments", *self._selection()), roll)[by]
 

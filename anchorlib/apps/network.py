@@ -27,7 +27,7 @@ from .common import (
     use_charts,
 )
 from .data_picker import AppShell
-from .rollup import rolled_dataset
+from .rollup import SHARE_COLUMNS, rolled_dataset
 
 
 class NetworkModel(traitlets.HasTraits):
@@ -37,7 +37,10 @@ class NetworkModel(traitlets.HasTraits):
 
     def __init__(self, ds: Dataset, **kw):
         self.ds = ds
-        self.rolled = rolled_dataset(ds)  # same sums, far fewer rows (apps/rollup.py)
+        # same sums, far fewer rows (apps/rollup.py): per supplier for the shared suppliers, and only what
+        # local share reads for the area's figures
+        self.rolled = rolled_dataset(ds)
+        self.shares = rolled_dataset(ds, ["anchor_id", *SHARE_COLUMNS])
         self._cache = Memo()
         super().__init__(**kw)
 
@@ -49,7 +52,7 @@ class NetworkModel(traitlets.HasTraits):
         """For the chosen area, ``metrics.summary``'s shape with only what the view shows: ``anchors`` (name
         and ``metrics.local_share`` of each) and ``network`` (``metrics.network``); cached per area."""
         def compute():
-            ds, area_id = self.rolled, self.area_id
+            ds, area_id = self.shares, self.area_id
             rows = [{"anchor_id": a, "name": str(ds.anchor(a)["name"]),
                      **metrics.local_share(metrics.select(ds, [a]), ds.area(area_id, a), ds.ruleset.name).to_dict()}
                     for a in ds.anchor_ids]

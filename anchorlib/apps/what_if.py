@@ -43,7 +43,9 @@ class WhatIfModel(ChoiceModel):
     share = traitlets.Float(0.10)
 
     def __init__(self, ds: Dataset, **kw):
-        self.base = rollup(metrics.select(ds))  # same sums, far fewer rows (apps/rollup.py)
+        # the payments rolled up once, by anchor, to what the shift and LM3 read (apps/rollup.py): a choice of
+        # anchors is then a selection of these rows
+        self.base = rollup(metrics.select(ds), ["anchor_id", *SHARE_COLUMNS, *SUPPLIER_COLUMNS, "category"])
         self._memo = Memo()
         super().__init__(ds, **kw)
         if not self.categories:
@@ -71,9 +73,8 @@ class WhatIfModel(ChoiceModel):
         return self._memo.get(("area", *self._key()), super().area)
 
     def payments(self) -> pd.DataFrame:
-        """The chosen anchors' payments rolled up to what the shift and LM3 read (kept per choice)."""
-        return self._memo.get(("payments", tuple(self.anchor_ids)), lambda: rollup(
-            select_rows(self.base, self.anchor_ids), [*SHARE_COLUMNS, *SUPPLIER_COLUMNS, "category"], min_rows=0))
+        """The chosen anchors' rows of the rollup (kept per choice)."""
+        return self._memo.get(("payments", tuple(self.anchor_ids)), lambda: select_rows(self.base, self.anchor_ids))
 
     def by_category(self) -> pd.DataFrame:
         """``metrics.leakage_by`` category, largest leakage first (kept per anchors and area)."""
