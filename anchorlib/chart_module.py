@@ -5,7 +5,7 @@ vega-embed: ``bundle()`` is that script bundled with them by vl-convert (~0.9 MB
 fetch). Carried inline in each chart widget's state, a page with three charts would receive and evaluate
 it three times, and each kernel would spend seconds building it. Under ``anchorlib serve`` the bundle is
 written once per script, Altair and vl-convert version to a folder on Voila's static path
-(``voila_env``), and the apps' charts carry a two-line module that imports it from the page's own
+(``voila_env``), and the apps' charts carry a small module (``loader``) that imports it from the page's own
 server: the browser loads and evaluates it once, and nothing leaves 127.0.0.1 (PITFALLS.md: Altair
 charts offline). Elsewhere (JupyterLab, papermill) charts carry the bundle inline.
 """

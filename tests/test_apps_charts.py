@@ -33,6 +33,9 @@ def drawn(jc: AppChart) -> dict:
         spec["title"] = {k: titles[v["signal"]] if isinstance(v, dict) and "signal" in v else v
                          for k, v in spec["title"].items()}
     spec["signals"] = [s for s in spec.get("signals", []) if s["name"] not in titles]
+    for u in jc.updates:
+        if "description" in u:
+            spec["description"] = u["description"]
     return _by_order(spec)
 
 
@@ -66,6 +69,16 @@ def test_a_new_area_sends_rows_and_titles_not_a_new_spec(sample_ds):
     view.anchors.value = tuple(sample_ds.anchor_ids[:2])  # other rows, other category order: still the same specs
     assert all(jc.spec is s for jc, s in zip(charts, specs))
     assert all(drawn(jc) == _by_order(vega_spec(jc.chart.to_dict())) for jc in charts)
+
+
+def test_another_group_sends_the_gaps_rows_titles_and_description(sample_ds):
+    view = apps.equity(sample_ds).view
+    spec, sent = view.gaps.spec, []
+    view.gaps.observe(lambda change: sent.append(change.name), ["spec", "updates"])
+    view.group.value = "vcse"
+    assert sent == ["updates"] and view.gaps.spec is spec
+    assert next(u["description"] for u in view.gaps.updates if "description" in u).startswith("VCSE: disparity index")
+    assert drawn(view.gaps) == _by_order(vega_spec(view.gaps.chart.to_dict()))
 
 
 def test_an_equal_chart_is_not_sent_again():

@@ -5,14 +5,14 @@
 
 - the chart's Vega-Lite (``to_dict(validate=False)`` with ``app_values``: schema validation and Altair's
   data sanitising were most of an update's kernel time; the builders' specs are validated by the tests)
-  is split into its *shape* (everything but the datasets' rows and the top-level title and subtitle
-  text) and those parts;
+  is split into its *shape* (everything but the datasets' rows, the top-level title and subtitle text
+  and the description) and those parts;
 - a new shape is compiled to Vega by vl-convert (the Vega-Lite version of the offline bundle; compiled
   shapes are kept, so a shape seen before costs nothing) with the title text as Vega signals, and sent
   as ``spec``: the browser builds a new view;
-- the same shape sends only ``updates``: the rows of each dataset that changed and the title signals'
-  values; the browser replaces those rows in the live view (no new view, no recompile), about a tenth
-  of building one.
+- the same shape sends only ``updates``: the rows of each dataset that changed, the title signals'
+  values and the ARIA description; the browser replaces those in the live view (no new view, no
+  recompile), about a tenth of building one.
 
 Datasets are renamed ``al_data_<i>`` (Altair names them by a hash of their rows) so that one shape
 has one compiled spec. The apps' charts have no params or selections.
@@ -33,6 +33,7 @@ from .memo import Memo
 
 JS_SOURCE = Path(__file__).resolve().parents[1] / "static" / "app_chart.js"
 TITLE_SIGNALS = {"text": "al_title", "subtitle": "al_subtitle"}
+DESCRIPTION = "al_description"  # the ARIA description (Vega's view.description), updated like a title
 _PLACEHOLDER = "\u241f{}\u241f"  # stands for a title text in a shape
 
 
@@ -63,12 +64,13 @@ def vega_spec(vega_lite: dict) -> dict:
 @dataclass(frozen=True)
 class ChartParts:
     """An Altair chart split for AppChart: ``shape`` (JSON text of its Vega-Lite without the datasets' rows
-    and with placeholders for the title text), ``datasets`` (al_data_<i> -> rows) and ``titles``
-    (signal -> text)."""
+    and with placeholders for the title text and the ARIA description), ``datasets`` (al_data_<i> -> rows),
+    ``titles`` (signal -> text) and ``description``."""
 
     shape: str
     datasets: dict[str, list]
     titles: dict[str, str]
+    description: str | None = None
 
 
 def chart_parts(chart: alt.TopLevelMixin) -> ChartParts:
@@ -87,13 +89,16 @@ def chart_parts(chart: alt.TopLevelMixin) -> ChartParts:
                 titles[signal] = title[key]
                 title[key] = _PLACEHOLDER.format(signal)
         vl["title"] = title
+    description = vl.get("description") if isinstance(vl.get("description"), str) else None
+    if description is not None:
+        vl["description"] = _PLACEHOLDER.format(DESCRIPTION)
     text = json.dumps(vl, sort_keys=True)
     datasets = {}
     for i, (name, values) in enumerate(rows.items()):
         new = f"al_data_{i}"
         text = text.replace(json.dumps(name), json.dumps(new))
         datasets[new] = values
-    return ChartParts(text, datasets, titles)
+    return ChartParts(text, datasets, titles, description)
 
 
 def compile_shape(parts: ChartParts) -> dict:
@@ -117,12 +122,13 @@ def filled(template: dict, parts: ChartParts) -> dict:
             for d in template.get("data", [])]
     signals = [{**s, "value": parts.titles[s["name"]]} if s.get("name") in parts.titles else s
                for s in template.get("signals", [])]
-    return {**template, "data": data, **({"signals": signals} if signals else {})}
+    described = {"description": parts.description} if parts.description is not None else {}
+    return {**template, "data": data, **({"signals": signals} if signals else {}), **described}
 
 
 class AppChart(anywidget.AnyWidget):
     """An offline Vega chart the apps update in place (module docstring). Its browser module is the one
-    ``use_charts`` chose: under Voila a two-line module importing the served bundle, elsewhere the bundle."""
+    ``use_charts`` chose: under Voila a small module that imports the served bundle, elsewhere the bundle."""
 
     _esm = None  # the browser module, set on first use (apps/common.use_charts)
     _css = ".vega-embed {overflow: visible}"  # the action menu is not cut off
@@ -154,7 +160,8 @@ class AppChart(anywidget.AnyWidget):
         if base is not None and parts.shape == base.shape:
             # the same shape: the rows and title text that differ from the spec's (the browser redraws what changed)
             self.updates = [*({"data": n, "values": v} for n, v in parts.datasets.items() if v != base.datasets[n]),
-                            *({"signal": s, "value": t} for s, t in parts.titles.items() if t != base.titles[s])]
+                            *({"signal": s, "value": t} for s, t in parts.titles.items() if t != base.titles[s]),
+                            *([{"description": parts.description}] if parts.description != base.description else [])]
             return
         template = self._compiled.get(parts.shape, lambda: compile_shape(parts))
         with self.hold_sync():

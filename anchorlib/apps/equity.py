@@ -3,7 +3,7 @@ and youth-led suppliers, and suppliers in the most deprived neighbourhoods, as o
 
 ``EquityModel`` calls ``metrics.equity`` and ``metrics.imd_distribution`` (DESIGN.md: utilisation,
 availability, disparity index; below 80 is a substantial disparity); ``EquityView`` updates tiles and
-offline JupyterCharts in place.
+offline charts (AppChart) in place.
 """
 
 from __future__ import annotations

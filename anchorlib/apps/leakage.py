@@ -1,7 +1,7 @@
 """The leakage explorer (STYLE.md: model + view): where an anchor's money goes, local or not.
 
 ``LeakageModel`` holds the choices and calls ``metrics`` (never reimplementing them); ``LeakageView``
-updates its tiles and offline JupyterCharts in place.
+updates its tiles and offline charts (AppChart) in place.
 """
 
 from __future__ import annotations

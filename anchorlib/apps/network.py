@@ -1,6 +1,6 @@
 """The network overview (STYLE.md: model + view): all anchors side by side, pooled and mean local share.
 
-Figures come from ``metrics.summary``; the view updates tiles and an offline JupyterChart in place.
+Figures come from ``metrics.summary``; the view updates tiles and an offline chart (AppChart) in place.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 ``SocialValueModel`` holds the state (weight, tender, grouping, proxy values) and computes tables
 with ``social_value`` and ``commitments``; ``SocialValueView`` is a VBox whose widgets and offline
-JupyterCharts are updated in place. Errors reach the user as one plain line in the status widget.
+charts (AppChart) are updated in place. Errors reach the user as one plain line in the status widget.
 """
 
 from __future__ import annotations

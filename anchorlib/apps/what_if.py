@@ -2,7 +2,7 @@
 suppliers and see the added local spend, the new local share and its LM3-weighted value.
 
 ``WhatIfModel`` calls ``metrics.leakage_by``, ``metrics.shift_scenario`` and ``metrics.lm3`` (DESIGN.md:
-shift scenario, LM3); ``WhatIfView`` updates tiles and offline JupyterCharts in place.
+shift scenario, LM3); ``WhatIfView`` updates tiles and offline charts (AppChart) in place.
 """
 
 from __future__ import annotations

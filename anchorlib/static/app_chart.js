@@ -1,14 +1,14 @@
 // The workshop apps' chart widget (anchorlib/apps/app_chart.py). The kernel sends a Vega spec compiled
 // from the Altair chart (`spec`), embedded once; when a later chart differs only in its data and title
-// text, the kernel sends `updates` instead: rows for named datasets and values for the title signals,
-// applied to the live Vega view, so a widget change redraws without building a new view.
+// text, the kernel sends `updates` instead: rows for named datasets, values for the title signals and
+// the ARIA description, applied to the live Vega view, so a widget change redraws without building a new view.
 // vl-convert's javascript_bundle supplies `vegaEmbed` (chart_module.py); nothing is fetched.
 // After each drawing the chart's element counts it in `data-al-drawn` (benchmarks and tests wait on it).
 
 function render({ model, el }) {
   let api = null;
   let queue = Promise.resolve();
-  let base = new Map(); // dataset or signal name -> its value in the spec: {signal: bool, value}
+  let base = new Map(); // dataset or signal name (or "description") -> its value in the spec: {kind, value}
   let shown = new Map(); // name -> JSON of the value the view shows
 
   const drawn = () => {
@@ -21,13 +21,17 @@ function render({ model, el }) {
     if (api == null) return false;
     const target = new Map(base);
     for (const u of model.get("updates") ?? []) {
-      target.set(u.signal ?? u.data, { signal: u.signal !== undefined, value: u.signal !== undefined ? u.value : u.values });
+      if (u.description !== undefined) target.set("description", { kind: "description", value: u.description });
+      else if (u.signal !== undefined) target.set(u.signal, { kind: "signal", value: u.value });
+      else target.set(u.data, { kind: "data", value: u.values });
     }
     let changed = false;
-    for (const [name, { signal, value }] of target) {
+    for (const [name, { kind, value }] of target) {
       const json = JSON.stringify(value);
       if (shown.get(name) === json) continue;
-      if (signal) {
+      if (kind === "description") {
+        api.view.description(value);
+      } else if (kind === "signal") {
         api.view.signal(name, value);
       } else {
         api.view.change(name, api.view.changeset().remove(() => true).insert(structuredClone(value)));
@@ -49,8 +53,9 @@ function render({ model, el }) {
     if (spec == null) return;
     api = await vegaEmbed(el, structuredClone(spec), model.get("embed_options") ?? undefined);
     base = new Map();
-    for (const d of spec.data ?? []) if (d.values !== undefined) base.set(d.name, { signal: false, value: d.values });
-    for (const s of spec.signals ?? []) if (s.value !== undefined) base.set(s.name, { signal: true, value: s.value });
+    for (const d of spec.data ?? []) if (d.values !== undefined) base.set(d.name, { kind: "data", value: d.values });
+    for (const s of spec.signals ?? []) if (s.value !== undefined) base.set(s.name, { kind: "signal", value: s.value });
+    if (spec.description !== undefined) base.set("description", { kind: "description", value: spec.description });
     shown = new Map([...base].map(([name, { value }]) => [name, JSON.stringify(value)]));
     await apply();
     drawn();
