@@ -42,8 +42,9 @@ def _disparity_layers() -> alt.LayerChart:
     return alt.layer(bars, line).properties(width=300, height=alt.Step(19))
 
 
-def _utilisation_layers(labels: bool) -> alt.LayerChart:
-    base = alt.Chart().encode(y=alt.Y("category:N", sort=charts.BY_RANK, title=None, axis=alt.Axis(labels=labels)),
+def _utilisation_layers() -> alt.LayerChart:
+    """The right half of the gaps chart: its category axis unlabelled (the left half labels it)."""
+    base = alt.Chart().encode(y=alt.Y("category:N", sort=charts.BY_RANK, title=None, axis=alt.Axis(labels=False)),
                                   tooltip=_TIP)
     bars = base.mark_bar(color=charts.PALETTE[4]).encode(
         x=alt.X("utilisation:Q", title="Share (%): bars utilisation, black ticks availability",
@@ -61,7 +62,7 @@ _UTILISATION_TEXT = ("for each category, a bar of the share of spend (in per cen
 def gaps_chart(df: pd.DataFrame, label: str, subtitle: str = "") -> alt.HConcatChart:
     """One chart, one row per category: the disparity index with the 80 line on the left, utilisation vs
     availability on the right, sharing the category axis (labelled once, on the left) so each row reads
-    across; ``df`` as for ``disparity_chart``."""
+    across; ``df`` is ``metrics.equity(..., by="category")`` for one group."""
     data = _by_category(df)
     data = charts.ranked(data, "category", data.sort_values("disparity_index")["category"].tolist())
     title = f"{label}: disparity index by category"
@@ -76,7 +77,7 @@ def gaps_chart(df: pd.DataFrame, label: str, subtitle: str = "") -> alt.HConcatC
 def _gaps_frame() -> alt.HConcatChart:
     """The gaps chart without its data and titles, built once: the layers inherit the top level's data
     (building it, Altair copies each part many times: most of an app update's time when rebuilt each time)."""
-    return alt.hconcat(_disparity_layers(), _utilisation_layers(False), spacing=24).resolve_scale(y="shared")
+    return alt.hconcat(_disparity_layers(), _utilisation_layers(), spacing=24).resolve_scale(y="shared")
 
 
 def imd_chart(df: pd.DataFrame, title: str, subtitle: str = "") -> alt.Chart:

@@ -139,11 +139,11 @@ def _spend_files(root: Path, anchors: pd.DataFrame) -> dict[str, list[Path]]:
     return out
 
 
-def _read_spend(root: Path, anchors: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, list[LoadReport]], pd.DataFrame | None]:
+def _read_spend(root: Path, anchors: pd.DataFrame,
+                store: Path | None) -> tuple[pd.DataFrame, dict[str, list[LoadReport]], pd.DataFrame | None]:
     """(spend, load reports, cached payments or None), through the Parquet cache of anchorlib/cache.py:
     when the payments of these exact files are cached, spend is their view and no spend file is read."""
     frames, reports = [], {}
-    store = cache.cache_dir(root) if cache.enabled() else None
     files = _spend_files(root, anchors)
     keys = {f: cache.file_key(f, str(f.relative_to(root))) for fs in files.values() for f in fs} if store else {}
     if store is not None:
@@ -289,7 +289,7 @@ def open_dataset(path: str | Path | None = None) -> Dataset:
         tables = _read_tables(root)
         if folder is not None and not _store_tables(folder, tables):
             folder = None
-    spend, reports, cached_payments = _read_spend(root, tables["anchors"])
+    spend, reports, cached_payments = _read_spend(root, tables["anchors"], store)
     ds = Dataset(root=root, spend=spend, load_reports=reports, **tables)
     if folder is not None:
         dataset_cache.attach(ds, folder, [*_FRAMES, "anchors", "geography", "supplier_overrides"])

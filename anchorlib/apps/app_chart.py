@@ -34,7 +34,7 @@ from .memo import Memo
 JS_SOURCE = Path(__file__).resolve().parents[1] / "static" / "app_chart.js"
 TITLE_SIGNALS = {"text": "al_title", "subtitle": "al_subtitle"}
 DESCRIPTION = "al_description"  # the ARIA description (Vega's view.description), updated like a title
-_PLACEHOLDER = "\u241f{}\u241f"  # stands for a title text in a shape
+_PLACEHOLDER = "\u241f{}\u241f"  # stands for a title text or the description in a shape
 
 
 def app_values(data) -> dict:
@@ -127,10 +127,11 @@ def filled(template: dict, parts: ChartParts) -> dict:
 
 
 class AppChart(anywidget.AnyWidget):
-    """An offline Vega chart the apps update in place (module docstring). Its browser module is the one
-    ``use_charts`` chose: under Voila a small module that imports the served bundle, elsewhere the bundle."""
+    """An offline Vega chart the apps update in place (module docstring). Its browser module, chosen when
+    the first chart is made (``chart_module.module``): under Voila a small module that imports the served
+    bundle, elsewhere the bundle."""
 
-    _esm = None  # the browser module, set on first use (apps/common.use_charts)
+    _esm = None  # the browser module, set on first use
     _css = ".vega-embed {overflow: visible}"  # the action menu is not cut off
     chart = traitlets.Instance(alt.TopLevelMixin, allow_none=True)
     spec = traitlets.Dict(allow_none=True).tag(sync=True)

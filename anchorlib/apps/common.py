@@ -12,13 +12,12 @@ import ipywidgets as widgets
 import pandas as pd
 import traitlets
 
-from .. import chart_module
 from ..dataset import Dataset, open_dataset
 from ..errors import AnchorlibError, ParameterError
 from ..formatting import money, pct  # noqa: F401  (the apps import them from here)
 from ..places import Area
 from .app_chart import AppChart, app_values, vega_spec  # noqa: F401  (the apps import them from here)
-from .memo import Memo  # noqa: F401
+from .memo import Memo
 
 AREA_LABELS = {"home": "Home borough(s)", "city_hackney": "City & Hackney", "london": "London"}
 
@@ -97,6 +96,7 @@ class ChoiceModel(traitlets.HasTraits):
 
     def __init__(self, ds: Dataset, **kw):
         self.ds = ds
+        self._areas = Memo(16)  # (anchors, area id) -> Area
         kw.setdefault("anchor_ids", ds.anchor_ids[:1])
         super().__init__(**kw)
 
@@ -109,8 +109,10 @@ class ChoiceModel(traitlets.HasTraits):
         return list(proposal["value"])
 
     def area(self) -> Area:
-        """The chosen area; 'home' over several anchors is the union of their home boroughs."""
-        return chosen_area(self.ds, self.area_id, self.anchor_ids)
+        """The chosen area; 'home' over several anchors is the union of their home boroughs (kept per choice,
+        so the models' figures kept per area find it without building it again)."""
+        return self._areas.get((tuple(self.anchor_ids), self.area_id),
+                               lambda: chosen_area(self.ds, self.area_id, self.anchor_ids))
 
 
 def open_or_message(data_dir, make: Callable[[Dataset], widgets.Widget]) -> widgets.Widget:
@@ -161,12 +163,6 @@ def area_picker(ds: Dataset, value: str, options=None, description: str = "Local
                 width: str = "320px") -> widgets.Dropdown:
     return widgets.Dropdown(options=options or area_options(ds), value=value, description=description,
                             style={"description_width": "initial"}, layout=widgets.Layout(width=width)).add_class("al-area")
-
-
-def use_charts() -> None:
-    """Offline charts for the apps: under Voila every AppChart imports the one served module
-    (chart_module.py); elsewhere each carries the bundle."""
-    AppChart._esm = chart_module.module()
 
 
 def placeholder() -> alt.Chart:

@@ -32,7 +32,6 @@ from .common import (
     placeholder,
     select_rows,
     tiles_html,
-    use_charts,
 )
 from .data_picker import AppShell
 from .rollup import SHARE_COLUMNS, SUPPLIER_COLUMNS, rollup, with_supplier_ids
@@ -91,9 +90,6 @@ class EquityModel(ChoiceModel):
 
     def _cached(self, what: str, fn):
         return self._memo.get((what, tuple(self.anchor_ids), self.area_id), fn)
-
-    def area(self):
-        return self._cached("area", super().area)
 
     def overall(self) -> pd.DataFrame:
         """``metrics.equity`` over all the chosen spend, one row per group."""
@@ -179,7 +175,6 @@ def equity(data_dir=None, anchor_ids: list[str] | None = None, area_id: str = AN
            group: str = "sme") -> AppShell:
     """Open the dataset (``data_dir`` or a Dataset; None = the bundled sample) and build the equity gaps
     app (``.view``) with a picker for one's own data folder. Problems show as a plain message."""
-    use_charts()
     kw = {"area_id": area_id or ANYWHERE, "group": group, **({"anchor_ids": list(anchor_ids)} if anchor_ids else {})}
     return AppShell(lambda ds: open_or_message(ds, lambda d: EquityView(EquityModel(d))),
                     open_or_message(data_dir, lambda d: EquityView(EquityModel(d, **kw))))

@@ -31,7 +31,6 @@ from .common import (
     placeholder,
     select_rows,
     tiles_html,
-    use_charts,
 )
 from .data_picker import AppShell
 from .rollup import (
@@ -86,9 +85,6 @@ class LeakageModel(ChoiceModel):
     def _figure(self, what: str, fn):
         """``fn()`` once per selection and area (apps/common.Memo)."""
         return self._memo.get((what, *self._selection(), self.area_id), fn)
-
-    def area(self):
-        return self._figure("area", super().area)
 
     def scope(self) -> str:
         return "addressable spend" if self.addressable_only else "all spend"
@@ -177,7 +173,6 @@ def leakage(data_dir=None, anchor_ids: list[str] | None = None, area_id: str = "
             years: list[str] | None = None, addressable_only: bool = True) -> AppShell:
     """Open the dataset (``data_dir`` or a Dataset; None = the bundled sample) and build the explorer
     (``.view``) with a picker for one's own data folder. Problems show as a plain message."""
-    use_charts()
     kw = {"area_id": area_id, "addressable_only": addressable_only,
           **({"anchor_ids": list(anchor_ids)} if anchor_ids else {}), **({"years": list(years)} if years else {})}
     return AppShell(lambda ds: open_or_message(ds, lambda d: LeakageView(LeakageModel(d))),

@@ -24,7 +24,6 @@ from .common import (
     open_or_message,
     pct,
     tiles_html,
-    use_charts,
 )
 from .data_picker import AppShell
 from .rollup import SHARE_COLUMNS, rolled_dataset
@@ -110,6 +109,5 @@ class NetworkView(Guarded, widgets.VBox):
 def network(data_dir=None, area_id: str = "home") -> AppShell:
     """Open the dataset (``data_dir`` or a Dataset; None = the bundled sample) and build the overview
     (``.view``) with a picker for one's own data folder."""
-    use_charts()
     return AppShell(lambda ds: open_or_message(ds, lambda d: NetworkView(NetworkModel(d))),
                     open_or_message(data_dir, lambda d: NetworkView(NetworkModel(d, area_id=area_id))))

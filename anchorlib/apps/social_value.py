@@ -20,7 +20,7 @@ from .. import commitments as cm
 from .. import social_value as sv
 from ..dataset import Dataset, open_dataset
 from ..errors import AnchorlibError
-from .common import AppChart, use_charts
+from .common import AppChart
 
 BY_LABELS = {"anchor_id": "Anchor", "supplier_name": "Supplier"}
 
@@ -289,7 +289,6 @@ def social_value_app(data_dir=None, sv_weight: float = 0.05, tender_id: str = ""
     """Open the dataset and build the app, starting at ``sv_weight`` (a fraction) and ``tender_id``,
     with the user's ``proxies`` (£ per unit by measure) filled in. ``title``: a heading, for use outside
     a notebook that has one. Problems show in the status line, not as a traceback."""
-    use_charts()
     notes, tenders, commitments, names, err = [], None, None, {}, None
     try:
         ds: Dataset = open_dataset(data_dir)

@@ -30,7 +30,6 @@ from .common import (
     placeholder,
     select_rows,
     tiles_html,
-    use_charts,
 )
 from .data_picker import AppShell
 from .rollup import SHARE_COLUMNS, SUPPLIER_COLUMNS, rollup
@@ -68,9 +67,6 @@ class WhatIfModel(ChoiceModel):
 
     def _key(self):
         return tuple(self.anchor_ids), self.area_id
-
-    def area(self):
-        return self._memo.get(("area", *self._key()), super().area)
 
     def payments(self) -> pd.DataFrame:
         """The chosen anchors' rows of the rollup (kept per choice)."""
@@ -187,7 +183,6 @@ def what_if(data_dir=None, anchor_ids: list[str] | None = None, area_id: str = "
             categories: list[str] | None = None, share: float = 0.10) -> AppShell:
     """Open the dataset (``data_dir`` or a Dataset; None = the bundled sample) and build the what-if app
     (``.view``; ``share`` a fraction 0..1) with a picker for one's own data folder."""
-    use_charts()
     kw = {"area_id": area_id, "share": share, **({"anchor_ids": list(anchor_ids)} if anchor_ids else {}),
           **({"categories": list(categories)} if categories else {})}
     return AppShell(lambda ds: open_or_message(ds, lambda d: WhatIfView(WhatIfModel(d))),
