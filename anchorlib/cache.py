@@ -155,8 +155,8 @@ def read_payments(directory: Path, key: str) -> pd.DataFrame | None:
 PAYMENTS_KEEP = 2  # payments entries kept per dataset: two versions of the code (or of the data) do not evict each other
 
 
-def write_payments(directory: Path, key: str, payments: pd.DataFrame) -> None:
-    """Store the payments, keeping the ``PAYMENTS_KEEP`` newest entries of this dataset."""
+def write_payments(directory: Path, key: str, payments: pd.DataFrame) -> bool:
+    """Store the payments, keeping the ``PAYMENTS_KEEP`` newest entries of this dataset (False when not stored)."""
     from . import mapped
 
     try:
@@ -166,7 +166,58 @@ def write_payments(directory: Path, key: str, payments: pd.DataFrame) -> None:
         entries = sorted(directory.glob("payments-*.arrow"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
         for old in entries[PAYMENTS_KEEP:]:
             old.unlink(missing_ok=True)  # a process that has it mapped keeps reading it
+        kept = {e.name[len("payments-"):-len(".arrow")] for e in entries[:PAYMENTS_KEEP]}
+        for old in directory.glob("derived-*.arrow"):  # frames made from payments no longer kept
+            if old.name.split("-")[1] not in kept:
+                old.unlink(missing_ok=True)
+        return True
     except (OSError, TypeError):
+        return False
+
+
+_PAYMENTS_ENTRY = "_payments_entry"  # Dataset.__dict__: (cache folder, payments key, the payments as opened)
+
+
+def attach_payments(ds, directory: Path, key: str) -> None:
+    """Record that ``ds.payments`` are the payments cached as ``key`` in ``directory`` (see payments_derived)."""
+    ds.__dict__[_PAYMENTS_ENTRY] = (directory, key, ds.payments)
+
+
+def payments_derived(ds, name: str) -> Path | None:
+    """Where a frame made from ``ds.payments`` alone is stored beside them (``derived-<payments key>-<name>.arrow``,
+    removed with that payments entry), or None when the payments are not the cached ones as opened."""
+    directory, key, opened = ds.__dict__.get(_PAYMENTS_ENTRY, (None, None, None))
+    return directory / f"derived-{key}-{name}.arrow" if opened is not None and ds.payments is opened else None
+
+
+def read_derived(path: Path) -> pd.DataFrame | None:
+    """The frame stored at ``path`` (memory-mapped), or None when absent or unreadable."""
+    from . import mapped
+
+    try:
+        return mapped.read(path) if path.exists() else None
+    except (OSError, ValueError, TypeError, KeyError):  # torn or foreign: a miss
+        return None
+
+
+DERIVED_KEEP = 12  # frames kept per payments entry (newest first): the apps' and summary's rollups, and some to spare
+
+
+def write_derived(path: Path, df: pd.DataFrame) -> None:
+    """Store ``df`` at ``path``, keeping the ``DERIVED_KEEP`` newest frames of the same payments (those of older
+    code go); nothing is stored when it cannot be: the caller has the frame anyway."""
+    import pandas as pd
+
+    from . import mapped
+
+    if not df.index.equals(pd.RangeIndex(len(df))):
+        return
+    try:
+        mapped.write(path, df)
+        same = path.parent.glob("-".join(path.name.split("-")[:2]) + "-*.arrow")
+        for old in sorted(same, key=lambda p: p.stat().st_mtime_ns, reverse=True)[DERIVED_KEEP:]:
+            old.unlink(missing_ok=True)
+    except (OSError, TypeError, ValueError):
         pass
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import sys
 import time
 from contextlib import contextmanager
@@ -82,6 +83,8 @@ def summary(
         if store:
             cache.write_result(store, key, hit)
     typer.echo(hit["json"] if as_json else hit["table"])
+    global _quick_exit
+    _quick_exit = True  # all written (cache entries are renamed into place): nothing left to tear down
 
 
 @app.command()
@@ -194,19 +197,32 @@ def reports(
         raise typer.Exit(1)
 
 
+_quick_exit = False  # set by a command whose process may end without the interpreter's teardown (see main)
+
+
 def main() -> None:  # pragma: no cover
     """The console script: the commands, a one-line error for an AnchorlibError that escapes them.
 
     On the way out every object is frozen out of the garbage collector: the interpreter's last
     collection would otherwise walk all that pandas, pyarrow and DuckDB allocated (0.1-0.15 s of a
-    1M-payment ``anchorlib summary``) only for the operating system to free the memory anyway."""
+    1M-payment ``anchorlib summary``) only for the operating system to free the memory anyway. A command
+    that sets ``_quick_exit`` (summary: its output and cache entries are written and closed) then ends
+    the process at once, skipping the teardown of pandas, pyarrow and NumPy (another 0.1-0.2 s)."""
+    code = 0
     try:
         app()
     except AnchorlibError as err:
         typer.echo(f"anchorlib: error: {err}", err=True)
-        sys.exit(2)
+        code = 2
+    except SystemExit as done:
+        code = done.code
     finally:
         gc.freeze()
+    if _quick_exit and code == 0:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+    sys.exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover

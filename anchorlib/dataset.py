@@ -140,17 +140,19 @@ def _spend_files(root: Path, anchors: pd.DataFrame) -> dict[str, list[Path]]:
 
 
 def _read_spend(root: Path, anchors: pd.DataFrame,
-                store: Path | None) -> tuple[pd.DataFrame, dict[str, list[LoadReport]], pd.DataFrame | None]:
-    """(spend, load reports, cached payments or None), through the Parquet cache of anchorlib/cache.py:
-    when the payments of these exact files are cached, spend is their view and no spend file is read."""
+                store: Path | None) -> tuple[pd.DataFrame, dict[str, list[LoadReport]], pd.DataFrame | None, str | None]:
+    """(spend, load reports, cached payments or None, the payments' cache key or None), through the cache
+    of anchorlib/cache.py: when the payments of these exact files are cached, spend is their view and no
+    spend file is read."""
     frames, reports = [], {}
     files = _spend_files(root, anchors)
     keys = {f: cache.file_key(f, str(f.relative_to(root))) for fs in files.values() for f in fs} if store else {}
+    payments_key = cache.payments_key(root, list(keys.values())) if store is not None else None
     if store is not None:
-        payments = cache.read_payments(store, cache.payments_key(root, list(keys.values())))
+        payments = cache.read_payments(store, payments_key)
         cached_reports = {a: [cache.read_report(store, keys[f]) for f in fs] for a, fs in files.items()}
         if payments is not None and all(r is not None for rs in cached_reports.values() for r in rs):
-            return payments[["anchor_id", *SPEND_COLUMNS]], cached_reports, payments
+            return payments[["anchor_id", *SPEND_COLUMNS]], cached_reports, payments, payments_key
     for anchor_id, anchor_files in files.items():
         reports[anchor_id] = []
         for f in anchor_files:
@@ -172,8 +174,9 @@ def _read_spend(root: Path, anchors: pd.DataFrame,
             del df, hit
     if not frames:
         empty = pd.DataFrame(columns=["anchor_id", *SPEND_COLUMNS])
-        return empty.assign(**{c: compact(empty[c].astype("string")) for c in SPEND_CATEGORICALS}), reports, None
-    return concat(frames), reports, None
+        return (empty.assign(**{c: compact(empty[c].astype("string")) for c in SPEND_CATEGORICALS}), reports, None,
+                payments_key)
+    return concat(frames), reports, None, payments_key
 
 
 def _read_suppliers(root: Path, geography: Geography) -> pd.DataFrame:
@@ -289,13 +292,14 @@ def open_dataset(path: str | Path | None = None) -> Dataset:
         tables = _read_tables(root)
         if folder is not None and not _store_tables(folder, tables):
             folder = None
-    spend, reports, cached_payments = _read_spend(root, tables["anchors"], store)
+    spend, reports, cached_payments, payments_key = _read_spend(root, tables["anchors"], store)
     ds = Dataset(root=root, spend=spend, load_reports=reports, **tables)
     if folder is not None:
         dataset_cache.attach(ds, folder, [*_FRAMES, "anchors", "geography", "supplier_overrides"])
     if cached_payments is not None:
         ds.__dict__["payments"] = cached_payments  # fills the cached_property
-    elif cache.enabled() and len(spend) >= cache.PAYMENTS_MIN_ROWS and store is not None:
-        keys = [cache.file_key(root / r.file, r.file) for rs in reports.values() for r in rs]
-        cache.write_payments(store, cache.payments_key(root, keys), ds.payments)
+        cache.attach_payments(ds, store, payments_key)
+    elif (cache.enabled() and len(spend) >= cache.PAYMENTS_MIN_ROWS and store is not None
+          and cache.write_payments(store, payments_key, ds.payments)):
+        cache.attach_payments(ds, store, payments_key)
     return ds

@@ -31,6 +31,7 @@ from .metrics_base import (
     engine_for,
     is_local,
     local_shares,
+    payments_attrs,
     share_sums,
     to_local_share,
 )
@@ -98,7 +99,7 @@ def select(ds: Dataset, anchor_ids: list[str] | None = None, financial_years: li
     p = _rows(p, mask)
     if p is ds.payments:
         p = p.copy(deep=False)
-    p.attrs.update({"addressable_rule_set": ds.ruleset.name, "imd_vintage": ds.geography.imd_vintage})
+    p.attrs.update(payments_attrs(ds))
     return p
 
 
@@ -151,7 +152,12 @@ def _groups_json(eq: pd.DataFrame) -> dict:
 
 def summary(ds: Dataset, anchor_ids: list[str] | None = None, area_id: str | None = None) -> dict:
     """The JSON of ``anchorlib summary --json`` (DESIGN.md, Contracts): per anchor local share, leakage,
-    unknown-location £, LM3 (None without a survey) and the equity groups; the network block from ``network``."""
+    unknown-location £, LM3 (None without a survey) and the equity groups; the network block from ``network``.
+    Computed over the payments rolled up to what it reads (anchorlib/rollup.py: the same sums from a
+    fraction of the rows, kept beside a cached dataset), so a new process sums thousands of rows, not millions."""
+    from .rollup import SUMMARY_COLUMNS, rolled_dataset
+
+    ds = rolled_dataset(ds, SUMMARY_COLUMNS, resolved=True)
     ids = anchor_ids or ds.anchor_ids
     areas = {a: ds.area(area_id, a) for a in ids}
     p = select(ds, ids)

@@ -84,6 +84,12 @@ def local_shares(sums: pd.DataFrame, areas: dict[str, Area], ruleset_name: str) 
     return {a: to_local_share(got.get(a, zeros), ar, ruleset_name) for a, ar in areas.items()}
 
 
+def payments_attrs(ds) -> dict:
+    """What a selection of a dataset's payments carries in ``attrs`` for the functions that take payments
+    alone: the dataset's addressable rule set and IMD vintage (``metrics.select``)."""
+    return {"addressable_rule_set": ds.ruleset.name, "imd_vintage": ds.geography.imd_vintage}
+
+
 def is_local(payments: pd.DataFrame, area: Area) -> pd.Series:
     """True where the supplier's postcode maps to a LAD inside ``area`` (unknown location -> False)."""
     return area.contains(payments["lad"], payments["rgn"])
@@ -93,7 +99,7 @@ def supplier_ids(payments: pd.DataFrame) -> pd.Series:
     """The resolved supplier of each payment: 'R<row>' for a register match, else 'K<normalised payee>',
     else 'N<payee as written>', else '(no payee name)' (redacted or blank). Two spellings that resolve
     to one register entry or one normalised name are one supplier. A frame that carries these ids in a
-    ``supplier_id`` column (apps/rollup.with_supplier_ids) is not resolved again."""
+    ``supplier_id`` column (rollup.with_supplier_ids) is not resolved again."""
     if "supplier_id" in payments.columns:
         return payments["supplier_id"].astype("string")
     row = payments["register_row"].astype("Int64").astype("string")

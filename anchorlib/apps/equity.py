@@ -15,9 +15,10 @@ import ipywidgets as widgets
 import pandas as pd
 import traitlets
 
-from .. import charts_equity, metrics, metrics_base
+from .. import charts_equity, metrics
 from ..dataset import Dataset
 from ..errors import ParameterError
+from ..rollup import GROUP_COLUMNS, SHARE_COLUMNS, SUPPLIER_COLUMNS, selected_rollup
 from .common import (
     STYLE,
     AppChart,
@@ -34,7 +35,6 @@ from .common import (
     tiles_html,
 )
 from .data_picker import AppShell
-from .rollup import SHARE_COLUMNS, SUPPLIER_COLUMNS, rollup, with_supplier_ids
 
 ANYWHERE = "anywhere"
 
@@ -48,11 +48,9 @@ class EquityModel(ChoiceModel):
 
     def __init__(self, ds: Dataset, **kw):
         # the payments rolled up once, by anchor, to what equity and the IMD deciles read (the groups' flags
-        # and IMD decile are the supplier's; apps/rollup.py): a choice of anchors is a selection of its rows
-        p = metrics.select(ds)
-        flags = [f for _, f in metrics_base.equity_groups(ds.suppliers) if f in p.columns]
-        self.base = with_supplier_ids(rollup(p, ["anchor_id", *SHARE_COLUMNS, *SUPPLIER_COLUMNS, "category",
-                                                 "imd_decile", *flags]))
+        # and IMD decile are the supplier's; anchorlib/rollup.py): a choice of anchors is a selection of its rows
+        self.base = selected_rollup(ds, ["anchor_id", *SHARE_COLUMNS, *SUPPLIER_COLUMNS, "category", *GROUP_COLUMNS],
+                                    resolved=True)
         super().__init__(ds, **kw)
         self._memo = Memo()
 

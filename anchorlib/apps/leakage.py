@@ -16,6 +16,13 @@ import traitlets
 from .. import charts, charts_apps, metrics
 from ..dataset import Dataset
 from ..errors import ParameterError
+from ..rollup import (
+    RESOLVED_SUPPLIER_COLUMNS,
+    SHARE_COLUMNS,
+    SUPPLIER_COLUMNS,
+    rollup,
+    selected_rollup,
+)
 from .common import (
     STYLE,
     AppChart,
@@ -33,13 +40,6 @@ from .common import (
     tiles_html,
 )
 from .data_picker import AppShell
-from .rollup import (
-    RESOLVED_SUPPLIER_COLUMNS,
-    SHARE_COLUMNS,
-    SUPPLIER_COLUMNS,
-    rollup,
-    with_supplier_ids,
-)
 
 
 class LeakageModel(ChoiceModel):
@@ -49,12 +49,11 @@ class LeakageModel(ChoiceModel):
     addressable_only = traitlets.Bool(True)
 
     def __init__(self, ds: Dataset, **kw):
-        p = metrics.select(ds)
-        # the payments rolled up once per grain the figures need, by anchor and year (apps/rollup.py): a
-        # choice of anchors and years is then a selection of these rows, not a pass over the payments
-        self.base = {"category": rollup(p, ["anchor_id", "financial_year", "category", *SHARE_COLUMNS]),
-                     "supplier": with_supplier_ids(rollup(p, ["anchor_id", "financial_year", *SHARE_COLUMNS,
-                                                              *SUPPLIER_COLUMNS]))}
+        # the payments rolled up once per grain the figures need, by anchor and year (anchorlib/rollup.py;
+        # stored beside a cached dataset): a choice of anchors and years is then a selection of these rows
+        self.base = {"category": selected_rollup(ds, ["anchor_id", "financial_year", "category", *SHARE_COLUMNS]),
+                     "supplier": selected_rollup(ds, ["anchor_id", "financial_year", *SHARE_COLUMNS, *SUPPLIER_COLUMNS],
+                                                 resolved=True)}
         self.all_years = sorted(self.base["category"]["financial_year"].dropna().astype(str).unique().tolist())
         self._memo = Memo()
         kw.setdefault("years", self.all_years)

@@ -12,6 +12,7 @@ import traitlets
 
 from .. import charts_apps, metrics
 from ..dataset import Dataset
+from ..rollup import SHARE_COLUMNS, rolled_dataset
 from .common import (
     AREA_LABELS,
     STYLE,
@@ -26,7 +27,6 @@ from .common import (
     tiles_html,
 )
 from .data_picker import AppShell
-from .rollup import SHARE_COLUMNS, rolled_dataset
 
 
 class NetworkModel(traitlets.HasTraits):
@@ -36,7 +36,7 @@ class NetworkModel(traitlets.HasTraits):
 
     def __init__(self, ds: Dataset, **kw):
         self.ds = ds
-        # same sums, far fewer rows (apps/rollup.py): per supplier for the shared suppliers, and only what
+        # same sums, far fewer rows (anchorlib/rollup.py): per supplier for the shared suppliers, and only what
         # local share reads for the area's figures
         self.rolled = rolled_dataset(ds)
         self.shares = rolled_dataset(ds, ["anchor_id", *SHARE_COLUMNS])

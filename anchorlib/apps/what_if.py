@@ -16,6 +16,7 @@ import traitlets
 from .. import charts_what_if, metrics
 from ..dataset import Dataset
 from ..errors import ParameterError
+from ..rollup import SHARE_COLUMNS, SUPPLIER_COLUMNS, selected_rollup
 from .common import (
     STYLE,
     AppChart,
@@ -32,7 +33,6 @@ from .common import (
     tiles_html,
 )
 from .data_picker import AppShell
-from .rollup import SHARE_COLUMNS, SUPPLIER_COLUMNS, rollup
 
 
 class WhatIfModel(ChoiceModel):
@@ -42,9 +42,9 @@ class WhatIfModel(ChoiceModel):
     share = traitlets.Float(0.10)
 
     def __init__(self, ds: Dataset, **kw):
-        # the payments rolled up once, by anchor, to what the shift and LM3 read (apps/rollup.py): a choice of
+        # the payments rolled up once, by anchor, to what the shift and LM3 read (anchorlib/rollup.py): a choice of
         # anchors is then a selection of these rows
-        self.base = rollup(metrics.select(ds), ["anchor_id", *SHARE_COLUMNS, *SUPPLIER_COLUMNS, "category"])
+        self.base = selected_rollup(ds, ["anchor_id", *SHARE_COLUMNS, *SUPPLIER_COLUMNS, "category"])
         self._memo = Memo()
         super().__init__(ds, **kw)
         if not self.categories:
