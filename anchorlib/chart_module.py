@@ -53,18 +53,32 @@ def bundle_name() -> str:
     return f"anchorlib-chart-{digest}-altair-{alt.__version__}-vlc-{vl_convert.__version__}.js"
 
 
+#: The template snippet (beside the bundle, included by the anchorlib template's page head) that has the
+#: browser fetch and compile the bundle while the page loads, not when the first chart draws.
+PRELOAD = "anchorlib_chart_preload.html"
+
+
 def ensure_bundle(where: Path | None = None) -> str:
     """Write ``bundle()`` under ``where`` (default ``root()``) unless its file (``bundle_name()``) is
-    there; returns the file name."""
+    there, and the ``PRELOAD`` snippet naming it; returns the file name."""
     name = bundle_name()
-    static = (where or root()) / "voila" / "templates" / TEMPLATE / "static"
-    path = static / name
+    template = (where or root()) / "voila" / "templates" / TEMPLATE
+    path = template / "static" / name
     if not path.exists():
-        static.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(bundle(), encoding="utf-8")
-        tmp.replace(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write(path, bundle())
+    preload = (f'<link rel="modulepreload" href="{{{{ resources.base_url }}}}voila/templates/{TEMPLATE}/static/{name}">'
+               "\n")
+    if not (template / PRELOAD).exists() or (template / PRELOAD).read_text(encoding="utf-8") != preload:
+        _write(template / PRELOAD, preload)
     return name
+
+
+def _write(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` whole (a reader never sees half a file)."""
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
 
 
 def loader(env: dict[str, str] | None = None) -> str | None:

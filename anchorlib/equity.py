@@ -14,6 +14,7 @@ from .metrics_base import (
     engine_for,
     equity_frame,
     equity_groups,
+    supplier_ids,
 )
 
 IMD_ROWS = [str(d) for d in range(1, 11)] + ["unknown"]
@@ -63,22 +64,41 @@ def equity(ds, payments: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     return df
 
 
+def _per_decile(decile: pd.Series, amount: np.ndarray, supplier: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(£, distinct ``supplier`` codes) per IMD_ROWS row of payments with these deciles: deciles 1-10 (a
+    fraction truncated, as int() does; others counted nowhere), then the missing ones as 'unknown'."""
+    d = pd.to_numeric(decile, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    row = np.full(len(d), 10, dtype=np.int64)
+    known = ~np.isnan(d)
+    t = np.trunc(d[known])
+    row[known] = np.where((t >= 1) & (t <= 10), t - 1, -1)
+    keep = row >= 0
+    row, amount, supplier = row[keep], amount[keep], supplier[keep].astype(np.int64) + 1  # code -1 (none) is one too
+    spend = np.bincount(row, weights=amount, minlength=len(IMD_ROWS)).astype(float)
+    pairs = np.unique(row * (int(supplier.max(initial=0)) + 1) + supplier)
+    n = np.bincount(pairs // (int(supplier.max(initial=0)) + 1), minlength=len(IMD_ROWS)).astype("int64")
+    return spend, n
+
+
 def imd_distribution(payments: pd.DataFrame, *, imd_vintage: str | None = None) -> pd.DataFrame:
     """Addressable spend by the IMD decile of the supplier's location (1 = most deprived), rows '1'..'10'
     then 'unknown': ``spend``, ``share`` of the spend whose decile is known (NaN for 'unknown') and
     ``n_suppliers`` (resolved suppliers with addressable payments)."""
-    s = sums(payments, ANY_LOCATION, ["imd_decile", SUPPLIER])
-    s = s[s["addressable_payments"] > 0]
-    dec = pd.to_numeric(s["imd_decile"], errors="coerce")
-    label = dec.map(lambda d: "unknown" if pd.isna(d) else str(int(d)))
-    g = s.assign(imd_decile=label).groupby("imd_decile")
-    spend = g["addressable_spend"].sum().reindex(IMD_ROWS, fill_value=0.0)
-    n = g.size().reindex(IMD_ROWS, fill_value=0).astype("int64")
-    known = spend.drop("unknown").sum()
-    share = (spend / known if known != 0 else spend * float("nan")).astype(float)
-    share["unknown"] = float("nan")
-    out = pd.DataFrame({"imd_decile": IMD_ROWS, "spend": spend.to_numpy(dtype=float), "share": share.to_numpy(),
-                        "n_suppliers": n.to_numpy()})
+    if engine_for(payments) == "duckdb":
+        s = sums(payments, ANY_LOCATION, ["imd_decile", SUPPLIER])
+        s = s[s["addressable_payments"] > 0]
+        spend, n = _per_decile(s["imd_decile"], s["addressable_spend"].to_numpy(dtype=float),
+                               np.arange(len(s)))  # one row per (decile, supplier)
+    else:
+        add = payments["addressable"].astype(bool).to_numpy()
+        ids = payments["supplier_id"] if "supplier_id" in payments.columns else supplier_ids(payments)
+        codes = ids.cat.codes.to_numpy() if isinstance(ids.dtype, pd.CategoricalDtype) else pd.factorize(ids)[0]
+        spend, n = _per_decile(payments["imd_decile"][add], payments["amount"].to_numpy(dtype=float)[add], codes[add])
+    known = spend[:10].sum()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = spend / known if known != 0 else spend * np.nan
+    share[10] = np.nan
+    out = pd.DataFrame({"imd_decile": IMD_ROWS, "spend": spend, "share": share, "n_suppliers": n})
     out.attrs["choices"] = base_choices(None, rule_set(payments),
                                         imd_vintage=imd_vintage or payments.attrs.get("imd_vintage"),
                                         location="supplier postcode (register entry, else the spend file)",

@@ -132,6 +132,9 @@ def test_under_voila_charts_import_the_served_module(tmp_path):
     assert f'"/base/voila/templates/anchorlib/static/{name}"' in esm and "location.origin" in esm
     assert "export default" in esm and len(esm) < 300
     assert chart_module.loader({chart_module.ENV: name}) is None  # not under Voila: the inline bundle
+    preload = (path.parents[1] / chart_module.PRELOAD).read_text()
+    assert preload == ('<link rel="modulepreload" href="{{ resources.base_url }}voila/templates/anchorlib/static/'
+                       f'{name}">\n')
 
 
 def test_a_preheated_kernel_warms_the_other_areas_once(sample_ds, monkeypatch):

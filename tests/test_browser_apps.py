@@ -34,6 +34,8 @@ def app_page(notebook: str, tmp_path, chromium_path, ready: str, n_charts: int, 
         timings["first_render_s"] = round(time.monotonic() - t0, 2)
         assert page.inner_text(".al-status").strip() == ""
         assert len(modules) == 1, modules
+        # fetched while the page loads: the template's head preloads it (chart_module.PRELOAD)
+        assert page.evaluate("document.querySelector('link[rel=modulepreload]').href") == modules[0]
         yield page
         assert page.outside == [], page.outside
         assert page.errors == [], page.errors
