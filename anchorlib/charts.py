@@ -50,6 +50,23 @@ def use_interactive() -> None:
 
 #: Sort a channel by the ``rank`` column ``ranked`` adds: the order travels in the data, not in the spec,
 #: so the apps' charts keep one spec while their data changes (apps/app_chart.py)
+FRAME = "_al_frame"  # the attribute (outside Altair's schema) naming the frame a chart was made on
+
+
+def on_frame(frame: alt.TopLevelMixin, data: pd.DataFrame, title: str, subtitle: str | None,
+             description: str) -> alt.TopLevelMixin:
+    """A chart that is ``frame`` (built once, with no top-level data, title or description) with this ``data``,
+    title, subtitle and ARIA ``description``: a shallow copy, so the frame's parts are not copied again.
+    The chart names its frame (``FRAME``), so the apps' chart widget reuses the frame's Vega-Lite and
+    converts only the rows (apps/app_chart.chart_parts)."""
+    chart = frame.copy(deep=False)
+    chart.data = data
+    chart.title = alt.Title(title, subtitle=subtitle if subtitle else alt.Undefined)
+    chart.description = description
+    object.__setattr__(chart, FRAME, frame)  # an instance attribute: not in the chart's Vega-Lite
+    return chart
+
+
 BY_RANK = alt.EncodingSortField("rank", op="min", order="ascending")
 
 

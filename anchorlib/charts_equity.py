@@ -66,11 +66,8 @@ def gaps_chart(df: pd.DataFrame, label: str, subtitle: str = "") -> alt.HConcatC
     data = _by_category(df)
     data = charts.ranked(data, "category", data.sort_values("disparity_index")["category"].tolist())
     title = f"{label}: disparity index by category"
-    chart = _gaps_frame().copy(deep=False)  # a new top level over the one frame: data, title and text are its own
-    chart.data = data
-    chart.title = alt.Title(title, subtitle=f"{subtitle + '; ' if subtitle else ''}right: utilisation vs availability")
-    chart.description = f"{title}, with utilisation vs availability. Left, {_DISPARITY_TEXT}. Right, {_UTILISATION_TEXT}."
-    return chart
+    return charts.on_frame(_gaps_frame(), data, title, f"{subtitle + '; ' if subtitle else ''}right: utilisation vs availability",
+                           f"{title}, with utilisation vs availability. Left, {_DISPARITY_TEXT}. Right, {_UTILISATION_TEXT}.")
 
 
 @functools.cache

@@ -11,7 +11,7 @@ import altair as alt
 import pandas as pd
 import pytest
 
-from anchorlib import apps, chart_module, metrics
+from anchorlib import apps, chart_module, charts, metrics
 from anchorlib.apps.app_chart import TITLE_SIGNALS
 from anchorlib.apps.common import AppChart, Memo, app_values, vega_spec
 
@@ -151,3 +151,21 @@ def test_a_preheated_kernel_warms_the_other_areas_once(sample_ds, monkeypatch):
     view.area.value = "london"
     assert view.tiles.value != home and "London" in view.categories.chart.to_dict()["title"]["subtitle"]
     assert len(apps.leakage(sample_ds).view.model._memo.items) < len(m._memo.items)  # the next view does not warm
+
+
+def test_a_chart_on_a_frame_takes_the_frames_shape_and_only_its_rows(sample_ds):
+    """charts.on_frame charts (the equity gaps chart): after the first, chart_parts reuses the frame's shape
+    and converts only the top-level rows; the parts equal those built from the chart's whole Vega-Lite."""
+    from anchorlib import charts_equity
+    from anchorlib.apps import app_chart
+
+    eq = metrics.equity(sample_ds, sample_ds.payments, by="category")
+    made = [charts_equity.gaps_chart(eq[eq["group"] == g], metrics.GROUP_LABELS[g], sub)
+            for g, sub in (("sme", "suppliers anywhere"), ("vcse", ""), ("women_led", "suppliers in London"))]
+    app_chart._FRAMES.items.clear()
+    for chart in made:
+        fast, (whole, _) = app_chart.chart_parts(chart), app_chart._parts(chart)
+        assert fast == whole
+    assert len(app_chart._FRAMES.items) == 1  # one frame, one shape: every chart after the first took it
+    assert made[0].__dict__[charts.FRAME] is made[1].__dict__[charts.FRAME]
+    assert charts.FRAME not in json.dumps(made[0].to_dict())  # not part of the chart's Vega-Lite

@@ -29,6 +29,7 @@ import anywidget
 import pandas as pd
 import traitlets
 
+from .. import charts
 from .memo import Memo
 
 JS_SOURCE = Path(__file__).resolve().parents[1] / "static" / "app_chart.js"
@@ -73,10 +74,33 @@ class ChartParts:
     description: str | None = None
 
 
+_FRAMES = Memo(32)  # (id of a charts.on_frame frame, its title keys, described) -> (frame, parts, top dataset)
+
+
 def chart_parts(chart: alt.TopLevelMixin) -> ChartParts:
-    """The ``ChartParts`` of ``chart``."""
+    """The ``ChartParts`` of ``chart``. A chart made by ``charts.on_frame`` whose frame has been seen with
+    the same title keys takes that shape and converts only its top-level rows (``app_values``): the
+    frame's Vega-Lite is not built again."""
+    frame = chart.__dict__.get(charts.FRAME)
+    title = chart.title
+    if frame is None or not isinstance(chart.data, pd.DataFrame) or not isinstance(title, alt.Title):
+        return _parts(chart)[0]
+    key = (id(frame), isinstance(title.subtitle, str), isinstance(chart.description, str))
+    seen = _FRAMES.get(key, lambda: (frame, *_parts(chart)))
+    if seen[0] is not frame or seen[2] is None:
+        return _parts(chart)[0]
+    parts, top = seen[1], seen[2]
+    titles = {TITLE_SIGNALS["text"]: title.text, **({TITLE_SIGNALS["subtitle"]: title.subtitle} if key[1] else {})}
+    with alt.data_transformers.enable("anchorlib_app"):
+        rows = app_values(chart.data)["values"]
+    return ChartParts(parts.shape, {**parts.datasets, top: rows}, titles, chart.description if key[2] else None)
+
+
+def _parts(chart: alt.TopLevelMixin) -> tuple[ChartParts, str | None]:
+    """The ``ChartParts`` of ``chart`` from its Vega-Lite, and the name its top-level dataset has in them."""
     with alt.data_transformers.enable("anchorlib_app"):
         vl = chart.to_dict(validate=False)
+    top = vl.get("data", {}).get("name") if isinstance(vl.get("data"), dict) else None
     rows = vl.pop("datasets", {})
     titles = {}
     title = vl.get("title")
@@ -93,12 +117,13 @@ def chart_parts(chart: alt.TopLevelMixin) -> ChartParts:
     if description is not None:
         vl["description"] = _PLACEHOLDER.format(DESCRIPTION)
     text = json.dumps(vl, sort_keys=True)
-    datasets = {}
+    datasets, renamed = {}, None
     for i, (name, values) in enumerate(rows.items()):
         new = f"al_data_{i}"
         text = text.replace(json.dumps(name), json.dumps(new))
         datasets[new] = values
-    return ChartParts(text, datasets, titles, description)
+        renamed = new if name == top else renamed
+    return ChartParts(text, datasets, titles, description), renamed
 
 
 def compile_shape(parts: ChartParts) -> dict:
