@@ -8,6 +8,8 @@ with a title, axis titles with units, tooltips and an ARIA ``description``.
 
 from __future__ import annotations
 
+import functools
+
 import altair as alt
 import numpy as np
 import pandas as pd
@@ -101,12 +103,19 @@ def local_by_category_data(payments: pd.DataFrame, local: pd.Series, top: int = 
     return df
 
 
-def local_by_category_chart(df: pd.DataFrame, title: str, subtitle: str = "") -> alt.Chart:
-    """Horizontal stacked bars: addressable £ by category, local vs not local vs unknown."""
+def local_by_category_chart(df: pd.DataFrame, title: str, subtitle: str = "", width: int = 560, step: int = 26,
+                            legend_top: bool = False) -> alt.Chart:
+    """Horizontal stacked bars: addressable £ by category, local vs not local vs unknown (``width`` px,
+    ``step`` px a category, the legend above the bars when ``legend_top``)."""
     order = df.groupby("category")["amount"].sum().sort_values(ascending=False).index.tolist()
-    return alt.Chart(ranked(df, "category", order), title=alt.Title(title, subtitle=subtitle or None),
-                     description=f"{title}. Stacked bars of addressable spend in pounds for each category, split "
-                                 "into local, not local and unknown location.").mark_bar().encode(
+    return on_frame(_local_by_category_frame(width, step, legend_top), ranked(df, "category", order), title, subtitle,
+                    f"{title}. Stacked bars of addressable spend in pounds for each category, split into local, not "
+                    "local and unknown location.")
+
+
+@functools.cache
+def _local_by_category_frame(width: int, step: int, legend_top: bool) -> alt.TopLevelMixin:
+    chart = alt.Chart().mark_bar().encode(
         y=alt.Y("category:N", sort=BY_RANK, title=None),
         x=alt.X("amount:Q", title="Addressable spend (£)", axis=alt.Axis(format="~s")),
         color=alt.Color("status:N", title="Supplier location",
@@ -115,4 +124,5 @@ def local_by_category_chart(df: pd.DataFrame, title: str, subtitle: str = "") ->
         tooltip=[alt.Tooltip("category:N", title="Category"), alt.Tooltip("status:N", title="Location"),
                  alt.Tooltip("amount:Q", title="Spend (£)", format=",.0f"),
                  alt.Tooltip("share:Q", title="Share of category", format=".1%")],
-    ).properties(width=560, height=alt.Step(26))
+    ).properties(width=width, height=alt.Step(step))
+    return chart.configure_legend(orient="top") if legend_top else chart

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import altair as alt
 import pandas as pd
 
@@ -25,11 +27,15 @@ def trend_data(rows: list[dict]) -> pd.DataFrame:
 def trend_chart(df: pd.DataFrame, title: str, subtitle: str = "") -> alt.Chart:
     """Local share (%) by financial year, with and without head-office-only suppliers side by side
     (DESIGN.md, head-office effect); ``df`` from ``trend_data``."""
+    return charts.on_frame(_trend_frame(), df, title, subtitle,
+                           f"{title}. Bars of local share of addressable spend, in per cent, for each financial year: "
+                           "counting all local suppliers, and without suppliers marked head-office only.")
+
+
+@functools.cache
+def _trend_frame() -> alt.Chart:
     colours = alt.Scale(domain=list(HQ_MEASURES.values()), range=[charts.PALETTE[0], charts.PALETTE[4]])
-    return alt.Chart(df, title=alt.Title(title, subtitle=subtitle or alt.Undefined),
-                     description=f"{title}. Bars of local share of addressable spend, in per cent, for each "
-                                 "financial year: counting all local suppliers, and without suppliers marked "
-                                 "head-office only.").mark_bar().encode(
+    return alt.Chart().mark_bar().encode(
         x=alt.X("financial_year:N", title="Financial year", axis=alt.Axis(labelAngle=0)),
         xOffset=alt.XOffset("measure:N", sort=list(HQ_MEASURES.values())),
         y=alt.Y("local_share:Q", title="Local share (%)", axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, 1])),
@@ -45,11 +51,14 @@ def top_suppliers_chart(df: pd.DataFrame, title: str, subtitle: str = "") -> alt
     """Horizontal bars of leakage (£) to the largest non-local suppliers; ``df`` from
     ``metrics.top_leaking`` (supplier, leakage, addressable_spend, lad; optional location)."""
     df = df.assign(location=df["location"] if "location" in df else df["lad"]).astype({"supplier": str})
-    return alt.Chart(df[["supplier", "leakage", "addressable_spend", "location"]],
-                     title=alt.Title(title, subtitle=subtitle or alt.Undefined),
-                     description=f"{title}. Bars of addressable spend in pounds that went to each of the "
-                                 f"{len(df)} non-local suppliers paid most, largest first.").mark_bar(
-        color=charts.LOCAL_COLOURS["Not local"]).encode(
+    return charts.on_frame(_top_suppliers_frame(), df[["supplier", "leakage", "addressable_spend", "location"]], title,
+                           subtitle, f"{title}. Bars of addressable spend in pounds that went to each of the {len(df)} "
+                           "non-local suppliers paid most, largest first.")
+
+
+@functools.cache
+def _top_suppliers_frame() -> alt.Chart:
+    return alt.Chart().mark_bar(color=charts.LOCAL_COLOURS["Not local"]).encode(
         y=alt.Y("supplier:N", sort="-x", title=None, axis=alt.Axis(labelLimit=360)),
         x=alt.X("leakage:Q", title="Spend with a non-local supplier (£)", axis=alt.Axis(format="~s")),
         tooltip=[alt.Tooltip("supplier:N", title="Supplier"), alt.Tooltip("location:N", title="Located in"),

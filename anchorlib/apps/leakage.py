@@ -145,8 +145,8 @@ class LeakageView(Guarded, widgets.VBox):
         m = self.model
         sub = f"{m.area().describe()}; {m.scope()}"
         return (charts_apps.trend_chart(m.trend(), "Local share by year: the head-office effect", sub),
-                charts.local_by_category_chart(m.by_category(), "Local vs not local by category", sub)
-                .properties(width=400, height=alt.Step(19)).configure_legend(orient="top"),
+                charts.local_by_category_chart(m.by_category(), "Local vs not local by category", sub, width=400, step=19,
+                                              legend_top=True),
                 charts_apps.top_suppliers_chart(m.top_suppliers(), "Top 10 non-local suppliers", sub))
 
     def refresh(self):
