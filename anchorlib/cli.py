@@ -219,8 +219,11 @@ def main() -> None:  # pragma: no cover
     finally:
         gc.freeze()
     if _quick_exit and code == 0:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except OSError:  # e.g. the reader closed the pipe: the output did not all arrive
+            os._exit(1)
         os._exit(0)
     sys.exit(code)
 
