@@ -143,13 +143,41 @@ def inputs_key(prefix: str, root: Path, inputs: list[str], code: list[str]) -> s
 
 def read_payments(directory: Path, key: str) -> pd.DataFrame | None:
     """The cached payments for ``key`` (memory-mapped, see anchorlib/mapped.py), or None."""
+    return read_mapped(directory / f"payments-{key}.arrow")
+
+
+def read_mapped(path: Path) -> pd.DataFrame | None:
+    """The frame stored at ``path`` by anchorlib/mapped.py (memory-mapped), or None when absent or unreadable."""
     from . import mapped
 
-    f = directory / f"payments-{key}.arrow"
     try:
-        return mapped.read(f) if f.exists() else None
+        return mapped.read(path) if path.exists() else None
     except (OSError, ValueError, TypeError, KeyError):  # torn or foreign: a cache miss
         return None
+
+
+def write_mapped(path: Path, df: pd.DataFrame) -> bool:
+    """Store ``df`` at ``path`` with anchorlib/mapped.py; False, and nothing stored, when it cannot be (an
+    index other than 0..n-1, a dtype mapped.py does not hold, an unwritable folder)."""
+    import pandas as pd
+
+    from . import mapped
+
+    if not df.index.equals(pd.RangeIndex(len(df))):
+        return False
+    try:
+        mapped.write(path, df)
+        return True
+    except (OSError, TypeError, ValueError):
+        return False
+
+
+def _keep_newest(paths, n: int) -> list[Path]:
+    """Remove all but the ``n`` newest (by modification time) of ``paths``; returns those kept."""
+    entries = sorted(paths, key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    for old in entries[n:]:
+        old.unlink(missing_ok=True)  # a process that has it mapped keeps reading it
+    return entries[:n]
 
 
 PAYMENTS_KEEP = 2  # payments entries kept per dataset: two versions of the code (or of the data) do not evict each other
@@ -163,10 +191,8 @@ def write_payments(directory: Path, key: str, payments: pd.DataFrame) -> bool:
         mapped.write(directory / f"payments-{key}.arrow", payments)
         for old in directory.glob("payments-*.parquet"):  # the format before mapped files
             old.unlink(missing_ok=True)
-        entries = sorted(directory.glob("payments-*.arrow"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
-        for old in entries[PAYMENTS_KEEP:]:
-            old.unlink(missing_ok=True)  # a process that has it mapped keeps reading it
-        kept = {e.name[len("payments-"):-len(".arrow")] for e in entries[:PAYMENTS_KEEP]}
+        kept = {e.name[len("payments-"):-len(".arrow")] for e in _keep_newest(directory.glob("payments-*.arrow"),
+                                                                            PAYMENTS_KEEP)}
         for old in directory.glob("derived-*.arrow"):  # frames made from payments no longer kept
             if old.name.split("-")[1] not in kept:
                 old.unlink(missing_ok=True)
@@ -190,35 +216,17 @@ def payments_derived(ds, name: str) -> Path | None:
     return directory / f"derived-{key}-{name}.arrow" if opened is not None and ds.payments is opened else None
 
 
-def read_derived(path: Path) -> pd.DataFrame | None:
-    """The frame stored at ``path`` (memory-mapped), or None when absent or unreadable."""
-    from . import mapped
-
-    try:
-        return mapped.read(path) if path.exists() else None
-    except (OSError, ValueError, TypeError, KeyError):  # torn or foreign: a miss
-        return None
-
-
 DERIVED_KEEP = 12  # frames kept per payments entry (newest first): the apps' and summary's rollups, and some to spare
 
 
 def write_derived(path: Path, df: pd.DataFrame) -> None:
-    """Store ``df`` at ``path``, keeping the ``DERIVED_KEEP`` newest frames of the same payments (those of older
-    code go); nothing is stored when it cannot be: the caller has the frame anyway."""
-    import pandas as pd
-
-    from . import mapped
-
-    if not df.index.equals(pd.RangeIndex(len(df))):
-        return
-    try:
-        mapped.write(path, df)
-        same = path.parent.glob("-".join(path.name.split("-")[:2]) + "-*.arrow")
-        for old in sorted(same, key=lambda p: p.stat().st_mtime_ns, reverse=True)[DERIVED_KEEP:]:
-            old.unlink(missing_ok=True)
-    except (OSError, TypeError, ValueError):
-        pass
+    """Store ``df`` at ``path`` (a ``payments_derived`` path), keeping the ``DERIVED_KEEP`` newest frames of the
+    same payments (those of older code go); nothing is stored when it cannot be: the caller has the frame."""
+    if write_mapped(path, df):
+        try:
+            _keep_newest(path.parent.glob("-".join(path.name.split("-")[:2]) + "-*.arrow"), DERIVED_KEEP)
+        except OSError:
+            pass
 
 
 # --- results of whole commands (``anchorlib summary``) ----------------------------------------
@@ -259,8 +267,6 @@ def write_result(directory: Path, key: str, outputs: dict) -> None:
     try:
         tmp.write_text(json.dumps(outputs), encoding="utf-8")
         os.replace(tmp, directory / f"result-{key}.json")
-        old = sorted(directory.glob("result-*.json"), key=lambda p: p.stat().st_mtime_ns)[:-RESULT_KEEP]
-        for f in old:
-            f.unlink(missing_ok=True)
+        _keep_newest(directory.glob("result-*.json"), RESULT_KEEP)
     except OSError:
         tmp.unlink(missing_ok=True)

@@ -52,6 +52,9 @@ def use_interactive() -> None:
 
 #: Sort a channel by the ``rank`` column ``ranked`` adds: the order travels in the data, not in the spec,
 #: so the apps' charts keep one spec while their data changes (apps/app_chart.py)
+BY_RANK = alt.EncodingSortField("rank", op="min", order="ascending")
+
+
 FRAME = "_al_frame"  # the attribute (outside Altair's schema) naming the frame a chart was made on
 
 
@@ -67,9 +70,6 @@ def on_frame(frame: alt.TopLevelMixin, data: pd.DataFrame, title: str, subtitle:
     chart.description = description
     object.__setattr__(chart, FRAME, frame)  # an instance attribute: not in the chart's Vega-Lite
     return chart
-
-
-BY_RANK = alt.EncodingSortField("rank", op="min", order="ascending")
 
 
 def ranked(df: pd.DataFrame, column: str, order: list) -> pd.DataFrame:

@@ -107,18 +107,12 @@ def derived(ds, name: str, inputs: tuple[str, ...], build: Callable[[object], pd
     folder, opened = ds.__dict__.get(_ENTRY, (None, {}))
     on_disk = folder is not None and all(a in opened and opened[a] is v for a, v in zip(inputs, now))
     path = folder / f"derived-{name}.arrow" if on_disk else None
-    value = None
-    if path is not None and path.exists():
-        try:
-            value = _frame(path)
-        except (OSError, ValueError, TypeError, KeyError):
-            value = None
-    if value is None:
+    value = cache.read_mapped(path) if path is not None else None
+    if value is not None:
+        value = value.copy()  # in memory and writable, as the tables are (_frame)
+    else:
         value = build(ds)
-        if path is not None and value.index.equals(pd.RangeIndex(len(value))):
-            try:
-                mapped.write(path, value)
-            except (OSError, TypeError, ValueError):
-                pass
+        if path is not None:
+            cache.write_mapped(path, value)
     ds.__dict__[f"_derived_{name}"] = (now, value)
     return value

@@ -75,8 +75,9 @@ def _per_decile(decile: pd.Series, amount: np.ndarray, supplier: np.ndarray) -> 
     keep = row >= 0
     row, amount, supplier = row[keep], amount[keep], supplier[keep].astype(np.int64) + 1  # code -1 (none) is one too
     spend = np.bincount(row, weights=amount, minlength=len(IMD_ROWS)).astype(float)
-    pairs = np.unique(row * (int(supplier.max(initial=0)) + 1) + supplier)
-    n = np.bincount(pairs // (int(supplier.max(initial=0)) + 1), minlength=len(IMD_ROWS)).astype("int64")
+    width = int(supplier.max(initial=0)) + 1  # (row, supplier) pairs as one integer each
+    pairs = np.unique(row * width + supplier)
+    n = np.bincount(pairs // width, minlength=len(IMD_ROWS)).astype("int64")
     return spend, n
 
 

@@ -93,7 +93,7 @@ def cached_rollup(ds: Dataset, columns: list[str] | None = None, min_rows: int |
     if memo is not None and memo[0] is p:
         return memo[1]
     path = cache.payments_derived(ds, f"rollup-{name}") if len(p) >= min_rows else None
-    out = cache.read_derived(path) if path is not None else None
+    out = cache.read_mapped(path) if path is not None else None
     if out is None:
         out = rollup(p, columns, min_rows=min_rows)
         if resolved:
