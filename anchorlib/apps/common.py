@@ -19,6 +19,9 @@ from ..places import Area
 from .app_chart import AppChart, app_values, vega_spec  # noqa: F401  (the apps import them from here)
 from .memo import Memo
 
+#: A chart widget and how to make its chart for the current choices (``Guarded.show_charts``).
+ChartMaker = tuple[AppChart, Callable[[], alt.TopLevelMixin]]
+
 AREA_LABELS = {"home": "Home borough(s)", "city_hackney": "City & Hackney", "london": "London"}
 
 STYLE = """<style>
@@ -43,6 +46,7 @@ class Guarded:
     """Mixin for a view with a ``status`` HTML widget: run updates so failures become one plain line."""
 
     status: widgets.HTML
+    _chart_memo: Memo  # (chart number, choice key) -> chart (``show_charts``)
     _warmed = False  # has a view of this kernel warmed (see ``warm``)?
 
     def _guard(self, fn) -> bool:
@@ -77,6 +81,13 @@ class Guarded:
             if value != first:
                 self._guard(lambda v=value: setattr(model, name, v))
         self._guard(lambda: setattr(model, name, first))
+
+    def show_charts(self, key: tuple, charts: list[ChartMaker]) -> None:
+        """Give each AppChart its chart, made once per choice ``key`` (``self._chart_memo``), one after the
+        other: a chart goes to the page as soon as it is made, so the browser draws it while the kernel
+        makes the next one (together they arrived after the slowest)."""
+        for i, (widget, make) in enumerate(charts):
+            widget.chart = self._chart_memo.get((i, *key), make)
 
     @contextmanager
     def quiet(self):

@@ -22,6 +22,7 @@ from ..rollup import GROUP_COLUMNS, SHARE_COLUMNS, SUPPLIER_COLUMNS, selected_ro
 from .common import (
     STYLE,
     AppChart,
+    ChartMaker,
     ChoiceModel,
     Guarded,
     Memo,
@@ -126,7 +127,7 @@ class EquityView(Guarded, widgets.VBox):
         self.tiles = widgets.HTML().add_class("al-tiles-box")
         self.gaps, self.deciles = AppChart(placeholder()), AppChart(placeholder())
         self.note = widgets.HTML().add_class("al-footnote")
-        self._chart_memo = Memo(16)
+        self._chart_memo = Memo(32)
         self.link(self.anchors, m, "anchor_ids", list)
         self.link(self.area, m, "area_id")
         self.link(self.group, m, "group")
@@ -138,12 +139,13 @@ class EquityView(Guarded, widgets.VBox):
         self._guard(self.refresh)
         self.warm(m, "area_id", [a for _, a in places])
 
-    def _charts(self):
+    def _charts(self) -> list[ChartMaker]:
+        """Each chart widget and how to make its chart (``show_charts``)."""
         m = self.model
-        label, df = metrics.GROUP_LABELS[m.group], m.by_category()
         sub = f"{m.scope()}; addressable spend"
-        return (charts_equity.gaps_chart(df, label, sub),
-                charts_equity.imd_chart(m.imd(), "Spend by IMD decile of the supplier's location", sub))
+        return [(self.gaps, lambda: charts_equity.gaps_chart(m.by_category(), metrics.GROUP_LABELS[m.group], sub)),
+                (self.deciles, lambda: charts_equity.imd_chart(m.imd(), "Spend by IMD decile of the supplier's location",
+                                                               sub))]
 
     def refresh(self):
         m = self.model
@@ -151,8 +153,7 @@ class EquityView(Guarded, widgets.VBox):
                   f"uses {pct(_num(r.utilisation))}, exists {pct(_num(r.availability))}")
                  for r in m.overall().itertuples()]
         self.tiles.value = tiles_html(tiles)
-        key = (tuple(m.anchor_ids), m.area_id, m.group)
-        self.gaps.chart, self.deciles.chart = self._chart_memo.get(key, self._charts)
+        self.show_charts((tuple(m.anchor_ids), m.area_id, m.group), self._charts())
         ov = m.overall()
         unknown = ov.set_index("group")["utilisation_unknown_share"].get(m.group)
         self.note.value = (

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 
-import altair as alt
 import ipywidgets as widgets
 import pandas as pd
 import traitlets
@@ -26,6 +25,7 @@ from ..rollup import (
 from .common import (
     STYLE,
     AppChart,
+    ChartMaker,
     ChoiceModel,
     Guarded,
     Memo,
@@ -128,7 +128,7 @@ class LeakageView(Guarded, widgets.VBox):
         self.tiles = widgets.HTML().add_class("al-tiles-box")
         self.trend, self.categories, self.suppliers = (AppChart(placeholder()) for _ in range(3))
         self.note = widgets.HTML().add_class("al-footnote")
-        self._chart_memo = Memo(16)
+        self._chart_memo = Memo(48)
         self.link(self.anchors, m, "anchor_ids", list)
         self.link(self.years, m, "years", list)
         self.link(self.area, m, "area_id")
@@ -141,13 +141,15 @@ class LeakageView(Guarded, widgets.VBox):
         self._guard(self.refresh)
         self.warm(m, "area_id", [a for _, a in area_options(ds)])
 
-    def _charts(self) -> tuple[alt.Chart, alt.Chart, alt.Chart]:
+    def _charts(self) -> list[ChartMaker]:
+        """Each chart widget and how to make its chart, the quickest first (``show_charts``)."""
         m = self.model
         sub = f"{m.area().describe()}; {m.scope()}"
-        return (charts_apps.trend_chart(m.trend(), "Local share by year: the head-office effect", sub),
-                charts.local_by_category_chart(m.by_category(), "Local vs not local by category", sub, width=400, step=19,
-                                              legend_top=True),
-                charts_apps.top_suppliers_chart(m.top_suppliers(), "Top 10 non-local suppliers", sub))
+        return [(self.trend, lambda: charts_apps.trend_chart(m.trend(), "Local share by year: the head-office effect", sub)),
+                (self.categories, lambda: charts.local_by_category_chart(m.by_category(), "Local vs not local by category",
+                                                                         sub, width=400, step=19, legend_top=True)),
+                (self.suppliers, lambda: charts_apps.top_suppliers_chart(m.top_suppliers(), "Top 10 non-local suppliers",
+                                                                         sub))]
 
     def refresh(self):
         m = self.model
@@ -161,8 +163,7 @@ class LeakageView(Guarded, widgets.VBox):
             ("hq", "Local share without HQ-only", pct(ls.local_share_excluding_hq_only),
              f"local {money(ls.local_spend_excluding_hq_only)}"),
         ])
-        key = (*m._selection(), m.area_id)
-        self.trend.chart, self.categories.chart, self.suppliers.chart = self._chart_memo.get(key, self._charts)
+        self.show_charts((*m._selection(), m.area_id), self._charts())
         self.note.value = (f"<p><small>Local share = local spend / spend with known location (DESIGN.md). "
                            f"Rule set: {html.escape(ls.choices.get('addressable_rule_set', ''))}. Head-office effect: "
                            "suppliers marked hq_only invoice from a local office but may work elsewhere.</small></p>")

@@ -20,6 +20,7 @@ from ..rollup import SHARE_COLUMNS, SUPPLIER_COLUMNS, selected_rollup
 from .common import (
     STYLE,
     AppChart,
+    ChartMaker,
     ChoiceModel,
     Guarded,
     Memo,
@@ -127,7 +128,7 @@ class WhatIfView(Guarded, widgets.VBox):
         self.tiles = widgets.HTML().add_class("al-tiles-box")
         self.by_category, self.before_after = (AppChart(placeholder()) for _ in range(2))
         self.note = widgets.HTML().add_class("al-lm3-note")
-        self._chart_memo = Memo(16)
+        self._chart_memo = Memo(32)
         self.link(self.anchors, m, "anchor_ids", list)
         self.link(self.area, m, "area_id")
         self.link(self.categories, m, "categories", list)
@@ -154,11 +155,14 @@ class WhatIfView(Guarded, widgets.VBox):
         else:
             self.refresh()
 
-    def _charts(self, s):
+    def _charts(self, s) -> list[ChartMaker]:
+        """Each chart widget and how to make its chart for the shift ``s`` (``show_charts``)."""
         m = self.model
         sub = f"{m.area().describe()}; {round(100 * m.share)}% of the leakage moved"
-        return (charts_what_if.shift_chart(m.per_category(), "Leakage moved to local suppliers", sub),
-                charts_what_if.before_after_chart(s.local_share_before, s.local_share_after, "Local share", sub))
+        return [(self.by_category, lambda: charts_what_if.shift_chart(m.per_category(), "Leakage moved to local suppliers",
+                                                                     sub)),
+                (self.before_after, lambda: charts_what_if.before_after_chart(s.local_share_before, s.local_share_after,
+                                                                              "Local share", sub))]
 
     def refresh(self):
         m = self.model
@@ -172,8 +176,7 @@ class WhatIfView(Guarded, widgets.VBox):
             ("lm3-value", "LM3-weighted local value", value,
              "added spend x LM3" + ("" if s.lm3_ratio is None else f" ({s.lm3_ratio:.2f})")),
         ])
-        key = (*m._key(), tuple(m.categories), m.share)
-        self.by_category.chart, self.before_after.chart = self._chart_memo.get(key, lambda: self._charts(s))
+        self.show_charts((*m._key(), tuple(m.categories), m.share), self._charts(s))
         self.note.value = (f"<p><small>{html.escape(lm3_text(m.lm3()))} Moving x% of a category's leakage adds "
                            "x% x leakage to local spend (R2) and to local value at the LM3 ratio (DESIGN.md, shift "
                            "scenario).</small></p>")
