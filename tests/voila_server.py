@@ -23,9 +23,13 @@ from anchorlib.serve import voila_env
 
 #: anchorlib's Voila template (lab without CDN stylesheets) lives under this JUPYTER_PATH entry.
 TEMPLATES_PATH = PACKAGE_DIR / "templates"
-#: Debian's chromium under Playwright (PITFALLS.md: set-up figures).
+#: Debian's chromium under Playwright (PITFALLS.md: set-up figures). Chromium 156 renders the address bar's
+#: suggestion popup as a WebUI page in a renderer of its own for every new window, hidden or not: on 2 cores
+#: that renderer took 1.1-1.4 s of CPU during each app's first render (a browser in use has it running
+#: before the page opens), so it is turned off.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+                 "--disable-sync", "--no-first-run",
+                 "--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup,WebUIOmniboxFullPopup"]
 LOOPBACK = ("http://127.0.0.1", "ws://127.0.0.1")
 #: inside a .vega-embed, what a drawn chart holds: SVG marks or a canvas
 DRAWN_MARKS = ".mark-rect path, .mark-line path, .mark-rule line, .mark-rule path, .mark-symbol path, canvas"
