@@ -10,7 +10,16 @@ from __future__ import annotations
 import pandas as pd
 
 from .errors import ParameterError
-from .metrics_base import SUPPLIER, base_choices, engine_for, finish_shares, share_sums
+from .metrics_base import (
+    SUPPLIER,
+    base_choices,
+    engine_for,
+    finish_shares,
+    largest_first,
+    share_sums,
+    supplier_ids,
+    supplier_names,
+)
 from .places import BUILTIN_AREAS, Area
 
 ANY_LOCATION = BUILTIN_AREAS["uk"]  # for sums where locality does not matter
@@ -18,13 +27,14 @@ LEAKAGE_COLUMNS = ["total_spend", "addressable_spend", "local_spend", "unknown_l
                    "leakage", "known_leakage"]
 
 
-def sums(payments: pd.DataFrame, area: Area | dict[str, Area], keys: list[str]) -> pd.DataFrame:
-    """``metrics_base.share_sums`` on the engine ``engine_for`` picks (``area`` a dict: per anchor too)."""
+def sums(payments: pd.DataFrame, area: Area | dict[str, Area], keys: list[str], names: bool = True) -> pd.DataFrame:
+    """``metrics_base.share_sums`` on the engine ``engine_for`` picks (``area`` a dict: per anchor too;
+    ``names`` False: the pandas engine leaves out the suppliers' display names, which DuckDB always gives)."""
     if engine_for(payments) == "duckdb":
         from . import engine_duckdb
 
         return engine_duckdb.share_sums(payments, area, keys)
-    return share_sums(payments, area, keys)
+    return share_sums(payments, area, keys, names)
 
 
 def rule_set(payments: pd.DataFrame, ruleset_name: str | None = None) -> str:
@@ -48,10 +58,14 @@ def leakage_by(payments: pd.DataFrame, area: Area, by: str | list[str], *, rules
     ``known_leakage`` excludes the unknown-location £.
     """
     keys = _keys(by)
-    df = finish_shares(sums(payments, area, keys), keys)
+    return _leakage_columns(finish_shares(sums(payments, area, keys), keys), keys, area, rule_set(payments, ruleset_name))
+
+
+def _leakage_columns(df: pd.DataFrame, keys: list[str], area: Area, ruleset_name: str) -> pd.DataFrame:
+    """``leakage_by``'s columns of per-key sums (``finish_shares``), with its choices."""
     extra = ["supplier_id", "lad"] if SUPPLIER in keys else []
     out = df[[*keys, *LEAKAGE_COLUMNS, *extra]].copy()
-    out.attrs["choices"] = base_choices(area, rule_set(payments, ruleset_name), by=keys,
+    out.attrs["choices"] = base_choices(area, ruleset_name, by=keys,
                                         leakage="addressable - local spend (includes unknown-location spend)")
     return out
 
@@ -59,13 +73,19 @@ def leakage_by(payments: pd.DataFrame, area: Area, by: str | list[str], *, rules
 def top_leaking(payments: pd.DataFrame, area: Area, by: str | list[str] = SUPPLIER, n: int = 10, *,
                 ruleset_name: str | None = None) -> pd.DataFrame:
     """The ``n`` rows of ``leakage_by`` with the most known-location non-local addressable spend
-    (``known_leakage``; unknown location is never counted as non-local), with the supplier's ``lad``."""
-    df = leakage_by(payments, area, by, ruleset_name=ruleset_name)
+    (``known_leakage``; unknown location is never counted as non-local), with the supplier's ``lad``.
+    By supplier, only those ``n`` are named (``supplier_names`` over their payments)."""
     keys = _keys(by)
-    order = ["supplier_id" if k == SUPPLIER else k for k in keys]
-    top = df[df["known_leakage"] > 0].sort_values(["known_leakage", *order], ascending=[False, *[True] * len(order)])
-    top = top.head(int(n)).reset_index(drop=True)
-    top.attrs["choices"] = {**df.attrs["choices"], "ranked_by": "known-location non-local addressable spend", "n": int(n)}
+    df = finish_shares(sums(payments, area, keys, names=False), keys, sort=False)
+    df = df[df["known_leakage"] > 0]
+    # the n largest and any tied with the n-th, then ranked with the ties broken by key: only those are sorted
+    top = largest_first(df.nlargest(int(n), "known_leakage", keep="all"), "known_leakage", keys).head(int(n))
+    if SUPPLIER in keys and SUPPLIER not in top.columns:
+        ids = supplier_ids(payments)
+        mine = ids.isin(top["supplier_id"]).to_numpy()
+        top = top.join(supplier_names(payments[mine], ids[mine]), on="supplier_id")
+    top = _leakage_columns(top, keys, area, rule_set(payments, ruleset_name))
+    top.attrs["choices"].update({"ranked_by": "known-location non-local addressable spend", "n": int(n)})
     return top
 
 
@@ -75,7 +95,7 @@ def concentration(payments: pd.DataFrame, by: str = "category", n: int = 10) -> 
 
     Shares are over suppliers with positive net addressable spend (a supplier whose credits exceed its
     payments holds no share of the market)."""
-    s = sums(payments, ANY_LOCATION, [by, SUPPLIER])
+    s = sums(payments, ANY_LOCATION, [by, SUPPLIER], names=False)
     s = s[s["addressable_payments"] > 0]
     rows = []
     for key, g in s.groupby(by, dropna=False, sort=False):

@@ -94,7 +94,7 @@ def _resolve_survey(ds) -> pd.DataFrame:
 def lm3(ds, payments: pd.DataFrame, area, *, survey: pd.DataFrame | None = None) -> LM3:
     """LM3 = (R1 + R2 + R3) / R1 for ``payments`` with local meaning ``area``; None without lm3_survey.csv.
     ``survey``: ``survey_suppliers(ds)`` when the caller computes several LM3s of one dataset."""
-    s = sums(payments, area, [SUPPLIER])
+    s = sums(payments, area, [SUPPLIER], names=False)
     hit = _surveyed(ds, s, survey)
     return _lm3_of(ds, float(s["addressable_spend"].sum()), float(s["local_spend"].sum()), hit, area)
 

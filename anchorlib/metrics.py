@@ -161,7 +161,7 @@ def summary(ds: Dataset, anchor_ids: list[str] | None = None, area_id: str | Non
     ids = anchor_ids or ds.anchor_ids
     areas = {a: ds.area(area_id, a) for a in ids}
     p = select(ds, ids)
-    per_supplier = sums(p, areas, [SUPPLIER])  # one aggregation for the local shares and LM3
+    per_supplier = sums(p, areas, [SUPPLIER], names=False)  # one aggregation for the local shares and LM3
     shares = local_shares(per_supplier.groupby("anchor_id", observed=True, sort=False)[SHARE_COLUMNS].sum().reset_index(),
                           areas, ds.ruleset.name)
     lm3s = anchor_lm3s(ds, per_supplier, areas)

@@ -120,18 +120,22 @@ def supplier_names(payments: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
 
 def _min_text(codes: np.ndarray, n: int, column: pd.Series) -> pd.Series:
     """The smallest text of ``column`` per group (``codes`` 0..n-1), <NA> where a group has none. A
-    categorical is ranked by its categories in sort order, so the rows are compared as integers."""
+    categorical is ranked by the categories its rows use, in sort order, so the rows are compared as
+    integers (the work follows the rows given, not every category of the dataset)."""
     if not isinstance(column.dtype, pd.CategoricalDtype):
         column = column.astype("string").astype("category")
-    cats = column.cat.categories
-    order = np.argsort(np.asarray(cats, dtype=object), kind="stable")  # text order of the categories
-    rank = np.empty(len(cats) + 1, dtype=np.int64)
-    rank[order] = np.arange(len(cats))
-    rank[-1] = len(cats)  # code -1 (missing) ranks after every text
-    best = np.full(n, len(cats), dtype=np.int64)
-    np.minimum.at(best, codes, rank[column.cat.codes.to_numpy()])
-    text = np.append(np.asarray(cats, dtype=object)[order], None)
-    return pd.Series(text[best], dtype="string")
+    row_codes = column.cat.codes.to_numpy()
+    present = row_codes >= 0
+    used = np.unique(row_codes[present])  # the categories these rows use, by code
+    text = np.asarray(column.cat.categories.take(used), dtype=object)
+    order = np.argsort(text, kind="stable")  # text order of the used categories
+    rank_of = np.empty(len(used), dtype=np.int64)
+    rank_of[order] = np.arange(len(used))
+    rank = np.full(len(row_codes), len(used), dtype=np.int64)  # a missing text ranks after every text
+    rank[present] = rank_of[np.searchsorted(used, row_codes[present])]
+    best = np.full(n, len(used), dtype=np.int64)
+    np.minimum.at(best, codes, rank)
+    return pd.Series(np.append(text[order], None)[best], dtype="string")
 
 
 def local_mask(payments: pd.DataFrame, area: Area | dict[str, Area]) -> pd.Series:
@@ -144,10 +148,11 @@ def local_mask(payments: pd.DataFrame, area: Area | dict[str, Area]) -> pd.Serie
     return local
 
 
-def share_sums(payments: pd.DataFrame, area: Area | dict[str, Area], keys: list[str]) -> pd.DataFrame:
+def share_sums(payments: pd.DataFrame, area: Area | dict[str, Area], keys: list[str], names: bool = True) -> pd.DataFrame:
     """Per value of ``keys`` (columns, or SUPPLIER for the resolved supplier): SHARE_COLUMNS sums, in pandas.
 
-    With SUPPLIER, the result has ``supplier_id``, ``supplier`` (display name) and ``lad`` in its place.
+    With SUPPLIER, the result has ``supplier_id``, ``supplier`` (display name) and ``lad`` in its place
+    (``names`` False: ``supplier_id`` alone, for sums that need no name; ``supplier_names`` adds them).
     ``area`` a dict anchor_id -> Area: the sums are per anchor_id too (first key), over those anchors'
     payments, each local to its own anchor's area.
     """
@@ -172,19 +177,25 @@ def share_sums(payments: pd.DataFrame, area: Area | dict[str, Area], keys: list[
         out = f.groupby(cols, dropna=False, sort=False)[SHARE_COLUMNS].sum().reset_index()
     else:
         out = pd.DataFrame({c: [np.nansum(v)] for c, v in sums.items()})
-    if ids is not None:
+    if ids is not None and names:
         out = out.join(supplier_names(payments, ids), on="supplier_id")
     return out
 
 
-def finish_shares(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Add local_share, leakage (addressable - local) and known_leakage; largest leakage first, ties by key."""
+def finish_shares(df: pd.DataFrame, keys: list[str], sort: bool = True) -> pd.DataFrame:
+    """Add local_share, leakage (addressable - local) and known_leakage; largest leakage first, ties by key
+    (``sort`` False: in the rows' order)."""
     known = df["known_addressable_spend"]
     df["local_share"] = (df["local_spend"] / known).where(known != 0)
     df["leakage"] = df["addressable_spend"] - df["local_spend"]
     df["known_leakage"] = known - df["local_spend"]
+    return largest_first(df, "leakage", keys) if sort else df
+
+
+def largest_first(df: pd.DataFrame, column: str, keys: list[str]) -> pd.DataFrame:
+    """``df`` by ``column``, largest first, ties in the order of ``keys`` (SUPPLIER: by ``supplier_id``)."""
     order = ["supplier_id" if k == SUPPLIER else k for k in keys]
-    return df.sort_values(["leakage", *order], ascending=[False, *[True] * len(order)], ignore_index=True)
+    return df.sort_values([column, *order], ascending=[False, *[True] * len(order)], ignore_index=True)
 
 
 def base_choices(area: Area | None = None, ruleset_name: str | None = None, **more) -> dict:

@@ -63,6 +63,19 @@ def test_top_leaking_ranks_known_non_local_spend_only(a1):
     assert cats["known_leakage"].tolist() == [4000, 3000, 1500, 800]  # Supplies: 5,000 less 1,000 unknown
 
 
+def test_top_leaking_breaks_ties_by_supplier_id(a1):
+    """Bermondsey Builders (R5) at 3,000, as City Law (R3): with n=2 the tie for second place goes to R3, and
+    with n=3 both come after Northern Supplies (4,800), R3 first; the names are the register's."""
+    p, area = a1
+    p = p.copy()
+    p.loc[p["supplier_name"].astype(str) == "Bermondsey Builders Ltd", "amount"] = 3000.0
+    assert metrics.top_leaking(p, area, n=2)["supplier_id"].tolist() == ["R4", "R3"]
+    top = metrics.top_leaking(p, area, n=3)
+    assert top["supplier_id"].tolist() == ["R4", "R3", "R5"]
+    assert top["supplier"].tolist() == ["Northern Supplies Ltd", "City Law LLP", "Bermondsey Builders Ltd"]
+    assert top["known_leakage"].tolist() == [4800, 3000, 3000]
+
+
 def test_concentration_hhi_and_top_n_share(a1):
     """Supplies: Northern 4,000, Unknown Traders 1,000 -> shares 80/20, HHI 6,400 + 400 = 6,800, top-1 0.8.
     Cleaning: Hackney Cleaners 1,500, Northern 800 of 2,300 -> HHI (1,500^2 + 800^2) / 2,300^2 x 10^4 = 5,463.14."""

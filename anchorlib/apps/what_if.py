@@ -45,7 +45,7 @@ class WhatIfModel(ChoiceModel):
     def __init__(self, ds: Dataset, **kw):
         # the payments rolled up once, by anchor, to what the shift and LM3 read (anchorlib/rollup.py): a choice of
         # anchors is then a selection of these rows
-        self.base = selected_rollup(ds, ["anchor_id", *SHARE_COLUMNS, *SUPPLIER_COLUMNS, "category"])
+        self.base = selected_rollup(ds, ["anchor_id", *SHARE_COLUMNS, *SUPPLIER_COLUMNS, "category"], resolved=True)
         self._memo = Memo()
         super().__init__(ds, **kw)
         if not self.categories:
