@@ -139,14 +139,16 @@ def _num(x) -> float | None:
     return None if math.isnan(x) else x
 
 
-def _groups_json(eq: pd.DataFrame) -> dict:
-    out = {}
-    for r in eq.itertuples(index=False):
-        out[r.group] = {"utilisation": _num(r.utilisation), "availability": _num(r.availability),
-                        "disparity_index": _num(r.disparity_index),
-                        "below_four_fifths": None if pd.isna(r.below_four_fifths) else bool(r.below_four_fifths),
-                        "utilisation_unknown_share": _num(r.utilisation_unknown_share),
-                        "availability_unknown_share": _num(r.availability_unknown_share)}
+def _groups_json(eq: pd.DataFrame) -> dict[str, dict]:
+    """anchor_id -> group -> the summary JSON's figures, from ``equity(ds, payments, by="anchor_id")`` in one pass."""
+    out: dict[str, dict] = {}
+    for r in eq.to_dict("records"):
+        below = r["below_four_fifths"]
+        out.setdefault(str(r["anchor_id"]), {})[r["group"]] = {
+            "utilisation": _num(r["utilisation"]), "availability": _num(r["availability"]),
+            "disparity_index": _num(r["disparity_index"]), "below_four_fifths": None if pd.isna(below) else bool(below),
+            "utilisation_unknown_share": _num(r["utilisation_unknown_share"]),
+            "availability_unknown_share": _num(r["availability_unknown_share"])}
     return out
 
 
@@ -165,7 +167,7 @@ def summary(ds: Dataset, anchor_ids: list[str] | None = None, area_id: str | Non
     shares = local_shares(per_supplier.groupby("anchor_id", observed=True, sort=False)[SHARE_COLUMNS].sum().reset_index(),
                           areas, ds.ruleset.name)
     lm3s = anchor_lm3s(ds, per_supplier, areas)
-    eq = equity(ds, p, by="anchor_id")
+    groups = _groups_json(equity(ds, p, by="anchor_id"))
     rows = []
     for a, area in areas.items():
         ls, m = shares[a], lm3s[a]
@@ -179,7 +181,7 @@ def summary(ds: Dataset, anchor_ids: list[str] | None = None, area_id: str | Non
                                          "r3": None if m.r3 is None else round(m.r3, 2),
                                          "surveyed_suppliers": m.surveyed_suppliers,
                                          "unsurveyed_treatment": m.unsurveyed_treatment},
-            "groups": _groups_json(eq[eq["anchor_id"] == a]),
+            "groups": groups.get(a, {}),
         })
     net = _network_of(shares, area_id)
     return {
