@@ -169,3 +169,9 @@ def test_a_chart_on_a_frame_takes_the_frames_shape_and_only_its_rows(sample_ds):
     assert len(app_chart._FRAMES.items) == 1  # one frame, one shape: every chart after the first took it
     assert made[0].__dict__[charts.FRAME] is made[1].__dict__[charts.FRAME]
     assert charts.FRAME not in json.dumps(made[0].to_dict())  # not part of the chart's Vega-Lite
+    frame = made[0].__dict__[charts.FRAME]
+    assert (frame.data, frame.title, frame.description) == (alt.Undefined,) * 3  # the charts' data and titles are theirs
+    assert made[0].to_dict()["title"]["subtitle"] != made[2].to_dict()["title"]["subtitle"]
+    rebuilt = frame.copy(deep=False)  # Altair's own copy, with the first chart's data and titles
+    rebuilt.data, rebuilt.title, rebuilt.description = made[0].data, made[0].title, made[0].description
+    assert rebuilt.to_dict() == made[0].to_dict()
