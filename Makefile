@@ -16,6 +16,12 @@ setup: $(STAMP) ## build .venv with pip, install anchorlib[dev], register the 'a
 	@# bytecode for the editable package, whose imports cannot write it where PYTHONDONTWRITEBYTECODE is set
 	@# (as on CI): compiling ~40 modules on every run cost a new 'anchorlib summary' 0.1 s; up-to-date files are skipped
 	@$(BIN)/python -m compileall -q anchorlib
+	@# jsonschema (under Altair, nbformat, Jupyter's event schemas) imports rfc3987-syntax, when installed,
+	@# for its 'iri' format check; that module builds an Earley parser on import: 3.3-3.5 s of CPU in every
+	@# process importing Altair (each kernel, report and notebook run), 1.3 s for the rest of Altair's import
+	@# (python-jsonschema/jsonschema#1428). Nothing here checks IRIs; without it jsonschema skips that format.
+	@if ls $(VENV)/lib/python3*/site-packages/rfc3987_syntax >/dev/null 2>&1; then \
+	  $(BIN)/python -m pip uninstall --quiet --yes rfc3987-syntax; fi
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
