@@ -175,3 +175,25 @@ def test_a_chart_on_a_frame_takes_the_frames_shape_and_only_its_rows(sample_ds):
     rebuilt = frame.copy(deep=False)  # Altair's own copy, with the first chart's data and titles
     rebuilt.data, rebuilt.title, rebuilt.description = made[0].data, made[0].title, made[0].description
     assert rebuilt.to_dict() == made[0].to_dict()
+
+
+def test_under_voila_an_app_freezes_what_it_built_and_not_in_jupyterlab(sample_ds, monkeypatch):
+    """gc.freeze under Voila (VOILA_PREHEAT set): a later full collection does not walk the app's objects.
+    In JupyterLab nothing is frozen; a dataset opened from the picker freezes the new view too."""
+    import gc
+
+    gc.unfreeze()
+    try:
+        monkeypatch.delenv("VOILA_PREHEAT", raising=False)
+        apps.network(sample_ds)
+        assert gc.get_freeze_count() == 0
+        monkeypatch.setenv("VOILA_PREHEAT", "False")  # a page's own kernel
+        monkeypatch.setenv("ANCHORLIB_APPS_WARM", "0")
+        shell = apps.network(sample_ds)
+        frozen = gc.get_freeze_count()
+        assert frozen > 1000
+        old = shell.view
+        shell._swap(sample_ds)
+        assert shell.view is not old and gc.get_freeze_count() > frozen  # the new view's objects are frozen too
+    finally:
+        gc.unfreeze()

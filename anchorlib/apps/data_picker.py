@@ -3,7 +3,9 @@ its load report shown; problems are one plain line."""
 
 from __future__ import annotations
 
+import gc
 import html
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -71,6 +73,7 @@ class AppShell(widgets.VBox):
         self.view = first
         self.picker = DataPicker(self._swap)
         super().__init__([first, self.picker])
+        freeze_under_voila()
 
     def _swap(self, ds: Dataset) -> None:
         view = self.build(ds)
@@ -80,3 +83,18 @@ class AppShell(widgets.VBox):
                                  or "the app could not be built on this dataset")
         self.view = view
         self.children = (view, self.picker)
+        freeze_under_voila(again=True)
+
+
+def freeze_under_voila(again: bool = False) -> None:
+    """In a kernel Voila runs (``VOILA_PREHEAT`` set), put what the app has built out of the garbage
+    collector's reach (``gc.freeze``): a full collection walks its ~120k objects (modules, dataset, rollups,
+    widgets) in ~100 ms, and one fell due in the first widget change after the page connected. ``again``:
+    after a new dataset replaced the view, what became garbage is collected before freezing again. Not in
+    JupyterLab, where running a cell again makes the previous app garbage that a frozen heap would keep."""
+    if "VOILA_PREHEAT" not in os.environ:
+        return
+    if again:
+        gc.unfreeze()
+        gc.collect()
+    gc.freeze()
