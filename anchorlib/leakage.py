@@ -76,6 +76,9 @@ def top_leaking(payments: pd.DataFrame, area: Area, by: str | list[str] = SUPPLI
     (``known_leakage``; unknown location is never counted as non-local), with the supplier's ``lad``.
     By supplier, only those ``n`` are named (``supplier_names`` over their payments)."""
     keys = _keys(by)
+    ruleset_name = rule_set(payments, ruleset_name)
+    if SUPPLIER in keys and "supplier_id" not in payments.columns and engine_for(payments) == "pandas":
+        payments = payments.assign(supplier_id=supplier_ids(payments))  # resolved once, for the sums and the names
     df = finish_shares(sums(payments, area, keys, names=False), keys, sort=False)
     df = df[df["known_leakage"] > 0]
     # the n largest and any tied with the n-th, then ranked with the ties broken by key: only those are sorted
@@ -84,7 +87,7 @@ def top_leaking(payments: pd.DataFrame, area: Area, by: str | list[str] = SUPPLI
         ids = supplier_ids(payments)
         mine = ids.isin(top["supplier_id"]).to_numpy()
         top = top.join(supplier_names(payments[mine], ids[mine]), on="supplier_id")
-    top = _leakage_columns(top, keys, area, rule_set(payments, ruleset_name))
+    top = _leakage_columns(top, keys, area, ruleset_name)
     top.attrs["choices"].update({"ranked_by": "known-location non-local addressable spend", "n": int(n)})
     return top
 
