@@ -76,32 +76,36 @@ def resolve_names(spend_names: pd.Series, redacted: pd.Series, register_keys: pd
     reg = register_keys.dropna()
     first_row = pd.Series(reg.index, index=reg.to_numpy()).groupby(level=0).first()
     uniq = pd.Index(keys.dropna().unique())
-    row = pd.Series(uniq.map(first_row), index=uniq, dtype="Int64")
-    method = pd.Series("none", index=uniq, dtype="string")
-    score = pd.Series(pd.NA, index=uniq, dtype="Float64")
-    method[row.notna().to_numpy()] = "exact"
-    score[row.notna().to_numpy()] = 100.0
-    todo = uniq[row.isna().to_numpy()]
-    choices = first_row.index.tolist()
+    # per unique key, as plain arrays (a pandas setitem per match cost ~0.15 ms: 1.9 s for 13k payees)
+    row = pd.Series(uniq.map(first_row), index=uniq, dtype="Int64").to_numpy(dtype="float64", na_value=np.nan)
+    exact = ~np.isnan(row)
+    method = np.where(exact, "exact", "none").astype(object)
+    score = np.where(exact, 100.0, np.nan)
+    todo = np.flatnonzero(~exact)
+    names = uniq.tolist()
+    choices, choice_rows = first_row.index.tolist(), first_row.to_numpy(dtype="float64")
     for start in range(0, len(todo) if choices else 0, _BLOCK):  # blocks bound the score matrix's memory
         block = todo[start:start + _BLOCK]
-        scores = process.cdist(block.tolist(), choices, scorer=fuzz.ratio, score_cutoff=threshold, workers=1)
+        scores = process.cdist([names[k] for k in block], choices, scorer=fuzz.ratio, score_cutoff=threshold, workers=1)
         for i in np.flatnonzero((scores >= threshold).any(axis=1)):
             candidates = np.flatnonzero(scores[i] >= threshold)
             for j in candidates[np.argsort(-scores[i, candidates], kind="stable")]:
-                if same_first_word(block[i], choices[j]):
-                    row[block[i]] = first_row.iloc[j]
-                    method[block[i]] = "fuzzy"
-                    score[block[i]] = round(float(scores[i, j]), 1)
+                if same_first_word(names[block[i]], choices[j]):
+                    k = block[i]
+                    row[k], method[k], score[k] = choice_rows[j], "fuzzy", round(float(scores[i, j]), 1)
                     break
     for key, reg_row in (overrides or {}).items():
-        if key in row.index:
-            row[key] = pd.NA if reg_row is None else reg_row
-            method[key] = "none" if reg_row is None else "override"
-            score[key] = pd.NA if reg_row is None else 100.0
-    out = pd.DataFrame({"supplier_key": keys, "register_row": keys.map(row).astype("Int64"),
-                        "match_method": keys.map(method).fillna("none").astype("string"),
-                        "match_score": keys.map(score).astype("Float64")}, index=spend_names.index)
+        k = uniq.get_indexer([key])[0]
+        if k >= 0:
+            row[k] = np.nan if reg_row is None else reg_row
+            method[k] = "none" if reg_row is None else "override"
+            score[k] = np.nan if reg_row is None else 100.0
+    at = uniq.get_indexer(keys)
+    at[at < 0] = len(uniq)  # a blank key: the unmatched entry appended here
+    row, method, score = np.append(row, np.nan), np.append(method, "none"), np.append(score, np.nan)
+    out = pd.DataFrame({"supplier_key": keys, "register_row": pd.array(row[at], dtype="Float64").astype("Int64"),
+                        "match_method": pd.array(method[at], dtype="string"),
+                        "match_score": pd.array(score[at], dtype="Float64")}, index=spend_names.index)
     red = redacted.fillna(False).astype(bool).to_numpy()
     out.loc[red, "register_row"] = pd.NA
     out.loc[red, "match_score"] = pd.NA
