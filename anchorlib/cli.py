@@ -10,12 +10,12 @@ import json
 import os
 import sys
 import time
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from . import collector
 from .errors import AnchorlibError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -28,21 +28,6 @@ def fail(err: Exception) -> None:
     """Print a one-line error and exit 2."""
     typer.echo(f"anchorlib: error: {err}", err=True)
     raise typer.Exit(2)
-
-
-@contextmanager
-def gc_paused():
-    """The garbage collector off for a short computation: its passes over the objects that importing
-    pandas, pyarrow and DuckDB creates free next to nothing and cost ~0.07 s of a 1M-payment summary.
-    What is alive at the end is frozen (gc.freeze), so the collector, back on, does not walk it either."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if was:
-            gc.enable()
 
 
 def json_text(obj: object) -> str:
@@ -70,7 +55,9 @@ def summary(
     key = cache.result_key(root, "summary", {"anchor": anchor, "area": area}) if store else None
     hit = cache.read_result(store, key) if store else None  # same data, code and arguments: same output
     if hit is None:
-        with gc_paused():
+        # the collector's passes over what importing pandas, pyarrow and DuckDB creates free next to nothing
+        # and cost ~0.07 s of a 1M-payment summary; frozen after, the collector does not walk it either
+        with collector.paused(freeze=True):
             from . import metrics
             from .dataset import open_dataset
             from .report_text import summary_table

@@ -172,6 +172,44 @@ def test_excel_dates_serials_and_title_rows(tmp_path, monkeypatch, reader):
     assert r.declared_total == 1219.5 and r.reconciled is True and r.encoding == "xlsx sheet 'Sheet'"
 
 
+@pytest.mark.parametrize("value, text", [
+    ("Acme Ltd", "Acme Ltd"), (1234.0, "1234"), (-20.0, "-20"), (0.1 + 0.2, "0.30000000000000004"),
+    (1e16, "1e+16"), (float("nan"), "nan"), (None, ""), (1002, "1002"), (True, "True"),
+    (dt.date(2023, 4, 1), "2023-04-01"), (dt.datetime(2023, 4, 1, 9, 30), "2023-04-01 09:30:00"),
+])
+def test_excel_cell_text_is_what_a_csv_export_holds(value, text):
+    from anchorlib.ingest.reader import cell_text
+
+    assert cell_text(value) == text
+
+
+@pytest.mark.parametrize("content", [None, b"not a zip"])
+def test_reading_a_workbook_leaves_the_garbage_collector_as_it_was(tmp_path, content):
+    """read_excel pauses the collector while it builds a list per row (anchorlib/collector.py), then
+    puts it back: on, or off when the caller had turned it off, after a good file or a broken one."""
+    import gc
+
+    openpyxl = pytest.importorskip("openpyxl")
+    path = tmp_path / "city.xlsx"
+    if content is None:
+        wb = openpyxl.Workbook()
+        wb.active.append(["Date", "Amount", "Supplier Name"])
+        wb.active.append([dt.datetime(2023, 4, 1), 10.0, "Acme Ltd"])
+        wb.save(path)
+    else:
+        path.write_bytes(content)
+    for enabled in (True, False):
+        (gc.enable if enabled else gc.disable)()
+        try:
+            try:
+                load_spend_file(path)
+            except SpendFileError:
+                assert content is not None
+            assert gc.isenabled() is enabled
+        finally:
+            gc.enable()
+
+
 @pytest.mark.parametrize("content, name, problem", [
     (b"\x00\x01\x02PK", "x.csv", "binary content"),
     (b"just,some\nwords,here\n", "x.csv", "no header row found"),

@@ -19,6 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from .. import collector
 from ..errors import SpendFileError
 from .headers import HeaderMatch, find_header
 from .values import TEXT
@@ -179,7 +180,8 @@ def _read_csv_body(path: Path, buf: pa.Buffer, head: bytes, encoding: str) -> Ra
         columns = None
     if columns is None:  # records and lines do not pair up, or pyarrow could not parse: the csv module
         text = buf.slice(body_start).to_pybytes().decode("utf-8")
-        columns, lines, odd = _python_body(text, first_line, len(header), delim, path)
+        with collector.paused():  # a list per record, as read_excel's rows
+            columns, lines, odd = _python_body(text, first_line, len(header), delim, path)
     return RawTable(header, header_line, match, columns, lines, odd, encoding)
 
 
@@ -260,6 +262,11 @@ def _columns(rows: list[list[str]], n: int) -> list[pa.Array]:
 
 def cell_text(value: object) -> str:
     """An Excel cell as the text a CSV export would hold (dates ISO, whole numbers without '.0')."""
+    kind = type(value)  # text and numbers first: most cells, tested without a call
+    if kind is str:
+        return value
+    if kind is float:
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else str(value)
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
@@ -299,10 +306,11 @@ def read_excel(path: Path) -> RawTable:
         sheets = _sheets_openpyxl
     try:
         for title, rows in sheets(path):
-            rows = [[cell_text(v) for v in r] for r in rows]
-            match = find_header(rows)
-            if match is not None:
-                return _excel_table(rows, match, f"xlsx sheet '{title}'")
+            with collector.paused():  # a list per row: the collector would walk them all, freeing nothing
+                rows = [list(map(cell_text, r)) for r in rows]
+                match = find_header(rows)
+                if match is not None:
+                    return _excel_table(rows, match, f"xlsx sheet '{title}'")
     except SpendFileError:
         raise
     except Exception as exc:  # the readers raise many types for a broken zip or a non-xlsx file
