@@ -59,8 +59,10 @@ def write(path: Path, df: pd.DataFrame) -> None:
     """Write ``df`` (default index; columns of the dtypes above) to ``path`` atomically."""
     arrays, specs = _columns(df)
     meta = {META_KEY: json.dumps({"format": FORMAT, "rows": len(df), "columns": specs}).encode()}
-    table = pa.Table.from_arrays([pa.chunked_array([a]) for a in arrays],
-                                 names=[f"c{i}" for i in range(len(arrays))]).replace_schema_metadata(meta)
+    # a string column comes as a ChunkedArray already: chunked_array([it]) would rebuild it value by value
+    # (1.7 s for 1M payments' text column)
+    columns = [a if isinstance(a, pa.ChunkedArray) else pa.chunked_array([a]) for a in arrays]
+    table = pa.Table.from_arrays(columns, names=[f"c{i}" for i in range(len(arrays))]).replace_schema_metadata(meta)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
