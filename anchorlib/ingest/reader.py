@@ -262,7 +262,7 @@ def _columns(rows: list[list[str]], n: int) -> list[pa.Array]:
 
 def cell_text(value: object) -> str:
     """An Excel cell as the text a CSV export would hold (dates ISO, whole numbers without '.0')."""
-    kind = type(value)  # text and numbers first: most cells, tested without a call
+    kind = type(value)  # most cells are text or plain floats: those two by exact type first
     if kind is str:
         return value
     if kind is float:
