@@ -262,15 +262,12 @@ def _columns(rows: list[list[str]], n: int) -> list[pa.Array]:
 
 def cell_text(value: object) -> str:
     """An Excel cell as the text a CSV export would hold (dates ISO, whole numbers without '.0')."""
-    kind = type(value)  # most cells are text or plain floats: those two by exact type first
-    if kind is str:
+    if type(value) is str:  # most cells: returned before any other test
         return value
-    if kind is float:
-        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else str(value)
     if value is None:
         return ""
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else str(value)
     if hasattr(value, "isoformat"):
         return value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
     return str(value)
