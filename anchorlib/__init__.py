@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .errors import AnchorlibError, DatasetError, ParameterError, SpendFileError
-from .paths import SAMPLE_DIR
+from anchorlib.errors import AnchorlibError, DatasetError, ParameterError, SpendFileError
+from anchorlib.paths import SAMPLE_DIR
 
 if TYPE_CHECKING:
-    from .dataset import Dataset, open_dataset
+    from anchorlib.data.dataset import Dataset, open_dataset
 
 __version__ = "0.1.0"
 __all__ = [
@@ -31,7 +31,7 @@ def open_anchor(data_dir, anchor_id: str) -> tuple[Dataset, str]:
 
     Notebooks call this straight after papermill injects parameters.
     """
-    from .dataset import open_dataset
+    from anchorlib.data.dataset import open_dataset
 
     ds = open_dataset(data_dir)
     ds.anchor(anchor_id)
@@ -42,7 +42,7 @@ def __getattr__(name: str):
     """``Dataset`` and ``open_dataset`` are imported on first use, so that ``import anchorlib``
     (and the ``anchorlib`` command's start-up) does not pay for pandas until data is read."""
     if name in ("Dataset", "open_dataset"):
-        from . import dataset
+        from anchorlib.data import dataset
 
         return getattr(dataset, name)
     raise AttributeError(f"module 'anchorlib' has no attribute {name!r}")

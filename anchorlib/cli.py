@@ -15,8 +15,8 @@ from typing import Annotated
 
 import typer
 
-from . import collector
-from .errors import AnchorlibError
+from anchorlib import collector
+from anchorlib.errors import AnchorlibError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Where anchor institutions' spend goes: local share, leakage, equity gaps, LM3, social value.")
@@ -47,8 +47,8 @@ def summary(
     as_json: Annotated[bool, typer.Option("--json", help="Print DESIGN.md's summary JSON.")] = False,
 ) -> None:
     """The headline metrics per anchor and for the network."""
-    from . import cache
-    from .paths import default_data_dir
+    from anchorlib.data.storage import cache
+    from anchorlib.paths import default_data_dir
 
     root = Path(data).expanduser().resolve() if data is not None else default_data_dir()
     store = cache.cache_dir(root) if cache.enabled() and root.is_dir() else None
@@ -58,9 +58,9 @@ def summary(
         # the collector's passes over what importing pandas, pyarrow and DuckDB creates free next to nothing
         # and cost ~0.07 s of a 1M-payment summary; frozen after, the collector does not walk it either
         with collector.paused(freeze=True):
-            from . import metrics
-            from .dataset import open_dataset
-            from .report_text import summary_table
+            from anchorlib import metrics
+            from anchorlib.data.dataset import open_dataset
+            from anchorlib.reports.text import summary_table
 
             try:
                 result = metrics.summary(open_dataset(root), anchor or None, area)
@@ -80,7 +80,7 @@ def validate(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object per file (a list).")] = False,
 ) -> None:
     """Load spend files and report what was read: rows loaded and rejected, totals, reconciliation."""
-    from .ingest import load_spend_file
+    from anchorlib.data.ingest import load_spend_file
 
     reports = []
     for f in files:
@@ -110,7 +110,7 @@ def sample(
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same files).")] = 2024,
 ) -> None:
     """Write the synthetic City & Hackney sample dataset (any size, for benchmarks)."""
-    from .sample import write_sample
+    from anchorlib.sample.generator import write_sample
 
     path = write_sample(out, rows=rows, seed=seed)
     typer.echo(f"wrote synthetic sample to {path}")
@@ -122,7 +122,7 @@ def serve(
     pool: Annotated[int, typer.Option("--pool", min=0, help="Preheated kernels per app (0: start on demand).")] = 1,
 ) -> None:
     """Serve the Voila apps in notebooks/ on 127.0.0.1 (the page at / links every app)."""
-    from .serve import serve as run
+    from anchorlib.apps.serve import serve as run
 
     raise typer.Exit(run(port=port, pool_size=pool))
 
@@ -133,8 +133,8 @@ def tenders(
     as_json: Annotated[bool, typer.Option("--json", help="Print DESIGN.md's tenders JSON.")] = False,
 ) -> None:
     """Per tender: the winner at 5%, 10% and 20% social value weight, and the tipping weight."""
-    from . import social_value as sv
-    from .dataset import open_dataset
+    from anchorlib.social_value import tenders as sv
+    from anchorlib.data.dataset import open_dataset
 
     try:
         result = sv.tenders_json(sv.load_tenders(open_dataset(data)))
@@ -162,7 +162,7 @@ def reports(
 
     Every report runs even when one fails; the exit code is 1 when any failed.
     """
-    from . import reports as rp
+    from anchorlib.reports import batch as rp
 
     try:
         wanted = [a.strip() for a in anchors.split(",") if a.strip()] if anchors else None

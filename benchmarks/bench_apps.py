@@ -35,7 +35,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from anchorlib.paths import NOTEBOOKS_DIR, SAMPLE_DIR
-from anchorlib.serve import voila_args
+from anchorlib.apps.serve import voila_args
 from tests.voila_server import CHROMIUM_ARGS, voila_server, wait_drawn
 
 #: notebook -> (its headline tile, charts on the page, the widget changes timed: each a new choice the first

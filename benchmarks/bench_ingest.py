@@ -57,7 +57,7 @@ def worker(which: str, path: str) -> dict:
     """One read of ``path`` in this (fresh) process: its time and the process's peak RSS."""
     import pyarrow.csv as pacsv
 
-    from anchorlib.ingest import load_spend_file
+    from anchorlib.data.ingest import load_spend_file
 
     cpu = resource.getrusage(resource.RUSAGE_SELF)
     t = time.perf_counter()

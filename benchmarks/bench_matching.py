@@ -18,9 +18,9 @@ from pathlib import Path
 import pandas as pd
 
 from anchorlib import open_dataset
-from anchorlib.ingest import load_spend_file
+from anchorlib.data.ingest import load_spend_file
 from anchorlib.paths import PROJECT_DIR, SAMPLE_DIR
-from anchorlib.suppliers import normalise_name, resolve_names
+from anchorlib.data.suppliers import normalise_name, resolve_names
 
 
 def shares(resolved: pd.DataFrame, amount: pd.Series) -> str:

@@ -151,12 +151,12 @@ PANDAS_MAX_ROWS = 2_000_000  # above this the pandas path is not timed (minutes 
 
 
 class AppChange:
-    """A leakage-explorer widget change: the model (anchorlib/apps/leakage.py, built once on a rollup of
+    """A leakage-explorer widget change: the model (anchorlib/apps/leakage_explorer.py, built once on a rollup of
     the payments) switched to one anchor and the next financial year, then what its view shows: the
     headline local share, the trend, the top leaking suppliers and local share by category."""
 
     def __init__(self, ds, anchor_id):
-        from anchorlib.apps.leakage import LeakageModel
+        from anchorlib.apps.leakage_explorer import LeakageModel
 
         self.model, self.anchor_id = LeakageModel(ds, anchor_ids=[anchor_id]), anchor_id
         self.years, self.turn = self.model.all_years, 0
@@ -198,8 +198,8 @@ def run(rows: int, data: Path, fresh: bool = True) -> dict:
     import resource
 
     from anchorlib import metrics, open_dataset
-    from anchorlib.cache import CACHE_DIRNAME
-    from anchorlib.sample import write_sample
+    from anchorlib.data.storage.cache import CACHE_DIRNAME
+    from anchorlib.sample.generator import write_sample
 
     steps: dict[str, dict] = {}
 

@@ -11,7 +11,8 @@ import altair as alt
 import pandas as pd
 import pytest
 
-from anchorlib import apps, chart_module, charts, metrics
+from anchorlib import apps, charts, metrics
+from anchorlib.apps import chart_bundle as chart_module
 from anchorlib.apps.app_chart import TITLE_SIGNALS
 from anchorlib.apps.common import AppChart, Memo, app_values, vega_spec
 
@@ -156,7 +157,7 @@ def test_a_preheated_kernel_warms_the_other_areas_once(sample_ds, monkeypatch):
 def test_a_chart_on_a_frame_takes_the_frames_shape_and_only_its_rows(sample_ds):
     """charts.on_frame charts (the equity gaps chart): after the first, chart_parts reuses the frame's shape
     and converts only the top-level rows; the parts equal those built from the chart's whole Vega-Lite."""
-    from anchorlib import charts_equity
+    from anchorlib.charts import equity as charts_equity
     from anchorlib.apps import app_chart
 
     eq = metrics.equity(sample_ds, sample_ds.payments, by="category")

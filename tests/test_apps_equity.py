@@ -6,9 +6,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from anchorlib import charts_equity, metrics
+from anchorlib.charts import equity as charts_equity
+from anchorlib import metrics
 from anchorlib.apps import equity
-from anchorlib.apps.equity import EquityModel
+from anchorlib.apps.equity_gaps import EquityModel
 
 
 @pytest.fixture(scope="module")

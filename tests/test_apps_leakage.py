@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from anchorlib import charts_apps, metrics
+from anchorlib.charts import leakage as charts_apps
+from anchorlib import metrics
 from anchorlib.apps import leakage
 from anchorlib.apps.common import money, pct
 

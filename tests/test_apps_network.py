@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from anchorlib import charts_apps, metrics
+from anchorlib.charts import network as network_charts
+from anchorlib import metrics
 from anchorlib.apps import network
 from anchorlib.apps.common import money, pct
 
@@ -24,7 +25,7 @@ def test_tiles_follow_the_area_and_equal_summary(sample_ds):
 def test_network_chart_spec():
     df = pd.DataFrame({"anchor": ["A", "B"], "local_share": [0.2, 0.6], "local_spend": [2.0, 6.0],
                        "addressable_spend": [10.0, 10.0]})
-    spec = charts_apps.network_chart(df, 0.4, 0.4, "Local share by anchor").to_dict()
+    spec = network_charts.network_chart(df, 0.4, 0.4, "Local share by anchor").to_dict()
     assert "pooled share" in spec["description"] and spec["title"]["text"] == "Local share by anchor"
     bars, _rules = spec["layer"]
     assert bars["encoding"]["x"]["title"] == "Local share of addressable spend (%)"

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from anchorlib import charts_what_if, metrics
+from anchorlib.charts import what_if as charts_what_if
+from anchorlib import metrics
 from anchorlib.apps import what_if
 from anchorlib.apps.common import money, pct
 

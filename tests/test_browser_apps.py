@@ -189,7 +189,7 @@ def test_network_overview_in_chromium(tmp_path, chromium_path, artifacts, sample
 
 def test_served_tree_links_apps_and_preheated_app_opens_fast(tmp_path, chromium_path, artifacts):
     """What `anchorlib serve` runs: the tree at / links every app offline; a preheated app opens fast."""
-    from anchorlib.serve import voila_args
+    from anchorlib.apps.serve import voila_args
 
     # as `anchorlib serve` runs, but only the leakage explorer preheated, so its kernel is ready in the wait
     pools = "--VoilaKernelManager.kernel_pools_config={'10_leakage_explorer.ipynb': {'pool_size': 1}, " \

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from anchorlib import social_value as sv
+from anchorlib.social_value import tenders as sv
 from anchorlib.paths import NOTEBOOKS_DIR
 from tests.voila_server import chromium, open_page, voila_server
 

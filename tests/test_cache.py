@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from anchorlib import open_dataset
-from anchorlib.cache import CACHE_DIRNAME
+from anchorlib.data.storage.cache import CACHE_DIRNAME
 from anchorlib.paths import SAMPLE_DIR
 
 
@@ -79,7 +79,7 @@ def test_cache_dir_override(copy, tmp_path, monkeypatch):
 
 
 def test_large_dataset_payments_come_from_the_cache(copy, monkeypatch):
-    monkeypatch.setattr("anchorlib.cache.PAYMENTS_MIN_ROWS", 1)
+    monkeypatch.setattr("anchorlib.data.storage.cache.PAYMENTS_MIN_ROWS", 1)
     monkeypatch.setenv("ANCHORLIB_CACHE", "0")
     fresh = open_dataset(copy)
     monkeypatch.setenv("ANCHORLIB_CACHE", "1")
@@ -146,8 +146,8 @@ def test_summary_output_is_cached_without_pandas_and_recomputed_on_change(copy, 
 def test_mapped_frame_round_trips_every_payments_dtype_without_copying(tmp_path):
     import numpy as np
 
-    from anchorlib import mapped
-    from anchorlib.payments import categorical
+    from anchorlib.data.storage import mapped
+    from anchorlib.data.payments import categorical
 
     df = pd.DataFrame({
         "cat": categorical(np.array([1, -1, 0], dtype=np.int8), ["a", "b"]),

@@ -9,9 +9,11 @@ import shutil
 import pandas as pd
 import pytest
 
-from anchorlib import dataset, dataset_cache, metrics, open_dataset, suppliers
-from anchorlib import lm3 as lm3_module
-from anchorlib.cache import CACHE_DIRNAME
+from anchorlib.data import dataset, suppliers
+from anchorlib.data.storage import tables as dataset_cache
+from anchorlib import metrics, open_dataset
+from anchorlib.metrics import multiplier as lm3_module
+from anchorlib.data.storage.cache import CACHE_DIRNAME
 from anchorlib.errors import DatasetError
 from anchorlib.paths import SAMPLE_DIR
 from tests.builders import write_csv

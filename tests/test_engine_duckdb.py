@@ -7,9 +7,10 @@ import math
 import pandas as pd
 import pytest
 
-from anchorlib import engine_duckdb as eng
-from anchorlib import metrics, metrics_base
-from anchorlib.metrics_base import SUPPLIER
+from anchorlib.metrics.engine import duckdb_engine as eng
+from anchorlib import metrics
+from anchorlib.metrics import definitions as metrics_base
+from anchorlib.metrics.definitions import SUPPLIER
 
 REL = 1e-9
 
@@ -213,11 +214,11 @@ def test_lm3_shift_network_summary_same_on_both_engines(monkeypatch, sample_ds, 
 
 def test_engine_choice_by_size(monkeypatch, sample_ds):
     from anchorlib.errors import ParameterError
-    from anchorlib.metrics_base import ENGINE_MIN_ROWS, engine_for
+    from anchorlib.metrics.definitions import ENGINE_MIN_ROWS, engine_for
 
     monkeypatch.delenv("ANCHORLIB_ENGINE", raising=False)
     assert len(sample_ds.payments) < ENGINE_MIN_ROWS and engine_for(sample_ds.payments) == "pandas"
-    monkeypatch.setattr("anchorlib.metrics_base.ENGINE_MIN_ROWS", 10)
+    monkeypatch.setattr("anchorlib.metrics.definitions.ENGINE_MIN_ROWS", 10)
     assert engine_for(sample_ds.payments) == "duckdb"
     monkeypatch.setenv("ANCHORLIB_ENGINE", "spark")
     with pytest.raises(ParameterError, match="ANCHORLIB_ENGINE must be 'pandas' or 'duckdb'"):
@@ -249,7 +250,7 @@ def test_supplier_sums_same_with_payee_names_as_plain_text(sample_ds):
 @pytest.mark.parametrize("engine", ["pandas", "duckdb"])
 def test_every_anchors_sums_in_one_go_equal_each_anchor_alone(monkeypatch, sample_ds, engine):
     """sums(payments, {anchor: area}, keys): each anchor's payments local to its own area, as one anchor at a time."""
-    from anchorlib.leakage import sums
+    from anchorlib.metrics.leakage import sums
 
     monkeypatch.setenv("ANCHORLIB_ENGINE", engine)
     ds, p = sample_ds, sample_ds.payments

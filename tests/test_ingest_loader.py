@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from anchorlib.errors import SpendFileError
-from anchorlib.ingest import load_spend_file
+from anchorlib.data.ingest import load_spend_file
 
 HEADER = "Body Name,Service Area,Expenses Type,Payment Date,Transaction Number,Net Amount,Supplier Name"
 
@@ -178,7 +178,7 @@ def test_excel_dates_serials_and_title_rows(tmp_path, monkeypatch, reader):
     (dt.date(2023, 4, 1), "2023-04-01"), (dt.datetime(2023, 4, 1, 9, 30), "2023-04-01 09:30:00"),
 ])
 def test_excel_cell_text_is_what_a_csv_export_holds(value, text):
-    from anchorlib.ingest.reader import cell_text
+    from anchorlib.data.ingest.reader import cell_text
 
     assert cell_text(value) == text
 

@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from anchorlib.errors import SpendFileError
-from anchorlib.ingest import load_spend_file
-from anchorlib.ingest.loader import TOTAL_LABEL
-from anchorlib.ingest.values import REDACTION_PATTERN
+from anchorlib.data.ingest import load_spend_file
+from anchorlib.data.ingest.loader import TOTAL_LABEL
+from anchorlib.data.ingest.values import REDACTION_PATTERN
 
 AMOUNT = ["Amount", "Net Amount", "Invoice Nett Amount", "Value (£)", "Amount (£)", " Amount ", "Net amount"]
 SUPPLIER = ["Supplier Name", "Supplier(Beneficiary) Name", "Vendor Name", "Payee", "Supplier", "Vendor"]

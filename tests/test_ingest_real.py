@@ -8,7 +8,7 @@ import math
 
 import pytest
 
-from anchorlib.ingest import load_spend_file
+from anchorlib.data.ingest import load_spend_file
 
 pytestmark = pytest.mark.real
 

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from anchorlib.ingest.headers import find_header, map_header, normalise_header, role_candidates
-from anchorlib.ingest.repair import repair_fused
-from anchorlib.ingest.values import date_shape, is_redacted, null_where, parse_amounts, parse_dates
+from anchorlib.data.ingest.headers import find_header, map_header, normalise_header, role_candidates
+from anchorlib.data.ingest.repair import repair_fused
+from anchorlib.data.ingest.values import date_shape, is_redacted, null_where, parse_amounts, parse_dates
 
 
 @pytest.mark.parametrize("cell, expected", [

@@ -11,8 +11,9 @@ import copy
 
 import pytest
 
-from anchorlib import lm3 as lm3_module
-from anchorlib import metrics, open_dataset, suppliers
+from anchorlib.metrics import multiplier as lm3_module
+from anchorlib import metrics, open_dataset
+from anchorlib.data import suppliers
 from anchorlib.errors import DatasetError, ParameterError
 from tests.builders import write_csv
 from tests.metrics_case import network_case

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from anchorlib import metrics, open_dataset
-from anchorlib.report_text import summary_table
+from anchorlib.reports.text import summary_table
 from tests.metrics_case import network_case
 
 ANCHOR_KEYS = {"anchor_id", "total_spend", "addressable_spend", "local_spend", "unknown_location_spend", "local_share",

@@ -7,13 +7,7 @@ import pytest
 
 from anchorlib import open_dataset
 from anchorlib.errors import DatasetError
-from anchorlib.places import (
-    BUILTIN_AREAS,
-    normalise_postcode,
-    normalise_postcodes,
-    read_geography,
-    read_imd,
-)
+from anchorlib.data.places import BUILTIN_AREAS, normalise_postcode, normalise_postcodes, read_geography, read_imd
 from tests.builders import supplier, tiny_dataset, write_csv
 
 

@@ -14,7 +14,7 @@ import sys
 import pandas as pd
 import pytest
 
-from anchorlib.places import LONDON_REGION, read_geography, read_imd
+from anchorlib.data.places import LONDON_REGION, read_geography, read_imd
 from tests.builders import supplier, tiny_dataset, write_csv
 
 LEWISHAM = "E09000023"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from anchorlib import reports as rp
+from anchorlib.reports import batch as rp
 from anchorlib.paths import SAMPLE_DIR
 from tests.voila_server import block_outside, chromium
 

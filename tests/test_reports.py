@@ -14,10 +14,10 @@ import papermill as pm
 import pytest
 
 from anchorlib import ParameterError, metrics, open_dataset
-from anchorlib import reports as rp
+from anchorlib.reports import batch as rp
 from anchorlib.errors import DatasetError
 from anchorlib.paths import SAMPLE_DIR
-from anchorlib.report_views import HEADLINE_KEYS
+from anchorlib.reports.views import HEADLINE_KEYS
 
 SAMPLE_ANCHORS = ["hackney", "city_of_london", "elft", "nel_icb"]
 

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from anchorlib import metrics, open_dataset
-from anchorlib.metrics_base import supplier_ids
-from anchorlib.rollup import SUMMARY_COLUMNS, cached_rollup, rolled_dataset, rollup
+from anchorlib.metrics.definitions import supplier_ids
+from anchorlib.data.rollup import SUMMARY_COLUMNS, cached_rollup, rolled_dataset, rollup
 
 
 def test_rollup_sums_amount_per_distinct_row_and_keeps_nulls():
@@ -54,9 +54,9 @@ def _approx(x):
 def test_summary_over_its_rollup_equals_summary_over_every_payment(sample_ds, monkeypatch, area):
     """metrics.summary sums a rollup of what it reads; on the payments themselves (a rollup of none) every
     figure is the same: local shares, leakage, LM3 and its R1-R3, every group's utilisation and index."""
-    monkeypatch.setattr("anchorlib.rollup.MIN_ROWS", 10**9)  # the payments as they are
+    monkeypatch.setattr("anchorlib.data.rollup.MIN_ROWS", 10**9)  # the payments as they are
     want = metrics.summary(sample_ds, None, area)
-    monkeypatch.setattr("anchorlib.rollup.MIN_ROWS", 0)
+    monkeypatch.setattr("anchorlib.data.rollup.MIN_ROWS", 0)
     rolled = rolled_dataset(sample_ds, SUMMARY_COLUMNS, resolved=True)
     assert len(rolled.payments) < len(sample_ds.payments) / 2
     got = metrics.summary(sample_ds, None, area)
@@ -90,20 +90,20 @@ def cached_copy(tmp_path, monkeypatch):
     """A copy of the sample whose payments are cached (as a large dataset's are)."""
     import shutil
 
-    from anchorlib.cache import CACHE_DIRNAME
+    from anchorlib.data.storage.cache import CACHE_DIRNAME
     from anchorlib.paths import SAMPLE_DIR
 
     dst = tmp_path / "ds"
     shutil.copytree(SAMPLE_DIR, dst, ignore=shutil.ignore_patterns(CACHE_DIRNAME))
-    monkeypatch.setattr("anchorlib.cache.PAYMENTS_MIN_ROWS", 1)
-    monkeypatch.setattr("anchorlib.rollup.MIN_ROWS", 0)
+    monkeypatch.setattr("anchorlib.data.storage.cache.PAYMENTS_MIN_ROWS", 1)
+    monkeypatch.setattr("anchorlib.data.rollup.MIN_ROWS", 0)
     monkeypatch.setenv("ANCHORLIB_CACHE", "1")
     open_dataset(dst)  # builds and stores the payments
     return dst
 
 
 def test_a_rollup_of_cached_payments_is_stored_beside_them_and_goes_with_them(cached_copy):
-    from anchorlib.cache import CACHE_DIRNAME
+    from anchorlib.data.storage.cache import CACHE_DIRNAME
 
     store = cached_copy / CACHE_DIRNAME
     ds = open_dataset(cached_copy)
@@ -132,7 +132,7 @@ def test_a_rollup_of_cached_payments_is_stored_beside_them_and_goes_with_them(ca
 
 
 def test_a_torn_stored_rollup_is_made_again(cached_copy):
-    from anchorlib.cache import CACHE_DIRNAME
+    from anchorlib.data.storage.cache import CACHE_DIRNAME
 
     made = cached_rollup(open_dataset(cached_copy), SUMMARY_COLUMNS)
     (stored,) = (cached_copy / CACHE_DIRNAME).glob("derived-*.arrow")

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from anchorlib import metrics
-from anchorlib.cache import CACHE_DIRNAME
+from anchorlib.data.storage.cache import CACHE_DIRNAME
 from anchorlib.paths import SAMPLE_DIR
-from anchorlib.sample import write_sample
+from anchorlib.sample.generator import write_sample
 
 
 def _files(root):
@@ -74,7 +74,7 @@ def test_csv_blocks_quote_as_csv_writer_does():
 
     import numpy as np
 
-    from anchorlib.sample import Money, Serial, _csv_blocks
+    from anchorlib.sample.generator import Money, Serial, _csv_blocks
 
     names = ["Plain Ltd", 'Say "Hi" Ltd', "Comma, Co", "Line\nBreak"]
     cols = ["Body, Name", (["Adults, Health", "Housing"], np.array([0, 1, 1, 0])), Serial("HAC2023", 6),
@@ -91,7 +91,7 @@ def test_city_files_written_as_csv_above_the_excel_limit_load_the_same_payments(
     from anchorlib import open_dataset
 
     xlsx = open_dataset(write_sample(tmp_path / "xlsx", rows=600, seed=3)).spend
-    monkeypatch.setattr("anchorlib.sample.XLSX_MAX_ROWS", 10)
+    monkeypatch.setattr("anchorlib.sample.generator.XLSX_MAX_ROWS", 10)
     out = write_sample(tmp_path / "csv", rows=600, seed=3)
     assert sorted(f.suffix for f in (out / "spend" / "city_of_london").iterdir()) == [".csv"] * 3
     as_csv = open_dataset(out).spend

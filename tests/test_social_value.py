@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 from anchorlib import DatasetError, ParameterError, open_dataset
-from anchorlib import social_value as sv
-from anchorlib.tables import read_table
+from anchorlib.social_value import tenders as sv
+from anchorlib.data.tables import read_table
 from tests.builders import supplier, tiny_dataset, write_csv
 
 HEADER = ["tender_id", "bidder", "price", "quality_score", "social_value_score", "price_weight", "quality_weight",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from anchorlib import charts_social_value as cs
-from anchorlib import commitments as cm
-from anchorlib import social_value as sv
+from anchorlib.charts import social_value as cs
+from anchorlib.social_value import commitments as cm
+from anchorlib.social_value import tenders as sv
 from anchorlib.apps.social_value import SocialValueModel, social_value_app
 from anchorlib.paths import SAMPLE_DIR
 

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from anchorlib import social_value as sv
+from anchorlib.social_value import tenders as sv
 from anchorlib.paths import SAMPLE_DIR
 from tests.test_cli import run
 

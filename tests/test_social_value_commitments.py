@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from anchorlib import DatasetError, ParameterError
-from anchorlib import commitments as cm
-from anchorlib.tables import read_table
+from anchorlib.social_value import commitments as cm
+from anchorlib.data.tables import read_table
 from tests.builders import write_csv
 
 HEADER = ["contract_id", "supplier_name", "anchor_id", "measure", "unit", "committed", "delivered",

@@ -7,13 +7,7 @@ import pytest
 
 from anchorlib import open_dataset
 from anchorlib.errors import DatasetError
-from anchorlib.suppliers import (
-    FUZZY_THRESHOLD,
-    match_shares,
-    normalise_name,
-    resolve_names,
-    same_first_word,
-)
+from anchorlib.data.suppliers import FUZZY_THRESHOLD, match_shares, normalise_name, resolve_names, same_first_word
 from tests.builders import supplier, tiny_dataset, write_csv
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from anchorlib.paths import PACKAGE_DIR
-from anchorlib.serve import voila_env
+from anchorlib.apps.serve import voila_env
 
 #: anchorlib's Voila template (lab without CDN stylesheets) lives under this JUPYTER_PATH entry.
 TEMPLATES_PATH = PACKAGE_DIR / "templates"

@@ -29,10 +29,9 @@ import anywidget
 import pandas as pd
 import traitlets
 
-from .. import charts
-from .memo import Memo
+from anchorlib.charts import base as charts
+from anchorlib.apps.memo import Memo
 
-JS_SOURCE = Path(__file__).resolve().parents[1] / "static" / "app_chart.js"
 TITLE_SIGNALS = {"text": "al_title", "subtitle": "al_subtitle"}
 DESCRIPTION = "al_description"  # the ARIA description (Vega's view.description), updated like a title
 _PLACEHOLDER = "\u241f{}\u241f"  # stands for a title text or the description in a shape
@@ -166,7 +165,7 @@ class AppChart(anywidget.AnyWidget):
 
     def __init__(self, chart: alt.TopLevelMixin | None = None, **kw):
         if AppChart._esm is None:
-            from .. import chart_module
+            from anchorlib.apps import chart_bundle as chart_module
 
             AppChart._esm = chart_module.module()
         self._parts = Memo(16)  # id(chart) -> (chart, parts); holding the chart keeps its id unique

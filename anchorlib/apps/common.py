@@ -12,12 +12,12 @@ import ipywidgets as widgets
 import pandas as pd
 import traitlets
 
-from ..dataset import Dataset, open_dataset
-from ..errors import AnchorlibError, ParameterError
-from ..formatting import money, pct  # noqa: F401  (the apps import them from here)
-from ..places import Area
-from .app_chart import AppChart, app_values, vega_spec  # noqa: F401  (the apps import them from here)
-from .memo import Memo
+from anchorlib.data.dataset import Dataset, open_dataset
+from anchorlib.errors import AnchorlibError, ParameterError
+from anchorlib.formatting import money, pct  # noqa: F401  (the apps import them from here)
+from anchorlib.data.places import Area
+from anchorlib.apps.app_chart import AppChart, app_values, vega_spec  # noqa: F401  (the apps import them from here)
+from anchorlib.apps.memo import Memo
 
 #: A chart widget and how to make its chart for the current choices (``Guarded.show_charts``).
 ChartMaker = tuple[AppChart, Callable[[], alt.TopLevelMixin]]

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import ipywidgets as widgets
 
-from ..dataset import Dataset, open_dataset
-from ..errors import AnchorlibError
-from .common import STYLE
+from anchorlib.data.dataset import Dataset, open_dataset
+from anchorlib.errors import AnchorlibError
+from anchorlib.apps.common import STYLE
 
 #: Largest total size of spend files the apps open (bigger data: use the CLI or the DuckDB engine).
 MAX_SPEND_BYTES = 2 * 1024**3

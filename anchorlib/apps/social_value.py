@@ -15,12 +15,12 @@ import ipywidgets as widgets
 import pandas as pd
 import traitlets
 
-from .. import charts_social_value as csv_charts
-from .. import commitments as cm
-from .. import social_value as sv
-from ..dataset import Dataset, open_dataset
-from ..errors import AnchorlibError
-from .common import AppChart
+from anchorlib.charts import social_value as csv_charts
+from anchorlib.social_value import commitments as cm
+from anchorlib.social_value import tenders as sv
+from anchorlib.data.dataset import Dataset, open_dataset
+from anchorlib.errors import AnchorlibError
+from anchorlib.apps.common import AppChart
 
 BY_LABELS = {"anchor_id": "Anchor", "supplier_name": "Supplier"}
 

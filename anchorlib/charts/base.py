@@ -1,0 +1,81 @@
+"""Altair chart builders and the one anchorlib theme.
+
+Charts never load anything from a CDN (PITFALLS.md): ``use_static()`` renders SVG through
+vl-convert (for papermill and HTML reports), ``use_interactive()`` uses offline JupyterCharts (for
+JupyterLab and Voila). Each builder takes tidy data from ``metrics`` and returns an ``alt.Chart``
+with a title, axis titles with units, tooltips and an ARIA ``description``.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+#: Okabe-Ito, safe for the common forms of colour blindness.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+LOCAL_COLOURS = {"Local": "#0072B2", "Not local": "#E69F00", "Unknown location": "#999999"}
+LOCAL_STATUS = list(LOCAL_COLOURS)  # in the order local_by_category_data lists them
+FONT = "DejaVu Sans, Arial, sans-serif"
+
+
+@alt.theme.register("anchorlib", enable=True)
+def anchorlib_theme() -> alt.theme.ThemeConfig:
+    """Large, plain type that reads when projected on a wall; colour-blind-safe categories."""
+    return alt.theme.ThemeConfig({
+        "config": {
+            "font": FONT,
+            "view": {"continuousWidth": 560, "continuousHeight": 320, "stroke": None},
+            "title": {"fontSize": 18, "anchor": "start", "fontWeight": "bold", "subtitleFontSize": 13,
+                      "subtitleColor": "#444"},
+            "axis": {"labelFontSize": 13, "titleFontSize": 14, "gridColor": "#e6e6e6", "labelLimit": 360},
+            "legend": {"labelFontSize": 13, "titleFontSize": 13, "orient": "bottom"},
+            "range": {"category": PALETTE},
+            # no "bar.cornerRadiusEnd": on stacked bars Vega clips each stack with a clipPath whose id
+            # ("clip1", ...) repeats in every chart, so two charts on one page clip each other's bars
+        }
+    })
+
+
+def use_static(fmt: str = "svg") -> None:
+    """Render charts as static SVG (or PNG) via vl-convert: works in nbconvert HTML with no network."""
+    alt.renderers.enable(fmt)
+
+
+def use_interactive() -> None:
+    """Render as offline JupyterCharts (anywidget): live in JupyterLab and Voila, no CDN."""
+    alt.JupyterChart.enable_offline()
+    _ = alt.renderers.enable("jupyter", offline=True)
+
+
+#: Sort a channel by the ``rank`` column ``ranked`` adds: the order travels in the data, not in the spec,
+#: so the apps' charts keep one spec while their data changes (apps/app_chart.py)
+BY_RANK = alt.EncodingSortField("rank", op="min", order="ascending")
+
+
+FRAME = "_al_frame"  # the attribute (outside Altair's schema) naming the frame a chart was made on
+
+
+def on_frame(frame: alt.TopLevelMixin, data: pd.DataFrame, title: str, subtitle: str | None,
+             description: str) -> alt.TopLevelMixin:
+    """A chart that is ``frame`` (built once, with no top-level data, title or description) with this ``data``,
+    title, subtitle and ARIA ``description``: a copy sharing the frame's parts. (Altair's
+    ``copy(deep=False)`` builds a compound chart again, deep-copying its parts: 7-13 ms for the equity
+    gaps chart; here only the top-level properties, which Altair keeps in ``_kwds``, are copied.)
+    The chart names its frame (``FRAME``), so the apps' chart widget reuses the frame's Vega-Lite and
+    converts only the rows (apps/app_chart.chart_parts)."""
+    chart = copy.copy(frame)
+    object.__setattr__(chart, "_kwds", dict(frame._kwds))  # Altair's __setattr__ would store it in _kwds
+    chart.data = data
+    chart.title = alt.Title(title, subtitle=subtitle if subtitle else alt.Undefined)
+    chart.description = description
+    object.__setattr__(chart, FRAME, frame)  # an instance attribute: not in the chart's Vega-Lite
+    return chart
+
+
+def ranked(df: pd.DataFrame, column: str, order: list) -> pd.DataFrame:
+    """``df`` with ``rank``: the position of each row's ``column`` value in ``order`` (for ``BY_RANK``)."""
+    return df.assign(rank=df[column].map({v: i for i, v in enumerate(order)}))

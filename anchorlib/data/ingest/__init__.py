@@ -1,0 +1,23 @@
+"""Spend files in, normalised payments and load reports out (see DESIGN.md, Contracts).
+
+``load_spend_file`` imports the loader and its parsing modules on first use: opening a cached
+dataset needs none of them (README, "Performance").
+"""
+
+from anchorlib.data.ingest.report import LoadReport, Rejection, RepairNote
+
+SPEND_COLUMNS = [  # the normalised columns of every loaded file (loader.py)
+    "payment_date", "amount", "supplier_name", "expense_type", "expense_area", "transaction_id",
+    "supplier_postcode", "redacted", "source_file", "source_line",
+]
+
+__all__ = ["SPEND_COLUMNS", "LoadReport", "Rejection", "RepairNote", "load_spend_file"]
+
+
+def __getattr__(name: str):
+    if name == "load_spend_file":
+        from anchorlib.data.ingest.loader import load_spend_file
+
+        globals()[name] = load_spend_file
+        return load_spend_file
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

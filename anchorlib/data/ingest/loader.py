@@ -1,0 +1,332 @@
+"""Load one spend file (CSV or Excel, any supported layout) into normalised payments + a report.
+
+The normalised columns are ``SPEND_COLUMNS``. Every record below the header ends up either as a
+payment or as a ``Rejection`` with its line (total rows and repeated headers included); blank
+records are counted (``blank_lines``), not listed. Fused rows are repaired where unambiguous
+(``repair.py``) and listed in ``LoadReport.repairs``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from anchorlib.data.ingest import SPEND_COLUMNS
+from anchorlib.data.ingest.headers import map_header, normalise_header, role_candidates
+from anchorlib.data.ingest.reader import RawTable, read_table
+from anchorlib.data.ingest.repair import repair_fused
+from anchorlib.data.ingest.report import LoadReport, Rejection, RepairNote
+from anchorlib.data.ingest.values import TEXT, blank_as_null, date_shape, flag_distinct, is_redacted_name, null_where, parse_amounts, parse_dates, runs, subset, trim
+
+TEXT_ROLES = ["supplier_name", "expense_type", "expense_area", "transaction_id", "supplier_postcode"]
+TOTAL_LABEL = re.compile(r"^\s*(grand\s+|sub\s*-?\s*)?totals?\s*:?[\s\u2020]*$", re.IGNORECASE)
+RECONCILE_TOLERANCE = 0.01  # pounds
+PENNY = 0.005  # an unlabelled total must equal the rows above it to the penny
+SPLIT_ROWS = 200_000  # columns this long have their amounts parsed in two halves at once
+
+_LAYOUTS = [  # (name, headers as published that identify it)
+    ("central government spend over £25k", {"departmental family", "entity", "expense type", "supplier"}),
+    ("LGTC spend over £500", {"expense area", "expense type", "supplier name"}),
+]
+
+
+def _layout_name(t: RawTable, mapping: dict[str, int]) -> str:
+    if t.match.pivot_of:
+        return f"per-supplier aggregate (pivot table of '{t.match.pivot_of}'; no payment dates)"
+    published = {c.strip().lower() for c in t.header}
+    name = next((name for name, needed in _LAYOUTS if needed <= published), None)
+    name = name or f"generic ({', '.join(sorted(mapping))})"
+    return name if "payment_date" in mapping else name + "; no payment dates"
+
+
+def _blank(cells: list[str]) -> bool:
+    return not any(c.strip(" \t\r\n\u00a0\u2020") for c in cells)
+
+
+def _is_total_label(value: str) -> bool:
+    return bool(TOTAL_LABEL.match(value))
+
+
+def _label_mask(col) -> np.ndarray:
+    """Cells reading 'Total', 'Grand Total', 'Sub-total:' (checked once per distinct value)."""
+    return flag_distinct(col, _is_total_label)
+
+
+def _supplier_flags(col) -> tuple[np.ndarray, np.ndarray]:
+    """(total label, redacted payee) per supplier cell, from one pass over the distinct names."""
+    return tuple(flag_distinct(col, (_is_total_label, is_redacted_name)))
+
+
+def _nonblank(col: pa.Array) -> np.ndarray:
+    return pc.greater(pc.utf8_length(trim(col)), 0).to_numpy(zero_copy_only=False)
+
+
+def _pick_date_column(t: RawTable, mapping: dict[str, int]) -> None:
+    """When several columns are dates, the best-ranked alias unless it is mostly empty or unreadable."""
+    cands = role_candidates(t.header, "payment_date")
+    if len(cands) < 2:
+        return
+    rates = []
+    for idx in cands:
+        col = t.columns[idx]
+        sample = col.slice(0, min(len(col), 5000))
+        rates.append(float(np.mean(~np.isnat(parse_dates(sample)))) if len(sample) else 0.0)
+    ok = [i for i, r in zip(cands, rates) if r >= 0.5]
+    mapping["payment_date"] = ok[0] if ok else cands[int(np.argmax(rates))]
+
+
+class _Rows:
+    """Classifies the records of a RawTable into payments, totals, header repeats and rejections."""
+
+    def __init__(self, t: RawTable, path: Path):
+        self.t, self.path = t, path
+        self.n = len(t.header)
+        self.mapping = dict(t.match.mapping)
+        self.rejections: list[Rejection] = []
+        self.totals: list[tuple[int, float, str]] = []  # (line, amount, how)
+        self.boundaries: list[int] = []  # lines of repeated headers
+        self.blank = 0
+
+    # -- records of another width than the header --------------------------------------------
+    def fold_odd_rows(self, report: LoadReport) -> None:
+        t, n = self.t, self.n
+        named = max((i + 1 for i, h in enumerate(t.header) if h.strip()), default=n)
+        regular, short = [], []
+        for line, cells in t.odd:
+            if _blank(cells):
+                self.blank += 1
+            elif len(cells) > n and _blank(cells[n:]):
+                regular.append((line, cells[:n]))
+            elif named <= len(cells) < n:
+                regular.append((line, cells + [""] * (n - len(cells))))
+            elif self._odd_total(line, cells):
+                continue
+            else:
+                short.append((line, cells))
+        if short and "payment_date" in self.mapping:
+            shape = self._date_shape()
+            if shape:
+                repaired, short = repair_fused(short, n, self.mapping["amount"], self.mapping["payment_date"], shape)
+                regular.extend((r.line, r.cells) for r in repaired)
+                report.repairs = [RepairNote(r.line, r.note) for r in repaired]
+                report.rows_repaired = len(repaired)
+        for line, cells in short:
+            self.rejections.append(Rejection(line, f"{len(cells)} fields where the header has {n} "
+                                             "(fields fused or shifted; no unambiguous repair)"))
+        if regular:
+            self._append(regular)
+
+    def _odd_total(self, line: int, cells: list[str]) -> bool:
+        first = next((c for c in cells if c.strip()), "")
+        if not TOTAL_LABEL.match(first):
+            return False
+        values = parse_amounts(cells)
+        found = values[~np.isnan(values)]
+        if len(found) == 1:
+            self._total(line, float(found[0]), "total row")
+        else:
+            self.rejections.append(Rejection(line, "total row without a single amount"))
+        return True
+
+    def _date_shape(self) -> str | None:
+        vc = pc.value_counts(trim(self.t.columns[self.mapping["payment_date"]]))
+        return date_shape(vc.field("values").to_pylist(), vc.field("counts").to_pylist())
+
+    def _append(self, rows: list[tuple[int, list[str]]]) -> None:
+        t = self.t
+        lines = np.concatenate([t.lines, np.array([r[0] for r in rows], dtype="int64")])
+        order = np.argsort(lines, kind="stable")
+        take = pa.array(order)
+        cols = []
+        for i, c in enumerate(t.columns):
+            chunks = list(c.chunks) if isinstance(c, pa.ChunkedArray) else [c]
+            chunks.append(pa.array([r[1][i] for r in rows], type=c.type))
+            cols.append(pa.chunked_array(chunks, c.type).take(take))
+        t.columns, t.lines = cols, lines[order]
+
+    def _total(self, line: int, amount: float, how: str) -> None:
+        self.totals.append((line, amount, how))
+        self.rejections.append(Rejection(line, f"{how}: declares £{amount:,.2f}"))
+
+    # -- the regular rows ---------------------------------------------------------------------
+    def classify(self, amounts: np.ndarray, dates: np.ndarray, label: np.ndarray) -> np.ndarray:
+        """The loaded mask over the table's rows, given their parsed amounts and dates and which
+        rows carry a total label; everything else is counted blank or listed in ``rejections``."""
+        t, m = self.t, self.mapping
+        dated = "payment_date" in m
+        ok = ~np.isnan(amounts)
+        if dated:
+            ok &= ~np.isnat(dates)
+        elif "supplier_name" in m:  # no dates: an amount with no payee goes to the odd-row checks
+            ok &= _nonblank(t.columns[m["supplier_name"]])
+        for pos in np.flatnonzero(ok & label):
+            self._total(int(t.lines[pos]), float(amounts[pos]), "total row")
+        loaded = ok & ~label
+        rest = np.flatnonzero(~ok)
+        if len(rest):
+            nonblank = np.zeros(len(rest), dtype=bool)
+            for c in t.columns:
+                nonblank |= _nonblank(subset(c, rest))
+            self.blank += int((~nonblank).sum())
+            rest = rest[nonblank]
+        cells = [subset(c, rest).to_pylist() for c in t.columns] if len(rest) else []
+        lone = []  # amount-only rows: totals when they equal the rows above them
+        for k, pos in enumerate(rest):
+            row = [c[k] for c in cells]
+            kind = self._odd_row(int(t.lines[pos]), row, amounts[pos], dates[pos], dated)
+            if kind == "lone":
+                lone.append(pos)
+        self._unlabelled_totals(lone, loaded, amounts)
+        return loaded
+
+    def _odd_row(self, line: int, row: list[str], amount: float, date, dated: bool) -> str | None:
+        m, header = self.mapping, self.t.header
+        first = next((c for c in row if c.strip()), "")
+        sup = row[m["supplier_name"]] if "supplier_name" in m else ""
+        if TOTAL_LABEL.match(first) or (sup.strip() and TOTAL_LABEL.match(sup)):
+            if not np.isnan(amount):
+                self._total(line, float(amount), "total row")
+            else:
+                self.rejections.append(Rejection(line, "total row without an amount"))
+            return None
+        if [normalise_header(c) for c in row] == [normalise_header(h) for h in header] or (
+                not self.t.match.pivot_of and map_header(row) == map_header(header)):
+            self.boundaries.append(line)
+            self.rejections.append(Rejection(line, "repeated header row"))
+            return None
+        raw_amount, others = row[m["amount"]].strip(), [c for i, c in enumerate(row) if i != m["amount"]]
+        if not np.isnan(amount) and _blank(others):
+            return "lone"
+        if not raw_amount:
+            reason = "no amount"
+        elif np.isnan(amount):
+            reason = f"amount '{raw_amount}' is not a number"
+        elif dated and not row[m["payment_date"]].strip():
+            reason = "no payment date"
+        elif dated:
+            reason = f"date '{row[m['payment_date']].strip()}' not recognised"
+        else:
+            reason = "an amount with no supplier"
+        self.rejections.append(Rejection(line, reason))
+        return None
+
+    def _unlabelled_totals(self, lone: list[int], loaded: np.ndarray, amounts: np.ndarray) -> None:
+        """An amount alone on its row is a total only at the end of the file or of a block, and only
+        when it equals (to the penny) the sum of the loaded rows above it or of its block."""
+        if not lone:
+            return
+        lines = self.t.lines
+        data_lines = lines[loaded]
+        cum = np.concatenate([[0.0], np.cumsum(amounts[loaded])])
+        for pos in lone:
+            line, value = int(lines[pos]), float(amounts[pos])
+            marks = [b for b in self.boundaries + [t[0] for t in self.totals] if b < line]
+            after = [b for b in self.boundaries + [t[0] for t in self.totals] if b > line]
+            start = max(marks, default=0)
+            end = min(after, default=math.inf)
+            above = int(np.searchsorted(data_lines, line))
+            block = above - int(np.searchsorted(data_lines, start))
+            at_end = above == len(data_lines) or data_lines[above] > end
+            sums = (cum[above], cum[above] - cum[above - block])
+            if at_end and any(abs(value - s) < PENNY for s in sums):
+                self._total(line, value, "unlabelled total row (equals the rows above)")
+            else:
+                self.rejections.append(Rejection(line, f"amount {value:,.2f} alone on its row (no supplier or date), "
+                                                 "and not a total of the rows above"))
+
+    def declared(self, net: float) -> float | None:
+        """The total the file declares: a lone total; the grand total; else the sum of block totals."""
+        if not self.totals:
+            return None
+        totals = sorted(self.totals)
+        last = totals[-1][1]
+        if len(totals) == 1 or abs(last - net) <= RECONCILE_TOLERANCE or abs(last - sum(t[1] for t in totals[:-1])) <= RECONCILE_TOLERANCE:
+            return last
+        return float(sum(t[1] for t in totals))
+
+
+def _repeated(text: str, n: int) -> pd.api.extensions.ExtensionArray:
+    """``text`` n times as pandas' ``str`` dtype, built from buffers (a million file names in ms)."""
+    b = text.encode()
+    offsets = pa.py_buffer(np.arange(0, (n + 1) * len(b), len(b), dtype=np.int64)) if b else pa.py_buffer(np.zeros(n + 1, np.int64))
+    arr = pa.Array.from_buffers(TEXT, n, [None, offsets, pa.py_buffer(b * n)])
+    return pd.array(arr, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
+
+
+def _clean_text(col):
+    """A text column trimmed, blanks as null."""
+    s = trim(col)
+    if isinstance(s, pa.ChunkedArray):
+        return pa.chunked_array([blank_as_null(c) for c in s.chunks], type=s.type)
+    return blank_as_null(s)
+
+
+def load_spend_file(path: str | Path) -> tuple[pd.DataFrame, LoadReport]:
+    """Read one spend file; return (payments in ``SPEND_COLUMNS``, its ``LoadReport``).
+
+    Raises ``SpendFileError`` (one line naming the file) when the file cannot be read at all or
+    has no recognisable header; rows that cannot be used are rejected in the report instead.
+    """
+    path = Path(path)
+    t = read_table(path)
+    rows = _Rows(t, path)
+    report = LoadReport(file=str(path), header_line=t.header_line, encoding=t.encoding)
+    m = rows.mapping
+    _pick_date_column(t, m)
+    rows.fold_odd_rows(report)
+    n = len(t.lines)
+    # Arrow kernels release the GIL: the columns are parsed and cleaned side by side.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        amount = t.columns[m["amount"]]
+        half = len(amount) // 2 if len(amount) >= SPLIT_ROWS else len(amount)  # the longest job: in two
+        jobs = {"amount": pool.submit(parse_amounts, amount.slice(0, half)),
+                "amount2": pool.submit(parse_amounts, amount.slice(half)),
+                "date": pool.submit(parse_dates, t.columns[m["payment_date"]]) if "payment_date" in m else None,
+                "label": pool.submit(_label_mask, t.columns[0]),
+                "supplier": pool.submit(_supplier_flags, t.columns[m["supplier_name"]]) if "supplier_name" in m else None,
+                "source_file": pool.submit(_repeated, path.name, n),  # sliced to the rows loaded
+                **{role: pool.submit(_clean_text, t.columns[m[role]]) for role in TEXT_ROLES if role in m}}
+        got = {k: (f.result() if f is not None else None) for k, f in jobs.items()}
+    amounts = np.concatenate([got["amount"], got["amount2"]])
+    dates = got["date"] if got["date"] is not None else np.full(n, np.datetime64("NaT"), "datetime64[ns]")
+    label, redacted = got["label"], np.zeros(n, dtype=bool)
+    if got["supplier"] is not None and m["supplier_name"] != 0:
+        label = label | got["supplier"][0]
+    if got["supplier"] is not None:
+        redacted = got["supplier"][1]
+    loaded = rows.classify(amounts, dates, label)
+    report.layout = _layout_name(t, m)
+    report.columns = {role: t.header[i].strip() for role, i in m.items()}
+
+    n_out = int(loaded.sum())
+    sel = np.flatnonzero(loaded)
+    sel_runs = runs(sel)
+    redacted = redacted[loaded]
+    cols = {"payment_date": dates[loaded], "amount": amounts[loaded]}
+    for role in TEXT_ROLES:
+        col = subset(got[role], sel, sel_runs) if role in m else pa.nulls(n_out, TEXT)
+        if role == "supplier_name" and redacted.any():  # kept as spend, never as a supplier's name
+            col = null_where(col, redacted)
+        cols[role] = pd.array(col, dtype="string")
+    cols["redacted"] = redacted
+    cols["source_file"] = got["source_file"][:n_out]
+    cols["source_line"] = t.lines[loaded].astype("int64", copy=False)
+    out = pd.DataFrame(cols, columns=SPEND_COLUMNS, copy=False)
+
+    report.rejections = sorted(rows.rejections, key=lambda r: r.line)
+    report.rows_loaded = len(out)
+    report.rows_rejected = len(report.rejections)
+    report.blank_lines = rows.blank
+    report.undated_rows = int(np.isnat(cols["payment_date"]).sum())
+    report.net_total = round(float(np.sum(out["amount"].to_numpy())), 2)
+    report.declared_total = rows.declared(report.net_total)
+    if report.declared_total is not None:
+        report.reconciled = abs(report.net_total - report.declared_total) <= RECONCILE_TOLERANCE
+    return out, report

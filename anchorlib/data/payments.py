@@ -1,0 +1,156 @@
+"""``Dataset.payments``: spend joined to the register, places and the addressable rule set (DESIGN.md).
+
+Built for tens of millions of rows: text columns are pandas categoricals (a national dataset repeats
+a few thousand payees, expense types and places), and name matching, location and the rule set run
+once per distinct value, then spread back to the rows with integer codes. Categories are sorted, so
+a group-by on them orders as it would on plain strings, and use the ``str`` dtype, which is what a
+Parquet or mapped-file round trip returns (anchorlib/cache.py, anchorlib/mapped.py).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from anchorlib.data.addressable import RuleSet
+from anchorlib.data.ingest.values import financial_year
+from anchorlib.data.places import Geography
+from anchorlib.data.suppliers import resolve_names
+
+GROUP_FLAGS = ["is_sme", "is_vcse", "bame_led", "women_led", "youth_led", "hq_only"]
+SPEND_CATEGORICALS = ["anchor_id", "supplier_name", "expense_type", "expense_area", "supplier_postcode", "source_file"]
+LOCATION = ["postcode", "lad", "rgn", "lsoa"]
+
+
+def categorical(codes: np.ndarray, categories) -> pd.Categorical:
+    """A categorical from integer codes (-1 = <NA>) and its categories (as ``str``)."""
+    return pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype="str"))
+
+
+def factorize(values) -> tuple[np.ndarray, pd.Index]:
+    """(codes, sorted distinct values); <NA> gets code -1. A categorical keeps its own codes."""
+    if isinstance(getattr(values, "dtype", None), pd.CategoricalDtype) and values.cat.categories.is_monotonic_increasing:
+        return values.cat.codes.to_numpy(), values.cat.categories
+    codes, uniq = pd.factorize(values, sort=True)
+    return codes, pd.Index(uniq)
+
+
+def compact(values: pd.Series) -> pd.Series:
+    """A text column as a categorical (same values, a fraction of the memory)."""
+    codes, uniq = factorize(values)
+    return pd.Series(categorical(codes, uniq), index=values.index, name=values.name)
+
+
+def concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Frames with the same columns, one after another; categoricals stay categoricals (sorted union of
+    the categories, as ``compact`` of the whole column would give) instead of turning into text."""
+    from pandas.api.types import union_categoricals
+
+    cols = {}
+    for c in frames[0].columns:
+        parts = [f[c] for f in frames]
+        if all(isinstance(p.dtype, pd.CategoricalDtype) for p in parts):
+            u = union_categoricals(parts, sort_categories=True)
+            cols[c] = categorical(u.codes, u.categories)
+        else:
+            cols[c] = pd.concat(parts, ignore_index=True)
+    return pd.DataFrame(cols)
+
+
+def spread(small: np.ndarray, idx: np.ndarray, fill=-1) -> np.ndarray:
+    """``small[idx]`` with ``fill`` where idx is -1 (no match)."""
+    out = np.full(len(idx), fill, dtype=small.dtype)
+    hit = idx >= 0
+    out[hit] = small[idx[hit]]
+    return out
+
+
+def _spread_cat(values: pd.Series, idx: np.ndarray) -> pd.Categorical:
+    codes, uniq = factorize(values)
+    return categorical(spread(codes, idx), uniq)
+
+
+def _spread_masked(values: pd.Series, idx: np.ndarray, dtype: str):
+    """A nullable Int64/Float64/boolean column: ``values`` taken at idx, <NA> where idx is -1."""
+    arr = pd.array(values, dtype=dtype)
+    na = arr.isna()
+    data = arr.to_numpy(dtype={"Int64": "int64", "Float64": "float64", "boolean": "bool"}[dtype], na_value=0)
+    return _masked(spread(data, idx, 0), spread(na, idx, True), dtype)
+
+
+def _masked(data: np.ndarray, mask: np.ndarray, dtype: str):
+    cls = {"Int64": pd.arrays.IntegerArray, "Float64": pd.arrays.FloatingArray, "boolean": pd.arrays.BooleanArray}[dtype]
+    return cls(data, mask)
+
+
+def _names(spend: pd.DataFrame, reg: pd.DataFrame, overrides) -> tuple[dict, np.ndarray]:
+    """Match columns (supplier_key, register_row, match_method, match_score) and each row's register row (-1 none)."""
+    codes, names = factorize(spend["supplier_name"])
+    uniq = pd.Series(names, dtype="string")
+    res = resolve_names(uniq, pd.Series(False, index=uniq.index), reg["supplier_key"], overrides)
+    redacted = spend["redacted"].to_numpy(dtype=bool)
+    row = spread(res["register_row"].fillna(-1).to_numpy(dtype="int64"), codes)
+    row[redacted] = -1
+    methods = sorted(["exact", "fuzzy", "override", "none", "redacted"])
+    mcodes = spread(res["match_method"].map({m: i for i, m in enumerate(methods)}).to_numpy(dtype="int8"), codes,
+                    methods.index("none"))
+    mcodes[redacted] = methods.index("redacted")
+    score = spread(res["match_score"].to_numpy(dtype="float64", na_value=np.nan), codes, np.nan)
+    score[redacted] = np.nan
+    cols = {"supplier_key": _spread_cat(res["supplier_key"], codes),
+            "register_row": _masked(np.maximum(row, 0), row < 0, "Int64"),
+            "match_method": categorical(mcodes, methods),
+            "match_score": _masked(np.nan_to_num(score), np.isnan(score), "Float64")}
+    return cols, row
+
+
+def _locations(spend: pd.DataFrame, reg: pd.DataFrame, geography: Geography, row: np.ndarray) -> dict:
+    """postcode, lad, rgn, lsoa, imd_decile: the matched register entry's, else the spend file's postcode's."""
+    table = reg[[*LOCATION, "imd_decile"]].reset_index(drop=True)
+    where = row.copy()  # row of ``table`` each payment takes its location from (-1: unknown)
+    pc_codes, pcs = factorize(spend["supplier_postcode"])
+    if len(pcs):
+        lad_known = spread(table["lad"].notna().to_numpy(), where, False)
+        fill = ~lad_known & (pc_codes >= 0)
+        located = geography.locate(pd.Series(pcs, dtype="string")).reset_index(drop=True)
+        where[fill] = len(table) + pc_codes[fill]
+        table = pd.concat([table, located[[*LOCATION, "imd_decile"]]], ignore_index=True)
+    cols = {c: _spread_cat(table[c], where) for c in LOCATION}
+    cols["imd_decile"] = _spread_masked(table["imd_decile"], where, "Int64")
+    return cols
+
+
+def _classes(spend: pd.DataFrame, ruleset: RuleSet) -> dict:
+    """category, addressable, exclusion by ``ruleset`` (DESIGN.md, Addressable), once per distinct
+    (expense type, payee, redacted)."""
+    e, etypes = factorize(spend["expense_type"])
+    s, names = factorize(spend["supplier_name"])
+    red = spend["redacted"].to_numpy(dtype=bool)
+    key = ((e.astype("int64") + 1) * (len(names) + 1) + (s + 1)) * 2 + red
+    kcodes, kuniq = pd.factorize(key)
+    kuniq = np.asarray(kuniq)
+    e_u, s_u = (kuniq // 2) // (len(names) + 1) - 1, (kuniq // 2) % (len(names) + 1) - 1
+    uniq = pd.DataFrame({"expense_type": pd.Series(categorical(e_u, etypes)).astype("string"),
+                         "supplier_name": pd.Series(categorical(s_u, names)).astype("string"),
+                         "redacted": (kuniq % 2).astype(bool)})
+    got = ruleset.classify(uniq)
+    return {"category": _spread_cat(got["category"], kcodes), "addressable": got["addressable"].to_numpy(dtype=bool)[kcodes],
+            "exclusion": _spread_cat(got["exclusion"], kcodes)}
+
+
+def build_payments(spend: pd.DataFrame, reg: pd.DataFrame, geography: Geography, ruleset: RuleSet,
+                   overrides: dict[str, int | None] | None = None) -> pd.DataFrame:
+    """One row per payment: the spend columns, financial_year, the match to the register
+    (``suppliers.resolve_names``), location, group flags and the addressable classification."""
+    cols = {c: spend[c] for c in spend.columns}
+    dates, days = factorize(spend["payment_date"])
+    cols["financial_year"] = _spread_cat(financial_year(pd.Series(days)), dates)
+    names, row = _names(spend, reg, overrides)
+    cols.update(names)
+    cols["register_name"] = _spread_cat(reg["supplier_name"], row)
+    cols.update(_locations(spend, reg, geography, row))
+    for flag in GROUP_FLAGS:
+        values = reg[flag] if flag in reg.columns else pd.Series(pd.NA, index=reg.index, dtype="boolean")
+        cols[flag] = _spread_masked(values, row, "boolean")
+    cols.update(_classes(spend, ruleset))
+    return pd.DataFrame(cols, index=spend.index)

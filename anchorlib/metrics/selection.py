@@ -1,0 +1,48 @@
+"""Which payments a figure covers: ``select`` (anchors and financial years), carrying in ``attrs`` the
+choices the metrics name (the dataset's addressable rule set and IMD vintage)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from anchorlib.data.dataset import Dataset
+from anchorlib.metrics.definitions import payments_attrs
+
+
+def _in(column: pd.Series, values: list) -> np.ndarray:
+    """Boolean mask of ``column`` in ``values``; on a categorical, a test of its integer codes."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.categories.get_indexer(list(values))
+        return np.isin(column.cat.codes.to_numpy(), codes[codes >= 0])
+    return column.isin(values).to_numpy()
+
+
+def _rows(p: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
+    """The rows of ``p`` where ``mask``: a view (no copy) when they are one run of rows, as an anchor's
+    payments, or one anchor's year, are in a dataset's payments; else a copy."""
+    idx = np.flatnonzero(mask)
+    if len(idx) == len(p):
+        return p
+    if len(idx) and idx[-1] - idx[0] + 1 == len(idx):
+        return p.iloc[idx[0]: idx[-1] + 1]
+    return p.take(idx)
+
+
+def select(ds: Dataset, anchor_ids: list[str] | None = None, financial_years: list[str] | None = None) -> pd.DataFrame:
+    """The payments of some anchors and financial years (all when None); ``attrs`` carry the dataset's
+    addressable rule set and IMD vintage for the functions that take payments alone."""
+    p = ds.payments
+    mask = np.ones(len(p), dtype=bool)
+    if anchor_ids:
+        for a in anchor_ids:
+            ds.anchor(a)  # raises a clear error for an unknown anchor
+        if set(anchor_ids) != set(ds.anchor_ids):
+            mask &= _in(p["anchor_id"], anchor_ids)
+    if financial_years:
+        mask &= _in(p["financial_year"], financial_years)
+    p = _rows(p, mask)
+    if p is ds.payments:
+        p = p.copy(deep=False)
+    p.attrs.update(payments_attrs(ds))
+    return p

@@ -1,0 +1,1 @@
+"""The synthetic City & Hackney sample: ``generator.write_sample`` (``anchorlib sample``)."""

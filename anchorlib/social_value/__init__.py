@@ -1,0 +1,2 @@
+"""Social value: tender scoring and the weighting simulator (``tenders``), commitments monitoring
+(``commitments``)."""
