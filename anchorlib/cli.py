@@ -18,10 +18,17 @@ import typer
 from anchorlib import collector
 from anchorlib.errors import AnchorlibError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Where anchor institutions' spend goes: local share, leakage, equity gaps, LM3, social value.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Where anchor institutions' spend goes: local share, leakage, equity gaps, LM3, social value.",
+)
 
-DataOpt = Annotated[Path | None, typer.Option("--data", help="Dataset folder (default: $ANCHORLIB_DATA or the bundled sample).")]
+DataOpt = Annotated[
+    Path | None,
+    typer.Option("--data", help="Dataset folder (default: $ANCHORLIB_DATA or the bundled sample)."),
+]
 
 
 def fail(err: Exception) -> None:
@@ -42,8 +49,13 @@ def emit_json(obj: object) -> None:
 @app.command()
 def summary(
     data: DataOpt = None,
-    anchor: Annotated[list[str] | None, typer.Option("--anchor", help="Anchor id (repeatable; default all).")] = None,
-    area: Annotated[str | None, typer.Option("--area", help="home (default), city_hackney, london, uk or an areas.csv id.")] = None,
+    anchor: Annotated[
+        list[str] | None, typer.Option("--anchor", help="Anchor id (repeatable; default all).")
+    ] = None,
+    area: Annotated[
+        str | None,
+        typer.Option("--area", help="home (default), city_hackney, london, uk or an areas.csv id."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print DESIGN.md's summary JSON.")] = False,
 ) -> None:
     """The headline metrics per anchor and for the network."""
@@ -96,7 +108,9 @@ def validate(
         typer.echo(r.summary_line())
         if r.repairs:
             lines = ", ".join(str(x.line) for x in r.repairs[:10]) + (", ..." if len(r.repairs) > 10 else "")
-            typer.echo(f"  repaired {len(r.repairs):,} lines whose fields the export had fused: {lines} (--json says how)")
+            typer.echo(
+                f"  repaired {len(r.repairs):,} lines whose fields the export had fused: {lines} (--json says how)"
+            )
         for rej in r.rejections[:20]:
             typer.echo(f"  line {rej.line}: {rej.reason}")
         if len(r.rejections) > 20:
@@ -106,7 +120,9 @@ def validate(
 @app.command()
 def sample(
     out: Annotated[Path, typer.Option("--out", help="Folder to write.")] = Path("data/sample"),
-    rows: Annotated[int, typer.Option("--rows", min=100, help="Approximate number of transactions.")] = 24_000,
+    rows: Annotated[
+        int, typer.Option("--rows", min=100, help="Approximate number of transactions.")
+    ] = 24_000,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same files).")] = 2024,
 ) -> None:
     """Write the synthetic City & Hackney sample dataset (any size, for benchmarks)."""
@@ -119,7 +135,9 @@ def sample(
 @app.command()
 def serve(
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port on 127.0.0.1.")] = 8866,
-    pool: Annotated[int, typer.Option("--pool", min=0, help="Preheated kernels per app (0: start on demand).")] = 1,
+    pool: Annotated[
+        int, typer.Option("--pool", min=0, help="Preheated kernels per app (0: start on demand).")
+    ] = 1,
 ) -> None:
     """Serve the Voila apps in notebooks/ on 127.0.0.1 (the page at / links every app)."""
     from anchorlib.apps.serve import serve as run
@@ -133,8 +151,8 @@ def tenders(
     as_json: Annotated[bool, typer.Option("--json", help="Print DESIGN.md's tenders JSON.")] = False,
 ) -> None:
     """Per tender: the winner at 5%, 10% and 20% social value weight, and the tipping weight."""
-    from anchorlib.social_value import tenders as sv
     from anchorlib.data.dataset import open_dataset
+    from anchorlib.social_value import tenders as sv
 
     try:
         result = sv.tenders_json(sv.load_tenders(open_dataset(data)))
@@ -149,13 +167,29 @@ def tenders(
 @app.command()
 def reports(
     data: DataOpt = None,
-    anchors: Annotated[str | None, typer.Option("--anchors", help="Anchor ids joined by ',' (default all).")] = None,
-    out: Annotated[Path, typer.Option("--out", help="Folder for the executed notebooks and HTML reports.")] = Path("build/reports"),
+    anchors: Annotated[
+        str | None, typer.Option("--anchors", help="Anchor ids joined by ',' (default all).")
+    ] = None,
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for the executed notebooks and HTML reports.")
+    ] = Path("build/reports"),
     jobs: Annotated[int, typer.Option("--jobs", help="Notebooks run in parallel.")] = 2,
-    kernel: Annotated[str | None, typer.Option("--kernel", help="Jupyter kernel (default 'anchorlib', else python3).")] = None,
-    financial_year: Annotated[str, typer.Option("--financial-year", help="Narrow the anchor reports to one year (default all).")] = "",
-    area: Annotated[str, typer.Option("--area", help="home (default), city_hackney, london, uk or an areas.csv id.")] = "home",
-    continue_on_error: Annotated[bool, typer.Option("--continue-on-error/--fail-fast", help="Run every report even when one fails (default), or cancel those not yet started.")] = True,
+    kernel: Annotated[
+        str | None, typer.Option("--kernel", help="Jupyter kernel (default 'anchorlib', else python3).")
+    ] = None,
+    financial_year: Annotated[
+        str, typer.Option("--financial-year", help="Narrow the anchor reports to one year (default all).")
+    ] = "",
+    area: Annotated[
+        str, typer.Option("--area", help="home (default), city_hackney, london, uk or an areas.csv id.")
+    ] = "home",
+    continue_on_error: Annotated[
+        bool,
+        typer.Option(
+            "--continue-on-error/--fail-fast",
+            help="Run every report even when one fails (default), or cancel those not yet started.",
+        ),
+    ] = True,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")] = True,
 ) -> None:
     """Run the report notebook per anchor plus the network with papermill; HTML reports and index.html.
@@ -179,7 +213,9 @@ def reports(
     index = rp.write_index(out, plan, outcomes, financial_year or "all years")
     typer.echo(rp.summary_table(outcomes))
     failed = sum(o.status != "ok" for o in outcomes)
-    typer.echo(f"{len(outcomes) - failed} of {len(outcomes)} reports in {time.perf_counter() - started:.1f}s; index: {index}")
+    typer.echo(
+        f"{len(outcomes) - failed} of {len(outcomes)} reports in {time.perf_counter() - started:.1f}s; index: {index}"
+    )
     if failed:
         raise typer.Exit(1)
 

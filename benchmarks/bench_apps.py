@@ -34,8 +34,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from anchorlib.paths import NOTEBOOKS_DIR, SAMPLE_DIR
 from anchorlib.apps.serve import voila_args
+from anchorlib.paths import NOTEBOOKS_DIR, SAMPLE_DIR
 from tests.voila_server import CHROMIUM_ARGS, voila_server, wait_drawn
 
 #: notebook -> (its headline tile, charts on the page, the widget changes timed: each a new choice the first
@@ -44,19 +44,43 @@ from tests.voila_server import CHROMIUM_ARGS, voila_server, wait_drawn
 #: "@years:N" the first N years, "@options:N" the first N options), "click" a button by its text, "key"
 #: a key on the slider's handle.
 APPS = {
-    "10_leakage_explorer.ipynb": (".al-share", 3, [
-        ("select", ".al-area select", "London"), ("select", ".al-area select", "City & Hackney"),
-        ("select", ".al-anchors select", "@anchors:2"), ("select", ".al-years select", "@years:2"),
-        ("click", ".al-scope button", "All spend")]),
-    "11_equity_gaps.ipynb": (".al-di-sme", 2, [
-        ("select", ".al-area select", "London"), ("select", ".al-group select", "VCSE"),
-        ("select", ".al-anchors select", "@anchors:2"), ("select", ".al-area select", "City & Hackney")]),
-    "12_what_if.ipynb": (".al-added", 2, [
-        ("key", ".al-share-slider .noUi-handle", "ArrowRight"), ("key", ".al-share-slider .noUi-handle", "ArrowRight"),
-        ("select", ".al-categories select", "@options:2"), ("select", ".al-area select", "London"),
-        ("select", ".al-anchors select", "@anchors:2")]),
-    "13_network_overview.ipynb": (".al-pooled", 2, [
-        ("select", ".al-area select", "London"), ("select", ".al-area select", "City & Hackney")]),
+    "10_leakage_explorer.ipynb": (
+        ".al-share",
+        3,
+        [
+            ("select", ".al-area select", "London"),
+            ("select", ".al-area select", "City & Hackney"),
+            ("select", ".al-anchors select", "@anchors:2"),
+            ("select", ".al-years select", "@years:2"),
+            ("click", ".al-scope button", "All spend"),
+        ],
+    ),
+    "11_equity_gaps.ipynb": (
+        ".al-di-sme",
+        2,
+        [
+            ("select", ".al-area select", "London"),
+            ("select", ".al-group select", "VCSE"),
+            ("select", ".al-anchors select", "@anchors:2"),
+            ("select", ".al-area select", "City & Hackney"),
+        ],
+    ),
+    "12_what_if.ipynb": (
+        ".al-added",
+        2,
+        [
+            ("key", ".al-share-slider .noUi-handle", "ArrowRight"),
+            ("key", ".al-share-slider .noUi-handle", "ArrowRight"),
+            ("select", ".al-categories select", "@options:2"),
+            ("select", ".al-area select", "London"),
+            ("select", ".al-anchors select", "@anchors:2"),
+        ],
+    ),
+    "13_network_overview.ipynb": (
+        ".al-pooled",
+        2,
+        [("select", ".al-area select", "London"), ("select", ".al-area select", "City & Hackney")],
+    ),
 }
 BACK = {"ArrowRight": "ArrowLeft"}
 #: JS run before the page's own, on the page's clock (performance.now(), 0 = navigation start): the time
@@ -107,26 +131,34 @@ def act(page, change: tuple, back: bool = False, before: dict | None = None) -> 
         if back:
             page.locator(selector, has_text=before["pressed"]).click()
             return {}
-        pressed = page.eval_on_selector_all(selector, "bs => (bs.find(b => b.classList.contains('mod-active')) "
-                                                       "|| bs[0]).innerText.trim()")
+        pressed = page.eval_on_selector_all(
+            selector, "bs => (bs.find(b => b.classList.contains('mod-active')) || bs[0]).innerText.trim()"
+        )
         page.locator(selector, has_text=value).click()
         return {"pressed": pressed}
     selected = page.eval_on_selector(selector, "s => [...s.selectedOptions].map(o => o.text)")
     labels = before["selected"] if back else _labels(page, selector, value)
     multiple = page.eval_on_selector(selector, "s => s.multiple")
-    page.select_option(selector, label=labels if multiple else (labels[0] if isinstance(labels, list) else labels))
+    page.select_option(
+        selector, label=labels if multiple else (labels[0] if isinstance(labels, list) else labels)
+    )
     return {"selected": selected}
 
 
-def timed_change(page, change: tuple, back: bool = False, before: dict | None = None) -> tuple[float, float, dict]:
+def timed_change(
+    page, change: tuple, back: bool = False, before: dict | None = None
+) -> tuple[float, float, dict]:
     """One widget change: (ms on the page's clock from the action to its last drawing or tile change, wall
     ms of the driving script until the page was quiet, what to undo it)."""
     page.evaluate("window.__al.start = null; window.__al.last = null")
     t = time.perf_counter()
     undo = act(page, change, back, before)
-    page.wait_for_function(f"window.__al.start !== null && window.__al.last !== null && window.__al.last > "
-                           f"window.__al.start && performance.now() - window.__al.last > {QUIET}", timeout=60_000,
-                           polling=50)
+    page.wait_for_function(
+        f"window.__al.start !== null && window.__al.last !== null && window.__al.last > "
+        f"window.__al.start && performance.now() - window.__al.last > {QUIET}",
+        timeout=60_000,
+        polling=50,
+    )
     wall = 1000 * (time.perf_counter() - t) - QUIET
     ms = page.evaluate("window.__al.last - window.__al.start")
     status = page.inner_text(".al-status").strip()
@@ -140,7 +172,9 @@ def measure(page, url: str, tile: str, n_charts: int, changes: list[tuple]) -> d
     t0 = time.perf_counter()
     page.goto(url)
     wait_drawn(page, tile, n_charts, timeout=600_000)
-    page.wait_for_function(f"document.querySelectorAll('[data-al-drawn]').length >= {n_charts}", timeout=600_000)
+    page.wait_for_function(
+        f"document.querySelectorAll('[data-al-drawn]').length >= {n_charts}", timeout=600_000
+    )
     first_wall = time.perf_counter() - t0
     # in the page: navigation start until the n_charts-th chart's first drawing
     first = page.evaluate(f"[...window.__al.first.values()].sort((a, b) => a - b)[{n_charts - 1}]") / 1000
@@ -155,33 +189,48 @@ def measure(page, url: str, tile: str, n_charts: int, changes: list[tuple]) -> d
         seen.append(ms), walls.append(wall)
         page.wait_for_timeout(200)
     every = new + seen
-    return {"first_render_s": round(first, 3), "first_change_ms": round(new[0], 1),
-            "new_choice_ms": [round(x) for x in new], "seen_choice_ms": [round(x) for x in seen],
-            "widget_change_median_ms": round(statistics.median(every), 1),
-            "widget_change_max_ms": round(max(every), 1),
-            "wall_clock": {"first_render_s": round(first_wall, 3), "changes_ms": [round(w) for w in walls]},
-            "load_average": load()}
+    return {
+        "first_render_s": round(first, 3),
+        "first_change_ms": round(new[0], 1),
+        "new_choice_ms": [round(x) for x in new],
+        "seen_choice_ms": [round(x) for x in seen],
+        "widget_change_median_ms": round(statistics.median(every), 1),
+        "widget_change_max_ms": round(max(every), 1),
+        "wall_clock": {"first_render_s": round(first_wall, 3), "changes_ms": [round(w) for w in walls]},
+        "load_average": load(),
+    }
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", default=str(SAMPLE_DIR))
-    ap.add_argument("--warm", type=float, default=90, help="seconds to let the preheated kernels run the notebooks")
+    ap.add_argument(
+        "--warm", type=float, default=90, help="seconds to let the preheated kernels run the notebooks"
+    )
     ap.add_argument("--settle", type=float, default=30, help="seconds between apps (Voila refills the pool)")
-    ap.add_argument("--no-warm", action="store_true",
-                    help="preheated kernels do not compute the other choices ahead (ANCHORLIB_APPS_WARM=0)")
+    ap.add_argument(
+        "--no-warm",
+        action="store_true",
+        help="preheated kernels do not compute the other choices ahead (ANCHORLIB_APPS_WARM=0)",
+    )
     ap.add_argument("--only", nargs="*", default=list(APPS), choices=list(APPS), help="the apps to time")
     ap.add_argument("--chromium", default="/usr/bin/chromium")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
-    preheat = [x for x in voila_args(0) if any(k in x for k in ("preheat", "kernel_pools", "fill_delay", "classic_tree"))]
+    preheat = [
+        x
+        for x in voila_args(0)
+        if any(k in x for k in ("preheat", "kernel_pools", "fill_delay", "classic_tree"))
+    ]
     result = {"data": a.data, "warm_choices": not a.no_warm, "apps": {}}
     env = {"ANCHORLIB_DATA": a.data, **({"ANCHORLIB_APPS_WARM": "0"} if a.no_warm else {})}
-    with tempfile.TemporaryDirectory() as tmp, \
-            voila_server(NOTEBOOKS_DIR, Path(tmp), args=preheat, env=env,
-                         execute_timeout=900) as server, sync_playwright() as p:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        voila_server(NOTEBOOKS_DIR, Path(tmp), args=preheat, env=env, execute_timeout=900) as server,
+        sync_playwright() as p,
+    ):
         time.sleep(a.warm)
         browser = p.chromium.launch(executable_path=a.chromium, args=CHROMIUM_ARGS)
         try:

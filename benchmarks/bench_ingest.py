@@ -45,8 +45,10 @@ def write_file(path: Path, rows: int, seed: int = 3) -> float:
                 m = f'"({-x:,.2f})"' if u[i] < 0.5 else f'"-£{-x:,.2f}"'
             else:
                 m = f'"£{x:,.2f}"' if u[i] < 0.7 else f"{x:.2f}"
-            f.write(f"Hackney Council,E09000012,{areas[i % 3]},Home Care Services,{day[i]:02d}/{month[i]:02d}/2023,"
-                    f"HAC{i:09d},{m},{suppliers[who[i]]}\r\n")
+            f.write(
+                f"Hackney Council,E09000012,{areas[i % 3]},Home Care Services,{day[i]:02d}/{month[i]:02d}/2023,"
+                f"HAC{i:09d},{m},{suppliers[who[i]]}\r\n"
+            )
             if i == rows // 2:
                 f.write(HEADER + "\r\n")
         f.write(f'Total,,,,,,"£{v.sum():,.2f}",\r\n')
@@ -66,12 +68,21 @@ def worker(which: str, path: str) -> dict:
         info = {"rows": table.num_rows}
     else:
         df, report = load_spend_file(path)
-        info = {"rows": len(df), "rejected": report.rows_rejected, "net_total": report.net_total,
-                "declared_total": report.declared_total, "reconciled": report.reconciled}
+        info = {
+            "rows": len(df),
+            "rejected": report.rows_rejected,
+            "net_total": report.net_total,
+            "declared_total": report.declared_total,
+            "reconciled": report.reconciled,
+        }
     seconds = time.perf_counter() - t
     end = resource.getrusage(resource.RUSAGE_SELF)
     info["cpu_s"] = round(end.ru_utime - cpu.ru_utime + end.ru_stime - cpu.ru_stime, 3)  # all threads
-    return {"seconds": seconds, "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1), **info}
+    return {
+        "seconds": seconds,
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        **info,
+    }
 
 
 def compare(path: Path, rounds: int = 3) -> dict:
@@ -80,14 +91,22 @@ def compare(path: Path, rounds: int = 3) -> dict:
     runs: dict[str, list[dict]] = {"pyarrow": [], "anchorlib": []}
     for _ in range(rounds):
         for which, done in runs.items():
-            res = subprocess.run([sys.executable, __file__, "--worker", which, str(path)],
-                                 capture_output=True, text=True, check=True)
+            res = subprocess.run(
+                [sys.executable, __file__, "--worker", which, str(path)],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             done.append(json.loads(res.stdout))
     out = {}
     for which, rs in runs.items():
         best = min(rs, key=lambda r: r["seconds"])
-        out[which] = {**best, "best_s": round(best["seconds"], 3), "times_s": [round(r["seconds"], 3) for r in rs],
-                      "peak_rss_mb": max(r["peak_rss_mb"] for r in rs)}
+        out[which] = {
+            **best,
+            "best_s": round(best["seconds"], 3),
+            "times_s": [round(r["seconds"], 3) for r in rs],
+            "peak_rss_mb": max(r["peak_rss_mb"] for r in rs),
+        }
         del out[which]["seconds"]
     return out
 
@@ -95,7 +114,9 @@ def compare(path: Path, rounds: int = 3) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=1_000_000)
-    ap.add_argument("--file", type=Path, help="an existing spend CSV with the same layout (default: generate)")
+    ap.add_argument(
+        "--file", type=Path, help="an existing spend CSV with the same layout (default: generate)"
+    )
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--worker", nargs=2, metavar=("WHICH", "PATH"), help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -107,7 +128,10 @@ def main() -> None:
     if args.file is None and not path.exists():
         t = time.perf_counter()
         expected = write_file(path, args.rows)
-        print(f"wrote {path} ({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t:.0f} s", file=sys.stderr)
+        print(
+            f"wrote {path} ({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t:.0f} s",
+            file=sys.stderr,
+        )
     out = {"file": str(path), "size_mb": round(path.stat().st_size / 1e6, 1)}
     out.update(compare(path))
     out["ratio"] = round(out["anchorlib"]["best_s"] / out["pyarrow"]["best_s"], 2)
@@ -118,10 +142,16 @@ def main() -> None:
         print(json.dumps(out, indent=2))
         return
     a, p = out["anchorlib"], out["pyarrow"]
-    print(f"{path} ({out['size_mb']} MB, {a['rows']:,} payments loaded, {a['rejected']} rejected; "
-          f"declared £{a['declared_total']:,.2f}, reconciled {a['reconciled']})")
-    print(f"pyarrow.csv.read_csv  best {p['best_s']:.2f} s (CPU {p['cpu_s']:.2f} s)  peak RSS {p['peak_rss_mb']:.0f} MB")
-    print(f"load_spend_file       best {a['best_s']:.2f} s (CPU {a['cpu_s']:.2f} s)  peak RSS {a['peak_rss_mb']:.0f} MB")
+    print(
+        f"{path} ({out['size_mb']} MB, {a['rows']:,} payments loaded, {a['rejected']} rejected; "
+        f"declared £{a['declared_total']:,.2f}, reconciled {a['reconciled']})"
+    )
+    print(
+        f"pyarrow.csv.read_csv  best {p['best_s']:.2f} s (CPU {p['cpu_s']:.2f} s)  peak RSS {p['peak_rss_mb']:.0f} MB"
+    )
+    print(
+        f"load_spend_file       best {a['best_s']:.2f} s (CPU {a['cpu_s']:.2f} s)  peak RSS {a['peak_rss_mb']:.0f} MB"
+    )
     print(f"ratio {out['ratio']:.2f}x wall (target <= 3x), {out['cpu_ratio']:.2f}x CPU time")
 
 

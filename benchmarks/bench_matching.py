@@ -19,8 +19,8 @@ import pandas as pd
 
 from anchorlib import open_dataset
 from anchorlib.data.ingest import load_spend_file
-from anchorlib.paths import PROJECT_DIR, SAMPLE_DIR
 from anchorlib.data.suppliers import normalise_name, resolve_names
+from anchorlib.paths import PROJECT_DIR, SAMPLE_DIR
 
 
 def shares(resolved: pd.DataFrame, amount: pd.Series) -> str:
@@ -34,30 +34,48 @@ def run(label: str, spend: pd.DataFrame, register_names: pd.Series) -> None:
     t = time.perf_counter()
     r = resolve_names(spend["supplier_name"], spend["redacted"], keys)
     dt = time.perf_counter() - t
-    print(f"{label}: {len(spend):,} payments, {spend['supplier_name'].nunique():,} payee names, "
-          f"{keys.nunique():,} register keys; by |spend|: {shares(r, spend['amount'])}; {dt:.2f} s")
+    print(
+        f"{label}: {len(spend):,} payments, {spend['supplier_name'].nunique():,} payee names, "
+        f"{keys.nunique():,} register keys; by |spend|: {shares(r, spend['amount'])}; {dt:.2f} s"
+    )
 
 
 def main(real: Path) -> None:
     ds = open_dataset(SAMPLE_DIR)
     run("sample", ds.spend, ds.suppliers["supplier_name"])
     sp = real / "spend"
-    devon = {f: load_spend_file(sp / f)[0] for f in
-             ("devon_DCCSpendingOver500_202403.csv", "devon_DCCSpendingOver500_201101.csv",
-              "devon_DCCSpendingOver500_202603.csv")}
+    devon = {
+        f: load_spend_file(sp / f)[0]
+        for f in (
+            "devon_DCCSpendingOver500_202403.csv",
+            "devon_DCCSpendingOver500_201101.csv",
+            "devon_DCCSpendingOver500_202603.csv",
+        )
+    }
     reg = devon["devon_DCCSpendingOver500_202403.csv"]["supplier_name"].dropna()
     for f in list(devon)[1:]:
         run(f"{f} vs Devon 2024-03 payees", devon[f], reg)
-    others = [load_spend_file(sp / f)[0] for f in ("manchester_2022-05_clean.csv", "calderdale_2022-08_clean.csv",
-                                                    "leeds_raw_2011-09.csv")]
+    others = [
+        load_spend_file(sp / f)[0]
+        for f in ("manchester_2022-05_clean.csv", "calderdale_2022-08_clean.csv", "leeds_raw_2011-09.csv")
+    ]
     pool = pd.concat([o["supplier_name"] for o in others]).dropna()
-    run("devon 2024-03 vs Manchester+Calderdale+Leeds payees", devon["devon_DCCSpendingOver500_202403.csv"], pool)
-    every = pd.concat([load_spend_file(f)[0] for f in sorted(sp.glob("*.csv")) if "by_supplier" not in f.name],
-                      ignore_index=True)  # Lambeth's per-supplier pivot is not a payments file
+    run(
+        "devon 2024-03 vs Manchester+Calderdale+Leeds payees",
+        devon["devon_DCCSpendingOver500_202403.csv"],
+        pool,
+    )
+    every = pd.concat(
+        [load_spend_file(f)[0] for f in sorted(sp.glob("*.csv")) if "by_supplier" not in f.name],
+        ignore_index=True,
+    )  # Lambeth's per-supplier pivot is not a payments file
     half = every["supplier_name"].dropna().drop_duplicates().sample(frac=0.5, random_state=1)
     run("scale: every real file vs half of all real payee names", every, half)
-    run("tfl 2023-P05 vs GLA 2016-P03 payees", load_spend_file(sp / "tfl_2023-P05_clean.csv")[0],
-        load_spend_file(sp / "gla_2016-P03_clean.csv")[0]["supplier_name"].dropna())
+    run(
+        "tfl 2023-P05 vs GLA 2016-P03 payees",
+        load_spend_file(sp / "tfl_2023-P05_clean.csv")[0],
+        load_spend_file(sp / "gla_2016-P03_clean.csv")[0]["supplier_name"].dropna(),
+    )
 
 
 if __name__ == "__main__":

@@ -22,8 +22,26 @@ from anchorlib.paths import SAMPLE_DIR
 def run_once(data: str, jobs: int, kernel: str) -> float:
     with tempfile.TemporaryDirectory() as out:
         t0 = time.perf_counter()
-        r = subprocess.run([sys.executable, "-m", "anchorlib.cli", "reports", "--data", data, "--out", out,
-                            "--jobs", str(jobs), "--kernel", kernel, "--no-progress"], check=False, capture_output=True, text=True)
+        r = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "anchorlib.cli",
+                "reports",
+                "--data",
+                data,
+                "--out",
+                out,
+                "--jobs",
+                str(jobs),
+                "--kernel",
+                kernel,
+                "--no-progress",
+            ],
+            check=False,
+            capture_output=True,
+            text=True,
+        )
         seconds = time.perf_counter() - t0
     if r.returncode != 0:
         raise SystemExit(f"reports failed (exit {r.returncode}): {r.stderr.strip().splitlines()[-1:]}")

@@ -75,28 +75,47 @@ def timed(fn, repeat: int = 1, setup=None):
 
 # --- the hand-written DuckDB references: the same work, written directly against the payments ---
 
+
 def _in(values) -> str:
     return "(" + ", ".join("'" + str(v).replace("'", "''") + "'" for v in sorted(values)) + ")"
 
 
 def _local_case(ds) -> str:
-    return "CASE anchor_id " + " ".join(
-        f"WHEN '{a}' THEN coalesce(lad IN {_in(ds.home_area(a).lads)}, false)" for a in ds.anchor_ids) + " END"
+    return (
+        "CASE anchor_id "
+        + " ".join(
+            f"WHEN '{a}' THEN coalesce(lad IN {_in(ds.home_area(a).lads)}, false)" for a in ds.anchor_ids
+        )
+        + " END"
+    )
 
 
-FLAGS = [("sme", "is_sme"), ("vcse", "is_vcse"), ("bame_led", "bame_led"), ("women_led", "women_led"),
-         ("youth_led", "youth_led"), ("imd_1_2", "imd_decile <= 2")]
+FLAGS = [
+    ("sme", "is_sme"),
+    ("vcse", "is_vcse"),
+    ("bame_led", "bame_led"),
+    ("women_led", "women_led"),
+    ("youth_led", "youth_led"),
+    ("imd_1_2", "imd_decile <= 2"),
+]
 
 
 def _equity_sql(keys: str) -> str:
     """Utilisation sums per group side by side over addressable payments, grouped by ``keys``."""
-    sums = ", ".join(f"sum(amount) FILTER ({e}) in_{g}, sum(amount) FILTER (({e}) IS NOT NULL) known_{g}" for g, e in FLAGS)
+    sums = ", ".join(
+        f"sum(amount) FILTER ({e}) in_{g}, sum(amount) FILTER (({e}) IS NOT NULL) known_{g}" for g, e in FLAGS
+    )
     return f"SELECT {keys}, sum(amount) addressable, {sums} FROM p WHERE addressable GROUP BY {keys}"
 
 
 def _availability(con):
-    return con.execute("SELECT " + ", ".join(f"count(*) FILTER ({e}) n_{g}, count(*) FILTER (({e}) IS NOT NULL) k_{g}"
-                                             for g, e in FLAGS) + ", count(*) FROM r").fetchall()
+    return con.execute(
+        "SELECT "
+        + ", ".join(
+            f"count(*) FILTER ({e}) n_{g}, count(*) FILTER (({e}) IS NOT NULL) k_{g}" for g, e in FLAGS
+        )
+        + ", count(*) FROM r"
+    ).fetchall()
 
 
 def ref_summary(con, ds):
@@ -171,7 +190,9 @@ class AppChange:
 def project_opportunities(ds, anchor_id):
     from anchorlib import metrics
 
-    return metrics.opportunities(ds, metrics.select(ds, [anchor_id]), ds.area(None, anchor_id), min_local_suppliers=3)
+    return metrics.opportunities(
+        ds, metrics.select(ds, [anchor_id]), ds.area(None, anchor_id), min_local_suppliers=3
+    )
 
 
 def on_pandas(fn, setup=None):
@@ -204,9 +225,13 @@ def run(rows: int, data: Path, fresh: bool = True) -> dict:
     steps: dict[str, dict] = {}
 
     def record(name, project_s, peak, reference_s=None, **extra):
-        steps[name] = {"project_s": round(project_s, 4), "reference_s": None if reference_s is None else round(reference_s, 4),
-                       "ratio": None if not reference_s else round(project_s / reference_s, 2),
-                       "peak_mb": None if peak is None else round(peak), **extra}
+        steps[name] = {
+            "project_s": round(project_s, 4),
+            "reference_s": None if reference_s is None else round(reference_s, 4),
+            "ratio": None if not reference_s else round(project_s / reference_s, 2),
+            "peak_mb": None if peak is None else round(peak),
+            **extra,
+        }
 
     if not (data / "anchors.csv").exists():
         s, peak, _ = timed(lambda: write_sample(data, rows=rows))
@@ -224,8 +249,14 @@ def run(rows: int, data: Path, fresh: bool = True) -> dict:
     con = duckdb.connect()
     con.register("p", p)
     con.register("r", ds.suppliers)
-    con.register("s", ds.lm3_survey if ds.lm3_survey is not None else
-                 duckdb.sql("SELECT ''::VARCHAR supplier_name, 0.0 local_staff_share, 0.0 local_supplier_share").df())
+    con.register(
+        "s",
+        ds.lm3_survey
+        if ds.lm3_survey is not None
+        else duckdb.sql(
+            "SELECT ''::VARCHAR supplier_name, 0.0 local_staff_share, 0.0 local_supplier_share"
+        ).df(),
+    )
     with_pandas = len(p) <= PANDAS_MAX_ROWS
 
     # metrics.summary sums a rollup of the payments (anchorlib/rollup.py), stored beside the cached payments:
@@ -239,19 +270,35 @@ def run(rows: int, data: Path, fresh: bool = True) -> dict:
     s, peak, _ = timed(metrics.summary, 3, setup=from_scratch)
     stored, _, _ = timed(metrics.summary, 3, setup=lambda: open_dataset(data))
     ref, _, _ = timed(lambda: ref_summary(con, ds), 3)
-    record("summary", s, peak, ref, stored_rollup_s=round(stored, 4),
-           **({"pandas_s": on_pandas(metrics.summary, setup=from_scratch)} if with_pandas else {}))
+    record(
+        "summary",
+        s,
+        peak,
+        ref,
+        stored_rollup_s=round(stored, 4),
+        **({"pandas_s": on_pandas(metrics.summary, setup=from_scratch)} if with_pandas else {}),
+    )
 
     s, peak, _ = timed(lambda: metrics.equity(ds, p, by="category"), 3)
     ref, _, _ = timed(lambda: ref_equity_by_category(con, ds), 3)
-    record("equity_by_category", s, peak, ref,
-           **({"pandas_s": on_pandas(lambda: metrics.equity(ds, p, by="category"))} if with_pandas else {}))
+    record(
+        "equity_by_category",
+        s,
+        peak,
+        ref,
+        **({"pandas_s": on_pandas(lambda: metrics.equity(ds, p, by="category"))} if with_pandas else {}),
+    )
 
     anchor = ds.anchor_ids[0]
     s, peak, _ = timed(lambda: project_opportunities(ds, anchor), 3)
     ref, _, _ = timed(lambda: ref_opportunities(con, ds, anchor), 3)
-    record("opportunities", s, peak, ref,
-           **({"pandas_s": on_pandas(lambda: project_opportunities(ds, anchor))} if with_pandas else {}))
+    record(
+        "opportunities",
+        s,
+        peak,
+        ref,
+        **({"pandas_s": on_pandas(lambda: project_opportunities(ds, anchor))} if with_pandas else {}),
+    )
 
     year = max(str(y) for y in p["financial_year"].dropna().unique())
     start, _, change = timed(lambda: AppChange(ds, anchor))
@@ -263,8 +310,11 @@ def run(rows: int, data: Path, fresh: bool = True) -> dict:
     p.to_parquet(export, index=False)
     ref, ref_peak, _ = timed(lambda: con.sql(f"SELECT * FROM read_parquet('{export}')").to_arrow_table())
     export.unlink()
-    steps["open_cached"].update(reference_s=round(ref, 4), ratio=round(steps["open_cached"]["project_s"] / ref, 2),
-                                reference_peak_mb=round(ref_peak))
+    steps["open_cached"].update(
+        reference_s=round(ref, 4),
+        ratio=round(steps["open_cached"]["project_s"] / ref, 2),
+        reference_peak_mb=round(ref_peak),
+    )
     con.close()
 
     for old in (data / CACHE_DIRNAME).glob("result-*.json"):  # the first run computes...
@@ -273,20 +323,34 @@ def run(rows: int, data: Path, fresh: bool = True) -> dict:
     record("cli_summary_cached", _cli_summary(data), None)  # ...the second prints the cached output
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     project_peak = max(v["peak_mb"] for v in steps.values() if v["peak_mb"] is not None)
-    return {"rows": rows, "payments": len(p), "peak_mb": round(peak_mb), "project_peak_mb": project_peak,
-            "load": os.getloadavg()[0], "steps": steps}
+    return {
+        "rows": rows,
+        "payments": len(p),
+        "peak_mb": round(peak_mb),
+        "project_peak_mb": project_peak,
+        "load": os.getloadavg()[0],
+        "steps": steps,
+    }
 
 
 def table(result: dict) -> str:
-    lines = [(f"rows={result['rows']:,} (payments {result['payments']:,}; peak {result['project_peak_mb']:,} MB in "
-              f"anchorlib's steps, {result['peak_mb']:,} MB with the references; "
-              f"load average {result['load']:.1f})"),
-             f"{'step':<20}{'project_s':>11}{'reference_s':>13}{'ratio':>8}{'peak_mb':>9}{'pandas_s':>10}"]
+    lines = [
+        (
+            f"rows={result['rows']:,} (payments {result['payments']:,}; peak {result['project_peak_mb']:,} MB in "
+            f"anchorlib's steps, {result['peak_mb']:,} MB with the references; "
+            f"load average {result['load']:.1f})"
+        ),
+        f"{'step':<20}{'project_s':>11}{'reference_s':>13}{'ratio':>8}{'peak_mb':>9}{'pandas_s':>10}",
+    ]
     for name, s in result["steps"].items():
+
         def f(v, w, fmt):
             return f"{'-' if v is None else format(v, fmt):>{w}}"
-        lines.append(f"{name:<20}{f(s['project_s'], 11, '.3f')}{f(s['reference_s'], 13, '.3f')}"
-                     f"{f(s['ratio'], 8, '.2f')}{f(s['peak_mb'], 9, 'd')}{f(s.get('pandas_s'), 10, '.3f')}")
+
+        lines.append(
+            f"{name:<20}{f(s['project_s'], 11, '.3f')}{f(s['reference_s'], 13, '.3f')}"
+            f"{f(s['ratio'], 8, '.2f')}{f(s['peak_mb'], 9, 'd')}{f(s.get('pandas_s'), 10, '.3f')}"
+        )
     return "\n".join(lines)
 
 

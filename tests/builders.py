@@ -7,10 +7,28 @@ from pathlib import Path
 
 POSTCODE_HEADER = ["pcds", "laua", "lsoa11", "rgn"]
 IMD_HEADER = ["LSOA code (2011)", "Index of Multiple Deprivation (IMD) Decile"]
-SUPPLIER_HEADER = ["supplier_name", "postcode", "company_number", "charity_number", "is_sme", "is_vcse",
-                   "bame_led", "women_led", "youth_led", "hq_only", "categories"]
-SPEND_HEADER = ["Body Name", "Expenses Type", "Service Area", "Payment Date", "Transaction Number",
-                "Net Amount", "Supplier Name"]
+SUPPLIER_HEADER = [
+    "supplier_name",
+    "postcode",
+    "company_number",
+    "charity_number",
+    "is_sme",
+    "is_vcse",
+    "bame_led",
+    "women_led",
+    "youth_led",
+    "hq_only",
+    "categories",
+]
+SPEND_HEADER = [
+    "Body Name",
+    "Expenses Type",
+    "Service Area",
+    "Payment Date",
+    "Transaction Number",
+    "Net Amount",
+    "Supplier Name",
+]
 
 
 def write_csv(path: Path, header: list[str], rows: list[list[object]]) -> Path:
@@ -22,8 +40,17 @@ def write_csv(path: Path, header: list[str], rows: list[list[object]]) -> Path:
     return path
 
 
-def tiny_dataset(root: Path, *, anchors=None, postcodes=None, imd=None, suppliers=None, spend=None,
-                 categories=None, survey=None) -> Path:
+def tiny_dataset(
+    root: Path,
+    *,
+    anchors=None,
+    postcodes=None,
+    imd=None,
+    suppliers=None,
+    spend=None,
+    categories=None,
+    survey=None,
+) -> Path:
     """A dataset folder. ``spend`` maps anchor_id -> rows of (expense_type, date, amount, supplier)."""
     anchors = anchors or [["a1", "Anchor One", "council", "E09000012"]]
     write_csv(root / "anchors.csv", ["anchor_id", "name", "kind", "home_lads"], anchors)
@@ -39,13 +66,20 @@ def tiny_dataset(root: Path, *, anchors=None, postcodes=None, imd=None, supplier
     write_csv(root / "geography" / "imd.csv", IMD_HEADER, imd)
     write_csv(root / "suppliers.csv", SUPPLIER_HEADER, suppliers or [])
     for anchor_id, rows in (spend or {}).items():
-        write_csv(root / "spend" / anchor_id / "spend.csv", SPEND_HEADER,
-                  [["Anchor", etype, "Area", date, f"T{i}", amount, supplier]
-                   for i, (etype, date, amount, supplier) in enumerate(rows)])
+        write_csv(
+            root / "spend" / anchor_id / "spend.csv",
+            SPEND_HEADER,
+            [
+                ["Anchor", etype, "Area", date, f"T{i}", amount, supplier]
+                for i, (etype, date, amount, supplier) in enumerate(rows)
+            ],
+        )
     if categories is not None:
         write_csv(root / "categories.csv", ["expense_type", "category", "addressable"], categories)
     if survey is not None:
-        write_csv(root / "lm3_survey.csv", ["supplier_name", "local_staff_share", "local_supplier_share"], survey)
+        write_csv(
+            root / "lm3_survey.csv", ["supplier_name", "local_staff_share", "local_supplier_share"], survey
+        )
     return root
 
 

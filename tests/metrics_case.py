@@ -69,6 +69,11 @@ def network_case(root: Path, *, survey: bool = True, youth: list[str] | None = N
     for r, y in zip(reg, youth or []):
         r[8] = y
     return tiny_dataset(
-        root, anchors=[["a1", "Anchor One", "council", "E09000012"], ["a2", "Anchor Two", "nhs", "E09000012"]],
-        suppliers=reg, spend={"a1": A1, "a2": A2},
-        survey=[["Hackney Cleaners Limited", "0.4", "0.2"], ["City Law LLP", "0.5", "0.5"]] if survey else None)
+        root,
+        anchors=[["a1", "Anchor One", "council", "E09000012"], ["a2", "Anchor Two", "nhs", "E09000012"]],
+        suppliers=reg,
+        spend={"a1": A1, "a2": A2},
+        survey=[["Hackney Cleaners Limited", "0.4", "0.2"], ["City Law LLP", "0.5", "0.5"]]
+        if survey
+        else None,
+    )

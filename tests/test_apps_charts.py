@@ -16,8 +16,12 @@ from anchorlib.apps import chart_bundle as chart_module
 from anchorlib.apps.app_chart import TITLE_SIGNALS
 from anchorlib.apps.common import AppChart, Memo, app_values, vega_spec
 
-CHARTS = {"leakage": ["trend", "categories", "suppliers"], "equity": ["gaps", "deciles"],
-          "what_if": ["by_category", "before_after"], "network": ["chart", "shared_chart"]}
+CHARTS = {
+    "leakage": ["trend", "categories", "suppliers"],
+    "equity": ["gaps", "deciles"],
+    "what_if": ["by_category", "before_after"],
+    "network": ["chart", "shared_chart"],
+}
 
 
 def drawn(jc: AppChart) -> dict:
@@ -31,8 +35,10 @@ def drawn(jc: AppChart) -> dict:
         if d["name"] in rows:
             d["values"] = rows[d["name"]]
     if isinstance(spec.get("title"), dict):
-        spec["title"] = {k: titles[v["signal"]] if isinstance(v, dict) and "signal" in v else v
-                         for k, v in spec["title"].items()}
+        spec["title"] = {
+            k: titles[v["signal"]] if isinstance(v, dict) and "signal" in v else v
+            for k, v in spec["title"].items()
+        }
     spec["signals"] = [s for s in spec.get("signals", []) if s["name"] not in titles]
     for u in jc.updates:
         if "description" in u:
@@ -66,8 +72,12 @@ def test_a_new_area_sends_rows_and_titles_not_a_new_spec(sample_ds):
     assert sent == ["updates"] * 3 and all(jc.spec is s for jc, s in zip(charts, specs))
     for jc in charts:
         assert drawn(jc) == _by_order(vega_spec(jc.chart.to_dict()))
-        assert {u["signal"]: u["value"] for u in jc.updates if "signal" in u}["al_subtitle"].startswith("London")
-    view.anchors.value = tuple(sample_ds.anchor_ids[:2])  # other rows, other category order: still the same specs
+        assert {u["signal"]: u["value"] for u in jc.updates if "signal" in u}["al_subtitle"].startswith(
+            "London"
+        )
+    view.anchors.value = tuple(
+        sample_ds.anchor_ids[:2]
+    )  # other rows, other category order: still the same specs
     assert all(jc.spec is s for jc, s in zip(charts, specs))
     assert all(drawn(jc) == _by_order(vega_spec(jc.chart.to_dict())) for jc in charts)
 
@@ -78,7 +88,9 @@ def test_another_group_sends_the_gaps_rows_titles_and_description(sample_ds):
     view.gaps.observe(lambda change: sent.append(change.name), ["spec", "updates"])
     view.group.value = "vcse"
     assert sent == ["updates"] and view.gaps.spec is spec
-    assert next(u["description"] for u in view.gaps.updates if "description" in u).startswith("VCSE: disparity index")
+    assert next(u["description"] for u in view.gaps.updates if "description" in u).startswith(
+        "VCSE: disparity index"
+    )
     assert drawn(view.gaps) == _by_order(vega_spec(view.gaps.chart.to_dict()))
 
 
@@ -134,8 +146,10 @@ def test_under_voila_charts_import_the_served_module(tmp_path):
     assert "export default" in esm and len(esm) < 300
     assert chart_module.loader({chart_module.ENV: name}) is None  # not under Voila: the inline bundle
     preload = (path.parents[1] / chart_module.PRELOAD).read_text()
-    assert preload == ('<link rel="modulepreload" href="{{ resources.base_url }}voila/templates/anchorlib/static/'
-                       f'{name}">\n')
+    assert preload == (
+        '<link rel="modulepreload" href="{{ resources.base_url }}voila/templates/anchorlib/static/'
+        f'{name}">\n'
+    )
 
 
 def test_a_preheated_kernel_warms_the_other_areas_once(sample_ds, monkeypatch):
@@ -147,22 +161,32 @@ def test_a_preheated_kernel_warms_the_other_areas_once(sample_ds, monkeypatch):
     m = view.model
     assert m.area_id == "home" and view.area.value == "home" and view.status.value == ""
     warmed = {k[-1] for k in m._memo.items if k[0] == "headline"}
-    assert warmed == {"home", "city_hackney", "london", "nel", "inner_east"}  # every area offered (areas.csv too)
+    assert warmed == {
+        "home",
+        "city_hackney",
+        "london",
+        "nel",
+        "inner_east",
+    }  # every area offered (areas.csv too)
     home = view.tiles.value
     view.area.value = "london"
     assert view.tiles.value != home and "London" in view.categories.chart.to_dict()["title"]["subtitle"]
-    assert len(apps.leakage(sample_ds).view.model._memo.items) < len(m._memo.items)  # the next view does not warm
+    assert len(apps.leakage(sample_ds).view.model._memo.items) < len(
+        m._memo.items
+    )  # the next view does not warm
 
 
 def test_a_chart_on_a_frame_takes_the_frames_shape_and_only_its_rows(sample_ds):
     """charts.on_frame charts (the equity gaps chart): after the first, chart_parts reuses the frame's shape
     and converts only the top-level rows; the parts equal those built from the chart's whole Vega-Lite."""
-    from anchorlib.charts import equity as charts_equity
     from anchorlib.apps import app_chart
+    from anchorlib.charts import equity as charts_equity
 
     eq = metrics.equity(sample_ds, sample_ds.payments, by="category")
-    made = [charts_equity.gaps_chart(eq[eq["group"] == g], metrics.GROUP_LABELS[g], sub)
-            for g, sub in (("sme", "suppliers anywhere"), ("vcse", ""), ("women_led", "suppliers in London"))]
+    made = [
+        charts_equity.gaps_chart(eq[eq["group"] == g], metrics.GROUP_LABELS[g], sub)
+        for g, sub in (("sme", "suppliers anywhere"), ("vcse", ""), ("women_led", "suppliers in London"))
+    ]
     app_chart._FRAMES.items.clear()
     for chart in made:
         fast, (whole, _) = app_chart.chart_parts(chart), app_chart._parts(chart)
@@ -171,7 +195,9 @@ def test_a_chart_on_a_frame_takes_the_frames_shape_and_only_its_rows(sample_ds):
     assert made[0].__dict__[charts.FRAME] is made[1].__dict__[charts.FRAME]
     assert charts.FRAME not in json.dumps(made[0].to_dict())  # not part of the chart's Vega-Lite
     frame = made[0].__dict__[charts.FRAME]
-    assert (frame.data, frame.title, frame.description) == (alt.Undefined,) * 3  # the charts' data and titles are theirs
+    assert (frame.data, frame.title, frame.description) == (
+        alt.Undefined,
+    ) * 3  # the charts' data and titles are theirs
     assert made[0].to_dict()["title"]["subtitle"] != made[2].to_dict()["title"]["subtitle"]
     rebuilt = frame.copy(deep=False)  # Altair's own copy, with the first chart's data and titles
     rebuilt.data, rebuilt.title, rebuilt.description = made[0].data, made[0].title, made[0].description
@@ -195,6 +221,8 @@ def test_under_voila_an_app_freezes_what_it_built_and_not_in_jupyterlab(sample_d
         assert frozen > 1000
         old = shell.view
         shell._swap(sample_ds)
-        assert shell.view is not old and gc.get_freeze_count() > frozen  # the new view's objects are frozen too
+        assert (
+            shell.view is not old and gc.get_freeze_count() > frozen
+        )  # the new view's objects are frozen too
     finally:
         gc.unfreeze()

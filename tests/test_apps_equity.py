@@ -6,10 +6,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from anchorlib.charts import equity as charts_equity
 from anchorlib import metrics
 from anchorlib.apps import equity
 from anchorlib.apps.equity_gaps import EquityModel
+from anchorlib.charts import equity as charts_equity
 
 
 @pytest.fixture(scope="module")
@@ -43,8 +43,10 @@ def test_area_restricts_spend_and_pool(sample_ds):
     local_p = p[metrics.is_local(p, area)]
     reg = sample_ds.suppliers[metrics.is_local(sample_ds.suppliers, area)]
     sme = m.overall().set_index("group").loc["sme"]
-    util = local_p.loc[local_p["addressable"] & local_p["is_sme"].fillna(False).astype(bool), "amount"].sum() / \
-        local_p.loc[local_p["addressable"] & local_p["is_sme"].notna(), "amount"].sum()
+    util = (
+        local_p.loc[local_p["addressable"] & local_p["is_sme"].fillna(False).astype(bool), "amount"].sum()
+        / local_p.loc[local_p["addressable"] & local_p["is_sme"].notna(), "amount"].sum()
+    )
     avail = reg["is_sme"].fillna(False).astype(bool).sum() / reg["is_sme"].notna().sum()
     assert sme["utilisation"] == pytest.approx(util) and sme["availability"] == pytest.approx(avail)
     assert len(sample_ds.suppliers) > len(reg)  # the dataset itself is untouched
@@ -70,34 +72,67 @@ def test_unknown_group_is_a_plain_message(sample_ds):
 
 
 def _eq_frame():
-    return pd.DataFrame({"category": ["Catering", "ICT"], "utilisation": [0.1, 0.5], "availability": [0.4, 0.4],
-                         "disparity_index": [25.0, 125.0], "spend_in_group": [10.0, 50.0],
-                         "utilisation_unknown_share": [0.0, 0.2]})
+    return pd.DataFrame(
+        {
+            "category": ["Catering", "ICT"],
+            "utilisation": [0.1, 0.5],
+            "availability": [0.4, 0.4],
+            "disparity_index": [25.0, 125.0],
+            "spend_in_group": [10.0, 50.0],
+            "utilisation_unknown_share": [0.0, 0.2],
+        }
+    )
 
 
 def test_gaps_chart_spec_has_the_80_line_labels_once_titles_and_tooltips():
     spec = charts_equity.gaps_chart(_eq_frame(), "SME").to_dict()
     (bars, line), (util, ticks) = (c["layer"] for c in spec["hconcat"])
-    assert spec["title"]["text"] == "SME: disparity index by category" and "four-fifths" in spec["description"]
+    assert (
+        spec["title"]["text"] == "SME: disparity index by category" and "four-fifths" in spec["description"]
+    )
     assert spec["resolve"]["scale"]["y"] == "shared"  # one row per category across both halves
-    assert bars["encoding"]["y"]["sort"] == util["encoding"]["y"]["sort"] == {"field": "rank", "op": "min",
-                                                                                 "order": "ascending"}
+    assert (
+        bars["encoding"]["y"]["sort"]
+        == util["encoding"]["y"]["sort"]
+        == {"field": "rank", "op": "min", "order": "ascending"}
+    )
     assert util["encoding"]["y"]["axis"]["labels"] is False and "axis" not in bars["encoding"]["y"]
     assert bars["encoding"]["x"]["title"] == "Disparity index (100 = parity)"
     assert line["mark"]["type"] == "rule" and next(
-        v for v in spec["datasets"].values() if v and "x" in v[0]) == [{"x": 80.0}]
-    assert [t["field"] for t in bars["encoding"]["tooltip"]][:4] == ["category", "utilisation", "availability",
-                                                                     "disparity_index"]
+        v for v in spec["datasets"].values() if v and "x" in v[0]
+    ) == [{"x": 80.0}]
+    assert [t["field"] for t in bars["encoding"]["tooltip"]][:4] == [
+        "category",
+        "utilisation",
+        "availability",
+        "disparity_index",
+    ]
     rows = next(v for v in spec["datasets"].values() if v and "gap" in v[0])
     assert [r["gap"] for r in rows] == ["below 80 (substantial disparity)", "80 or more"]
-    assert {r["category"]: r["rank"] for r in rows} == {"Catering": 0, "ICT": 1}  # lowest disparity index first
+    assert {r["category"]: r["rank"] for r in rows} == {
+        "Catering": 0,
+        "ICT": 1,
+    }  # lowest disparity index first
     assert "(%)" in util["encoding"]["x"]["title"] and ticks["mark"]["type"] == "tick"
     assert ticks["encoding"]["x"]["field"] == "availability"
 
 
 def test_imd_chart_spec():
-    imd = pd.DataFrame({"imd_decile": [*map(str, range(1, 11)), "unknown"], "spend": [1.0] * 11,
-                        "share": [0.1] * 10 + [None], "n_suppliers": [1] * 11})
+    imd = pd.DataFrame(
+        {
+            "imd_decile": [*map(str, range(1, 11)), "unknown"],
+            "spend": [1.0] * 11,
+            "share": [0.1] * 10 + [None],
+            "n_suppliers": [1] * 11,
+        }
+    )
     spec = charts_equity.imd_chart(imd, "Spend by IMD decile").to_dict()
-    assert spec["encoding"]["y"]["title"] == "Addressable spend (£)" and "most deprived" in spec["description"]
-    assert [t["field"] for t in spec["encoding"]["tooltip"]] == ["imd_decile", "spend", "share", "n_suppliers"]
+    assert (
+        spec["encoding"]["y"]["title"] == "Addressable spend (£)" and "most deprived" in spec["description"]
+    )
+    assert [t["field"] for t in spec["encoding"]["tooltip"]] == [
+        "imd_decile",
+        "spend",
+        "share",
+        "n_suppliers",
+    ]

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from anchorlib.charts import leakage as charts_apps
 from anchorlib import metrics
 from anchorlib.apps import leakage
 from anchorlib.apps.common import money, pct
+from anchorlib.charts import leakage as charts_apps
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +22,9 @@ def test_tiles_show_metrics_figures_and_follow_the_area(app, sample_ds):
     assert f">{pct(home.local_share)}<" in app.tiles.value
     assert f">{money(home.leakage)}<" in app.tiles.value
     app.area.value = "london"
-    ldn = metrics.local_share(metrics.select(sample_ds, [a]), sample_ds.area("london"), sample_ds.ruleset.name)
+    ldn = metrics.local_share(
+        metrics.select(sample_ds, [a]), sample_ds.area("london"), sample_ds.ruleset.name
+    )
     assert ldn.local_share != home.local_share
     assert f">{pct(ldn.local_share)}<" in app.tiles.value and app.status.value == ""
     trend = app.trend.chart.to_dict()["datasets"]
@@ -71,7 +73,10 @@ def test_data_picker_opens_a_folder_and_reports_plain_errors(sample_ds, tmp_path
     (tmp_path / "empty").mkdir()
     shell.picker.path.value = str(tmp_path / "empty")
     shell.picker.open_folder()
-    assert "Could not open the data" in shell.picker.message.value and "Traceback" not in shell.picker.message.value
+    assert (
+        "Could not open the data" in shell.picker.message.value
+        and "Traceback" not in shell.picker.message.value
+    )
     old = shell.view
     shell.picker.path.value = str(SAMPLE_DIR)
     shell.picker.open_folder()
@@ -80,14 +85,32 @@ def test_data_picker_opens_a_folder_and_reports_plain_errors(sample_ds, tmp_path
 
 
 def test_trend_chart_spec_shows_the_head_office_effect():
-    df = charts_apps.trend_data([{"financial_year": "2022-23", "local_share": 0.4, "local_share_excluding_hq_only": 0.3,
-                                  "local_spend": 4.0, "local_spend_excluding_hq_only": 3.0, "leakage": 6.0}])
+    df = charts_apps.trend_data(
+        [
+            {
+                "financial_year": "2022-23",
+                "local_share": 0.4,
+                "local_share_excluding_hq_only": 0.3,
+                "local_spend": 4.0,
+                "local_spend_excluding_hq_only": 3.0,
+                "leakage": 6.0,
+            }
+        ]
+    )
     assert df["local_share"].tolist() == [0.4, 0.3] and df["local_spend"].tolist() == [4.0, 3.0]
     spec = charts_apps.trend_chart(df, "Local share by year", "London").to_dict()
     assert spec["title"]["text"] == "Local share by year" and "head-office only" in spec["description"]
-    assert spec["encoding"]["y"]["title"] == "Local share (%)" and spec["encoding"]["xOffset"]["field"] == "measure"
-    assert [t["field"] for t in spec["encoding"]["tooltip"]] == ["financial_year", "measure", "local_share",
-                                                                 "local_spend", "leakage"]
+    assert (
+        spec["encoding"]["y"]["title"] == "Local share (%)"
+        and spec["encoding"]["xOffset"]["field"] == "measure"
+    )
+    assert [t["field"] for t in spec["encoding"]["tooltip"]] == [
+        "financial_year",
+        "measure",
+        "local_share",
+        "local_spend",
+        "leakage",
+    ]
 
 
 def test_top_suppliers_equal_metrics_top_leaking(app, sample_ds):
@@ -98,7 +121,12 @@ def test_top_suppliers_equal_metrics_top_leaking(app, sample_ds):
     assert [r["leakage"] for r in rows] == pytest.approx(top["leakage"].tolist())
     spec = charts_apps.top_suppliers_chart(top, "Top 10 non-local suppliers").to_dict()
     assert spec["encoding"]["x"]["title"] == "Spend with a non-local supplier (£)"
-    assert [t["field"] for t in spec["encoding"]["tooltip"]] == ["supplier", "location", "leakage", "addressable_spend"]
+    assert [t["field"] for t in spec["encoding"]["tooltip"]] == [
+        "supplier",
+        "location",
+        "leakage",
+        "addressable_spend",
+    ]
 
 
 def test_head_office_effect_per_year_equals_metrics(app, sample_ds):
@@ -108,5 +136,9 @@ def test_head_office_effect_per_year_equals_metrics(app, sample_ds):
     ls = metrics.local_share(p[p["financial_year"] == year], sample_ds.home_area(a))
     rows = next(v for v in app.trend.chart.to_dict()["datasets"].values() if v and "measure" in v[0])
     got = {r["measure"]: r["local_share"] for r in rows if r["financial_year"] == year}
-    assert got == pytest.approx({"All local suppliers": ls.local_share,
-                                 "Without head-office-only suppliers": ls.local_share_excluding_hq_only})
+    assert got == pytest.approx(
+        {
+            "All local suppliers": ls.local_share,
+            "Without head-office-only suppliers": ls.local_share_excluding_hq_only,
+        }
+    )

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from anchorlib.charts import network as network_charts
 from anchorlib import metrics
 from anchorlib.apps import network
 from anchorlib.apps.common import money, pct
+from anchorlib.charts import network as network_charts
 
 
 def test_tiles_follow_the_area_and_equal_summary(sample_ds):
@@ -23,13 +23,24 @@ def test_tiles_follow_the_area_and_equal_summary(sample_ds):
 
 
 def test_network_chart_spec():
-    df = pd.DataFrame({"anchor": ["A", "B"], "local_share": [0.2, 0.6], "local_spend": [2.0, 6.0],
-                       "addressable_spend": [10.0, 10.0]})
+    df = pd.DataFrame(
+        {
+            "anchor": ["A", "B"],
+            "local_share": [0.2, 0.6],
+            "local_spend": [2.0, 6.0],
+            "addressable_spend": [10.0, 10.0],
+        }
+    )
     spec = network_charts.network_chart(df, 0.4, 0.4, "Local share by anchor").to_dict()
     assert "pooled share" in spec["description"] and spec["title"]["text"] == "Local share by anchor"
     bars, _rules = spec["layer"]
     assert bars["encoding"]["x"]["title"] == "Local share of addressable spend (%)"
-    assert [t["field"] for t in bars["encoding"]["tooltip"]] == ["anchor", "local_share", "local_spend", "addressable_spend"]
+    assert [t["field"] for t in bars["encoding"]["tooltip"]] == [
+        "anchor",
+        "local_share",
+        "local_spend",
+        "addressable_spend",
+    ]
     lines = next(v for k, v in spec["datasets"].items() if any("measure" in r for r in v))
     assert {r["measure"] for r in lines} == {"Pooled (ratio of sums)", "Mean of anchors' shares"}
 
@@ -44,6 +55,11 @@ def test_shared_suppliers_equal_metrics(sample_ds):
     rows = next(v for v in spec["datasets"].values() if v and "paid_by" in v[0])
     assert [r["supplier"] for r in rows] == shared["supplier"].astype(str).head(12).tolist()
     assert spec["encoding"]["x"]["title"] == "Combined addressable spend (£)"
-    assert [t["field"] for t in spec["encoding"]["tooltip"]] == ["supplier", "n_anchors", "paid_by", "combined_spend"]
+    assert [t["field"] for t in spec["encoding"]["tooltip"]] == [
+        "supplier",
+        "n_anchors",
+        "paid_by",
+        "combined_spend",
+    ]
     names = set(sample_ds.anchors["name"])
     assert all(set(r["paid_by"].split(", ")) <= names for r in rows)

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from anchorlib.charts import what_if as charts_what_if
 from anchorlib import metrics
 from anchorlib.apps import what_if
 from anchorlib.apps.common import money, pct
+from anchorlib.charts import what_if as charts_what_if
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +30,12 @@ def test_slider_change_shows_the_shift_scenario(app, sample_ds):
     app.slider.value = 30
     s = metrics.shift_scenario(sample_ds, metrics.select(sample_ds, [a]), sample_ds.home_area(a), cats, 0.30)
     assert s.added_local_spend == pytest.approx(0.30 * s.leakage_in_scope)
-    for key, value in [("added", money(s.added_local_spend)), ("after", pct(s.local_share_after)),
-                       ("before", pct(s.local_share_before)), ("lm3-value", money(s.added_local_value))]:
+    for key, value in [
+        ("added", money(s.added_local_spend)),
+        ("after", pct(s.local_share_after)),
+        ("before", pct(s.local_share_before)),
+        ("lm3-value", money(s.added_local_value)),
+    ]:
         assert f"al-{key}'>{value}<" in app.tiles.value, key
     assert s.lm3_ratio is not None and f"({s.lm3_ratio:.2f})" in app.tiles.value
     assert "R3 = 0" in app.note.value  # how unsurveyed local suppliers were treated
@@ -70,7 +74,9 @@ def test_without_a_survey_no_value_is_claimed(sample_ds):
 
 
 def test_shift_chart_specs():
-    df = charts_what_if.shift_data([{"category": "ICT", "leakage_in_scope": 100.0, "added_local_spend": 25.0}])
+    df = charts_what_if.shift_data(
+        [{"category": "ICT", "leakage_in_scope": 100.0, "added_local_spend": 25.0}]
+    )
     assert df["amount"].tolist() == [25.0, 75.0]
     spec = charts_what_if.shift_chart(df, "Leakage moved").to_dict()
     assert spec["encoding"]["x"]["title"] == "Leakage (£)" and "still leaking" in spec["description"]

@@ -24,8 +24,10 @@ def app_page(notebook: str, tmp_path, chromium_path, ready: str, n_charts: int, 
     """Serve ``notebook``, open it, wait for ``ready`` and ``n_charts`` drawn charts (first render time
     into ``timings``); on exit the page must have made no outside request and logged no error."""
     t0 = time.monotonic()
-    with voila_server(NOTEBOOKS_DIR / notebook, tmp_path / "voila", args=list(args)) as server, \
-            chromium(chromium_path) as browser:
+    with (
+        voila_server(NOTEBOOKS_DIR / notebook, tmp_path / "voila", args=list(args)) as server,
+        chromium(chromium_path) as browser,
+    ):
         page = open_page(browser)
         modules = []  # the offline chart module (anchorlib/chart_module.py): one request for every chart
         page.on("request", lambda r: modules.append(r.url) if "/static/anchorlib-chart-" in r.url else None)
@@ -43,14 +45,19 @@ def app_page(notebook: str, tmp_path, chromium_path, ready: str, n_charts: int, 
 
 
 def text_is(page, selector: str, value: str, timeout: int = 30_000) -> None:
-    page.wait_for_function(f"(document.querySelector({json.dumps(selector)}) || {{}}).innerText === {json.dumps(value)}",
-                           timeout=timeout)
+    page.wait_for_function(
+        f"(document.querySelector({json.dumps(selector)}) || {{}}).innerText === {json.dumps(value)}",
+        timeout=timeout,
+    )
 
 
 def chart_text(page, text: str, timeout: int = 30_000) -> None:
     """Wait until some chart draws ``text`` (a title, subtitle or label) starting with the given words."""
-    page.wait_for_function(f"[...document.querySelectorAll('.vega-embed text')].some(t => t.textContent.startsWith("
-                           f"{json.dumps(text)}))", timeout=timeout)
+    page.wait_for_function(
+        f"[...document.querySelectorAll('.vega-embed text')].some(t => t.textContent.startsWith("
+        f"{json.dumps(text)}))",
+        timeout=timeout,
+    )
 
 
 def shot(page, artifacts, name: str, scroll_to: str | None = None) -> None:
@@ -96,8 +103,9 @@ def test_leakage_explorer_in_chromium(tmp_path, chromium_path, artifacts, sample
         shot(page, artifacts, "leakage_explorer_london_suppliers", ".al-footnote")
 
         page.locator(".al-years select").select_option([])  # no year: a plain message, no traceback
-        page.wait_for_function("document.querySelector('.al-status').innerText.includes('financial year')",
-                               timeout=30_000)
+        page.wait_for_function(
+            "document.querySelector('.al-status').innerText.includes('financial year')", timeout=30_000
+        )
         assert "Traceback" not in page.inner_text("body")
         page.locator(".al-years select").select_option(sample_ds.payments["financial_year"].unique().tolist())
         page.wait_for_function("document.querySelector('.al-status').innerText.trim() === ''", timeout=30_000)
@@ -158,8 +166,10 @@ def test_what_if_in_chromium(tmp_path, chromium_path, artifacts, sample_ds):
         chart_text(page, "Home borough(s) of Hackney Council (E09000012); 15% of the leakage moved")
 
         page.locator(".al-categories select").select_option([])  # no category: a plain message
-        page.wait_for_function("document.querySelector('.al-status').innerText.includes('pick at least one category')",
-                               timeout=30_000)
+        page.wait_for_function(
+            "document.querySelector('.al-status').innerText.includes('pick at least one category')",
+            timeout=30_000,
+        )
         shot(page, artifacts, "what_if_no_category")
     save(artifacts, "what_if", timings)
 
@@ -192,16 +202,27 @@ def test_served_tree_links_apps_and_preheated_app_opens_fast(tmp_path, chromium_
     from anchorlib.apps.serve import voila_args
 
     # as `anchorlib serve` runs, but only the leakage explorer preheated, so its kernel is ready in the wait
-    pools = "--VoilaKernelManager.kernel_pools_config={'10_leakage_explorer.ipynb': {'pool_size': 1}, " \
-            "'default': {'pool_size': 0}}"
+    pools = (
+        "--VoilaKernelManager.kernel_pools_config={'10_leakage_explorer.ipynb': {'pool_size': 1}, "
+        "'default': {'pool_size': 0}}"
+    )
     preheat = [a for a in voila_args(0) if "preheat" in a or "classic_tree" in a] + [pools]
     timings = {}
-    with voila_server(NOTEBOOKS_DIR, tmp_path / "voila", args=preheat) as server, chromium(chromium_path) as browser:
+    with (
+        voila_server(NOTEBOOKS_DIR, tmp_path / "voila", args=preheat) as server,
+        chromium(chromium_path) as browser,
+    ):
         page = open_page(browser)
         page.goto(server.url)
         page.wait_for_selector("a[href*='10_leakage_explorer']", timeout=60_000)
         links = page.inner_text("body")
-        for nb in ("10_leakage_explorer", "11_equity_gaps", "12_what_if", "13_network_overview", "20_social_value"):
+        for nb in (
+            "10_leakage_explorer",
+            "11_equity_gaps",
+            "12_what_if",
+            "13_network_overview",
+            "20_social_value",
+        ):
             assert nb in links, nb
         page.screenshot(path=str(artifacts / "apps_tree.png"))
         assert page.errors == [], page.errors

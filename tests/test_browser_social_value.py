@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from anchorlib.social_value import tenders as sv
 from anchorlib.paths import NOTEBOOKS_DIR
+from anchorlib.social_value import tenders as sv
 from tests.voila_server import chromium, open_page, voila_server
 
 pytestmark = pytest.mark.browser
@@ -43,10 +43,14 @@ def test_social_value_app_in_chromium(tmp_path, chromium_path, artifacts, sample
             t1 = time.monotonic()
             for _ in range(10):  # 10 steps of 0.5 points: 5% -> 10%
                 handle.press("ArrowRight")
-            page.wait_for_function("document.querySelector('.sv-winner-name').innerText === " + json.dumps(after),
-                                   timeout=30_000)
-            page.wait_for_function("[...document.querySelectorAll('.vega-embed text')]"
-                                   ".some(t => t.textContent === 'slider 10.0%')", timeout=30_000)
+            page.wait_for_function(
+                "document.querySelector('.sv-winner-name').innerText === " + json.dumps(after), timeout=30_000
+            )
+            page.wait_for_function(
+                "[...document.querySelectorAll('.vega-embed text')]"
+                ".some(t => t.textContent === 'slider 10.0%')",
+                timeout=30_000,
+            )
             timings["slider_to_new_winner_and_chart_s"] = time.monotonic() - t1
             assert page.inner_text(".sv-weight .widget-readout").strip() == "10.0"
             assert "at 10.0%" in page.inner_text(".sv-winner")
@@ -55,14 +59,19 @@ def test_social_value_app_in_chromium(tmp_path, chromium_path, artifacts, sample
 
             page.get_by_role("tab", name="Commitments").click()
             page.wait_for_selector(".sv-by", state="visible")
-            page.wait_for_function("[...document.querySelectorAll('.vega-embed text')]"
-                                   ".some(t => t.textContent === 'inadequate')", timeout=30_000)
+            page.wait_for_function(
+                "[...document.querySelectorAll('.vega-embed text')]"
+                ".some(t => t.textContent === 'inadequate')",
+                timeout=30_000,
+            )
             assert "East London NHS Foundation Trust" in page.inner_text(".sv-totals")
             page.screenshot(path=str(artifacts / "social_value_commitments.png"))
             box = page.locator(".widget-text:has(label:text-is('Apprenticeships')) input")
             box.fill("250")
             box.press("Enter")
-            page.wait_for_function("document.querySelector('.sv-money').innerText.includes('£')", timeout=30_000)
+            page.wait_for_function(
+                "document.querySelector('.sv-money').innerText.includes('£')", timeout=30_000
+            )
             page.locator(".sv-money").scroll_into_view_if_needed()
             page.screenshot(path=str(artifacts / "social_value_proxies.png"))
             assert outside == [], outside

@@ -27,12 +27,16 @@ def test_cached_open_equals_fresh_parse(copy, monkeypatch):
     assert not (copy / CACHE_DIRNAME).exists()
     monkeypatch.setenv("ANCHORLIB_CACHE", "1")
     first = open_dataset(copy)  # fills the cache
-    assert len(list((copy / CACHE_DIRNAME).glob("*.parquet"))) == sum(len(r) for r in fresh.load_reports.values())
+    assert len(list((copy / CACHE_DIRNAME).glob("*.parquet"))) == sum(
+        len(r) for r in fresh.load_reports.values()
+    )
     second = open_dataset(copy)  # reads it
     for ds in (first, second):
         pd.testing.assert_frame_equal(ds.spend, fresh.spend)
         assert ds.load_report_frame().equals(fresh.load_report_frame())
-        assert [r.rejections for r in ds.load_reports["hackney"]] == [r.rejections for r in fresh.load_reports["hackney"]]
+        assert [r.rejections for r in ds.load_reports["hackney"]] == [
+            r.rejections for r in fresh.load_reports["hackney"]
+        ]
     pd.testing.assert_frame_equal(second.payments, fresh.payments)
 
 
@@ -92,13 +96,19 @@ def test_large_dataset_payments_come_from_the_cache(copy, monkeypatch):
     assert ds.load_report_frame().equals(fresh.load_report_frame())
     # a changed register invalidates the cached payments
     reg = copy / "suppliers.csv"
-    reg.write_text(reg.read_text(encoding="utf-8") + "Brand New Local Ltd,E8 1AA,,,Yes,,,,,,\n", encoding="utf-8")
+    reg.write_text(
+        reg.read_text(encoding="utf-8") + "Brand New Local Ltd,E8 1AA,,,Yes,,,,,,\n", encoding="utf-8"
+    )
     open_dataset(copy)
     entries = sorted((copy / CACHE_DIRNAME).glob("payments-*.arrow"), key=lambda p: p.stat().st_mtime_ns)
     assert [p.name for p in entries] == [before.name, entries[1].name]  # the older version is kept too
-    reg.write_text(reg.read_text(encoding="utf-8") + "Another New Local Ltd,E8 1AA,,,Yes,,,,,,\n", encoding="utf-8")
+    reg.write_text(
+        reg.read_text(encoding="utf-8") + "Another New Local Ltd,E8 1AA,,,Yes,,,,,,\n", encoding="utf-8"
+    )
     open_dataset(copy)
-    assert before.name not in [p.name for p in (copy / CACHE_DIRNAME).glob("payments-*.arrow")]  # two kept at most
+    assert before.name not in [
+        p.name for p in (copy / CACHE_DIRNAME).glob("payments-*.arrow")
+    ]  # two kept at most
 
 
 _RUN_CLI = """import sys
@@ -115,8 +125,12 @@ def _summary(data, *args):
     import subprocess
     import sys
 
-    out = subprocess.run([sys.executable, "-c", _RUN_CLI, "summary", "--data", str(data), *args],
-                         check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", _RUN_CLI, "summary", "--data", str(data), *args],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return out.stdout, out.stderr.strip().splitlines()[-1] == "True"
 
 
@@ -146,18 +160,24 @@ def test_summary_output_is_cached_without_pandas_and_recomputed_on_change(copy, 
 def test_mapped_frame_round_trips_every_payments_dtype_without_copying(tmp_path):
     import numpy as np
 
-    from anchorlib.data.storage import mapped
     from anchorlib.data.payments import categorical
+    from anchorlib.data.storage import mapped
 
-    df = pd.DataFrame({
-        "cat": categorical(np.array([1, -1, 0], dtype=np.int8), ["a", "b"]),
-        "empty_cat": categorical(np.array([-1, -1, -1], dtype=np.int8), []),
-        "i": pd.array([1, None, 3], dtype="Int64"), "f": pd.array([0.5, None, 2.0], dtype="Float64"),
-        "b": pd.array([True, None, False], dtype="boolean"), "flag": [True, False, True],
-        "amount": [1.25, -2.5, 3.0], "line": np.array([7, 8, 9], dtype="int64"),
-        "date": pd.to_datetime(["2023-04-01", None, "2024-03-31"]).astype("datetime64[ns]"),
-        "txn": pd.array(["x1", None, "x3"], dtype="string"), "s": pd.Series(["p", "q", None], dtype="str"),
-    })
+    df = pd.DataFrame(
+        {
+            "cat": categorical(np.array([1, -1, 0], dtype=np.int8), ["a", "b"]),
+            "empty_cat": categorical(np.array([-1, -1, -1], dtype=np.int8), []),
+            "i": pd.array([1, None, 3], dtype="Int64"),
+            "f": pd.array([0.5, None, 2.0], dtype="Float64"),
+            "b": pd.array([True, None, False], dtype="boolean"),
+            "flag": [True, False, True],
+            "amount": [1.25, -2.5, 3.0],
+            "line": np.array([7, 8, 9], dtype="int64"),
+            "date": pd.to_datetime(["2023-04-01", None, "2024-03-31"]).astype("datetime64[ns]"),
+            "txn": pd.array(["x1", None, "x3"], dtype="string"),
+            "s": pd.Series(["p", "q", None], dtype="str"),
+        }
+    )
     mapped.write(tmp_path / "f.arrow", df)
     back = mapped.read(tmp_path / "f.arrow")
     pd.testing.assert_frame_equal(back, df)

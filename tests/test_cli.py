@@ -25,7 +25,14 @@ def test_summary_json_matches_the_metrics_core(sample_ds):
     want = metrics.summary(sample_ds)
     assert [a["anchor_id"] for a in got["anchors"]] == sample_ds.anchor_ids
     for g, w in zip(got["anchors"], want["anchors"]):
-        for key in ("total_spend", "addressable_spend", "local_spend", "unknown_location_spend", "local_share", "leakage"):
+        for key in (
+            "total_spend",
+            "addressable_spend",
+            "local_spend",
+            "unknown_location_spend",
+            "local_share",
+            "leakage",
+        ):
             assert g[key] == pytest.approx(w[key]), key
         assert set(g["groups"]) >= {"sme", "vcse", "bame_led", "women_led", "imd_1_2"}
         assert "lm3" in g
@@ -50,8 +57,16 @@ def test_validate_json_contract():
     r = run("validate", f, "--json")
     assert r.returncode == 0, r.stderr
     (rep,) = json.loads(r.stdout)
-    assert {"file", "layout", "rows_loaded", "rows_rejected", "net_total", "declared_total", "reconciled",
-            "rejections"} <= set(rep)
+    assert {
+        "file",
+        "layout",
+        "rows_loaded",
+        "rows_rejected",
+        "net_total",
+        "declared_total",
+        "reconciled",
+        "rejections",
+    } <= set(rep)
     assert rep["reconciled"] is True and rep["net_total"] == pytest.approx(rep["declared_total"])
     assert all(set(x) == {"line", "reason"} for x in rep["rejections"])
 

@@ -16,16 +16,33 @@ def _ds(tmp_path, **kw):
 
 def test_normalised_spend_columns(tmp_path):
     ds = open_dataset(_ds(tmp_path))
-    assert list(ds.spend.columns) == ["anchor_id", "payment_date", "amount", "supplier_name", "expense_type",
-                                      "expense_area", "transaction_id", "supplier_postcode", "redacted",
-                                      "source_file", "source_line"]
+    assert list(ds.spend.columns) == [
+        "anchor_id",
+        "payment_date",
+        "amount",
+        "supplier_name",
+        "expense_type",
+        "expense_area",
+        "transaction_id",
+        "supplier_postcode",
+        "redacted",
+        "source_file",
+        "source_line",
+    ]
     row = ds.spend.iloc[0]
     assert (row.anchor_id, row.amount, row.supplier_name, row.source_file, row.source_line) == (
-        "a1", 100.0, "Acme Ltd", "spend/a1/spend.csv", 2)
+        "a1",
+        100.0,
+        "Acme Ltd",
+        "spend/a1/spend.csv",
+        2,
+    )
     assert str(row.payment_date.date()) == "2023-05-01"
 
 
-@pytest.mark.parametrize("missing", ["anchors.csv", "suppliers.csv", "geography/postcodes.csv", "geography/imd.csv"])
+@pytest.mark.parametrize(
+    "missing", ["anchors.csv", "suppliers.csv", "geography/postcodes.csv", "geography/imd.csv"]
+)
 def test_missing_required_file_is_one_line_naming_it(tmp_path, missing):
     root = _ds(tmp_path)
     (root / missing).unlink()
@@ -43,7 +60,9 @@ def test_missing_column_names_file_and_column(tmp_path):
 
 
 def test_bad_flag_value_names_file_line_and_column(tmp_path):
-    root = _ds(tmp_path, suppliers=[supplier("Acme Ltd", "E8 1AA"), supplier("Beta Ltd", "E8 1AA", sme="maybe")])
+    root = _ds(
+        tmp_path, suppliers=[supplier("Acme Ltd", "E8 1AA"), supplier("Beta Ltd", "E8 1AA", sme="maybe")]
+    )
     with pytest.raises(DatasetError, match=r"suppliers.csv:3: column is_sme: 'maybe'"):
         open_dataset(root)
 

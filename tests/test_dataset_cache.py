@@ -9,12 +9,12 @@ import shutil
 import pandas as pd
 import pytest
 
+from anchorlib import metrics, open_dataset
 from anchorlib.data import dataset, suppliers
 from anchorlib.data.storage import tables as dataset_cache
-from anchorlib import metrics, open_dataset
-from anchorlib.metrics import multiplier as lm3_module
 from anchorlib.data.storage.cache import CACHE_DIRNAME
 from anchorlib.errors import DatasetError
+from anchorlib.metrics import multiplier as lm3_module
 from anchorlib.paths import SAMPLE_DIR
 from tests.builders import write_csv
 from tests.metrics_case import network_case
@@ -27,8 +27,11 @@ def copy(tmp_path):
     dst = tmp_path / "ds"
     shutil.copytree(SAMPLE_DIR, dst, ignore=shutil.ignore_patterns(CACHE_DIRNAME))
     reg = pd.read_csv(dst / "suppliers.csv", dtype="string")
-    write_csv(dst / "supplier_matches.csv", ["spend_name", "register_name"],  # one match, one forced non-match
-              [["Q Facilities", reg.at[0, "supplier_name"]], ["Shore Cleaning", ""]])
+    write_csv(
+        dst / "supplier_matches.csv",
+        ["spend_name", "register_name"],  # one match, one forced non-match
+        [["Q Facilities", reg.at[0, "supplier_name"]], ["Shore Cleaning", ""]],
+    )
     return dst
 
 
@@ -48,8 +51,11 @@ def assert_same_tables(a, b):
         assert getattr(a, name).attrs == getattr(b, name).attrs
     pd.testing.assert_frame_equal(a.geography.postcodes, b.geography.postcodes)
     pd.testing.assert_frame_equal(a.geography.imd, b.geography.imd)
-    assert (a.geography.imd_vintage, a.geography.lsoa_vintage, a.geography.notes) == \
-        (b.geography.imd_vintage, b.geography.lsoa_vintage, b.geography.notes)
+    assert (a.geography.imd_vintage, a.geography.lsoa_vintage, a.geography.notes) == (
+        b.geography.imd_vintage,
+        b.geography.lsoa_vintage,
+        b.geography.notes,
+    )
     assert list(a.areas.items()) == list(b.areas.items())
     assert (a.supplier_overrides, a.notes) == (b.supplier_overrides, b.notes)
 
@@ -108,11 +114,17 @@ def test_changed_files_are_read_again_with_their_new_figures(tmp_path):
 
 def test_a_survey_error_is_raised_every_time_and_never_stored(tmp_path):
     root = network_case(tmp_path / "case")
-    write_csv(root / "lm3_survey.csv", ["supplier_name", "local_staff_share", "local_supplier_share"],
-              [["Hackney Cleaners Limited", "1.5", "0.2"]])
+    write_csv(
+        root / "lm3_survey.csv",
+        ["supplier_name", "local_staff_share", "local_supplier_share"],
+        [["Hackney Cleaners Limited", "1.5", "0.2"]],
+    )
     for _ in range(2):
         ds = open_dataset(root)
-        with pytest.raises(DatasetError, match="^lm3_survey.csv:2: local_staff_share must be a fraction from 0 to 1, not .1.5.$"):
+        with pytest.raises(
+            DatasetError,
+            match="^lm3_survey.csv:2: local_staff_share must be a fraction from 0 to 1, not .1.5.$",
+        ):
             lm3_module.survey_suppliers(ds)
     assert not (entry(ds) / "derived-lm3_survey_suppliers.arrow").exists()
 

@@ -7,17 +7,26 @@ import math
 import pandas as pd
 import pytest
 
-from anchorlib.metrics.engine import duckdb_engine as eng
 from anchorlib import metrics
 from anchorlib.metrics import definitions as metrics_base
 from anchorlib.metrics.definitions import SUPPLIER
+from anchorlib.metrics.engine import duckdb_engine as eng
 
 REL = 1e-9
 
 
 def same_share(a, b):
-    for f in ("total_spend", "addressable_spend", "local_spend", "unknown_location_spend", "leakage",
-              "known_leakage", "local_spend_excluding_hq_only", "local_share", "local_share_excluding_hq_only"):
+    for f in (
+        "total_spend",
+        "addressable_spend",
+        "local_spend",
+        "unknown_location_spend",
+        "leakage",
+        "known_leakage",
+        "local_spend_excluding_hq_only",
+        "local_share",
+        "local_share_excluding_hq_only",
+    ):
         x, y = getattr(a, f), getattr(b, f)
         assert (x is None) == (y is None), f
         if x is not None:
@@ -83,8 +92,12 @@ def _pandas_equity(ds, p):
         spend_known = p["amount"][known].sum()
         util = p["amount"][known & member.fillna(False).astype(bool)].sum() / spend_known
         a = avail.dropna().astype(bool)
-        out[g] = (util, a.mean(), (p["amount"].sum() - spend_known) / p["amount"].sum(),
-                  1 - len(a) / len(reg))
+        out[g] = (
+            util,
+            a.mean(),
+            (p["amount"].sum() - spend_known) / p["amount"].sum(),
+            1 - len(a) / len(reg),
+        )
     return out
 
 
@@ -122,8 +135,16 @@ def test_opportunities_need_k_local_suppliers(sample_ds):
     leak = {c: metrics.local_share(s, area).leakage for c, s in add.groupby("category")}
     reg = ds.suppliers
     local_reg = reg[area.contains(reg["lad"], reg["rgn"])]
-    listed = {c: int(local_reg["categories"].fillna("").str.split(";").map(lambda xs, c=c: c in [x.strip() for x in xs]).sum())
-              for c in leak}
+    listed = {
+        c: int(
+            local_reg["categories"]
+            .fillna("")
+            .str.split(";")
+            .map(lambda xs, c=c: c in [x.strip() for x in xs])
+            .sum()
+        )
+        for c in leak
+    }
     want = sorted((c for c in leak if leak[c] > 0 and listed[c] >= 3), key=lambda c: -leak[c])
     assert got["category"].tolist() == want and want
     assert got["leakage"].tolist() == pytest.approx([leak[c] for c in want], rel=REL)
@@ -132,6 +153,7 @@ def test_opportunities_need_k_local_suppliers(sample_ds):
 
 
 # --- every public metric gives the same numbers on both engines (metrics dispatches by size) ----------
+
 
 def _both(monkeypatch, fn):
     monkeypatch.setenv("ANCHORLIB_ENGINE", "pandas")
@@ -150,9 +172,14 @@ def same_frame(a: pd.DataFrame, b: pd.DataFrame, keys: list[str]):
     for c in a.columns:
         x, y = a[c], b[c]
         if pd.api.types.is_numeric_dtype(x) and not pd.api.types.is_bool_dtype(x):
-            assert x.astype(float).to_numpy() == pytest.approx(y.astype(float).to_numpy(), rel=REL, abs=1e-6, nan_ok=True), c
+            assert x.astype(float).to_numpy() == pytest.approx(
+                y.astype(float).to_numpy(), rel=REL, abs=1e-6, nan_ok=True
+            ), c
         else:
-            assert x.astype(object).where(x.notna(), None).tolist() == y.astype(object).where(y.notna(), None).tolist(), c
+            assert (
+                x.astype(object).where(x.notna(), None).tolist()
+                == y.astype(object).where(y.notna(), None).tolist()
+            ), c
     assert a.attrs.get("choices") == b.attrs.get("choices")
 
 
@@ -163,7 +190,9 @@ def hackney(sample_ds):
     return select(sample_ds, ["hackney"]), sample_ds.area(None, "hackney")
 
 
-@pytest.mark.parametrize("by", ["supplier", "category", "financial_year", "expense_area", ["financial_year", "category"]])
+@pytest.mark.parametrize(
+    "by", ["supplier", "category", "financial_year", "expense_area", ["financial_year", "category"]]
+)
 def test_leakage_by_same_on_both_engines(monkeypatch, hackney, by):
     a, b = _both(monkeypatch, lambda: metrics.leakage_by(*hackney, by))
     keys = ["supplier_id"] if by == "supplier" else ([by] if isinstance(by, str) else by)
@@ -199,17 +228,37 @@ def test_lm3_shift_network_summary_same_on_both_engines(monkeypatch, sample_ds, 
     assert a.surveyed_suppliers == b.surveyed_suppliers and a.choices == b.choices
     cats = metrics.leakage_by(p, area, "category")["category"].head(2).tolist()
     a, b = _both(monkeypatch, lambda: metrics.shift_scenario(sample_ds, p, area, cats, 0.25))
-    for f in ("leakage_in_scope", "added_local_spend", "local_share_before", "local_share_after", "added_local_value"):
+    for f in (
+        "leakage_in_scope",
+        "added_local_spend",
+        "local_share_before",
+        "local_share_after",
+        "added_local_value",
+    ):
         assert getattr(a, f) == pytest.approx(getattr(b, f), rel=REL), f
     a, b = _both(monkeypatch, lambda: metrics.summary(sample_ds, area_id="city_hackney"))
     for k, v in a["network"].items():
-        assert (v == pytest.approx(b["network"][k], rel=REL)) if isinstance(v, float) else v == b["network"][k], k
+        assert (
+            (v == pytest.approx(b["network"][k], rel=REL)) if isinstance(v, float) else v == b["network"][k]
+        ), k
     for x, y in zip(a["anchors"], b["anchors"]):
-        for k in ("total_spend", "addressable_spend", "local_spend", "unknown_location_spend", "local_share", "leakage", "lm3"):
+        for k in (
+            "total_spend",
+            "addressable_spend",
+            "local_spend",
+            "unknown_location_spend",
+            "local_share",
+            "leakage",
+            "lm3",
+        ):
             assert x[k] == pytest.approx(y[k], rel=REL), k
         for g, vals in x["groups"].items():
             for k, v in vals.items():
-                assert (v == pytest.approx(y["groups"][g][k], rel=REL)) if isinstance(v, float) else v == y["groups"][g][k]
+                assert (
+                    (v == pytest.approx(y["groups"][g][k], rel=REL))
+                    if isinstance(v, float)
+                    else v == y["groups"][g][k]
+                )
 
 
 def test_engine_choice_by_size(monkeypatch, sample_ds):
@@ -227,6 +276,7 @@ def test_engine_choice_by_size(monkeypatch, sample_ds):
 
 # --- the shapes the speed work relies on (benchmarks/run.py times them; these check they change no number) -----
 
+
 def _by_supplier(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     out = df.assign(**{k: df[k].astype(str) for k in keys}).sort_values(keys, ignore_index=True)
     return out[[*keys, "supplier", "lad", *metrics_base.SHARE_COLUMNS]]
@@ -241,8 +291,10 @@ def test_supplier_sums_same_with_payee_names_as_plain_text(sample_ds):
         got = _by_supplier(got, ["supplier_id"])
         assert got["supplier_id"].tolist() == want["supplier_id"].tolist()
         assert got["supplier"].astype(str).tolist() == want["supplier"].astype(str).tolist()
-        assert got["lad"].astype(object).where(got["lad"].notna(), None).tolist() == \
-            want["lad"].astype(object).where(want["lad"].notna(), None).tolist()
+        assert (
+            got["lad"].astype(object).where(got["lad"].notna(), None).tolist()
+            == want["lad"].astype(object).where(want["lad"].notna(), None).tolist()
+        )
         for c in metrics_base.SHARE_COLUMNS:
             assert got[c].to_numpy(float) == pytest.approx(want[c].to_numpy(float), rel=REL, abs=1e-6), c
 
@@ -259,7 +311,9 @@ def test_every_anchors_sums_in_one_go_equal_each_anchor_alone(monkeypatch, sampl
     assert set(both["anchor_id"].astype(str)) == set(ds.anchor_ids)
     for a, area in areas.items():
         got = both[both["anchor_id"].astype(str) == a].sort_values("supplier_id", ignore_index=True)
-        want = metrics_base.share_sums(p[p["anchor_id"] == a], area, [SUPPLIER]).sort_values("supplier_id", ignore_index=True)
+        want = metrics_base.share_sums(p[p["anchor_id"] == a], area, [SUPPLIER]).sort_values(
+            "supplier_id", ignore_index=True
+        )
         assert got["supplier_id"].tolist() == want["supplier_id"].tolist()
         for c in metrics_base.SHARE_COLUMNS:
             assert got[c].to_numpy(float) == pytest.approx(want[c].to_numpy(float), rel=REL, abs=1e-6), (a, c)

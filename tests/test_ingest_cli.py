@@ -9,7 +9,16 @@ from typer.testing import CliRunner
 
 from anchorlib.cli import app
 
-KEYS = {"file", "layout", "rows_loaded", "rows_rejected", "net_total", "declared_total", "reconciled", "rejections"}
+KEYS = {
+    "file",
+    "layout",
+    "rows_loaded",
+    "rows_rejected",
+    "net_total",
+    "declared_total",
+    "reconciled",
+    "rejections",
+}
 
 
 def validate(*args):
@@ -27,15 +36,25 @@ def test_json_per_file_with_lines_and_reasons(tmp_path):
     assert KEYS <= set(ra)
     assert (ra["file"], ra["rows_loaded"], ra["rows_rejected"], ra["net_total"]) == (str(a), 1, 2, 10.0)
     assert ra["declared_total"] == 10.0 and ra["reconciled"] is True
-    assert ra["rejections"] == [{"line": 3, "reason": "date 'bad' not recognised"},
-                                {"line": 4, "reason": "total row: declares £10.00"}]
-    assert (rb["rows_loaded"], rb["declared_total"], rb["reconciled"], rb["rejections"]) == (1, None, None, [])
+    assert ra["rejections"] == [
+        {"line": 3, "reason": "date 'bad' not recognised"},
+        {"line": 4, "reason": "total row: declares £10.00"},
+    ]
+    assert (rb["rows_loaded"], rb["declared_total"], rb["reconciled"], rb["rejections"]) == (
+        1,
+        None,
+        None,
+        [],
+    )
 
 
-@pytest.mark.parametrize("content, problem", [
-    (b"nothing,to,see\n1,2,3\n", "no header row found"),
-    (b"\x00\x00\x00binary", "binary content"),
-])
+@pytest.mark.parametrize(
+    "content, problem",
+    [
+        (b"nothing,to,see\n1,2,3\n", "no header row found"),
+        (b"\x00\x00\x00binary", "binary content"),
+    ],
+)
 def test_unrecognisable_file_exits_2_with_one_line(tmp_path, content, problem):
     good = tmp_path / "good.csv"
     good.write_text("Supplier,Date,Amount\nA,01/01/2024,10.00\n")
@@ -57,8 +76,13 @@ def test_real_lambeth_repairs_reported(real_dir):
     f = real_dir / "spend" / "lambeth_2012-06_payments_transactions.csv"
     r = validate(f)
     assert r.exit_code == 0
-    assert "3,155 rows loaded (639 repaired), 1 rejected" in r.stdout and "reconciles to £40,292,334.84" in r.stdout
+    assert (
+        "3,155 rows loaded (639 repaired), 1 rejected" in r.stdout
+        and "reconciles to £40,292,334.84" in r.stdout
+    )
     assert "repaired 639 lines whose fields the export had fused: 19, 20, 21" in r.stdout
     js = json.loads(validate(f, "--json").stdout)[0]
     assert js["rows_repaired"] == 639 and js["repairs"][0] == {
-        "line": 19, "repair": "'25/06/2012900' split into '25/06/2012' | '900'"}
+        "line": 19,
+        "repair": "'25/06/2012900' split into '25/06/2012' | '900'",
+    }

@@ -15,23 +15,35 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from anchorlib.errors import SpendFileError
 from anchorlib.data.ingest import load_spend_file
 from anchorlib.data.ingest.loader import TOTAL_LABEL
 from anchorlib.data.ingest.values import REDACTION_PATTERN
+from anchorlib.errors import SpendFileError
 
 AMOUNT = ["Amount", "Net Amount", "Invoice Nett Amount", "Value (£)", "Amount (£)", " Amount ", "Net amount"]
 SUPPLIER = ["Supplier Name", "Supplier(Beneficiary) Name", "Vendor Name", "Payee", "Supplier", "Vendor"]
 DATE = ["Payment Date", "Date Paid", "Clearing Date", "Invoice Payment Date", "Date"]
 EXTRAS = ["Expense Type", "Transaction Number", "Expense Area", "Body Name"]
 DATE_FORMATS = ["%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%d-%b-%Y", "%Y-%m-%dT%H:%M:%S"]
-TITLES = ["Council spend over £500", "Report Date: 01/04/2024 16:59", "Parameters:", "", "Invoices over specified amount"]
-REDACTED = ["REDACTED PERSONAL DATA", "Redacted under DP Act", "Redacted Personal Information", "REDACTED UNDER DP ACT"]
+TITLES = [
+    "Council spend over £500",
+    "Report Date: 01/04/2024 16:59",
+    "Parameters:",
+    "",
+    "Invoices over specified amount",
+]
+REDACTED = [
+    "REDACTED PERSONAL DATA",
+    "Redacted under DP Act",
+    "Redacted Personal Information",
+    "REDACTED UNDER DP ACT",
+]
 JUNK = ["Page 2 of 3", "Printed by FINANCE", "*** continued ***"]
 SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 names = st.text(alphabet=string.ascii_letters + string.digits + " &.,'-é\n", min_size=1, max_size=24).filter(
-    lambda s: s.strip() and not REDACTION_PATTERN.search(s) and not TOTAL_LABEL.match(s))
+    lambda s: s.strip() and not REDACTION_PATTERN.search(s) and not TOTAL_LABEL.match(s)
+)
 
 
 def money(pennies: int, style: int, pad: bool) -> str:
@@ -51,8 +63,12 @@ def spend_files(draw):
     n = draw(st.integers(0, 25))
     roles = ["amount", "supplier", "date"] + draw(st.lists(st.sampled_from(EXTRAS), unique=True, max_size=3))
     order = draw(st.permutations(roles))
-    header = {"amount": draw(st.sampled_from(AMOUNT)), "supplier": draw(st.sampled_from(SUPPLIER)),
-              "date": draw(st.sampled_from(DATE)), **{e: e for e in EXTRAS}}
+    header = {
+        "amount": draw(st.sampled_from(AMOUNT)),
+        "supplier": draw(st.sampled_from(SUPPLIER)),
+        "date": draw(st.sampled_from(DATE)),
+        **{e: e for e in EXTRAS},
+    }
     cells = [header[r] for r in order]
     w = len(cells)
     col = {r: i for i, r in enumerate(order)}
@@ -94,7 +110,9 @@ def spend_files(draw):
         row = [""] * w
         row[col["amount"]] = money(total, draw(st.integers(0, 5)), draw(st.booleans()))
         if kind == "labelled":
-            row[col["supplier"] if col["amount"] == 0 else 0] = draw(st.sampled_from(["Total", "Grand Total", "TOTAL"]))
+            row[col["supplier"] if col["amount"] == 0 else 0] = draw(
+                st.sampled_from(["Total", "Grand Total", "TOTAL"])
+            )
         rows.append(row)
         rejected += 1
     for _ in range(draw(st.integers(0, 2))):
@@ -148,12 +166,15 @@ def test_fuzzed_bytes_raise_only_spend_file_error(data):
 
 
 @SETTINGS
-@given(spend_files(), st.lists(st.tuples(st.integers(0, 10**6), st.binary(min_size=0, max_size=3)), min_size=1, max_size=8))
+@given(
+    spend_files(),
+    st.lists(st.tuples(st.integers(0, 10**6), st.binary(min_size=0, max_size=3)), min_size=1, max_size=8),
+)
 def test_damaged_spend_files_raise_only_spend_file_error(case, edits):
     data = bytearray(case[0])
     for pos, repl in edits:
         at = pos % (len(data) + 1)
-        data[at:at + 1] = repl  # replace, delete (empty) or insert (longer) bytes
+        data[at : at + 1] = repl  # replace, delete (empty) or insert (longer) bytes
     check_clean_failure(bytes(data))
 
 

@@ -88,7 +88,10 @@ def test_lambeth_2012_06_fused_rows_repaired(loaded):
     assert by_line.loc[19, ["supplier_name", "amount"]].tolist() == ["A A GuestHouses", 900.0]
     assert str(by_line.loc[19, "payment_date"].date()) == "2012-06-25"
     assert by_line.loc[441, ["supplier_name", "amount"]].tolist() == ["Catch22", 8755.20]
-    assert by_line.loc[1382, ["supplier_name", "amount"]].tolist() == ["Inter High Education/Academy21", 740.0]
+    assert by_line.loc[1382, ["supplier_name", "amount"]].tolist() == [
+        "Inter High Education/Academy21",
+        740.0,
+    ]
     assert str(by_line.loc[1382, "payment_date"].date()) == "2012-05-29"
     assert df["payment_date"].notna().all()
 
@@ -97,7 +100,10 @@ def test_lambeth_pivot_is_a_dateless_per_supplier_layout(loaded):
     _, df, r = loaded["lambeth_2011-07_payments_by_supplier.csv"]
     assert r.layout == "per-supplier aggregate (pivot table of 'Invoice Nett Amount'; no payment dates)"
     assert r.rows_loaded == 1043 and r.undated_rows == 1043 and df["payment_date"].isna().all()
-    assert df.iloc[0][["supplier_name", "amount"]].tolist() == ["198 Contemporary Arts & Learning Ltd", 16484.0]
+    assert df.iloc[0][["supplier_name", "amount"]].tolist() == [
+        "198 Contemporary Arts & Learning Ltd",
+        16484.0,
+    ]
     assert [x.line for x in r.rejections] == [1046]
 
 
@@ -105,7 +111,8 @@ def test_devon_2026_03_unlabelled_total(loaded):
     _, _, r = loaded["devon_DCCSpendingOver500_202603.csv"]
     assert r.rows_loaded == 3545
     assert [(x.line, x.reason) for x in r.rejections] == [
-        (3547, "unlabelled total row (equals the rows above): declares £57,492,900.67")]
+        (3547, "unlabelled total row (equals the rows above): declares £57,492,900.67")
+    ]
     assert r.columns["amount"] == "Amount"  # published as " Amount " (padded)
 
 

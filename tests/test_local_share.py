@@ -10,20 +10,44 @@ from tests.builders import supplier, tiny_dataset
 
 @pytest.fixture
 def ds(tmp_path):
-    return open_dataset(tiny_dataset(
-        tmp_path,
-        suppliers=[supplier("Hackney Cleaners Ltd", "e81aa"), supplier("City Law LLP", "EC2V7HH", hq="yes"),
-                   supplier("Northern Supplies Ltd", "M1 1AA"), supplier("Nowhere Ltd", "ZZ9 9ZZ")],
-        spend={"a1": [
-            ("Cleaning", "01/05/2023", "1,000.00", "Hackney Cleaners Limited"),  # local (Hackney), other spelling
-            ("Legal", "02/05/2023", "£500.00", "City Law LLP"),                 # not local to Hackney; hq-only
-            ("Supplies", "03/05/2023", "2000", "Northern Supplies Ltd"),        # not local
-            ("Supplies", "04/05/2023", "(100.00)", "Northern Supplies Ltd"),    # credit
-            ("Supplies", "05/05/2023", "300", "Nowhere Ltd"),                   # unknown postcode -> unknown
-            ("Supplies", "06/05/2023", "700", "Not In Register Ltd"),           # unmatched -> unknown
-            ("Pension Fund Contributions", "07/05/2023", "5000", "Some Pension Fund"),  # not addressable
-            ("Foster Carer Allowances", "08/05/2023", "400", "REDACTED PERSONAL DATA"),  # not addressable
-        ]}))
+    return open_dataset(
+        tiny_dataset(
+            tmp_path,
+            suppliers=[
+                supplier("Hackney Cleaners Ltd", "e81aa"),
+                supplier("City Law LLP", "EC2V7HH", hq="yes"),
+                supplier("Northern Supplies Ltd", "M1 1AA"),
+                supplier("Nowhere Ltd", "ZZ9 9ZZ"),
+            ],
+            spend={
+                "a1": [
+                    (
+                        "Cleaning",
+                        "01/05/2023",
+                        "1,000.00",
+                        "Hackney Cleaners Limited",
+                    ),  # local (Hackney), other spelling
+                    ("Legal", "02/05/2023", "£500.00", "City Law LLP"),  # not local to Hackney; hq-only
+                    ("Supplies", "03/05/2023", "2000", "Northern Supplies Ltd"),  # not local
+                    ("Supplies", "04/05/2023", "(100.00)", "Northern Supplies Ltd"),  # credit
+                    ("Supplies", "05/05/2023", "300", "Nowhere Ltd"),  # unknown postcode -> unknown
+                    ("Supplies", "06/05/2023", "700", "Not In Register Ltd"),  # unmatched -> unknown
+                    (
+                        "Pension Fund Contributions",
+                        "07/05/2023",
+                        "5000",
+                        "Some Pension Fund",
+                    ),  # not addressable
+                    (
+                        "Foster Carer Allowances",
+                        "08/05/2023",
+                        "400",
+                        "REDACTED PERSONAL DATA",
+                    ),  # not addressable
+                ]
+            },
+        )
+    )
 
 
 def test_home_area(ds):
@@ -54,8 +78,17 @@ def test_summary_json_and_pooling(tmp_path):
         tmp_path,
         anchors=[["a1", "One", "council", "E09000012"], ["a2", "Two", "council", "E09000012"]],
         suppliers=[supplier("Local Ltd", "E8 1AA"), supplier("Far Ltd", "M1 1AA")],
-        spend={"a1": [("Cleaning", "01/05/2023", "100", "Local Ltd"), ("Cleaning", "01/05/2023", "100", "Far Ltd")],
-               "a2": [("Cleaning", "01/05/2023", "900", "Local Ltd"), ("Cleaning", "01/05/2023", "100", "Far Ltd")]})
+        spend={
+            "a1": [
+                ("Cleaning", "01/05/2023", "100", "Local Ltd"),
+                ("Cleaning", "01/05/2023", "100", "Far Ltd"),
+            ],
+            "a2": [
+                ("Cleaning", "01/05/2023", "900", "Local Ltd"),
+                ("Cleaning", "01/05/2023", "100", "Far Ltd"),
+            ],
+        },
+    )
     s = metrics.summary(open_dataset(root))
     shares = {a["anchor_id"]: a["local_share"] for a in s["anchors"]}
     assert shares == {"a1": pytest.approx(0.5), "a2": pytest.approx(0.9)}

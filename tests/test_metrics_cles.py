@@ -34,17 +34,30 @@ CLES_GM = {
 @pytest.fixture(scope="module")
 def ds(tmp_path_factory):
     """One anchor per council; one supplier inside each council's boundary and one outside Greater Manchester."""
-    postcodes, imd, register, spend = [["LS1 1AA", "E08000035", "E01000000", "E12000003"]], [["E01000000", 5]], [], {}
+    postcodes, imd, register, spend = (
+        [["LS1 1AA", "E08000035", "E01000000", "E12000003"]],
+        [["E01000000", 5]],
+        [],
+        {},
+    )
     register.append(supplier("Outside Suppliers Ltd", "LS1 1AA"))
     for i, (council, (lad, total, inside, _)) in enumerate(CLES_GM.items(), start=1):
         postcodes.append([f"M{i} 1AA", lad, f"E0100000{i}", "E12000002"])
         imd.append([f"E0100000{i}", 5])
         register.append(supplier(f"{council.title()} Based Ltd", f"M{i} 1AA"))
         outside = f"{float(total) - float(inside):.2f}"
-        spend[council] = [("Goods and services", "01/06/2016", inside, f"{council.title()} Based Ltd"),
-                          ("Goods and services", "01/06/2016", outside, "Outside Suppliers Ltd")]
-    root = tiny_dataset(tmp_path_factory.mktemp("cles"), anchors=[[c, c.title(), "council", v[0]] for c, v in CLES_GM.items()],
-                        postcodes=postcodes, imd=imd, suppliers=register, spend=spend)
+        spend[council] = [
+            ("Goods and services", "01/06/2016", inside, f"{council.title()} Based Ltd"),
+            ("Goods and services", "01/06/2016", outside, "Outside Suppliers Ltd"),
+        ]
+    root = tiny_dataset(
+        tmp_path_factory.mktemp("cles"),
+        anchors=[[c, c.title(), "council", v[0]] for c, v in CLES_GM.items()],
+        postcodes=postcodes,
+        imd=imd,
+        suppliers=register,
+        spend=spend,
+    )
     return open_dataset(root)
 
 
@@ -52,7 +65,9 @@ def test_each_council_share_to_one_decimal(ds):
     s = metrics.summary(ds)
     got = {a["anchor_id"]: round(100 * a["local_share"], 1) for a in s["anchors"]}
     assert got == {c: v[3] for c, v in CLES_GM.items()}
-    assert {a["anchor_id"]: a["total_spend"] for a in s["anchors"]} == {c: float(v[1]) for c, v in CLES_GM.items()}
+    assert {a["anchor_id"]: a["total_spend"] for a in s["anchors"]} == {
+        c: float(v[1]) for c, v in CLES_GM.items()
+    }
 
 
 def test_printed_average_is_the_mean_and_pooled_is_the_ratio_of_sums(ds):

@@ -12,8 +12,18 @@ import pytest
 from anchorlib import metrics, open_dataset
 from tests.metrics_case import network_case
 
-COLUMNS = ["group", "label", "utilisation", "availability", "disparity_index", "below_four_fifths", "spend_in_group",
-           "spend_membership_known", "utilisation_unknown_share", "availability_unknown_share"]
+COLUMNS = [
+    "group",
+    "label",
+    "utilisation",
+    "availability",
+    "disparity_index",
+    "below_four_fifths",
+    "spend_in_group",
+    "spend_membership_known",
+    "utilisation_unknown_share",
+    "availability_unknown_share",
+]
 
 
 @pytest.fixture(scope="module")
@@ -31,11 +41,17 @@ def test_disparity_index_below_and_above_80(ds):
     assert list(eq.columns) == COLUMNS
     assert eq["group"].tolist() == ["sme", "vcse", "bame_led", "women_led", "imd_1_2"]  # youth_led: all blank
     e = eq.set_index("group")
-    assert e.loc["sme", ["utilisation", "availability", "disparity_index"]].tolist() == pytest.approx([0.390625, 4 / 6, 58.59375])
+    assert e.loc["sme", ["utilisation", "availability", "disparity_index"]].tolist() == pytest.approx(
+        [0.390625, 4 / 6, 58.59375]
+    )
     assert e.loc["vcse", "disparity_index"] == pytest.approx(100 * (2000 / 12800) / (2 / 6))
-    assert e.loc["bame_led", ["utilisation", "availability", "disparity_index"]].tolist() == pytest.approx([0.1875, 0.4, 46.875])
+    assert e.loc["bame_led", ["utilisation", "availability", "disparity_index"]].tolist() == pytest.approx(
+        [0.1875, 0.4, 46.875]
+    )
     assert e.loc["women_led", "disparity_index"] == pytest.approx(78.125)
-    assert e.loc["imd_1_2", ["utilisation", "availability", "disparity_index"]].tolist() == pytest.approx([0.609375, 4 / 6, 91.40625])
+    assert e.loc["imd_1_2", ["utilisation", "availability", "disparity_index"]].tolist() == pytest.approx(
+        [0.609375, 4 / 6, 91.40625]
+    )
     assert e["below_four_fifths"].tolist() == [True, True, True, True, False]
     assert e.loc["bame_led", "utilisation_unknown_share"] == pytest.approx(5800 / 13800)
     assert e.loc["bame_led", "availability_unknown_share"] == pytest.approx(1 / 6)
@@ -69,7 +85,9 @@ def test_imd_distribution(ds):
     s = d.set_index("imd_decile")
     assert s["spend"].tolist() == [6300, 1500, 0, 0, 2000, 0, 0, 0, 3000, 0, 1000]
     assert s["n_suppliers"].tolist() == [2, 1, 0, 0, 1, 0, 0, 0, 1, 0, 1]
-    assert s.loc["1", "share"] == pytest.approx(6300 / 12800) and s.loc["9", "share"] == pytest.approx(3000 / 12800)
+    assert s.loc["1", "share"] == pytest.approx(6300 / 12800) and s.loc["9", "share"] == pytest.approx(
+        3000 / 12800
+    )
     assert s["share"].drop("unknown").sum() == pytest.approx(1.0)
     assert s["share"].isna().tolist() == [False] * 10 + [True]
     assert d.attrs["choices"]["imd_vintage"] == "IoD2019 (LSOA 2011)"

@@ -22,17 +22,31 @@ def a1(ds):
 def test_local_share_never_counts_unknown_location_as_non_local(a1):
     """Known addressable = 13,800 - 1,000 unknown = 12,800; local 3,500 -> 0.2734375."""
     ls = metrics.local_share(*a1)
-    assert (ls.total_spend, ls.addressable_spend, ls.local_spend, ls.unknown_location_spend) == (18800, 13800, 3500, 1000)
+    assert (ls.total_spend, ls.addressable_spend, ls.local_spend, ls.unknown_location_spend) == (
+        18800,
+        13800,
+        3500,
+        1000,
+    )
     assert ls.local_share == pytest.approx(3500 / 12800)
     assert (ls.leakage, ls.known_leakage) == (10300, 9300)
-    assert ls.choices["addressable_rule_set"] == "anchorlib default exclusions v1"  # carried by metrics.select
+    assert (
+        ls.choices["addressable_rule_set"] == "anchorlib default exclusions v1"
+    )  # carried by metrics.select
 
 
 def test_financial_year_boundaries(a1):
     """31/03/2024 (500) is in 2023-24; 01/04/2024 (2,000 Dalston Catering) opens 2024-25."""
     df = metrics.leakage_by(*a1, "financial_year").set_index("financial_year")
-    assert list(df.columns) == ["total_spend", "addressable_spend", "local_spend", "unknown_location_spend",
-                                "local_share", "leakage", "known_leakage"]
+    assert list(df.columns) == [
+        "total_spend",
+        "addressable_spend",
+        "local_spend",
+        "unknown_location_spend",
+        "local_share",
+        "leakage",
+        "known_leakage",
+    ]
     assert df.loc["2023-24", "total_spend"] == 16800 and df.loc["2023-24", "local_spend"] == 1500
     assert df.loc["2023-24", "local_share"] == pytest.approx(1500 / 10800)
     assert df.loc["2024-25", ["total_spend", "local_spend", "leakage"]].tolist() == [2000, 2000, 0]
@@ -80,13 +94,16 @@ def test_concentration_hhi_and_top_n_share(a1):
     """Supplies: Northern 4,000, Unknown Traders 1,000 -> shares 80/20, HHI 6,400 + 400 = 6,800, top-1 0.8.
     Cleaning: Hackney Cleaners 1,500, Northern 800 of 2,300 -> HHI (1,500^2 + 800^2) / 2,300^2 x 10^4 = 5,463.14."""
     c = metrics.concentration(a1[0], n=1).set_index("category")
-    assert c.loc["Supplies", ["addressable_spend", "n_suppliers", "top_n_share", "hhi"]].tolist() == \
-        pytest.approx([5000, 2, 0.8, 6800])
+    assert c.loc[
+        "Supplies", ["addressable_spend", "n_suppliers", "top_n_share", "hhi"]
+    ].tolist() == pytest.approx([5000, 2, 0.8, 6800])
     assert c.loc["Cleaning", "hhi"] == pytest.approx((1500**2 + 800**2) / 2300**2 * 1e4)
     assert c.loc["Cleaning", "top_n_share"] == pytest.approx(1500 / 2300)
     assert c.loc["Legal", "hhi"] == pytest.approx(10000)
     assert "Pension Fund Contributions" not in c.index  # not addressable
-    assert metrics.concentration(a1[0], n=10).set_index("category").loc["Supplies", "top_n_share"] == pytest.approx(1)
+    assert metrics.concentration(a1[0], n=10).set_index("category").loc[
+        "Supplies", "top_n_share"
+    ] == pytest.approx(1)
 
 
 def test_opportunities_need_k_local_register_suppliers(ds, a1):
@@ -95,8 +112,15 @@ def test_opportunities_need_k_local_register_suppliers(ds, a1):
     Catering does not leak."""
     p, area = a1
     k3 = metrics.opportunities(ds, p, area, min_local_suppliers=3)
-    assert k3.to_dict("records") == [{"category": "Supplies", "leakage": 5000.0, "local_suppliers_in_register": 3,
-                                      "addressable_spend": 5000.0, "local_share": 0.0}]
+    assert k3.to_dict("records") == [
+        {
+            "category": "Supplies",
+            "leakage": 5000.0,
+            "local_suppliers_in_register": 3,
+            "addressable_spend": 5000.0,
+            "local_share": 0.0,
+        }
+    ]
     k2 = metrics.opportunities(ds, p, area, min_local_suppliers=2)
     assert k2["category"].tolist() == ["Supplies", "Cleaning"] and k2["leakage"].tolist() == [5000, 800]
     assert k2["local_share"].iloc[1] == pytest.approx(1500 / 2300)
@@ -110,8 +134,21 @@ def test_shared_suppliers_merge_spellings_across_anchors(ds):
     1,500 + 700 = 2,200. City Law and Other Law Firm are each paid by one anchor only."""
     s = metrics.shared_suppliers(ds)
     assert s.to_dict("records") == [
-        {"supplier": "Northern Supplies Ltd", "n_anchors": 2, "anchors": "a1;a2", "combined_spend": 5100.0, "lad": "E08000003"},
-        {"supplier": "Hackney Cleaners Ltd", "n_anchors": 2, "anchors": "a1;a2", "combined_spend": 2200.0, "lad": "E09000012"}]
+        {
+            "supplier": "Northern Supplies Ltd",
+            "n_anchors": 2,
+            "anchors": "a1;a2",
+            "combined_spend": 5100.0,
+            "lad": "E08000003",
+        },
+        {
+            "supplier": "Hackney Cleaners Ltd",
+            "n_anchors": 2,
+            "anchors": "a1;a2",
+            "combined_spend": 2200.0,
+            "lad": "E09000012",
+        },
+    ]
     assert len(metrics.shared_suppliers(ds, min_anchors=1)) == 7  # a1 pays 6 suppliers, a2 3, 2 of them both
     assert metrics.shared_suppliers(ds, ["a1"]).empty
 

@@ -11,10 +11,10 @@ import copy
 
 import pytest
 
-from anchorlib.metrics import multiplier as lm3_module
 from anchorlib import metrics, open_dataset
 from anchorlib.data import suppliers
 from anchorlib.errors import DatasetError, ParameterError
+from anchorlib.metrics import multiplier as lm3_module
 from tests.builders import write_csv
 from tests.metrics_case import network_case
 
@@ -50,10 +50,15 @@ def test_lm3_without_survey_is_none(tmp_path):
 
 def test_survey_share_out_of_range_is_a_one_line_error(tmp_path):
     root = network_case(tmp_path)
-    write_csv(root / "lm3_survey.csv", ["supplier_name", "local_staff_share", "local_supplier_share"],
-              [["Hackney Cleaners Ltd", "0.4", "0.2"], ["City Law LLP", "1.5", "0"]])
+    write_csv(
+        root / "lm3_survey.csv",
+        ["supplier_name", "local_staff_share", "local_supplier_share"],
+        [["Hackney Cleaners Ltd", "0.4", "0.2"], ["City Law LLP", "1.5", "0"]],
+    )
     d = open_dataset(root)
-    with pytest.raises(DatasetError, match=r"lm3_survey.csv:3: local_staff_share must be a fraction from 0 to 1"):
+    with pytest.raises(
+        DatasetError, match=r"lm3_survey.csv:3: local_staff_share must be a fraction from 0 to 1"
+    ):
         metrics.lm3(d, metrics.select(d, ["a1"]), d.area(None, "a1"))
 
 
@@ -61,8 +66,15 @@ def test_shift_scenario(ds):
     """Move 50% of the leakage in Supplies (5,000, of which 1,000 unknown location) and Legal (3,000):
     added 0.5 x 8,000 = 4,000; local 3,500 -> 7,500; share 3,500 / 12,800 -> 7,500 / (12,800 + 500);
     added local value 4,000 x 18,200 / 13,800 = 5,275.36."""
-    s = metrics.shift_scenario(ds, metrics.select(ds, ["a1"]), ds.area(None, "a1"), ["Supplies", "Legal"], 0.5)
-    assert (s.leakage_in_scope, s.added_local_spend, s.local_spend_before, s.local_spend_after) == (8000, 4000, 3500, 7500)
+    s = metrics.shift_scenario(
+        ds, metrics.select(ds, ["a1"]), ds.area(None, "a1"), ["Supplies", "Legal"], 0.5
+    )
+    assert (s.leakage_in_scope, s.added_local_spend, s.local_spend_before, s.local_spend_after) == (
+        8000,
+        4000,
+        3500,
+        7500,
+    )
     assert s.local_share_before == pytest.approx(3500 / 12800)
     assert s.local_share_after == pytest.approx(7500 / 13300)
     assert s.lm3_ratio == pytest.approx(18200 / 13800)

@@ -8,9 +8,24 @@ from anchorlib import metrics, open_dataset
 from anchorlib.reports.text import summary_table
 from tests.metrics_case import network_case
 
-ANCHOR_KEYS = {"anchor_id", "total_spend", "addressable_spend", "local_spend", "unknown_location_spend", "local_share",
-               "leakage", "lm3", "groups"}
-GROUP_KEYS = {"utilisation", "availability", "disparity_index", "utilisation_unknown_share", "availability_unknown_share"}
+ANCHOR_KEYS = {
+    "anchor_id",
+    "total_spend",
+    "addressable_spend",
+    "local_spend",
+    "unknown_location_spend",
+    "local_share",
+    "leakage",
+    "lm3",
+    "groups",
+}
+GROUP_KEYS = {
+    "utilisation",
+    "availability",
+    "disparity_index",
+    "utilisation_unknown_share",
+    "availability_unknown_share",
+}
 
 
 def test_summary_contract_on_the_sample(sample_ds):
@@ -22,9 +37,14 @@ def test_summary_contract_on_the_sample(sample_ds):
         assert 1 < a["lm3"] < 3
         assert {"sme", "vcse", "bame_led", "women_led", "imd_1_2"} <= set(a["groups"])
         for g, v in a["groups"].items():
-            assert GROUP_KEYS <= set(v) and all(v[k] is not None for k in ("utilisation", "availability", "disparity_index")), g
+            assert GROUP_KEYS <= set(v) and all(
+                v[k] is not None for k in ("utilisation", "availability", "disparity_index")
+            ), g
     assert {"total_spend", "local_spend", "local_share", "mean_anchor_local_share"} <= set(s["network"])
-    assert all(s["network"][k] is not None for k in ("total_spend", "local_spend", "local_share", "mean_anchor_local_share"))
+    assert all(
+        s["network"][k] is not None
+        for k in ("total_spend", "local_spend", "local_share", "mean_anchor_local_share")
+    )
     assert {"area", "addressable_rule_set", "imd_vintage", "pooling", "lm3"} <= set(s["choices"])
 
 
@@ -55,8 +75,13 @@ def test_select_keeps_exactly_the_chosen_rows(sample_ds, shuffled):
     ds = copy.copy(sample_ds)
     p = sample_ds.payments.sample(frac=1, random_state=1) if shuffled else sample_ds.payments
     ds.__dict__["payments"] = p
-    for anchors, years in [(["hackney"], None), (["hackney"], ["2023-24"]), (["elft", "hackney"], ["2022-23", "2023-24"]),
-                           (None, ["2021-22"]), (None, None)]:
+    for anchors, years in [
+        (["hackney"], None),
+        (["hackney"], ["2023-24"]),
+        (["elft", "hackney"], ["2022-23", "2023-24"]),
+        (None, ["2021-22"]),
+        (None, None),
+    ]:
         want = p
         if anchors:
             want = want[want["anchor_id"].isin(anchors)]

@@ -32,26 +32,46 @@ def test_notebooks_have_a_parameters_cell(path):
 @pytest.mark.parametrize("anchor_id", ["hackney", "city_of_london", "elft", "nel_icb"])
 def test_leakage_notebook_runs_for_every_sample_anchor(tmp_path, anchor_id, sample_ds):
     out = tmp_path / f"{anchor_id}.ipynb"
-    pm.execute_notebook(str(NOTEBOOKS_DIR / "01_spend_leakage.ipynb"), str(out), kernel_name="python3",
-                        parameters={"anchor_id": anchor_id, "financial_year": "2023-24"}, progress_bar=False,
-                        execution_timeout=300)
+    pm.execute_notebook(
+        str(NOTEBOOKS_DIR / "01_spend_leakage.ipynb"),
+        str(out),
+        kernel_name="python3",
+        parameters={"anchor_id": anchor_id, "financial_year": "2023-24"},
+        progress_bar=False,
+        execution_timeout=300,
+    )
     nb = json.loads(out.read_text())
     text = json.dumps(nb["cells"])
     assert "image/svg+xml" in text  # the chart rendered offline as SVG
     from anchorlib import metrics
-    ls = metrics.local_share(metrics.select(sample_ds, [anchor_id], ["2023-24"]), sample_ds.area("home", anchor_id))
+
+    ls = metrics.local_share(
+        metrics.select(sample_ds, [anchor_id], ["2023-24"]), sample_ds.area("home", anchor_id)
+    )
     assert f"{100 * ls.local_share:.1f}%" in text
 
 
 @pytest.mark.notebook
-@pytest.mark.parametrize("notebook,parameters,message", [
-    ("01_spend_leakage.ipynb", {"anchor_id": "nope"}, "unknown anchor 'nope'"),
-    ("04_equity_and_value.ipynb", {"shift_categories": "Moon rocks"}, "no addressable spend in category 'Moon rocks'"),
-])
+@pytest.mark.parametrize(
+    "notebook,parameters,message",
+    [
+        ("01_spend_leakage.ipynb", {"anchor_id": "nope"}, "unknown anchor 'nope'"),
+        (
+            "04_equity_and_value.ipynb",
+            {"shift_categories": "Moon rocks"},
+            "no addressable spend in category 'Moon rocks'",
+        ),
+    ],
+)
 def test_bad_parameter_fails_with_a_clear_line(tmp_path, notebook, parameters, message):
     with pytest.raises(pm.PapermillExecutionError) as err:
-        pm.execute_notebook(str(NOTEBOOKS_DIR / notebook), str(tmp_path / "x.ipynb"),
-                            kernel_name="python3", parameters=parameters, progress_bar=False)
+        pm.execute_notebook(
+            str(NOTEBOOKS_DIR / notebook),
+            str(tmp_path / "x.ipynb"),
+            kernel_name="python3",
+            parameters=parameters,
+            progress_bar=False,
+        )
     assert message in str(err.value)
 
 
@@ -61,10 +81,19 @@ def test_equity_and_value_notebook_shows_the_metrics(tmp_path, sample_ds):
     from anchorlib import metrics
 
     out = tmp_path / "04.ipynb"
-    pm.execute_notebook(str(NOTEBOOKS_DIR / "04_equity_and_value.ipynb"), str(out), kernel_name="python3",
-                        parameters={"anchor_id": "elft", "financial_year": "2022-23", "shift_share": 0.25,
-                                    "shift_categories": "Agency staff"},
-                        progress_bar=False, execution_timeout=300)
+    pm.execute_notebook(
+        str(NOTEBOOKS_DIR / "04_equity_and_value.ipynb"),
+        str(out),
+        kernel_name="python3",
+        parameters={
+            "anchor_id": "elft",
+            "financial_year": "2022-23",
+            "shift_share": 0.25,
+            "shift_categories": "Agency staff",
+        },
+        progress_bar=False,
+        execution_timeout=300,
+    )
     text = json.dumps(json.loads(out.read_text())["cells"], ensure_ascii=False)
     p = metrics.select(sample_ds, ["elft"], ["2022-23"])
     area = sample_ds.area("home", "elft")

@@ -6,16 +6,33 @@ import pandas as pd
 import pytest
 
 from anchorlib import open_dataset
+from anchorlib.data.places import (
+    BUILTIN_AREAS,
+    normalise_postcode,
+    normalise_postcodes,
+    read_geography,
+    read_imd,
+)
 from anchorlib.errors import DatasetError
-from anchorlib.data.places import BUILTIN_AREAS, normalise_postcode, normalise_postcodes, read_geography, read_imd
 from tests.builders import supplier, tiny_dataset, write_csv
 
 
-@pytest.mark.parametrize("raw, want", [
-    ("se6 2ur", "SE6 2UR"), ("SE146BG", "SE14 6BG"), (" SE26  6BQ ", "SE26 6BQ"), ("ec2v7hh", "EC2V 7HH"),
-    ("BR1  4BY", "BR1 4BY"), ("W1A 0AX", "W1A 0AX"), ("SE6 2U", None), ("12345", None), ("", None), (None, None),
-    (float("nan"), None),
-])
+@pytest.mark.parametrize(
+    "raw, want",
+    [
+        ("se6 2ur", "SE6 2UR"),
+        ("SE146BG", "SE14 6BG"),
+        (" SE26  6BQ ", "SE26 6BQ"),
+        ("ec2v7hh", "EC2V 7HH"),
+        ("BR1  4BY", "BR1 4BY"),
+        ("W1A 0AX", "W1A 0AX"),
+        ("SE6 2U", None),
+        ("12345", None),
+        ("", None),
+        (None, None),
+        (float("nan"), None),
+    ],
+)
 def test_normalise_postcode(raw, want):
     assert normalise_postcode(raw) == want
     got = normalise_postcodes(pd.Series([raw], dtype="object"))[0]
@@ -23,11 +40,15 @@ def test_normalise_postcode(raw, want):
 
 
 def test_ons_lookup_extract_columns_terminated_postcodes_and_e09_london(tmp_path):
-    pc = write_csv(tmp_path / "pc.csv", ["Postcode7", "Postcode8", "PostcodeNatural", "TerminationDate", "LSOA11CD", "LAD19CD"], [
-        ["SE6 2UR", "SE6  2UR", "SE6 2UR", "200101", "E01000009", "E09000023"],  # terminated duplicate
-        ["SE6 2UR", "SE6  2UR", "SE6 2UR", "", "E01003318", "E09000023"],         # live row wins
-        ["M1 1AA", "M1   1AA", "M1 1AA", "", "E01005000", "E08000003"],
-    ])
+    pc = write_csv(
+        tmp_path / "pc.csv",
+        ["Postcode7", "Postcode8", "PostcodeNatural", "TerminationDate", "LSOA11CD", "LAD19CD"],
+        [
+            ["SE6 2UR", "SE6  2UR", "SE6 2UR", "200101", "E01000009", "E09000023"],  # terminated duplicate
+            ["SE6 2UR", "SE6  2UR", "SE6 2UR", "", "E01003318", "E09000023"],  # live row wins
+            ["M1 1AA", "M1   1AA", "M1 1AA", "", "E01005000", "E08000003"],
+        ],
+    )
     imd = write_csv(tmp_path / "imd.csv", ["LSOA11CD", "IMD_decile"], [["E01003318", 1], ["E01005000", 3]])
     g = read_geography(pc, imd)
     got = g.locate(pd.Series(["se62ur", "m11aa"]))
@@ -37,27 +58,45 @@ def test_ons_lookup_extract_columns_terminated_postcodes_and_e09_london(tmp_path
 
 
 def test_imd_decile_out_of_range_and_the_rank_only_ons_lookup_are_one_line_errors(tmp_path):
-    bad = write_csv(tmp_path / "imd.csv", ["LSOA code (2011)", "Index of Multiple Deprivation (IMD) Decile"],
-                    [["E01000001", "9"], ["E01000002", "11"]])
+    bad = write_csv(
+        tmp_path / "imd.csv",
+        ["LSOA code (2011)", "Index of Multiple Deprivation (IMD) Decile"],
+        [["E01000001", "9"], ["E01000002", "11"]],
+    )
     with pytest.raises(DatasetError, match=r"imd.csv:3: IMD decile '11' is not a whole number from 1 to 10"):
         read_imd(bad)
-    ranks = write_csv(tmp_path / "ons.csv", ["LSOA11CD", "LSOA11NM", "LAD19CD", "LAD19NM", "IMD19", "FID"],
-                      [["E01000001", "City of London 001A", "E09000001", "City of London", "29199", "1"]])
+    ranks = write_csv(
+        tmp_path / "ons.csv",
+        ["LSOA11CD", "LSOA11NM", "LAD19CD", "LAD19NM", "IMD19", "FID"],
+        [["E01000001", "City of London 001A", "E09000001", "City of London", "29199", "1"]],
+    )
     with pytest.raises(DatasetError, match=r"ons.csv: missing column\(s\) imd_decile"):
         read_imd(ranks)
 
 
 def test_nested_areas_and_areas_csv(tmp_path):
-    root = tiny_dataset(tmp_path, suppliers=[supplier("A Ltd", "E8 1AA")],
-                        spend={"a1": [("Supplies", "01/05/2023", "10", "A Ltd")]})
-    write_csv(root / "areas.csv", ["area_id", "name", "lads"], [["inner_ne", "Inner north-east", "E09000012; E09000001"]])
+    root = tiny_dataset(
+        tmp_path,
+        suppliers=[supplier("A Ltd", "E8 1AA")],
+        spend={"a1": [("Supplies", "01/05/2023", "10", "A Ltd")]},
+    )
+    write_csv(
+        root / "areas.csv",
+        ["area_id", "name", "lads"],
+        [["inner_ne", "Inner north-east", "E09000012; E09000001"]],
+    )
     ds = open_dataset(root)
     lad = pd.Series(["E09000012", "E09000001", "E09000028", "E08000003", pd.NA], dtype="string")
     rgn = pd.Series(["E12000007", "E12000007", "E12000007", "E12000002", pd.NA], dtype="string")
-    inside = {a: ds.area(a, "a1").contains(lad, rgn).tolist() for a in ("home", "city_hackney", "london", "uk", "inner_ne")}
-    assert inside == {"home": [True, False, False, False, False],
-                      "city_hackney": [True, True, False, False, False],
-                      "london": [True, True, True, False, False],
-                      "uk": [True, True, True, True, False],  # unknown location is never inside (nor 'outside')
-                      "inner_ne": [True, True, False, False, False]}
+    inside = {
+        a: ds.area(a, "a1").contains(lad, rgn).tolist()
+        for a in ("home", "city_hackney", "london", "uk", "inner_ne")
+    }
+    assert inside == {
+        "home": [True, False, False, False, False],
+        "city_hackney": [True, True, False, False, False],
+        "london": [True, True, True, False, False],
+        "uk": [True, True, True, True, False],  # unknown location is never inside (nor 'outside')
+        "inner_ne": [True, True, False, False, False],
+    }
     assert set(BUILTIN_AREAS) <= set(ds.areas)

@@ -64,34 +64,54 @@ def test_summary_on_lewishams_lookup_and_file_1_as_published(real_dir, tmp_path)
     """DONE WHEN of issue 4: local, unknown-location and IMD 1-2 figures from the real files."""
     root = tiny_dataset(
         tmp_path,
-        anchors=[["lbl", "Lewisham Council", "council", LEWISHAM], ["rbg", "Greenwich Council", "council", "E09000011"]],
-        suppliers=[supplier("Catford Cleaning Ltd", "se6 2ur"),       # decile 1
-                   supplier("Deptford Print Ltd", "SE146BG"),         # decile 2
-                   supplier("Sydenham Joinery", " SE26  6BQ "),       # decile 3
-                   supplier("Bromley Road Florist", "BR1 4PN"),       # terminated postcode, decile 2
-                   supplier("Bad Postcode Ltd", "SE6 ZZZ"),           # malformed: unknown
-                   supplier("Manchester Widgets Ltd", "M1 1AA")],     # not in the lookup: unknown
-        spend={"lbl": [("Supplies", "01/05/2023", "1000", "Catford Cleaning Limited"),
-                       ("Supplies", "02/05/2023", "2000", "DEPTFORD PRINT LTD"),
-                       ("Supplies", "03/05/2023", "500", "Sydenham Joinry"),
-                       ("Supplies", "04/05/2023", "250", "Bromley Road Florist"),
-                       ("Supplies", "05/05/2023", "300", "Bad Postcode Ltd"),
-                       ("Supplies", "06/05/2023", "400", "Manchester Widgets Ltd"),
-                       ("Supplies", "07/05/2023", "700", "Unregistered Payee")],
-               "rbg": [("Supplies", "01/05/2023", "600", "Deptford Print Ltd"),
-                       ("Supplies", "02/05/2023", "900", "Bad Postcode Ltd")]})
+        anchors=[
+            ["lbl", "Lewisham Council", "council", LEWISHAM],
+            ["rbg", "Greenwich Council", "council", "E09000011"],
+        ],
+        suppliers=[
+            supplier("Catford Cleaning Ltd", "se6 2ur"),  # decile 1
+            supplier("Deptford Print Ltd", "SE146BG"),  # decile 2
+            supplier("Sydenham Joinery", " SE26  6BQ "),  # decile 3
+            supplier("Bromley Road Florist", "BR1 4PN"),  # terminated postcode, decile 2
+            supplier("Bad Postcode Ltd", "SE6 ZZZ"),  # malformed: unknown
+            supplier("Manchester Widgets Ltd", "M1 1AA"),
+        ],  # not in the lookup: unknown
+        spend={
+            "lbl": [
+                ("Supplies", "01/05/2023", "1000", "Catford Cleaning Limited"),
+                ("Supplies", "02/05/2023", "2000", "DEPTFORD PRINT LTD"),
+                ("Supplies", "03/05/2023", "500", "Sydenham Joinry"),
+                ("Supplies", "04/05/2023", "250", "Bromley Road Florist"),
+                ("Supplies", "05/05/2023", "300", "Bad Postcode Ltd"),
+                ("Supplies", "06/05/2023", "400", "Manchester Widgets Ltd"),
+                ("Supplies", "07/05/2023", "700", "Unregistered Payee"),
+            ],
+            "rbg": [
+                ("Supplies", "01/05/2023", "600", "Deptford Print Ltd"),
+                ("Supplies", "02/05/2023", "900", "Bad Postcode Ltd"),
+            ],
+        },
+    )
     shutil.copyfile(real_dir / LOOKUP, root / "geography" / "postcodes.csv")
     shutil.copyfile(real_dir / FILE_1, root / "geography" / "imd.csv")
 
     def summary(*extra):
-        r = subprocess.run([sys.executable, "-m", "anchorlib.cli", "summary", "--data", str(root), "--json", *extra],
-                           check=False, capture_output=True, text=True, timeout=300)
+        r = subprocess.run(
+            [sys.executable, "-m", "anchorlib.cli", "summary", "--data", str(root), "--json", *extra],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert r.returncode == 0, r.stderr
         return {a["anchor_id"]: a for a in json.loads(r.stdout)["anchors"]}, json.loads(r.stdout)
 
     from anchorlib import open_dataset
-    note = ("suppliers.csv: 2 of 6 suppliers have an unknown location "
-            "(1 malformed postcode, 0 blank, 1 not in geography/postcodes.csv)")
+
+    note = (
+        "suppliers.csv: 2 of 6 suppliers have an unknown location "
+        "(1 malformed postcode, 0 blank, 1 not in geography/postcodes.csv)"
+    )
     assert open_dataset(root).notes == [note]
     home, raw = summary()
     lbl, rbg = home["lbl"], home["rbg"]
@@ -103,7 +123,11 @@ def test_summary_on_lewishams_lookup_and_file_1_as_published(real_dir, tmp_path)
     assert (rbg["local_spend"], rbg["unknown_location_spend"], rbg["local_share"]) == (0, 900, 0.0)
     london, _ = summary("--area", "london")
     assert london["rbg"]["local_spend"] == 600 and london["rbg"]["local_share"] == pytest.approx(1.0)
-    write_csv(root / "areas.csv", ["area_id", "name", "lads"], [["south_east", "Lewisham & Greenwich", f"{LEWISHAM};E09000011"]])
+    write_csv(
+        root / "areas.csv",
+        ["area_id", "name", "lads"],
+        [["south_east", "Lewisham & Greenwich", f"{LEWISHAM};E09000011"]],
+    )
     sel, _ = summary("--area", "south_east")
     assert sel["rbg"]["local_spend"] == 600
 

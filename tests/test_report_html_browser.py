@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from anchorlib.reports import batch as rp
 from anchorlib.paths import SAMPLE_DIR
+from anchorlib.reports import batch as rp
 from tests.voila_server import block_outside, chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.notebook, pytest.mark.slow]
@@ -20,8 +20,10 @@ def test_reports_render_offline_in_chromium(tmp_path, chromium_path, artifacts):
     with chromium(chromium_path) as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         outside = block_outside(page, ("file://", "data:"))
-        for name, charts, table in [("anchor-hackney.html", 2, "#headline-hackney"),
-                                    ("network.html", 1, "#headline-network")]:
+        for name, charts, table in [
+            ("anchor-hackney.html", 2, "#headline-hackney"),
+            ("network.html", 1, "#headline-network"),
+        ]:
             page.goto((tmp_path / name).as_uri(), wait_until="load")
             svgs = page.locator(".jp-RenderedSVG svg")
             assert svgs.count() == charts, name

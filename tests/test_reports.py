@@ -14,9 +14,9 @@ import papermill as pm
 import pytest
 
 from anchorlib import ParameterError, metrics, open_dataset
-from anchorlib.reports import batch as rp
 from anchorlib.errors import DatasetError
 from anchorlib.paths import SAMPLE_DIR
+from anchorlib.reports import batch as rp
 from anchorlib.reports.views import HEADLINE_KEYS
 
 SAMPLE_ANCHORS = ["hackney", "city_of_london", "elft", "nel_icb"]
@@ -26,17 +26,29 @@ def html_figures(html: str, table_id: str) -> dict:
     """The data-key/data-value pairs of the table with ``table_id`` in a report's HTML."""
     m = re.search(rf'<table[^>]*id="{re.escape(table_id)}"[^>]*>(.*?)</table>', html, re.DOTALL)
     assert m, f"no table {table_id}"
-    return {k: (float(v) if v else None) for k, v in re.findall(r'data-key="([^"]+)" data-value="([^"]*)"', m.group(1))}
+    return {
+        k: (float(v) if v else None)
+        for k, v in re.findall(r'data-key="([^"]+)" data-value="([^"]*)"', m.group(1))
+    }
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "anchorlib.cli", *args], check=False, capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "anchorlib.cli", *args],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
-@pytest.mark.parametrize("notebook,params", [
-    (rp.ANCHOR_NOTEBOOK, rp.anchor_parameters(SAMPLE_DIR, "hackney")),
-    (rp.NETWORK_NOTEBOOK, rp.network_parameters(SAMPLE_DIR)),
-])
+@pytest.mark.parametrize(
+    "notebook,params",
+    [
+        (rp.ANCHOR_NOTEBOOK, rp.anchor_parameters(SAMPLE_DIR, "hackney")),
+        (rp.NETWORK_NOTEBOOK, rp.network_parameters(SAMPLE_DIR)),
+    ],
+)
 def test_driver_passes_exactly_the_parameters_the_notebook_declares(notebook, params):
     declared = pm.inspect_notebook(str(notebook))
     assert set(params) == set(declared)
@@ -49,15 +61,22 @@ def test_plan_names_outputs_from_checked_anchor_ids(tmp_path):
     assert [j.name for j in jobs] == ["elft", "hackney", "network"]
     assert [j.html.name for j in jobs] == ["anchor-elft.html", "anchor-hackney.html", "network.html"]
     assert all(j.html.parent == tmp_path.resolve() for j in jobs)
-    assert jobs[0].parameters == {"data_dir": str(SAMPLE_DIR.resolve()), "anchor_id": "elft",
-                                  "financial_year": "", "area": "home"}
+    assert jobs[0].parameters == {
+        "data_dir": str(SAMPLE_DIR.resolve()),
+        "anchor_id": "elft",
+        "financial_year": "",
+        "area": "home",
+    }
 
 
-@pytest.mark.parametrize("kwargs,message", [
-    ({"anchors": ["hackney", "../etc"]}, "unknown anchor '../etc'; this dataset has hackney"),
-    ({"financial_year": "1999-00"}, "financial year '1999-00' has no payments"),
-    ({"area": "atlantis"}, "atlantis"),
-])
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [
+        ({"anchors": ["hackney", "../etc"]}, "unknown anchor '../etc'; this dataset has hackney"),
+        ({"financial_year": "1999-00"}, "financial year '1999-00' has no payments"),
+        ({"area": "atlantis"}, "atlantis"),
+    ],
+)
 def test_plan_rejects_bad_parameters_in_one_line(tmp_path, kwargs, message):
     with pytest.raises(ParameterError) as err:
         rp.plan(SAMPLE_DIR, tmp_path, **kwargs)
@@ -70,10 +89,12 @@ def test_plan_rejects_a_missing_data_folder(tmp_path):
 
 
 def test_cli_bad_parameters_are_one_line_and_exit_2(tmp_path):
-    for args, message in [(["--anchors", "hackney,nope"], "unknown anchor 'nope'"),
-                          (["--jobs", "0"], "--jobs must be at least 1"),
-                          (["--kernel", "no-such-kernel"], "no Jupyter kernel named 'no-such-kernel'"),
-                          (["--data", str(tmp_path / "missing")], "dataset folder does not exist")]:
+    for args, message in [
+        (["--anchors", "hackney,nope"], "unknown anchor 'nope'"),
+        (["--jobs", "0"], "--jobs must be at least 1"),
+        (["--kernel", "no-such-kernel"], "no Jupyter kernel named 'no-such-kernel'"),
+        (["--data", str(tmp_path / "missing")], "dataset folder does not exist"),
+    ]:
         r = cli("reports", "--out", str(tmp_path / "out"), *args)
         assert r.returncode == 2, (args, r.stderr)
         assert message in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
@@ -94,8 +115,18 @@ def test_default_kernel_falls_back_to_python3_with_a_note(monkeypatch):
 def sample_batch(tmp_path_factory):
     """`anchorlib reports` on the sample, every anchor plus the network, two jobs."""
     out = tmp_path_factory.mktemp("reports")
-    r = cli("reports", "--data", str(SAMPLE_DIR), "--out", str(out), "--jobs", "2", "--kernel", "python3",
-            "--no-progress")
+    r = cli(
+        "reports",
+        "--data",
+        str(SAMPLE_DIR),
+        "--out",
+        str(out),
+        "--jobs",
+        "2",
+        "--kernel",
+        "python3",
+        "--no-progress",
+    )
     return r, out
 
 
@@ -134,12 +165,24 @@ def test_html_figures_equal_anchorlib_summary_json(sample_batch):
         assert "views.anchor_headline" not in page  # code cells hidden
         link = re.search(rf'<tr id="report-{a}">(.*?)</tr>', index, re.DOTALL).group(1)
         assert f'href="anchor-{a}.html"' in link
-        assert float(re.search(r'data-key="local_share" data-value="([^"]+)"', link).group(1)) == pytest.approx(row["local_share"])
+        assert float(
+            re.search(r'data-key="local_share" data-value="([^"]+)"', link).group(1)
+        ) == pytest.approx(row["local_share"])
     network_page = (out / "network.html").read_text()
     shared = metrics.shared_suppliers(open_dataset(SAMPLE_DIR))
-    assert html_lib.escape(shared["supplier"].iloc[0]) in network_page and "Suppliers shared across anchors" in network_page
+    assert (
+        html_lib.escape(shared["supplier"].iloc[0]) in network_page
+        and "Suppliers shared across anchors" in network_page
+    )
     net = html_figures(network_page, "headline-network")
-    for key in ("total_spend", "addressable_spend", "local_spend", "local_share", "leakage", "mean_anchor_local_share"):
+    for key in (
+        "total_spend",
+        "addressable_spend",
+        "local_spend",
+        "local_share",
+        "leakage",
+        "mean_anchor_local_share",
+    ):
         assert net[key] == pytest.approx(summary["network"][key], abs=0.01), key
     network_row = re.search(r'<tr id="report-network">(.*?)</tr>', index, re.DOTALL).group(1)
     for key in ("addressable_spend", "leakage"):  # the index's network row has every column filled
@@ -154,15 +197,24 @@ def test_a_failing_anchor_in_the_middle_does_not_stop_the_others(tmp_path):
     jobs = rp.plan(SAMPLE_DIR, tmp_path, ["hackney", "elft", "nel_icb"])
     jobs[1].parameters["financial_year"] = "1999-00"  # injected bad parameter for the middle anchor
     outcomes = rp.run_batch(jobs, n_jobs=2, kernel_name="python3", progress=False)
-    assert [(o.name, o.status) for o in outcomes] == [("hackney", "ok"), ("elft", "failed"), ("nel_icb", "ok"),
-                                                     ("network", "ok")]
-    assert outcomes[1].error == "ParameterError: financial year '1999-00' has no payments; this dataset has 2021-22, 2022-23, 2023-24"
+    assert [(o.name, o.status) for o in outcomes] == [
+        ("hackney", "ok"),
+        ("elft", "failed"),
+        ("nel_icb", "ok"),
+        ("network", "ok"),
+    ]
+    assert (
+        outcomes[1].error
+        == "ParameterError: financial year '1999-00' has no payments; this dataset has 2021-22, 2022-23, 2023-24"
+    )
     for name in ("anchor-hackney.html", "anchor-nel_icb.html", "network.html"):
         assert (tmp_path / name).is_file()
     assert not (tmp_path / "anchor-elft.html").exists()
     assert (tmp_path / "anchor-elft.ipynb").is_file()  # the executed notebook keeps the traceback
     table = rp.summary_table(outcomes)
-    assert re.search(r"^elft\s+failed\s+[\d.]+s\s+ParameterError: financial year '1999-00'", table, re.MULTILINE)
+    assert re.search(
+        r"^elft\s+failed\s+[\d.]+s\s+ParameterError: financial year '1999-00'", table, re.MULTILINE
+    )
     index = rp.write_index(tmp_path, jobs, outcomes, "all years").read_text()
     assert "failed: ParameterError" in index and 'href="anchor-elft.html"' not in index
 
@@ -172,6 +224,10 @@ def test_fail_fast_skips_the_reports_not_yet_started(tmp_path):
     jobs = rp.plan(SAMPLE_DIR, tmp_path, ["elft", "hackney"])
     jobs[0].parameters["area"] = "atlantis"  # fails at validation, straight after injection
     outcomes = rp.run_batch(jobs, n_jobs=1, kernel_name="python3", progress=False, continue_on_error=False)
-    assert [(o.name, o.status) for o in outcomes] == [("elft", "failed"), ("hackney", "skipped"), ("network", "skipped")]
+    assert [(o.name, o.status) for o in outcomes] == [
+        ("elft", "failed"),
+        ("hackney", "skipped"),
+        ("network", "skipped"),
+    ]
     assert "atlantis" in outcomes[0].error and "\n" not in outcomes[0].error
     assert not (tmp_path / "anchor-hackney.ipynb").exists()

@@ -8,13 +8,19 @@ import pandas as pd
 import pytest
 
 from anchorlib import metrics, open_dataset
-from anchorlib.metrics.definitions import supplier_ids
 from anchorlib.data.rollup import SUMMARY_COLUMNS, cached_rollup, rolled_dataset, rollup
+from anchorlib.metrics.definitions import supplier_ids
 
 
 def test_rollup_sums_amount_per_distinct_row_and_keeps_nulls():
-    p = pd.DataFrame({"a": ["x", "x", "y", None], "b": pd.array([True, True, None, None], dtype="boolean"),
-                      "amount": [1.5, 2.0, 4.0, 8.0], "transaction_id": ["1", "2", "3", "4"]})
+    p = pd.DataFrame(
+        {
+            "a": ["x", "x", "y", None],
+            "b": pd.array([True, True, None, None], dtype="boolean"),
+            "amount": [1.5, 2.0, 4.0, 8.0],
+            "transaction_id": ["1", "2", "3", "4"],
+        }
+    )
     r = rollup(p, min_rows=0).sort_values("amount", ignore_index=True)
     assert list(r.columns) == ["a", "b", "amount"] and r["amount"].tolist() == [3.5, 4.0, 8.0]
     assert r["b"].dtype == p["b"].dtype and r["a"].isna().sum() == 1
@@ -32,7 +38,9 @@ def test_metrics_on_the_rollup_equal_metrics_on_the_payments(sample_ds):
     assert top_r["supplier"].tolist() == top_p["supplier"].tolist()
     assert top_r["leakage"].to_numpy() == pytest.approx(top_p["leakage"].to_numpy())
     eq_p, eq_r = metrics.equity(sample_ds, p, by="category"), metrics.equity(sample_ds, r, by="category")
-    assert eq_r["disparity_index"].to_numpy() == pytest.approx(eq_p["disparity_index"].to_numpy(), nan_ok=True)
+    assert eq_r["disparity_index"].to_numpy() == pytest.approx(
+        eq_p["disparity_index"].to_numpy(), nan_ok=True
+    )
     imd_p, imd_r = metrics.imd_distribution(p), metrics.imd_distribution(r)
     assert imd_r["spend"].tolist() == pytest.approx(imd_p["spend"].tolist())
     assert imd_r["n_suppliers"].tolist() == imd_p["n_suppliers"].tolist()
@@ -111,8 +119,10 @@ def test_a_rollup_of_cached_payments_is_stored_beside_them_and_goes_with_them(ca
     assert cached_rollup(ds, SUMMARY_COLUMNS, resolved=True) is made  # once per dataset
     (stored,) = store.glob("derived-*.arrow")
     (payments,) = store.glob("payments-*.arrow")
-    assert stored.name.split("-")[1] == payments.name[len("payments-"):-len(".arrow")]
-    again = cached_rollup(open_dataset(cached_copy), SUMMARY_COLUMNS, resolved=True)  # a new open maps the file
+    assert stored.name.split("-")[1] == payments.name[len("payments-") : -len(".arrow")]
+    again = cached_rollup(
+        open_dataset(cached_copy), SUMMARY_COLUMNS, resolved=True
+    )  # a new open maps the file
     pd.testing.assert_frame_equal(again, made)
     assert again["supplier_id"].nunique() == ds.payments.pipe(supplier_ids).nunique()
     assert again["amount"].sum() == pytest.approx(ds.payments["amount"].sum(), rel=1e-12)

@@ -15,8 +15,11 @@ from anchorlib.sample.generator import write_sample
 
 def _files(root):
     """The sample's files (not the README, nor the git-ignored Parquet cache of anchorlib/cache.py)."""
-    return sorted(p.relative_to(root) for p in root.rglob("*")
-                  if p.is_file() and p.name != "README.md" and CACHE_DIRNAME not in p.relative_to(root).parts)
+    return sorted(
+        p.relative_to(root)
+        for p in root.rglob("*")
+        if p.is_file() and p.name != "README.md" and CACHE_DIRNAME not in p.relative_to(root).parts
+    )
 
 
 @pytest.mark.slow
@@ -51,13 +54,17 @@ def test_every_sample_file_reconciles_or_declares_nothing(sample_ds):
 
 def test_local_share_improves_year_on_year_for_every_anchor(sample_ds):
     for a in sample_ds.anchor_ids:
-        shares = [metrics.local_share(metrics.select(sample_ds, [a], [fy]), sample_ds.area("home", a)).local_share
-                  for fy in ("2021-22", "2022-23", "2023-24")]
+        shares = [
+            metrics.local_share(metrics.select(sample_ds, [a], [fy]), sample_ds.area("home", a)).local_share
+            for fy in ("2021-22", "2022-23", "2023-24")
+        ]
         assert shares[0] < shares[2], (a, shares)
 
 
 def test_head_office_effect_is_visible_for_the_city(sample_ds):
-    ls = metrics.local_share(metrics.select(sample_ds, ["city_of_london"]), sample_ds.area("home", "city_of_london"))
+    ls = metrics.local_share(
+        metrics.select(sample_ds, ["city_of_london"]), sample_ds.area("home", "city_of_london")
+    )
     assert ls.local_share_excluding_hq_only < 0.5 * ls.local_share
 
 
@@ -77,12 +84,25 @@ def test_csv_blocks_quote_as_csv_writer_does():
     from anchorlib.sample.generator import Money, Serial, _csv_blocks
 
     names = ["Plain Ltd", 'Say "Hi" Ltd', "Comma, Co", "Line\nBreak"]
-    cols = ["Body, Name", (["Adults, Health", "Housing"], np.array([0, 1, 1, 0])), Serial("HAC2023", 6),
-            Money(np.array([1234.5, -12.0, 999.99, -1500.25]), np.array([0.1, 0.2, 0.9, 0.8])), names]
+    cols = [
+        "Body, Name",
+        (["Adults, Health", "Housing"], np.array([0, 1, 1, 0])),
+        Serial("HAC2023", 6),
+        Money(np.array([1234.5, -12.0, 999.99, -1500.25]), np.array([0.1, 0.2, 0.9, 0.8])),
+        names,
+    ]
     text = "".join(_csv_blocks(cols, 0, 4))
     expected = io.StringIO()
-    rows = [["Body, Name", a, f"HAC2023{i + 1:06d}", m, s] for i, (a, m, s) in enumerate(zip(
-        ["Adults, Health", "Housing", "Housing", "Adults, Health"], ["£1,234.50", "(12.00)", "999.99", "-£1,500.25"], names))]
+    rows = [
+        ["Body, Name", a, f"HAC2023{i + 1:06d}", m, s]
+        for i, (a, m, s) in enumerate(
+            zip(
+                ["Adults, Health", "Housing", "Housing", "Adults, Health"],
+                ["£1,234.50", "(12.00)", "999.99", "-£1,500.25"],
+                names,
+            )
+        )
+    ]
     csv.writer(expected, lineterminator="\r\n").writerows(rows)
     assert text == expected.getvalue()
 
@@ -96,6 +116,8 @@ def test_city_files_written_as_csv_above_the_excel_limit_load_the_same_payments(
     assert sorted(f.suffix for f in (out / "spend" / "city_of_london").iterdir()) == [".csv"] * 3
     as_csv = open_dataset(out).spend
     for df in (xlsx, as_csv):
-        assert len(df[df["anchor_id"] == "city_of_london"]) == 3 * int(600 * 0.30 / 3) + 2 + 4  # 60, 62, 64 rows
+        assert (
+            len(df[df["anchor_id"] == "city_of_london"]) == 3 * int(600 * 0.30 / 3) + 2 + 4
+        )  # 60, 62, 64 rows
     cols = ["anchor_id", "payment_date", "amount", "supplier_name", "expense_type", "transaction_id"]
     pd.testing.assert_frame_equal(as_csv[cols].astype(str), xlsx[cols].astype(str))

@@ -12,12 +12,23 @@ import pandas as pd
 import pytest
 
 from anchorlib import DatasetError, ParameterError, open_dataset
-from anchorlib.social_value import tenders as sv
 from anchorlib.data.tables import read_table
+from anchorlib.social_value import tenders as sv
 from tests.builders import supplier, tiny_dataset, write_csv
 
-HEADER = ["tender_id", "bidder", "price", "quality_score", "social_value_score", "price_weight", "quality_weight",
-          "social_value_weight", "is_local", "is_sme", "is_vcse"]
+HEADER = [
+    "tender_id",
+    "bidder",
+    "price",
+    "quality_score",
+    "social_value_score",
+    "price_weight",
+    "quality_weight",
+    "social_value_weight",
+    "is_local",
+    "is_sme",
+    "is_vcse",
+]
 W = [0.57, 0.38, 0.05]
 # T1: a local SME that wins only above its tipping weight.
 #   Big Co:    P = 100, Q = 70, S = 20 -> A = 88;  Local SME: P = 80, Q = 75, S = 80 -> A = 78
@@ -49,8 +60,9 @@ ROWS = [
 
 def tenders_from(tmp_path, rows, header=HEADER):
     path = write_csv(tmp_path / "social_value" / "tenders.csv", header, rows)
-    return sv.validate_tenders(read_table(path, ["tender_id", "bidder", "price", "quality_score",
-                                                 "social_value_score"], HEADER[5:]))
+    return sv.validate_tenders(
+        read_table(path, ["tender_id", "bidder", "price", "quality_score", "social_value_score"], HEADER[5:])
+    )
 
 
 @pytest.fixture
@@ -86,7 +98,14 @@ def test_local_sme_wins_only_above_its_tipping_weight(tenders):
     assert tp.weight == pytest.approx(1 / 7)
     assert (tp.winner, tp.new_winner, tp.own_weight) == ("Big Co", "Local SME", 0.05)
     assert [sv.winner_at(t1, w) for w in (0.0, 0.05, 0.10, 0.14, 0.15, 0.20, 0.30)] == [
-        "Big Co", "Big Co", "Big Co", "Big Co", "Local SME", "Local SME", "Local SME"]
+        "Big Co",
+        "Big Co",
+        "Big Co",
+        "Big Co",
+        "Local SME",
+        "Local SME",
+        "Local SME",
+    ]
 
 
 def test_tender_with_no_tipping_point_up_to_30_percent(tenders):
@@ -145,19 +164,33 @@ def _edit(rows, i, col, value):
     return rows
 
 
-@pytest.mark.parametrize(("rows", "line", "problem"), [
-    (_edit(ROWS, 1, "quality_score", ""), 3, "quality_score is missing for bidder 'Local SME' in tender T1"),
-    (_edit(ROWS, 2, "social_value_score", "lots"), 4, "column social_value_score: 'lots' is not a number"),
-    (_edit(ROWS, 0, "social_value_score", 120), 2, "social_value_score 120.0 is outside 0-100"),
-    (_edit(ROWS, 3, "price", 0), 5, "price must be above 0"),
-    (_edit(ROWS, 4, "social_value_weight", 10), 6, "social_value_weight 10.0 is outside 0-1"),
-    (_edit(ROWS, 4, "price_weight", 0.6), 6, "the tender's weights sum to 1.03, not 1"),
-    (_edit(_edit(ROWS, 4, "price_weight", 0.52), 4, "social_value_weight", 0.1), 6,
-     "tender T2 has different weights on different lines"),
-    (ROWS[:10], 11, "tender T5 has a single bid"),
-    (_edit(ROWS, 2, "bidder", "Big Co"), 4, "bidder 'Big Co' appears twice in tender T1"),
-    (_edit(ROWS, 0, "is_local", "maybe"), 2, "column is_local: 'maybe' is not yes/no"),
-])
+@pytest.mark.parametrize(
+    ("rows", "line", "problem"),
+    [
+        (
+            _edit(ROWS, 1, "quality_score", ""),
+            3,
+            "quality_score is missing for bidder 'Local SME' in tender T1",
+        ),
+        (
+            _edit(ROWS, 2, "social_value_score", "lots"),
+            4,
+            "column social_value_score: 'lots' is not a number",
+        ),
+        (_edit(ROWS, 0, "social_value_score", 120), 2, "social_value_score 120.0 is outside 0-100"),
+        (_edit(ROWS, 3, "price", 0), 5, "price must be above 0"),
+        (_edit(ROWS, 4, "social_value_weight", 10), 6, "social_value_weight 10.0 is outside 0-1"),
+        (_edit(ROWS, 4, "price_weight", 0.6), 6, "the tender's weights sum to 1.03, not 1"),
+        (
+            _edit(_edit(ROWS, 4, "price_weight", 0.52), 4, "social_value_weight", 0.1),
+            6,
+            "tender T2 has different weights on different lines",
+        ),
+        (ROWS[:10], 11, "tender T5 has a single bid"),
+        (_edit(ROWS, 2, "bidder", "Big Co"), 4, "bidder 'Big Co' appears twice in tender T1"),
+        (_edit(ROWS, 0, "is_local", "maybe"), 2, "column is_local: 'maybe' is not yes/no"),
+    ],
+)
 def test_bad_tenders_are_one_line_naming_file_and_line(tmp_path, rows, line, problem):
     with pytest.raises(DatasetError) as err:
         tenders_from(tmp_path, rows)
@@ -171,8 +204,11 @@ def test_missing_weight_columns_are_named(tmp_path):
 
 
 def test_load_tenders_through_a_dataset_folder(tmp_path):
-    root = tiny_dataset(tmp_path, suppliers=[supplier("Acme Ltd", "E8 1AA")],
-                        spend={"a1": [("Cleaning", "01/05/2023", "100.00", "Acme Ltd")]})
+    root = tiny_dataset(
+        tmp_path,
+        suppliers=[supplier("Acme Ltd", "E8 1AA")],
+        spend={"a1": [("Cleaning", "01/05/2023", "100.00", "Acme Ltd")]},
+    )
     ds = open_dataset(root)
     with pytest.raises(DatasetError, match="social_value/tenders.csv: the dataset has no tenders file"):
         sv.load_tenders(ds)
@@ -216,11 +252,18 @@ def test_exact_tipping_weight_agrees_with_brute_force_on_random_tenders():
         n = int(rng.integers(2, 6))
         pw = float(rng.choice([0.3, 0.4, 0.5, 0.6]))
         own = float(rng.choice([0.0, 0.05, 0.1]))
-        bids = pd.DataFrame({
-            "tender_id": f"R{k}", "bidder": [f"B{i}" for i in range(n)],
-            "price": rng.uniform(80, 120, n).round(0), "quality_score": rng.uniform(40, 90, n).round(1),
-            "social_value_score": rng.uniform(0, 100, n).round(1), "price_weight": pw,
-            "quality_weight": round(1 - pw - own, 2), "social_value_weight": own})
+        bids = pd.DataFrame(
+            {
+                "tender_id": f"R{k}",
+                "bidder": [f"B{i}" for i in range(n)],
+                "price": rng.uniform(80, 120, n).round(0),
+                "quality_score": rng.uniform(40, 90, n).round(1),
+                "social_value_score": rng.uniform(0, 100, n).round(1),
+                "price_weight": pw,
+                "quality_weight": round(1 - pw - own, 2),
+                "social_value_weight": own,
+            }
+        )
         tp = sv.tipping_point(bids)
         grid = np.linspace(own, 0.30, 3001)
         brute = _brute_winners(bids, grid)

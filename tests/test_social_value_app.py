@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from anchorlib.apps.social_value import SocialValueModel, social_value_app
 from anchorlib.charts import social_value as cs
+from anchorlib.paths import SAMPLE_DIR
 from anchorlib.social_value import commitments as cm
 from anchorlib.social_value import tenders as sv
-from anchorlib.apps.social_value import SocialValueModel, social_value_app
-from anchorlib.paths import SAMPLE_DIR
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +36,12 @@ def test_ratings_chart_spec(sample_ds):
     counts = cm.rating_counts(cm.rate(cm.load_commitments(sample_ds)), "anchor_id")
     spec = cs.ratings_chart(counts, "anchor_id").to_dict()
     enc = spec["encoding"]
-    assert enc["color"]["scale"]["domain"] == ["good", "approaching target", "requires improvement", "inadequate"]
+    assert enc["color"]["scale"]["domain"] == [
+        "good",
+        "approaching target",
+        "requires improvement",
+        "inadequate",
+    ]
     assert enc["x"]["title"] == "Commitments (contract x measure)" and enc["y"]["field"] == "anchor_id"
     assert spec["title"]["text"].endswith("per anchor") and spec["description"]
 
@@ -47,7 +52,9 @@ def test_model_follows_the_weight(tenders, sample_ds):
     m.sv_weight = 0.10
     assert m.winner() == "Moorgate Builders Collective Limited"
     r = m.ranking()
-    assert r["Bidder"].iloc[0] == "Moorgate Builders Collective Limited" and r.columns[-1].startswith("Total (price 47.4%")
+    assert r["Bidder"].iloc[0] == "Moorgate Builders Collective Limited" and r.columns[-1].startswith(
+        "Total (price 47.4%"
+    )
     assert (m.all_tenders()["Changed"] == "yes").sum() == 5
     assert "5 of 24 tenders" in m.headline() and "local bidders win 50% of tenders" in m.headline()
     with pytest.raises(Exception, match="0% to 30%"):

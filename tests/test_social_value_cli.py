@@ -7,8 +7,8 @@ import shutil
 
 import pytest
 
-from anchorlib.social_value import tenders as sv
 from anchorlib.paths import SAMPLE_DIR
+from anchorlib.social_value import tenders as sv
 from tests.test_cli import run
 
 
@@ -26,8 +26,9 @@ def test_tenders_json_matches_the_simulator(sample_ds):
     flips = [g["tender_id"] for g in got if g["winner_at"]["0.05"] != g["winner_at"]["0.10"]]
     assert len(flips) == 5
     # a tipping weight between 5% and 10% is exactly a tender that changes hands by 10%
-    assert sorted(flips) == sorted(g["tender_id"] for g in got
-                                   if g["tipping_weight"] is not None and g["tipping_weight"] <= 0.10)
+    assert sorted(flips) == sorted(
+        g["tender_id"] for g in got if g["tipping_weight"] is not None and g["tipping_weight"] <= 0.10
+    )
 
 
 def test_tenders_table_states_the_definition():
@@ -57,4 +58,5 @@ def test_dataset_without_tenders_is_one_line_exit_2(tmp_path):
     shutil.copytree(SAMPLE_DIR, root, ignore=shutil.ignore_patterns("social_value"))
     r = run("tenders", "--data", root)
     assert r.returncode == 2 and r.stderr.strip() == (
-        "anchorlib: error: social_value/tenders.csv: the dataset has no tenders file")
+        "anchorlib: error: social_value/tenders.csv: the dataset has no tenders file"
+    )

@@ -5,12 +5,21 @@ from __future__ import annotations
 import pytest
 
 from anchorlib import DatasetError, ParameterError
-from anchorlib.social_value import commitments as cm
 from anchorlib.data.tables import read_table
+from anchorlib.social_value import commitments as cm
 from tests.builders import write_csv
 
-HEADER = ["contract_id", "supplier_name", "anchor_id", "measure", "unit", "committed", "delivered",
-          "period_start", "period_end"]
+HEADER = [
+    "contract_id",
+    "supplier_name",
+    "anchor_id",
+    "measure",
+    "unit",
+    "committed",
+    "delivered",
+    "period_start",
+    "period_end",
+]
 P = ["2024-01-01", "2024-12-31"]  # 366 days (2024 is a leap year)
 ROWS = [
     ["C1", "Acme Ltd", "a1", "Apprenticeships", "weeks", 100, 120, *P],  # 120% good
@@ -24,14 +33,22 @@ ROWS = [
 
 def load(tmp_path, rows=ROWS):
     path = write_csv(tmp_path / "social_value" / "commitments.csv", HEADER, rows)
-    return cm.validate_commitments(read_table(path, HEADER[:4] + HEADER[5:7], ["unit", "period_start", "period_end"]))
+    return cm.validate_commitments(
+        read_table(path, HEADER[:4] + HEADER[5:7], ["unit", "period_start", "period_end"])
+    )
 
 
 def test_each_rating_at_its_thresholds(tmp_path):
     r = cm.rate(load(tmp_path))
     assert r["progress"].tolist() == pytest.approx([1.2, 1.0, 0.8, 0.995, 0.5, 0.49])
-    assert r["rating"].tolist() == ["good", "good", "approaching target", "approaching target",
-                                    "requires improvement", "inadequate"]
+    assert r["rating"].tolist() == [
+        "good",
+        "good",
+        "approaching target",
+        "approaching target",
+        "requires improvement",
+        "inadequate",
+    ]
     assert "80% to under 100%" in r.attrs["rule"] and cm.rating(0.7999) == "requires improvement"
 
 
@@ -81,15 +98,26 @@ def _edit(i, col, value):
     return rows
 
 
-@pytest.mark.parametrize(("rows", "line", "problem"), [
-    (_edit(1, "delivered", ""), 3, "delivered is missing for measure 'Local jobs for 16-24 year olds' of contract C1"),
-    (_edit(2, "committed", 0), 4, "committed must be above 0"),
-    (_edit(3, "delivered", -4), 5, "delivered cannot be negative"),
-    (_edit(0, "period_end", "31/12/2024"), 2, "period_end '31/12/2024' is not a date like 2024-03-31"),
-    (_edit(4, "period_end", "2023-12-31"), 6, "period_end is before period_start"),
-    (_edit(1, "measure", "Apprenticeships"), 3, "measure 'Apprenticeships' appears twice for contract C1"),
-    (_edit(5, "anchor_id", ""), 7, "anchor_id is blank"),
-])
+@pytest.mark.parametrize(
+    ("rows", "line", "problem"),
+    [
+        (
+            _edit(1, "delivered", ""),
+            3,
+            "delivered is missing for measure 'Local jobs for 16-24 year olds' of contract C1",
+        ),
+        (_edit(2, "committed", 0), 4, "committed must be above 0"),
+        (_edit(3, "delivered", -4), 5, "delivered cannot be negative"),
+        (_edit(0, "period_end", "31/12/2024"), 2, "period_end '31/12/2024' is not a date like 2024-03-31"),
+        (_edit(4, "period_end", "2023-12-31"), 6, "period_end is before period_start"),
+        (
+            _edit(1, "measure", "Apprenticeships"),
+            3,
+            "measure 'Apprenticeships' appears twice for contract C1",
+        ),
+        (_edit(5, "anchor_id", ""), 7, "anchor_id is blank"),
+    ],
+)
 def test_bad_commitments_are_one_line_naming_file_and_line(tmp_path, rows, line, problem):
     with pytest.raises(DatasetError) as err:
         load(tmp_path, rows)
@@ -99,18 +127,27 @@ def test_bad_commitments_are_one_line_naming_file_and_line(tmp_path, rows, line,
 
 def test_sample_commitments_have_every_rating(sample_ds):
     r = cm.rate(cm.load_commitments(sample_ds))
-    assert r["rating"].value_counts().to_dict() == {"good": 34, "approaching target": 15,
-                                                   "requires improvement": 15, "inadequate": 9}
+    assert r["rating"].value_counts().to_dict() == {
+        "good": 34,
+        "approaching target": 15,
+        "requires improvement": 15,
+        "inadequate": 9,
+    }
 
 
 def test_commitments_must_name_a_known_anchor(tmp_path):
     from anchorlib import open_dataset
     from tests.builders import supplier, tiny_dataset
 
-    root = tiny_dataset(tmp_path, suppliers=[supplier("Acme Ltd", "E8 1AA")],
-                        spend={"a1": [("Cleaning", "01/05/2023", "100.00", "Acme Ltd")]})
+    root = tiny_dataset(
+        tmp_path,
+        suppliers=[supplier("Acme Ltd", "E8 1AA")],
+        spend={"a1": [("Cleaning", "01/05/2023", "100.00", "Acme Ltd")]},
+    )
     rows = [[*r[:2], "a1", *r[3:]] for r in ROWS]
     rows[3][2] = "zz"
     write_csv(root / "social_value" / "commitments.csv", HEADER, rows)
-    with pytest.raises(DatasetError, match=r"social_value/commitments.csv:5: anchor_id 'zz' is not in anchors.csv"):
+    with pytest.raises(
+        DatasetError, match=r"social_value/commitments.csv:5: anchor_id 'zz' is not in anchors.csv"
+    ):
         cm.load_commitments(open_dataset(root))

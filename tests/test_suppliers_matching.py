@@ -6,20 +6,40 @@ import pandas as pd
 import pytest
 
 from anchorlib import open_dataset
+from anchorlib.data.suppliers import (
+    FUZZY_THRESHOLD,
+    match_shares,
+    normalise_name,
+    resolve_names,
+    same_first_word,
+)
 from anchorlib.errors import DatasetError
-from anchorlib.data.suppliers import FUZZY_THRESHOLD, match_shares, normalise_name, resolve_names, same_first_word
 from tests.builders import supplier, tiny_dataset, write_csv
 
 
 def test_normalise_name_legal_forms_the_and_trading_as():
-    got = normalise_name(pd.Series(["The Green Cafe Limited", "green café ltd.", "ACME PLC", "Smith & Co LLP",
-                                    "Hoxton Arts CIC", "J Bloggs t/a Bloggs Plumbing", "Public Limited Company", ""]))
+    got = normalise_name(
+        pd.Series(
+            [
+                "The Green Cafe Limited",
+                "green café ltd.",
+                "ACME PLC",
+                "Smith & Co LLP",
+                "Hoxton Arts CIC",
+                "J Bloggs t/a Bloggs Plumbing",
+                "Public Limited Company",
+                "",
+            ]
+        )
+    )
     assert got.tolist()[:6] == ["GREEN CAFE", "GREEN CAFE", "ACME", "SMITH", "HOXTON ARTS", "J BLOGGS"]
     assert got.isna().tolist()[-1]
 
 
-REGISTER = pd.Series(normalise_name(pd.Series(["Hackney Catering Ltd", "Green Cafe Ltd", "Dalston Prints"])).to_numpy(),
-                     index=[10, 11, 12])
+REGISTER = pd.Series(
+    normalise_name(pd.Series(["Hackney Catering Ltd", "Green Cafe Ltd", "Dalston Prints"])).to_numpy(),
+    index=[10, 11, 12],
+)
 
 
 def _resolve(names, redacted=None, overrides=None):
@@ -39,9 +59,11 @@ def test_exact_fuzzy_and_a_near_miss_that_must_not_match():
 
 
 def test_redacted_payees_are_never_matched_and_overrides_win():
-    r = _resolve(["Green Cafe Ltd", "Green Cafe Ltd", "Hackney Cleaning Ltd", "Dalston Print"],
-                 redacted=[True, False, False, False],
-                 overrides={"HACKNEY CLEANING": 10, "DALSTON PRINT": None})
+    r = _resolve(
+        ["Green Cafe Ltd", "Green Cafe Ltd", "Hackney Cleaning Ltd", "Dalston Print"],
+        redacted=[True, False, False, False],
+        overrides={"HACKNEY CLEANING": 10, "DALSTON PRINT": None},
+    )
     assert r["match_method"].tolist() == ["redacted", "exact", "override", "none"]
     assert pd.isna(r["register_row"][0]) and r["register_row"][2] == 10 and pd.isna(r["register_row"][3])
 
@@ -51,16 +73,29 @@ def ds(tmp_path):
     root = tiny_dataset(
         tmp_path,
         anchors=[["a1", "Anchor One", "council", "E09000012"], ["a2", "Anchor Two", "nhs", "E09000012"]],
-        suppliers=[supplier("Hackney Catering Ltd", "E8 1AA"), supplier("Green Cafe Ltd", "E8 2BB"),
-                   supplier("City Law LLP", "EC2V 7HH")],
-        spend={"a1": [("Supplies", "01/05/2023", "100", "Gren Cafe Limited"),
-                      ("Supplies", "02/05/2023", "200", "Hackney Cleaning Ltd"),
-                      ("Supplies", "03/05/2023", "300", "City Law LLP")],
-               "a2": [("Supplies", "01/06/2023", "50", "GREN CAFE LTD"),
-                      ("Supplies", "02/06/2023", "25", "Hackney Cleaning Ltd"),
-                      ("Supplies", "03/06/2023", "400", "City Lw")]})
-    write_csv(root / "supplier_matches.csv", ["spend_name", "register_name"],
-              [["Hackney Cleaning Limited", "Hackney Catering Ltd"], ["City Lw", ""]])
+        suppliers=[
+            supplier("Hackney Catering Ltd", "E8 1AA"),
+            supplier("Green Cafe Ltd", "E8 2BB"),
+            supplier("City Law LLP", "EC2V 7HH"),
+        ],
+        spend={
+            "a1": [
+                ("Supplies", "01/05/2023", "100", "Gren Cafe Limited"),
+                ("Supplies", "02/05/2023", "200", "Hackney Cleaning Ltd"),
+                ("Supplies", "03/05/2023", "300", "City Law LLP"),
+            ],
+            "a2": [
+                ("Supplies", "01/06/2023", "50", "GREN CAFE LTD"),
+                ("Supplies", "02/06/2023", "25", "Hackney Cleaning Ltd"),
+                ("Supplies", "03/06/2023", "400", "City Lw"),
+            ],
+        },
+    )
+    write_csv(
+        root / "supplier_matches.csv",
+        ["spend_name", "register_name"],
+        [["Hackney Cleaning Limited", "Hackney Catering Ltd"], ["City Lw", ""]],
+    )
     return open_dataset(root)
 
 
@@ -77,7 +112,9 @@ def test_dataset_join_is_consistent_across_anchors_with_overrides(ds):
 def test_match_table_for_review(ds):
     m = ds.matches.set_index("spend_name")
     assert m.loc["City Lw", "spend"] == 400 and m.loc["City Lw", "match_method"] == "none"
-    assert m.loc["Hackney Cleaning Ltd", "spend"] == 225 and m.loc["Hackney Cleaning Ltd", "anchors"] == "a1;a2"
+    assert (
+        m.loc["Hackney Cleaning Ltd", "spend"] == 225 and m.loc["Hackney Cleaning Ltd", "anchors"] == "a1;a2"
+    )
     assert m.loc["Hackney Cleaning Ltd", "payments"] == 2
     assert m.loc["Hackney Cleaning Ltd", "lad"] == "E09000012" and pd.isna(m.loc["City Lw", "lad"])
     assert m.index[0] == "City Lw"  # largest spend first
@@ -87,11 +124,19 @@ def test_match_table_for_review(ds):
 
 
 def test_override_naming_a_supplier_not_in_the_register_is_a_one_line_error(tmp_path):
-    root = tiny_dataset(tmp_path, suppliers=[supplier("Green Cafe Ltd", "E8 2BB")],
-                        spend={"a1": [("Supplies", "01/05/2023", "100", "Green Cafe")]})
-    write_csv(root / "supplier_matches.csv", ["spend_name", "register_name"],
-              [["Green Cafe", "Green Cafe Ltd"], ["Gren Caff", "Blue Cafe Ltd"]])
-    with pytest.raises(DatasetError, match=r"supplier_matches.csv:3: register_name 'Blue Cafe Ltd' is not in"):
+    root = tiny_dataset(
+        tmp_path,
+        suppliers=[supplier("Green Cafe Ltd", "E8 2BB")],
+        spend={"a1": [("Supplies", "01/05/2023", "100", "Green Cafe")]},
+    )
+    write_csv(
+        root / "supplier_matches.csv",
+        ["spend_name", "register_name"],
+        [["Green Cafe", "Green Cafe Ltd"], ["Gren Caff", "Blue Cafe Ltd"]],
+    )
+    with pytest.raises(
+        DatasetError, match=r"supplier_matches.csv:3: register_name 'Blue Cafe Ltd' is not in"
+    ):
         open_dataset(root)
 
 
@@ -99,22 +144,31 @@ def test_sample_spelling_variants_are_found(sample_ds):
     p = sample_ds.payments
     fuzzy = p[p["match_method"] == "fuzzy"]
     assert len(fuzzy) > 0 and (fuzzy["match_score"] >= FUZZY_THRESHOLD).all()
-    assert set(p.loc[p["supplier_name"] == "HM Rvenue & Customs", "register_name"]) == {"HM Revenue & Customs"}
+    assert set(p.loc[p["supplier_name"] == "HM Rvenue & Customs", "register_name"]) == {
+        "HM Revenue & Customs"
+    }
     assert (p.loc[p["redacted"], "match_method"] == "redacted").all()
     shares = match_shares(p)
     assert sum(shares.values()) == pytest.approx(1.0) and shares["exact"] > 0.9
 
 
-@pytest.mark.parametrize("a, b, same", [
-    ("PARK HOUSE RESIDENTIAL HOME", "MANOR HOUSE RESIDENTIAL HOME", False),  # ratio 90.9 on Devon's payees
-    ("LAKESIDE RESIDENTIAL HOME", "LAKEVIEW RESIDENTIAL HOME", False),       # 92.0
-    ("MILLBROOK HEALTHCARE", "WILLINBROOK HEALTHCARE", False),               # 90.5
-    ("DWS CONSULTANCY", "CWS CONSULTANCY", False),                           # 93.3
-    ("CHELFAM HOUSE RESIDENTIAL HOME", "CHELFHAM HOUSE RESIDENTIAL HOME", True),
-    ("COOMBESWOOD HOUSE", "COOMBES WOOD HOUSE", True),
-    ("ISWP ASSESSMENT SERVICES", "I S W P ASSESSMENT SERVICES", True),
-    ("GREN CAFE", "GREEN CAFE", True),
-])
+@pytest.mark.parametrize(
+    "a, b, same",
+    [
+        (
+            "PARK HOUSE RESIDENTIAL HOME",
+            "MANOR HOUSE RESIDENTIAL HOME",
+            False,
+        ),  # ratio 90.9 on Devon's payees
+        ("LAKESIDE RESIDENTIAL HOME", "LAKEVIEW RESIDENTIAL HOME", False),  # 92.0
+        ("MILLBROOK HEALTHCARE", "WILLINBROOK HEALTHCARE", False),  # 90.5
+        ("DWS CONSULTANCY", "CWS CONSULTANCY", False),  # 93.3
+        ("CHELFAM HOUSE RESIDENTIAL HOME", "CHELFHAM HOUSE RESIDENTIAL HOME", True),
+        ("COOMBESWOOD HOUSE", "COOMBES WOOD HOUSE", True),
+        ("ISWP ASSESSMENT SERVICES", "I S W P ASSESSMENT SERVICES", True),
+        ("GREN CAFE", "GREEN CAFE", True),
+    ],
+)
 def test_fuzzy_matches_must_agree_on_the_first_word(a, b, same):
     assert same_first_word(a, b) is same
     assert same_first_word(b, a) is same
@@ -123,10 +177,16 @@ def test_fuzzy_matches_must_agree_on_the_first_word(a, b, same):
     assert got["match_method"][0] == ("fuzzy" if same else "none")
 
 
-@pytest.mark.parametrize("a, b", [
-    ("COUNTY GROUNDS MAINTENANCE", "COUNTRYWIDE GROUNDS MAINTENANCE"),  # ratio 91.2 on Devon 2026-03's payees
-    ("IBM SERVICES", "I T SERVICES"),  # a one-letter first word is not a prefix of every name
-])
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        (
+            "COUNTY GROUNDS MAINTENANCE",
+            "COUNTRYWIDE GROUNDS MAINTENANCE",
+        ),  # ratio 91.2 on Devon 2026-03's payees
+        ("IBM SERVICES", "I T SERVICES"),  # a one-letter first word is not a prefix of every name
+    ],
+)
 def test_a_typo_is_allowed_between_whole_first_words_only(a, b):
     assert not same_first_word(a, b) and not same_first_word(b, a)
 

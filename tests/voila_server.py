@@ -18,8 +18,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from anchorlib.paths import PACKAGE_DIR
 from anchorlib.apps.serve import voila_env
+from anchorlib.paths import PACKAGE_DIR
 
 #: anchorlib's Voila template (lab without CDN stylesheets) lives under this JUPYTER_PATH entry.
 TEMPLATES_PATH = PACKAGE_DIR / "templates"
@@ -27,9 +27,15 @@ TEMPLATES_PATH = PACKAGE_DIR / "templates"
 #: suggestion popup as a WebUI page in a renderer of its own for every new window, hidden or not: on 2 cores
 #: that renderer took 1.1-1.4 s of CPU during each app's first render (a browser in use has it running
 #: before the page opens), so it is turned off.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run",
-                 "--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup,WebUIOmniboxFullPopup"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup,WebUIOmniboxFullPopup",
+]
 LOOPBACK = ("http://127.0.0.1", "ws://127.0.0.1")
 #: inside a .vega-embed, what a drawn chart holds: SVG marks or a canvas
 DRAWN_MARKS = ".mark-rect path, .mark-line path, .mark-rule line, .mark-rule path, .mark-symbol path, canvas"
@@ -60,16 +66,30 @@ def hermetic_env(base: Path, extra: dict[str, str] | None = None) -> dict[str, s
         Path(env[var]).mkdir(parents=True, exist_ok=True)
     spec = Path(env["JUPYTER_DATA_DIR"]) / "kernels" / "anchorlib"
     spec.mkdir(parents=True, exist_ok=True)
-    (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "Python (anchorlib)", "language": "python"}))
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "Python (anchorlib)",
+                "language": "python",
+            }
+        )
+    )
     env = voila_env(env)  # anchorlib's template and the one chart module, as `anchorlib serve` runs
     env.update(extra or {})
     return env
 
 
-def start_voila(notebook: Path, base: Path, *, timeout: float = 60, execute_timeout: int = 120,
-                template: str = "anchorlib", args: list[str] = (), env: dict[str, str] | None = None) -> VoilaServer:
+def start_voila(
+    notebook: Path,
+    base: Path,
+    *,
+    timeout: float = 60,
+    execute_timeout: int = 120,
+    template: str = "anchorlib",
+    args: list[str] = (),
+    env: dict[str, str] | None = None,
+) -> VoilaServer:
     """Start ``voila notebook`` on a free port and wait (up to ``timeout`` s) until it accepts connections.
 
     ``template`` "anchorlib" is Voila's lab template without CDN stylesheets; tracebacks stay hidden.
@@ -77,12 +97,23 @@ def start_voila(notebook: Path, base: Path, *, timeout: float = 60, execute_time
     base.mkdir(parents=True, exist_ok=True)
     port = free_port()
     log = base / "voila.log"
-    cmd = [sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
-           f"--VoilaExecutor.timeout={execute_timeout}", "--VoilaConfiguration.show_tracebacks=False",
-           f"--template={template}", *args]
+    cmd = [
+        sys.executable,
+        "-m",
+        "voila",
+        str(notebook),
+        "--no-browser",
+        f"--port={port}",
+        "--Voila.ip=127.0.0.1",
+        f"--VoilaExecutor.timeout={execute_timeout}",
+        "--VoilaConfiguration.show_tracebacks=False",
+        f"--template={template}",
+        *args,
+    ]
     with log.open("w") as fh:
-        proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=hermetic_env(base, env),
-                                cwd=str(notebook.parent))
+        proc = subprocess.Popen(
+            cmd, stdout=fh, stderr=subprocess.STDOUT, env=hermetic_env(base, env), cwd=str(notebook.parent)
+        )
     server = VoilaServer(f"http://127.0.0.1:{port}/", port, proc, log)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -143,8 +174,11 @@ def open_page(browser, prefixes: tuple[str, ...] = LOOPBACK, viewport=(1366, 768
 def wait_drawn(page, ready: str, n_charts: int = 1, timeout: int = 120_000) -> None:
     """Wait until ``ready`` (a selector) is on the page and at least ``n_charts`` Vega charts drew marks."""
     page.wait_for_selector(ready, timeout=timeout)
-    page.wait_for_function(f"[...document.querySelectorAll('.vega-embed')].filter(e => e.querySelector("
-                           f"{json.dumps(DRAWN_MARKS)})).length >= {n_charts}", timeout=timeout)
+    page.wait_for_function(
+        f"[...document.querySelectorAll('.vega-embed')].filter(e => e.querySelector("
+        f"{json.dumps(DRAWN_MARKS)})).length >= {n_charts}",
+        timeout=timeout,
+    )
 
 
 @contextmanager

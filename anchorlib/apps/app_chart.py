@@ -22,15 +22,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
 
 import altair as alt
 import anywidget
 import pandas as pd
 import traitlets
 
-from anchorlib.charts import base as charts
 from anchorlib.apps.memo import Memo
+from anchorlib.charts import base as charts
 
 TITLE_SIGNALS = {"text": "al_title", "subtitle": "al_subtitle"}
 DESCRIPTION = "al_description"  # the ARIA description (Vega's view.description), updated like a title
@@ -41,7 +40,9 @@ def app_values(data) -> dict:
     """Altair data transformer for the apps' small frames: the max-rows guard (``alt.limit_rows``), then
     records of Python values with missing values as null (half a millisecond where
     ``sanitize_pandas_dataframe`` took 15 per chart); frames with date columns go through Altair's own."""
-    if isinstance(data, pd.DataFrame) and not any(pd.api.types.is_datetime64_any_dtype(t) for t in data.dtypes):
+    if isinstance(data, pd.DataFrame) and not any(
+        pd.api.types.is_datetime64_any_dtype(t) for t in data.dtypes
+    ):
         alt.limit_rows(data)  # raises MaxRowsError past 5,000 rows
         names = [str(c) for c in data.columns]
         columns = [data[c].to_numpy(dtype=object, na_value=None) for c in data.columns]
@@ -73,7 +74,9 @@ class ChartParts:
     description: str | None = None
 
 
-_FRAMES = Memo(32)  # (id of a charts.on_frame frame, its title keys, described) -> (frame, parts, top dataset)
+_FRAMES = Memo(
+    32
+)  # (id of a charts.on_frame frame, its title keys, described) -> (frame, parts, top dataset)
 
 
 def chart_parts(chart: alt.TopLevelMixin) -> ChartParts:
@@ -89,10 +92,15 @@ def chart_parts(chart: alt.TopLevelMixin) -> ChartParts:
     if seen[0] is not frame or seen[2] is None:
         return _parts(chart)[0]
     parts, top = seen[1], seen[2]
-    titles = {TITLE_SIGNALS["text"]: title.text, **({TITLE_SIGNALS["subtitle"]: title.subtitle} if key[1] else {})}
+    titles = {
+        TITLE_SIGNALS["text"]: title.text,
+        **({TITLE_SIGNALS["subtitle"]: title.subtitle} if key[1] else {}),
+    }
     with alt.data_transformers.enable("anchorlib_app"):
         rows = app_values(chart.data)["values"]
-    return ChartParts(parts.shape, {**parts.datasets, top: rows}, titles, chart.description if key[2] else None)
+    return ChartParts(
+        parts.shape, {**parts.datasets, top: rows}, titles, chart.description if key[2] else None
+    )
 
 
 def _parts(chart: alt.TopLevelMixin) -> tuple[ChartParts, str | None]:
@@ -142,10 +150,14 @@ def compile_shape(parts: ChartParts) -> dict:
 
 def filled(template: dict, parts: ChartParts) -> dict:
     """``template`` (a compiled shape) with the rows and title text of ``parts``: the spec to embed."""
-    data = [{**d, "values": parts.datasets[d["name"]]} if d.get("name") in parts.datasets else d
-            for d in template.get("data", [])]
-    signals = [{**s, "value": parts.titles[s["name"]]} if s.get("name") in parts.titles else s
-               for s in template.get("signals", [])]
+    data = [
+        {**d, "values": parts.datasets[d["name"]]} if d.get("name") in parts.datasets else d
+        for d in template.get("data", [])
+    ]
+    signals = [
+        {**s, "value": parts.titles[s["name"]]} if s.get("name") in parts.titles else s
+        for s in template.get("signals", [])
+    ]
     described = {"description": parts.description} if parts.description is not None else {}
     return {**template, "data": data, **({"signals": signals} if signals else {}), **described}
 
@@ -184,9 +196,11 @@ class AppChart(anywidget.AnyWidget):
         base = self._base
         if base is not None and parts.shape == base.shape:
             # the same shape: the rows and title text that differ from the spec's (the browser redraws what changed)
-            self.updates = [*({"data": n, "values": v} for n, v in parts.datasets.items() if v != base.datasets[n]),
-                            *({"signal": s, "value": t} for s, t in parts.titles.items() if t != base.titles[s]),
-                            *([{"description": parts.description}] if parts.description != base.description else [])]
+            self.updates = [
+                *({"data": n, "values": v} for n, v in parts.datasets.items() if v != base.datasets[n]),
+                *({"signal": s, "value": t} for s, t in parts.titles.items() if t != base.titles[s]),
+                *([{"description": parts.description}] if parts.description != base.description else []),
+            ]
             return
         template = self._compiled.get(parts.shape, lambda: compile_shape(parts))
         with self.hold_sync():

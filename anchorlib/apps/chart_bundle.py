@@ -41,7 +41,9 @@ def bundle() -> str:
     import vl_convert
     from altair.utils._importers import vl_version_for_vl_convert
 
-    return vl_convert.javascript_bundle(JS_SOURCE.read_text(encoding="utf-8"), vl_version=vl_version_for_vl_convert())
+    return vl_convert.javascript_bundle(
+        JS_SOURCE.read_text(encoding="utf-8"), vl_version=vl_version_for_vl_convert()
+    )
 
 
 def bundle_name() -> str:
@@ -67,8 +69,10 @@ def ensure_bundle(where: Path | None = None) -> str:
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         _write(path, bundle())
-    preload = (f'<link rel="modulepreload" href="{{{{ resources.base_url }}}}voila/templates/{TEMPLATE}/static/{name}">'
-               "\n")
+    preload = (
+        f'<link rel="modulepreload" href="{{{{ resources.base_url }}}}voila/templates/{TEMPLATE}/static/{name}">'
+        "\n"
+    )
     if not (template / PRELOAD).exists() or (template / PRELOAD).read_text(encoding="utf-8") != preload:
         _write(template / PRELOAD, preload)
     return name
@@ -92,9 +96,11 @@ def loader(env: dict[str, str] | None = None) -> str | None:
     if not name or base is None:
         return None
     url = json.dumps(f"{base.rstrip('/')}/voila/templates/{TEMPLATE}/static/{name}")
-    return (f"let chart;\nexport default {{ async render(ctx) {{\n"
-            f"  chart ??= import(new URL({url}, location.origin).href);\n"
-            f"  return (await chart).default.render(ctx);\n}} }};\n")
+    return (
+        f"let chart;\nexport default {{ async render(ctx) {{\n"
+        f"  chart ??= import(new URL({url}, location.origin).href);\n"
+        f"  return (await chart).default.render(ctx);\n}} }};\n"
+    )
 
 
 def module() -> str:

@@ -12,12 +12,12 @@ import ipywidgets as widgets
 import pandas as pd
 import traitlets
 
-from anchorlib.data.dataset import Dataset, open_dataset
-from anchorlib.errors import AnchorlibError, ParameterError
-from anchorlib.formatting import money, pct  # noqa: F401  (the apps import them from here)
-from anchorlib.data.places import Area
 from anchorlib.apps.app_chart import AppChart, app_values, vega_spec  # noqa: F401  (the apps import them from here)
 from anchorlib.apps.memo import Memo
+from anchorlib.data.dataset import Dataset, open_dataset
+from anchorlib.data.places import Area
+from anchorlib.errors import AnchorlibError, ParameterError
+from anchorlib.formatting import money, pct  # noqa: F401  (the apps import them from here)
 
 #: A chart widget and how to make its chart for the current choices (``Guarded.show_charts``).
 ChartMaker = tuple[AppChart, Callable[[], alt.TopLevelMixin]]
@@ -36,10 +36,15 @@ STYLE = """<style>
 
 def tiles_html(tiles: list[tuple[str, str, str, str]]) -> str:
     """Tiles of (css key, label, value, note) as HTML; each value carries class ``al-<key>``."""
-    return "<div class='al-tiles'>" + "".join(
-        f"<div class='al-tile'><div class='al-label'>{html.escape(label)}</div>"
-        f"<div class='al-value al-{key}'>{html.escape(value)}</div><div class='al-note'>{html.escape(note)}</div></div>"
-        for key, label, value, note in tiles) + "</div>"
+    return (
+        "<div class='al-tiles'>"
+        + "".join(
+            f"<div class='al-tile'><div class='al-label'>{html.escape(label)}</div>"
+            f"<div class='al-value al-{key}'>{html.escape(value)}</div><div class='al-note'>{html.escape(note)}</div></div>"
+            for key, label, value, note in tiles
+        )
+        + "</div>"
+    )
 
 
 class Guarded:
@@ -58,12 +63,16 @@ class Guarded:
         self.status.value = ""
         return True
 
-    def link(self, widget: widgets.Widget, model: traitlets.HasTraits, name: str, convert=lambda v: v) -> None:
+    def link(
+        self, widget: widgets.Widget, model: traitlets.HasTraits, name: str, convert=lambda v: v
+    ) -> None:
         """Copy ``widget.value`` (through ``convert``) to ``model.<name>`` on change, guarded; not while
         the view itself resets widgets (``quiet``)."""
+
         def copy(change):
             if not getattr(self, "_quiet", False):
                 self._guard(lambda: setattr(model, name, convert(change["new"])))
+
         widget.observe(copy, "value")
 
     def warm(self, model: traitlets.HasTraits, name: str, values) -> None:
@@ -72,8 +81,11 @@ class Guarded:
         change to one of them only sends what is already computed (``Memo``); the widgets end as they
         began. Only the kernel's first view warms (one opened later from the data picker does not: the
         kernel keeps VOILA_PREHEAT once a visitor has it). ``ANCHORLIB_APPS_WARM=0`` turns it off."""
-        if (Guarded._warmed or os.environ.get("VOILA_PREHEAT") != "True"
-                or os.environ.get("ANCHORLIB_APPS_WARM", "1") == "0"):
+        if (
+            Guarded._warmed
+            or os.environ.get("VOILA_PREHEAT") != "True"
+            or os.environ.get("ANCHORLIB_APPS_WARM", "1") == "0"
+        ):
             return
         Guarded._warmed = True
         first = getattr(model, name)
@@ -122,8 +134,10 @@ class ChoiceModel(traitlets.HasTraits):
     def area(self) -> Area:
         """The chosen area; 'home' over several anchors is the union of their home boroughs (kept per choice,
         so the models' figures kept per area find it without building it again)."""
-        return self._areas.get((tuple(self.anchor_ids), self.area_id),
-                               lambda: chosen_area(self.ds, self.area_id, self.anchor_ids))
+        return self._areas.get(
+            (tuple(self.anchor_ids), self.area_id),
+            lambda: chosen_area(self.ds, self.area_id, self.anchor_ids),
+        )
 
 
 def open_or_message(data_dir, make: Callable[[Dataset], widgets.Widget]) -> widgets.Widget:
@@ -133,13 +147,16 @@ def open_or_message(data_dir, make: Callable[[Dataset], widgets.Widget]) -> widg
         ds = data_dir if isinstance(data_dir, Dataset) else open_dataset(data_dir or None)
         return make(ds)
     except (AnchorlibError, traitlets.TraitError, OSError) as err:
-        return widgets.HTML(STYLE + f"<p class='al-status'>Could not open the data: {html.escape(str(err))}</p>")
+        return widgets.HTML(
+            STYLE + f"<p class='al-status'>Could not open the data: {html.escape(str(err))}</p>"
+        )
 
 
 def area_options(ds: Dataset) -> list[tuple[str, str]]:
     """(label, area id) for the area dropdowns: home, City & Hackney, London, then areas.csv."""
-    return ([(label, a) for a, label in AREA_LABELS.items()]
-            + [(str(v.name), k) for k, v in ds.areas.items() if k not in AREA_LABELS and k != "uk"])
+    return [(label, a) for a, label in AREA_LABELS.items()] + [
+        (str(v.name), k) for k, v in ds.areas.items() if k not in AREA_LABELS and k != "uk"
+    ]
 
 
 def chosen_area(ds: Dataset, area_id: str, anchor_ids: list[str]) -> Area:
@@ -164,16 +181,26 @@ def select_rows(frame, anchor_ids: list[str], years: list[str] | None = None):
 def anchor_picker(ds: Dataset, value: list[str], width: str = "520px") -> widgets.SelectMultiple:
     """The 'Organisation(s)' multi-select every app shows (names, anchor ids as values)."""
     names = dict(zip(ds.anchors["anchor_id"], ds.anchors["name"]))
-    return widgets.SelectMultiple(options=[(names[a], a) for a in ds.anchor_ids], value=value,
-                                  description="Organisation(s)", rows=min(4, len(ds.anchor_ids)),
-                                  style={"description_width": "initial"},
-                                  layout=widgets.Layout(width=width)).add_class("al-anchors")
+    return widgets.SelectMultiple(
+        options=[(names[a], a) for a in ds.anchor_ids],
+        value=value,
+        description="Organisation(s)",
+        rows=min(4, len(ds.anchor_ids)),
+        style={"description_width": "initial"},
+        layout=widgets.Layout(width=width),
+    ).add_class("al-anchors")
 
 
-def area_picker(ds: Dataset, value: str, options=None, description: str = "Local area",
-                width: str = "320px") -> widgets.Dropdown:
-    return widgets.Dropdown(options=options or area_options(ds), value=value, description=description,
-                            style={"description_width": "initial"}, layout=widgets.Layout(width=width)).add_class("al-area")
+def area_picker(
+    ds: Dataset, value: str, options=None, description: str = "Local area", width: str = "320px"
+) -> widgets.Dropdown:
+    return widgets.Dropdown(
+        options=options or area_options(ds),
+        value=value,
+        description=description,
+        style={"description_width": "initial"},
+        layout=widgets.Layout(width=width),
+    ).add_class("al-area")
 
 
 def placeholder() -> alt.Chart:

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import ipywidgets as widgets
 
+from anchorlib.apps.common import STYLE
 from anchorlib.data.dataset import Dataset, open_dataset
 from anchorlib.errors import AnchorlibError
-from anchorlib.apps.common import STYLE
 
 #: Largest total size of spend files the apps open (bigger data: use the CLI or the DuckDB engine).
 MAX_SPEND_BYTES = 2 * 1024**3
@@ -27,10 +27,16 @@ def check_folder(path: str) -> Path:
         raise AnchorlibError("type the path of a dataset folder (it holds anchors.csv and spend/)")
     if not root.is_dir():
         raise AnchorlibError(f"there is no folder at {root}")
-    size = sum(f.stat().st_size for f in (root / "spend").rglob("*") if f.is_file()) if (root / "spend").is_dir() else 0
+    size = (
+        sum(f.stat().st_size for f in (root / "spend").rglob("*") if f.is_file())
+        if (root / "spend").is_dir()
+        else 0
+    )
     if size > MAX_SPEND_BYTES:
-        raise AnchorlibError(f"the spend files in {root} total {size / 1024**3:.1f} GB; the apps open up to "
-                             f"{MAX_SPEND_BYTES / 1024**3:.0f} GB")
+        raise AnchorlibError(
+            f"the spend files in {root} total {size / 1024**3:.1f} GB; the apps open up to "
+            f"{MAX_SPEND_BYTES / 1024**3:.0f} GB"
+        )
     return root
 
 
@@ -45,9 +51,12 @@ class DataPicker(widgets.VBox):
 
     def __init__(self, on_open: Callable[[Dataset], None]):
         self.on_open = on_open
-        self.path = widgets.Text(placeholder="e.g. /home/me/our-spend (holds anchors.csv and spend/)",
-                                 description="Your data folder", style={"description_width": "initial"},
-                                 layout=widgets.Layout(width="620px")).add_class("al-data-path")
+        self.path = widgets.Text(
+            placeholder="e.g. /home/me/our-spend (holds anchors.csv and spend/)",
+            description="Your data folder",
+            style={"description_width": "initial"},
+            layout=widgets.Layout(width="620px"),
+        ).add_class("al-data-path")
         self.button = widgets.Button(description="Open", button_style="primary").add_class("al-data-open")
         self.message = widgets.HTML().add_class("al-data-message")
         self.button.on_click(lambda _: self.open_folder())
@@ -60,7 +69,9 @@ class DataPicker(widgets.VBox):
             ds = open_dataset(check_folder(self.path.value))
             self.on_open(ds)
         except (AnchorlibError, OSError, ValueError) as err:
-            self.message.value = STYLE + f"<p class='al-status'>Could not open the data: {html.escape(str(err))}</p>"
+            self.message.value = (
+                STYLE + f"<p class='al-status'>Could not open the data: {html.escape(str(err))}</p>"
+            )
             return
         self.message.value = f"<p>Opened {html.escape(str(ds.root))}.</p>" + load_report_html(ds)
 
@@ -79,8 +90,10 @@ class AppShell(widgets.VBox):
         view = self.build(ds)
         if not hasattr(view, "model"):  # the build failed: keep the current view, say why
             text = re.sub(r"<style>.*?</style>|<[^>]+>", "", getattr(view, "value", ""), flags=re.DOTALL)
-            raise AnchorlibError(html.unescape(" ".join(text.split())).removeprefix("Could not open the data: ")
-                                 or "the app could not be built on this dataset")
+            raise AnchorlibError(
+                html.unescape(" ".join(text.split())).removeprefix("Could not open the data: ")
+                or "the app could not be built on this dataset"
+            )
         self.view = view
         self.children = (view, self.picker)
         freeze_under_voila(again=True)

@@ -15,13 +15,28 @@ import ipywidgets as widgets
 import pandas as pd
 import traitlets
 
-from anchorlib.charts import equity as charts_equity
 from anchorlib import metrics
-from anchorlib.data.dataset import Dataset
-from anchorlib.errors import ParameterError
-from anchorlib.data.rollup import GROUP_COLUMNS, SHARE_COLUMNS, SUPPLIER_COLUMNS, selected_rollup
-from anchorlib.apps.common import STYLE, AppChart, ChartMaker, ChoiceModel, Guarded, Memo, anchor_picker, area_options, area_picker, open_or_message, pct, placeholder, select_rows, tiles_html
+from anchorlib.apps.common import (
+    STYLE,
+    AppChart,
+    ChartMaker,
+    ChoiceModel,
+    Guarded,
+    Memo,
+    anchor_picker,
+    area_options,
+    area_picker,
+    open_or_message,
+    pct,
+    placeholder,
+    select_rows,
+    tiles_html,
+)
 from anchorlib.apps.data_picker import AppShell
+from anchorlib.charts import equity as charts_equity
+from anchorlib.data.dataset import Dataset
+from anchorlib.data.rollup import GROUP_COLUMNS, SHARE_COLUMNS, SUPPLIER_COLUMNS, selected_rollup
+from anchorlib.errors import ParameterError
 
 ANYWHERE = "anywhere"
 
@@ -36,15 +51,18 @@ class EquityModel(ChoiceModel):
     def __init__(self, ds: Dataset, **kw):
         # the payments rolled up once, by anchor, to what equity and the IMD deciles read (the groups' flags
         # and IMD decile are the supplier's; anchorlib/rollup.py): a choice of anchors is a selection of its rows
-        self.base = selected_rollup(ds, ["anchor_id", *SHARE_COLUMNS, *SUPPLIER_COLUMNS, "category", *GROUP_COLUMNS],
-                                    resolved=True)
+        self.base = selected_rollup(
+            ds, ["anchor_id", *SHARE_COLUMNS, *SUPPLIER_COLUMNS, "category", *GROUP_COLUMNS], resolved=True
+        )
         super().__init__(ds, **kw)
         self._memo = Memo()
 
     @traitlets.validate("group")
     def _check_group(self, proposal):
         if proposal["value"] not in metrics.GROUP_LABELS:
-            raise ParameterError(f"unknown group '{proposal['value']}'; choose one of {', '.join(metrics.GROUP_LABELS)}")
+            raise ParameterError(
+                f"unknown group '{proposal['value']}'; choose one of {', '.join(metrics.GROUP_LABELS)}"
+            )
         return proposal["value"]
 
     def scope(self) -> str:
@@ -52,14 +70,18 @@ class EquityModel(ChoiceModel):
 
     def payments(self) -> pd.DataFrame:
         """The chosen anchors' payments, only those to suppliers located in the area when one is chosen."""
+
         def rows():
             p = self._selection()
             return p if self.area_id == ANYWHERE else p[metrics.is_local(p, self.area()).to_numpy()]
+
         return self._cached("payments", rows)
 
     def _selection(self) -> pd.DataFrame:
         """The chosen anchors' rows of the rollup."""
-        return self._memo.get(("selection", tuple(self.anchor_ids)), lambda: select_rows(self.base, self.anchor_ids))
+        return self._memo.get(
+            ("selection", tuple(self.anchor_ids)), lambda: select_rows(self.base, self.anchor_ids)
+        )
 
     def pool(self) -> Dataset:
         """The dataset whose register is the availability pool: the whole register, or its suppliers
@@ -71,6 +93,7 @@ class EquityModel(ChoiceModel):
             ds = copy.copy(self.ds)  # shallow: shares the payments and everything else
             ds.suppliers = ds.suppliers[metrics.is_local(ds.suppliers, self.area()).to_numpy()]
             return ds
+
         return self._cached("pool", local_register)
 
     def _cached(self, what: str, fn):
@@ -107,9 +130,13 @@ class EquityView(Guarded, widgets.VBox):
         places = [("Anywhere", ANYWHERE), *area_options(ds)]
         self.area = area_picker(ds, m.area_id, places, "Suppliers located", "360px")
         groups = m.overall()["group"].tolist() if not m.overall().empty else list(metrics.GROUP_LABELS)
-        self.group = widgets.Dropdown(options=[(metrics.GROUP_LABELS[g], g) for g in groups], value=m.group,
-                                      description="Group by category", style={"description_width": "initial"},
-                                      layout=widgets.Layout(width="320px")).add_class("al-group")
+        self.group = widgets.Dropdown(
+            options=[(metrics.GROUP_LABELS[g], g) for g in groups],
+            value=m.group,
+            description="Group by category",
+            style={"description_width": "initial"},
+            layout=widgets.Layout(width="320px"),
+        ).add_class("al-group")
         self.tiles = widgets.HTML().add_class("al-tiles-box")
         self.gaps, self.deciles = AppChart(placeholder()), AppChart(placeholder())
         self.note = widgets.HTML().add_class("al-footnote")
@@ -119,9 +146,10 @@ class EquityView(Guarded, widgets.VBox):
         self.link(self.group, m, "group")
         m.observe(lambda _: self._guard(self.refresh), ["anchor_ids", "area_id", "group"])
         controls = widgets.HBox([self.anchors, widgets.VBox([self.area, self.group])])
-        super().__init__([widgets.HTML(STYLE), controls, self.status, self.tiles,
-                          self.gaps, self.deciles, self.note],
-                         layout=widgets.Layout(max_width="1340px"))
+        super().__init__(
+            [widgets.HTML(STYLE), controls, self.status, self.tiles, self.gaps, self.deciles, self.note],
+            layout=widgets.Layout(max_width="1340px"),
+        )
         self._guard(self.refresh)
         self.warm(m, "area_id", [a for _, a in places])
 
@@ -129,15 +157,30 @@ class EquityView(Guarded, widgets.VBox):
         """Each chart widget and how to make its chart (``show_charts``)."""
         m = self.model
         sub = f"{m.scope()}; addressable spend"
-        return [(self.gaps, lambda: charts_equity.gaps_chart(m.by_category(), metrics.GROUP_LABELS[m.group], sub)),
-                (self.deciles, lambda: charts_equity.imd_chart(m.imd(), "Spend by IMD decile of the supplier's location",
-                                                               sub))]
+        return [
+            (
+                self.gaps,
+                lambda: charts_equity.gaps_chart(m.by_category(), metrics.GROUP_LABELS[m.group], sub),
+            ),
+            (
+                self.deciles,
+                lambda: charts_equity.imd_chart(
+                    m.imd(), "Spend by IMD decile of the supplier's location", sub
+                ),
+            ),
+        ]
 
     def refresh(self):
         m = self.model
-        tiles = [(f"di-{r.group}", r.label, _di(r.disparity_index),
-                  f"uses {pct(_num(r.utilisation))}, exists {pct(_num(r.availability))}")
-                 for r in m.overall().itertuples()]
+        tiles = [
+            (
+                f"di-{r.group}",
+                r.label,
+                _di(r.disparity_index),
+                f"uses {pct(_num(r.utilisation))}, exists {pct(_num(r.availability))}",
+            )
+            for r in m.overall().itertuples()
+        ]
         self.tiles.value = tiles_html(tiles)
         self.show_charts((tuple(m.anchor_ids), m.area_id, m.group), self._charts())
         ov = m.overall()
@@ -149,17 +192,25 @@ class EquityView(Guarded, widgets.VBox):
             f"whose membership is known (DESIGN.md). For {html.escape(metrics.GROUP_LABELS[m.group])}, "
             f"{pct(_num(unknown))} of the spend went to suppliers whose membership is unknown. Availability pool: "
             f"{'the whole supplier register' if m.area_id == ANYWHERE else 'register suppliers in the same area'}."
-            "</small></p>")
+            "</small></p>"
+        )
 
 
 def _num(x) -> float | None:
     return None if x is None or pd.isna(x) else float(x)
 
 
-def equity(data_dir=None, anchor_ids: list[str] | None = None, area_id: str = ANYWHERE,
-           group: str = "sme") -> AppShell:
+def equity(
+    data_dir=None, anchor_ids: list[str] | None = None, area_id: str = ANYWHERE, group: str = "sme"
+) -> AppShell:
     """Open the dataset (``data_dir`` or a Dataset; None = the bundled sample) and build the equity gaps
     app (``.view``) with a picker for one's own data folder. Problems show as a plain message."""
-    kw = {"area_id": area_id or ANYWHERE, "group": group, **({"anchor_ids": list(anchor_ids)} if anchor_ids else {})}
-    return AppShell(lambda ds: open_or_message(ds, lambda d: EquityView(EquityModel(d))),
-                    open_or_message(data_dir, lambda d: EquityView(EquityModel(d, **kw))))
+    kw = {
+        "area_id": area_id or ANYWHERE,
+        "group": group,
+        **({"anchor_ids": list(anchor_ids)} if anchor_ids else {}),
+    }
+    return AppShell(
+        lambda ds: open_or_message(ds, lambda d: EquityView(EquityModel(d))),
+        open_or_message(data_dir, lambda d: EquityView(EquityModel(d, **kw))),
+    )

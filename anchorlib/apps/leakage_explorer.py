@@ -12,14 +12,35 @@ import ipywidgets as widgets
 import pandas as pd
 import traitlets
 
-from anchorlib.charts import base as charts
-from anchorlib.charts import leakage as leakage_charts
 from anchorlib import metrics
-from anchorlib.data.dataset import Dataset
-from anchorlib.errors import ParameterError
-from anchorlib.data.rollup import RESOLVED_SUPPLIER_COLUMNS, SHARE_COLUMNS, SUPPLIER_COLUMNS, rollup, selected_rollup
-from anchorlib.apps.common import STYLE, AppChart, ChartMaker, ChoiceModel, Guarded, Memo, anchor_picker, area_options, area_picker, money, open_or_message, pct, placeholder, select_rows, tiles_html
+from anchorlib.apps.common import (
+    STYLE,
+    AppChart,
+    ChartMaker,
+    ChoiceModel,
+    Guarded,
+    Memo,
+    anchor_picker,
+    area_options,
+    area_picker,
+    money,
+    open_or_message,
+    pct,
+    placeholder,
+    select_rows,
+    tiles_html,
+)
 from anchorlib.apps.data_picker import AppShell
+from anchorlib.charts import leakage as leakage_charts
+from anchorlib.data.dataset import Dataset
+from anchorlib.data.rollup import (
+    RESOLVED_SUPPLIER_COLUMNS,
+    SHARE_COLUMNS,
+    SUPPLIER_COLUMNS,
+    rollup,
+    selected_rollup,
+)
+from anchorlib.errors import ParameterError
 
 
 class LeakageModel(ChoiceModel):
@@ -31,10 +52,15 @@ class LeakageModel(ChoiceModel):
     def __init__(self, ds: Dataset, **kw):
         # the payments rolled up once per grain the figures need, by anchor and year (anchorlib/rollup.py;
         # stored beside a cached dataset): a choice of anchors and years is then a selection of these rows
-        self.base = {"category": selected_rollup(ds, ["anchor_id", "financial_year", "category", *SHARE_COLUMNS]),
-                     "supplier": selected_rollup(ds, ["anchor_id", "financial_year", *SHARE_COLUMNS, *SUPPLIER_COLUMNS],
-                                                 resolved=True)}
-        self.all_years = sorted(self.base["category"]["financial_year"].dropna().astype(str).unique().tolist())
+        self.base = {
+            "category": selected_rollup(ds, ["anchor_id", "financial_year", "category", *SHARE_COLUMNS]),
+            "supplier": selected_rollup(
+                ds, ["anchor_id", "financial_year", *SHARE_COLUMNS, *SUPPLIER_COLUMNS], resolved=True
+            ),
+        }
+        self.all_years = sorted(
+            self.base["category"]["financial_year"].dropna().astype(str).unique().tolist()
+        )
         self._memo = Memo()
         kw.setdefault("years", self.all_years)
         super().__init__(ds, **kw)
@@ -51,14 +77,18 @@ class LeakageModel(ChoiceModel):
     def payments(self, by: str = "category") -> pd.DataFrame:
         """The chosen payments rolled up for the figures by year and category (``by`` "category") or by
         supplier ("supplier"); kept per selection, so an area change only re-aggregates."""
+
         def roll():
             out = {}
             for grain, base in self.base.items():
                 p = select_rows(base, self.anchor_ids, self.years)
                 out[grain] = p if self.addressable_only else p.assign(addressable=True)
             # suppliers across the chosen anchors and years as one row each (fewer rows to resolve)
-            out["supplier"] = rollup(out["supplier"], [*SHARE_COLUMNS, *RESOLVED_SUPPLIER_COLUMNS], min_rows=0)
+            out["supplier"] = rollup(
+                out["supplier"], [*SHARE_COLUMNS, *RESOLVED_SUPPLIER_COLUMNS], min_rows=0
+            )
             return out
+
         return self._memo.get(("payments", *self._selection()), roll)[by]
 
     def _figure(self, what: str, fn):
@@ -69,24 +99,35 @@ class LeakageModel(ChoiceModel):
         return "addressable spend" if self.addressable_only else "all spend"
 
     def headline(self) -> metrics.LocalShare:
-        return self._figure("headline", lambda: metrics.local_share(self.payments(), self.area(), self.ds.ruleset.name))
+        return self._figure(
+            "headline", lambda: metrics.local_share(self.payments(), self.area(), self.ds.ruleset.name)
+        )
 
     def trend(self) -> pd.DataFrame:
         """Per financial year: local share with and without head-office-only suppliers (leakage_charts.trend_data)."""
+
         def rows():
-            shares = metrics.local_share_per(self.payments(), self.area(), "financial_year", self.ds.ruleset.name)
-            return leakage_charts.trend_data([{"financial_year": year, **ls.to_dict()} for year, ls in shares.items()])
+            shares = metrics.local_share_per(
+                self.payments(), self.area(), "financial_year", self.ds.ruleset.name
+            )
+            return leakage_charts.trend_data(
+                [{"financial_year": year, **ls.to_dict()} for year, ls in shares.items()]
+            )
+
         return self._figure("trend", rows)
 
     def top_suppliers(self, n: int = 10) -> pd.DataFrame:
         """The ``n`` non-local suppliers with the most leakage (``metrics.top_leaking``)."""
-        return self._figure(("top", n), lambda: metrics.top_leaking(self.payments("supplier"), self.area(),
-                                                                     by="supplier", n=n))
+        return self._figure(
+            ("top", n),
+            lambda: metrics.top_leaking(self.payments("supplier"), self.area(), by="supplier", n=n),
+        )
 
     def by_category(self) -> pd.DataFrame:
         def frame():
             p = self.payments()
             return leakage_charts.local_by_category_data(p, metrics.is_local(p, self.area()))
+
         return self._figure("category", frame)
 
 
@@ -100,11 +141,19 @@ class LeakageView(Guarded, widgets.VBox):
         wide = {"description_width": "initial"}
         self.anchors = anchor_picker(ds, m.anchor_ids)
         self.area = area_picker(ds, m.area_id)
-        self.years = widgets.SelectMultiple(options=m.all_years, value=m.years, description="Financial years",
-                                            rows=min(4, len(m.all_years)), style=wide,
-                                            layout=widgets.Layout(width="260px")).add_class("al-years")
-        self.scope = widgets.ToggleButtons(options=[("Addressable only", True), ("All spend", False)],
-                                           value=m.addressable_only, description="Spend").add_class("al-scope")
+        self.years = widgets.SelectMultiple(
+            options=m.all_years,
+            value=m.years,
+            description="Financial years",
+            rows=min(4, len(m.all_years)),
+            style=wide,
+            layout=widgets.Layout(width="260px"),
+        ).add_class("al-years")
+        self.scope = widgets.ToggleButtons(
+            options=[("Addressable only", True), ("All spend", False)],
+            value=m.addressable_only,
+            description="Spend",
+        ).add_class("al-scope")
         self.tiles = widgets.HTML().add_class("al-tiles-box")
         self.trend, self.categories, self.suppliers = (AppChart(placeholder()) for _ in range(3))
         self.note = widgets.HTML().add_class("al-footnote")
@@ -114,10 +163,21 @@ class LeakageView(Guarded, widgets.VBox):
         self.link(self.area, m, "area_id")
         self.link(self.scope, m, "addressable_only")
         m.observe(lambda _: self._guard(self.refresh), ["anchor_ids", "area_id", "years", "addressable_only"])
-        controls = widgets.HBox([widgets.VBox([self.anchors, self.area]), widgets.VBox([self.years, self.scope])])
-        super().__init__([widgets.HTML(STYLE), controls, self.status, self.tiles,
-                          widgets.HBox([self.trend, self.categories]), self.suppliers, self.note],
-                         layout=widgets.Layout(max_width="1340px"))
+        controls = widgets.HBox(
+            [widgets.VBox([self.anchors, self.area]), widgets.VBox([self.years, self.scope])]
+        )
+        super().__init__(
+            [
+                widgets.HTML(STYLE),
+                controls,
+                self.status,
+                self.tiles,
+                widgets.HBox([self.trend, self.categories]),
+                self.suppliers,
+                self.note,
+            ],
+            layout=widgets.Layout(max_width="1340px"),
+        )
         self._guard(self.refresh)
         self.warm(m, "area_id", [a for _, a in area_options(ds)])
 
@@ -125,35 +185,79 @@ class LeakageView(Guarded, widgets.VBox):
         """Each chart widget and how to make its chart, the quickest first (``show_charts``)."""
         m = self.model
         sub = f"{m.area().describe()}; {m.scope()}"
-        return [(self.trend, lambda: leakage_charts.trend_chart(m.trend(), "Local share by year: the head-office effect", sub)),
-                (self.categories, lambda: leakage_charts.local_by_category_chart(m.by_category(), "Local vs not local by category",
-                                                                         sub, width=400, step=19, legend_top=True)),
-                (self.suppliers, lambda: leakage_charts.top_suppliers_chart(m.top_suppliers(), "Top 10 non-local suppliers",
-                                                                         sub))]
+        return [
+            (
+                self.trend,
+                lambda: leakage_charts.trend_chart(
+                    m.trend(), "Local share by year: the head-office effect", sub
+                ),
+            ),
+            (
+                self.categories,
+                lambda: leakage_charts.local_by_category_chart(
+                    m.by_category(),
+                    "Local vs not local by category",
+                    sub,
+                    width=400,
+                    step=19,
+                    legend_top=True,
+                ),
+            ),
+            (
+                self.suppliers,
+                lambda: leakage_charts.top_suppliers_chart(
+                    m.top_suppliers(), "Top 10 non-local suppliers", sub
+                ),
+            ),
+        ]
 
     def refresh(self):
         m = self.model
         ls = m.headline()
-        self.tiles.value = tiles_html([
-            ("total", f"Total ({m.scope()})", money(ls.addressable_spend), f"all payments {money(ls.total_spend)}"),
-            ("local", "Local spend", money(ls.local_spend), f"local share {pct(ls.local_share)}"),
-            ("share", "Local share", pct(ls.local_share), "of spend with known location"),
-            ("leakage", "Leakage", money(ls.leakage), "spend not with local suppliers"),
-            ("unknown", "Unknown location", money(ls.unknown_location_spend), "not counted as local"),
-            ("hq", "Local share without HQ-only", pct(ls.local_share_excluding_hq_only),
-             f"local {money(ls.local_spend_excluding_hq_only)}"),
-        ])
+        self.tiles.value = tiles_html(
+            [
+                (
+                    "total",
+                    f"Total ({m.scope()})",
+                    money(ls.addressable_spend),
+                    f"all payments {money(ls.total_spend)}",
+                ),
+                ("local", "Local spend", money(ls.local_spend), f"local share {pct(ls.local_share)}"),
+                ("share", "Local share", pct(ls.local_share), "of spend with known location"),
+                ("leakage", "Leakage", money(ls.leakage), "spend not with local suppliers"),
+                ("unknown", "Unknown location", money(ls.unknown_location_spend), "not counted as local"),
+                (
+                    "hq",
+                    "Local share without HQ-only",
+                    pct(ls.local_share_excluding_hq_only),
+                    f"local {money(ls.local_spend_excluding_hq_only)}",
+                ),
+            ]
+        )
         self.show_charts((*m._selection(), m.area_id), self._charts())
-        self.note.value = (f"<p><small>Local share = local spend / spend with known location (DESIGN.md). "
-                           f"Rule set: {html.escape(ls.choices.get('addressable_rule_set', ''))}. Head-office effect: "
-                           "suppliers marked hq_only invoice from a local office but may work elsewhere.</small></p>")
+        self.note.value = (
+            f"<p><small>Local share = local spend / spend with known location (DESIGN.md). "
+            f"Rule set: {html.escape(ls.choices.get('addressable_rule_set', ''))}. Head-office effect: "
+            "suppliers marked hq_only invoice from a local office but may work elsewhere.</small></p>"
+        )
 
 
-def leakage(data_dir=None, anchor_ids: list[str] | None = None, area_id: str = "home",
-            years: list[str] | None = None, addressable_only: bool = True) -> AppShell:
+def leakage(
+    data_dir=None,
+    anchor_ids: list[str] | None = None,
+    area_id: str = "home",
+    years: list[str] | None = None,
+    addressable_only: bool = True,
+) -> AppShell:
     """Open the dataset (``data_dir`` or a Dataset; None = the bundled sample) and build the explorer
     (``.view``) with a picker for one's own data folder. Problems show as a plain message."""
-    kw = {"area_id": area_id, "addressable_only": addressable_only,
-          **({"anchor_ids": list(anchor_ids)} if anchor_ids else {}), **({"years": list(years)} if years else {})}
-    return AppShell(lambda ds: open_or_message(ds, lambda d: LeakageView(LeakageModel(d))),
-                    open_or_message(data_dir, lambda d: LeakageView(LeakageModel(d, **kw))))
+    kw = {
+        "area_id": area_id,
+        "addressable_only": addressable_only,
+        **({"anchor_ids": list(anchor_ids)} if anchor_ids else {}),
+        **({"years": list(years)} if years else {}),
+    }
+    return AppShell(
+        lambda ds: open_or_message(ds, lambda d: LeakageView(LeakageModel(d))),
+        open_or_message(data_dir, lambda d: LeakageView(LeakageModel(d, **kw))),
+    )

@@ -10,12 +10,24 @@ import ipywidgets as widgets
 import pandas as pd
 import traitlets
 
-from anchorlib.charts import network as network_charts
 from anchorlib import metrics
+from anchorlib.apps.common import (
+    AREA_LABELS,
+    STYLE,
+    AppChart,
+    Guarded,
+    Memo,
+    area_options,
+    area_picker,
+    money,
+    open_or_message,
+    pct,
+    tiles_html,
+)
+from anchorlib.apps.data_picker import AppShell
+from anchorlib.charts import network as network_charts
 from anchorlib.data.dataset import Dataset
 from anchorlib.data.rollup import SHARE_COLUMNS, rolled_dataset
-from anchorlib.apps.common import AREA_LABELS, STYLE, AppChart, Guarded, Memo, area_options, area_picker, money, open_or_message, pct, tiles_html
-from anchorlib.apps.data_picker import AppShell
 
 
 class NetworkModel(traitlets.HasTraits):
@@ -39,12 +51,21 @@ class NetworkModel(traitlets.HasTraits):
     def summary(self) -> dict:
         """For the chosen area, ``metrics.summary``'s shape with only what the view shows: ``anchors`` (name
         and ``metrics.local_share`` of each) and ``network`` (``metrics.network``); cached per area."""
+
         def compute():
             ds, area_id = self.shares, self.area_id
-            rows = [{"anchor_id": a, "name": str(ds.anchor(a)["name"]),
-                     **metrics.local_share(metrics.select(ds, [a]), ds.area(area_id, a), ds.ruleset.name).to_dict()}
-                    for a in ds.anchor_ids]
+            rows = [
+                {
+                    "anchor_id": a,
+                    "name": str(ds.anchor(a)["name"]),
+                    **metrics.local_share(
+                        metrics.select(ds, [a]), ds.area(area_id, a), ds.ruleset.name
+                    ).to_dict(),
+                }
+                for a in ds.anchor_ids
+            ]
             return {"anchors": rows, "network": metrics.network(ds, None, area_id)}
+
         return self._cache.get(("summary", self.area_id), compute)
 
 
@@ -58,45 +79,83 @@ class NetworkView(Guarded, widgets.VBox):
         self.chart = AppChart(self._chart_memo.get(m.area_id, self._chart))
         names = dict(zip(m.ds.anchors["anchor_id"], m.ds.anchors["name"]))
         shared = m.shared()
-        self.shared_tiles = widgets.HTML(tiles_html([
-            ("shared", "Shared suppliers", f"{len(shared):,}", "paid by 2 or more anchors"),
-            ("shared-spend", "Their combined spend", money(float(shared["combined_spend"].sum())),
-             "addressable, all years")]))
-        self.shared_chart = AppChart(network_charts.shared_suppliers_chart(
-            shared, names, "Largest shared suppliers", "suppliers paid by two or more anchors; all years"))
+        self.shared_tiles = widgets.HTML(
+            tiles_html(
+                [
+                    ("shared", "Shared suppliers", f"{len(shared):,}", "paid by 2 or more anchors"),
+                    (
+                        "shared-spend",
+                        "Their combined spend",
+                        money(float(shared["combined_spend"].sum())),
+                        "addressable, all years",
+                    ),
+                ]
+            )
+        )
+        self.shared_chart = AppChart(
+            network_charts.shared_suppliers_chart(
+                shared, names, "Largest shared suppliers", "suppliers paid by two or more anchors; all years"
+            )
+        )
         self.shared_chart.add_class("al-shared-chart")
-        self.note = widgets.HTML("<p><small>Pooled local share = the network's local spend / its addressable spend "
-                                 "with known location (ratio of sums). The mean of the anchors' shares is a different "
-                                 "number; both are shown, labelled (DESIGN.md, Pooling). 'Home' uses each anchor's own "
-                                 "home boroughs.</small></p>")
+        self.note = widgets.HTML(
+            "<p><small>Pooled local share = the network's local spend / its addressable spend "
+            "with known location (ratio of sums). The mean of the anchors' shares is a different "
+            "number; both are shown, labelled (DESIGN.md, Pooling). 'Home' uses each anchor's own "
+            "home boroughs.</small></p>"
+        )
         self.link(self.area, m, "area_id")
         m.observe(lambda _: self._guard(self.refresh), "area_id")
-        super().__init__([widgets.HTML(STYLE), self.area, self.status, self.tiles, self.chart, self.note,
-                          self.shared_tiles, self.shared_chart],
-                         layout=widgets.Layout(max_width="1340px"))
+        super().__init__(
+            [
+                widgets.HTML(STYLE),
+                self.area,
+                self.status,
+                self.tiles,
+                self.chart,
+                self.note,
+                self.shared_tiles,
+                self.shared_chart,
+            ],
+            layout=widgets.Layout(max_width="1340px"),
+        )
         self._guard(self.refresh)
         self.warm(m, "area_id", [a for _, a in area_options(m.ds)])
 
     def _chart(self) -> alt.LayerChart:
         s = self.model.summary()
         n = s["network"]
-        return network_charts.network_chart(network_charts.network_data(s), n["local_share"], n["mean_anchor_local_share"],
-                                         "Local share by anchor", f"Area: {AREA_LABELS.get(self.model.area_id, self.model.area_id)}")
+        return network_charts.network_chart(
+            network_charts.network_data(s),
+            n["local_share"],
+            n["mean_anchor_local_share"],
+            "Local share by anchor",
+            f"Area: {AREA_LABELS.get(self.model.area_id, self.model.area_id)}",
+        )
 
     def refresh(self):
         n = self.model.summary()["network"]
-        self.tiles.value = tiles_html([
-            ("anchors", "Anchors", str(len(self.model.summary()["anchors"])), "in this network"),
-            ("total", "Total spend", money(n["total_spend"]), "all payments"),
-            ("local", "Local spend", money(n["local_spend"]), "addressable, with local suppliers"),
-            ("pooled", "Pooled local share", pct(n["local_share"]), "ratio of sums"),
-            ("mean", "Mean of anchors' shares", pct(n["mean_anchor_local_share"]), "each anchor counts once"),
-        ])
+        self.tiles.value = tiles_html(
+            [
+                ("anchors", "Anchors", str(len(self.model.summary()["anchors"])), "in this network"),
+                ("total", "Total spend", money(n["total_spend"]), "all payments"),
+                ("local", "Local spend", money(n["local_spend"]), "addressable, with local suppliers"),
+                ("pooled", "Pooled local share", pct(n["local_share"]), "ratio of sums"),
+                (
+                    "mean",
+                    "Mean of anchors' shares",
+                    pct(n["mean_anchor_local_share"]),
+                    "each anchor counts once",
+                ),
+            ]
+        )
         self.chart.chart = self._chart_memo.get(self.model.area_id, self._chart)
 
 
 def network(data_dir=None, area_id: str = "home") -> AppShell:
     """Open the dataset (``data_dir`` or a Dataset; None = the bundled sample) and build the overview
     (``.view``) with a picker for one's own data folder."""
-    return AppShell(lambda ds: open_or_message(ds, lambda d: NetworkView(NetworkModel(d))),
-                    open_or_message(data_dir, lambda d: NetworkView(NetworkModel(d, area_id=area_id))))
+    return AppShell(
+        lambda ds: open_or_message(ds, lambda d: NetworkView(NetworkModel(d))),
+        open_or_message(data_dir, lambda d: NetworkView(NetworkModel(d, area_id=area_id))),
+    )

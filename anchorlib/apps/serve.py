@@ -21,15 +21,23 @@ FILL_DELAY = 15  # seconds before Voila refills an app's pool of preheated kerne
 
 def voila_args(port: int, pool_size: int = 1, timeout: int = 120) -> list[str]:
     """Voila options for the workshop: loopback only, no tracebacks, offline template, preheated kernels."""
-    args = [f"--port={port}", "--Voila.ip=127.0.0.1", "--no-browser", "--template=anchorlib",
-            "--VoilaConfiguration.show_tracebacks=False", f"--VoilaExecutor.timeout={timeout}",
-            "--VoilaConfiguration.classic_tree=True"]  # a plain list of links; the lab tree logs widget errors
+    args = [
+        f"--port={port}",
+        "--Voila.ip=127.0.0.1",
+        "--no-browser",
+        "--template=anchorlib",
+        "--VoilaConfiguration.show_tracebacks=False",
+        f"--VoilaExecutor.timeout={timeout}",
+        "--VoilaConfiguration.classic_tree=True",
+    ]  # a plain list of links; the lab tree logs widget errors
     if pool_size > 0:
         # a used kernel is replaced after FILL_DELAY s, not at once: running the notebook again takes a core
         # for seconds, which the page just opened needs for its first render and first choices
-        args += ["--VoilaConfiguration.preheat_kernel=True",
-                 f"--VoilaKernelManager.kernel_pools_config={{'default': {{'pool_size': {pool_size}}}}}",
-                 f"--VoilaKernelManager.fill_delay={FILL_DELAY}"]
+        args += [
+            "--VoilaConfiguration.preheat_kernel=True",
+            f"--VoilaKernelManager.kernel_pools_config={{'default': {{'pool_size': {pool_size}}}}}",
+            f"--VoilaKernelManager.fill_delay={FILL_DELAY}",
+        ]
     return args
 
 

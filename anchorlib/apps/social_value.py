@@ -15,12 +15,12 @@ import ipywidgets as widgets
 import pandas as pd
 import traitlets
 
+from anchorlib.apps.common import AppChart
 from anchorlib.charts import social_value as csv_charts
-from anchorlib.social_value import commitments as cm
-from anchorlib.social_value import tenders as sv
 from anchorlib.data.dataset import Dataset, open_dataset
 from anchorlib.errors import AnchorlibError
-from anchorlib.apps.common import AppChart
+from anchorlib.social_value import commitments as cm
+from anchorlib.social_value import tenders as sv
 
 BY_LABELS = {"anchor_id": "Anchor", "supplier_name": "Supplier"}
 
@@ -33,8 +33,14 @@ class SocialValueModel(traitlets.HasTraits):
     by = traitlets.Unicode("anchor_id")
     proxies = traitlets.Dict()
 
-    def __init__(self, tenders: pd.DataFrame | None, commitments: pd.DataFrame | None,
-                 anchor_names: dict[str, str] | None = None, tender_id: str = "", **kw):
+    def __init__(
+        self,
+        tenders: pd.DataFrame | None,
+        commitments: pd.DataFrame | None,
+        anchor_names: dict[str, str] | None = None,
+        tender_id: str = "",
+        **kw,
+    ):
         super().__init__(**kw)
         self.tenders = tenders
         self.anchor_names = anchor_names or {}
@@ -55,8 +61,11 @@ class SocialValueModel(traitlets.HasTraits):
     def _check_tender(self, proposal):
         known = self.tenders["tender_id"].unique().tolist() if self.tenders is not None else []
         if proposal["value"] not in known:
-            raise AnchorlibError(f"unknown tender '{proposal['value']}'; this dataset has {known[0]} to {known[-1]}"
-                                 if known else "this dataset has no tenders")
+            raise AnchorlibError(
+                f"unknown tender '{proposal['value']}'; this dataset has {known[0]} to {known[-1]}"
+                if known
+                else "this dataset has no tenders"
+            )
         return proposal["value"]
 
     @traitlets.validate("by")
@@ -71,14 +80,25 @@ class SocialValueModel(traitlets.HasTraits):
     def ranking(self) -> pd.DataFrame:
         """The chosen tender's bids ranked at the current weight, as shown."""
         r = sv.score_bids(self.bids(), self.sv_weight)
-        pw, qw, _ = sv.rescaled_weights(float(r["price_weight"].iloc[0]), float(r["quality_weight"].iloc[0]), self.sv_weight)
-        flags = r[list(sv.GROUPS)].apply(lambda row: ", ".join(g for f, g in sv.GROUPS.items() if pd.notna(row[f]) and bool(row[f])), axis=1)
-        return pd.DataFrame({
-            "Rank": r["rank"], "Bidder": r["bidder"], "Local / SME / VCSE": flags.replace("", "-"),
-            "Price (£)": r["price"].map("{:,.0f}".format), "Price score": r["price_score"].round(1),
-            "Quality": r["quality_score"], "Social value": r["social_value_score"],
-            f"Total (price {pw:.1%}, quality {qw:.1%}, SV {self.sv_weight:.1%})": r["total"].round(2),
-        })
+        pw, qw, _ = sv.rescaled_weights(
+            float(r["price_weight"].iloc[0]), float(r["quality_weight"].iloc[0]), self.sv_weight
+        )
+        flags = r[list(sv.GROUPS)].apply(
+            lambda row: ", ".join(g for f, g in sv.GROUPS.items() if pd.notna(row[f]) and bool(row[f])),
+            axis=1,
+        )
+        return pd.DataFrame(
+            {
+                "Rank": r["rank"],
+                "Bidder": r["bidder"],
+                "Local / SME / VCSE": flags.replace("", "-"),
+                "Price (£)": r["price"].map("{:,.0f}".format),
+                "Price score": r["price_score"].round(1),
+                "Quality": r["quality_score"],
+                "Social value": r["social_value_score"],
+                f"Total (price {pw:.1%}, quality {qw:.1%}, SV {self.sv_weight:.1%})": r["total"].round(2),
+            }
+        )
 
     def winner(self) -> str:
         return sv.winner_at(self.bids(), self.sv_weight)
@@ -90,21 +110,28 @@ class SocialValueModel(traitlets.HasTraits):
         """Every tender: winner at its own weight, at the current weight, and the tipping weight."""
         now = sv.winners(self.tenders, self.sv_weight).set_index("tender_id")["bidder"]
         s = self.summary
-        return pd.DataFrame({
-            "Tender": s["tender_id"], "Bids": s["bids"], "Own weight": s["own_weight"].map("{:.0%}".format),
-            "Winner at own weight": s["winner"], f"Winner at {self.sv_weight:.1%}": s["tender_id"].map(now),
-            "Changed": (s["tender_id"].map(now) != s["winner"]).map({True: "yes", False: ""}),
-            "Tipping weight": [sv.percent(None if pd.isna(w) else w) for w in s["tipping_weight"]],
-        })
+        return pd.DataFrame(
+            {
+                "Tender": s["tender_id"],
+                "Bids": s["bids"],
+                "Own weight": s["own_weight"].map("{:.0%}".format),
+                "Winner at own weight": s["winner"],
+                f"Winner at {self.sv_weight:.1%}": s["tender_id"].map(now),
+                "Changed": (s["tender_id"].map(now) != s["winner"]).map({True: "yes", False: ""}),
+                "Tipping weight": [sv.percent(None if pd.isna(w) else w) for w in s["tipping_weight"]],
+            }
+        )
 
     def headline(self) -> str:
         s = self.all_tenders()
         changed = int((s["Changed"] == "yes").sum())
         here = sv.outcomes_by_weight(self.tenders, weights=(self.sv_weight,))
         local = here[here["group"] == "Local"].set_index("measure")["share"]
-        return (f"At {self.sv_weight:.1%}, {changed} of {len(s)} tenders have a different winner than at their own "
-                f"weight; local bidders win {local['tenders']:.0%} of tenders and {local['contract value']:.0%} "
-                "of contract value (the winning prices).")
+        return (
+            f"At {self.sv_weight:.1%}, {changed} of {len(s)} tenders have a different winner than at their own "
+            f"weight; local bidders win {local['tenders']:.0%} of tenders and {local['contract value']:.0%} "
+            "of contract value (the winning prices)."
+        )
 
     def outcomes_chart(self) -> alt.HConcatChart:
         return csv_charts.outcomes_chart(self.outcomes, self.sv_weight)
@@ -120,18 +147,30 @@ class SocialValueModel(traitlets.HasTraits):
 
     def totals(self) -> pd.DataFrame:
         t = self._named(cm.totals(self.rated, self.by))
-        return pd.DataFrame({
-            BY_LABELS[self.by]: t[self.by], "Measure": t["measure"], "Unit": t["unit"], "Contracts": t["contracts"],
-            "Committed": t["committed"].map("{:,.0f}".format), "Delivered": t["delivered"].map("{:,.0f}".format),
-            "Delivered / target": t["progress"].map("{:.0%}".format), "Rating": t["rating"],
-        })
+        return pd.DataFrame(
+            {
+                BY_LABELS[self.by]: t[self.by],
+                "Measure": t["measure"],
+                "Unit": t["unit"],
+                "Contracts": t["contracts"],
+                "Committed": t["committed"].map("{:,.0f}".format),
+                "Delivered": t["delivered"].map("{:,.0f}".format),
+                "Delivered / target": t["progress"].map("{:.0%}".format),
+                "Rating": t["rating"],
+            }
+        )
 
     def monetised(self) -> tuple[pd.DataFrame, list[str]]:
         m, unpriced = cm.monetise(self.rated, self.proxies, self.by)
         m = self._named(m)
-        return pd.DataFrame({BY_LABELS[self.by]: m[self.by], "Measures priced": m["measures"],
-                             "Committed (£)": m["committed_value"].map("£{:,.0f}".format),
-                             "Delivered (£)": m["delivered_value"].map("£{:,.0f}".format)}), unpriced
+        return pd.DataFrame(
+            {
+                BY_LABELS[self.by]: m[self.by],
+                "Measures priced": m["measures"],
+                "Committed (£)": m["committed_value"].map("£{:,.0f}".format),
+                "Delivered (£)": m["delivered_value"].map("£{:,.0f}".format),
+            }
+        ), unpriced
 
 
 def _table(df: pd.DataFrame, highlight: list[bool] | None = None) -> str:
@@ -139,7 +178,9 @@ def _table(df: pd.DataFrame, highlight: list[bool] | None = None) -> str:
     out = df.to_html(index=False, escape=True, border=0, classes="sv-table")
     if highlight is not None:  # body rows open with a bare <tr>; the header row carries a style attribute
         parts = out.split("<tr>")
-        out = parts[0] + "".join(("<tr class=\"sv-first\">" if h else "<tr>") + p for h, p in zip(highlight, parts[1:]))
+        out = parts[0] + "".join(
+            ('<tr class="sv-first">' if h else "<tr>") + p for h, p in zip(highlight, parts[1:])
+        )
     return out
 
 
@@ -157,8 +198,11 @@ class SocialValueView(widgets.VBox):
     def __init__(self, model: SocialValueModel, title: str = "", notes=()):
         self.model = model
         self.status = widgets.HTML().add_class("sv-status")
-        header = widgets.HTML(STYLE + (f"<h2 style='margin:4px 0'>{html.escape(title)}</h2>" if title else "")
-                              + "".join(f"<p>{html.escape(n)}</p>" for n in notes))
+        header = widgets.HTML(
+            STYLE
+            + (f"<h2 style='margin:4px 0'>{html.escape(title)}</h2>" if title else "")
+            + "".join(f"<p>{html.escape(n)}</p>" for n in notes)
+        )
         tabs = []
         if model.tenders is not None:
             tabs.append(("Tender simulator", self._simulator()))
@@ -171,27 +215,47 @@ class SocialValueView(widgets.VBox):
     # -- simulator -------------------------------------------------------------------------------
     def _simulator(self) -> widgets.VBox:
         m = self.model
-        self.slider = widgets.FloatSlider(value=round(100 * m.sv_weight, 1), min=0, max=100 * sv.MAX_WEIGHT, step=0.5,
-                                          description="Social value weight (%)", readout_format=".1f",
-                                          continuous_update=False, style={"description_width": "initial"},
-                                          layout=widgets.Layout(width="480px")).add_class("sv-weight")
+        self.slider = widgets.FloatSlider(
+            value=round(100 * m.sv_weight, 1),
+            min=0,
+            max=100 * sv.MAX_WEIGHT,
+            step=0.5,
+            description="Social value weight (%)",
+            readout_format=".1f",
+            continuous_update=False,
+            style={"description_width": "initial"},
+            layout=widgets.Layout(width="480px"),
+        ).add_class("sv-weight")
         labels = [(f"{r.tender_id} ({r.bids} bids)", r.tender_id) for r in m.summary.itertuples()]
-        self.tender = widgets.Dropdown(options=labels, value=m.tender_id, description="Tender",
-                                       layout=widgets.Layout(width="300px")).add_class("sv-tender")
+        self.tender = widgets.Dropdown(
+            options=labels, value=m.tender_id, description="Tender", layout=widgets.Layout(width="300px")
+        ).add_class("sv-tender")
         self.winner = widgets.HTML().add_class("sv-winner")
         self.ranking = widgets.HTML()
         self.headline = widgets.HTML().add_class("sv-headline")
         self.outcomes = AppChart(m.outcomes_chart())
         self.all_tenders = widgets.HTML()
-        note = widgets.HTML(f"<p><small>Score = w_price x price score + w_quality x quality + w_sv x social value; "
-                            f"price score = 100 x lowest price / bid price. {html.escape(sv.TIPPING_DEFINITION)}. "
-                            "Ties go to the lower price, then the bidder name.</small></p>")
+        note = widgets.HTML(
+            f"<p><small>Score = w_price x price score + w_quality x quality + w_sv x social value; "
+            f"price score = 100 x lowest price / bid price. {html.escape(sv.TIPPING_DEFINITION)}. "
+            "Ties go to the lower price, then the bidder name.</small></p>"
+        )
         self.slider.observe(self._on_slider, "value")
         self.tender.observe(self._on_tender, "value")
         m.observe(lambda _: self._guard(self._show_weight), "sv_weight")
         m.observe(lambda _: self._guard(self._show_tender), "tender_id")
-        return widgets.VBox([widgets.HBox([self.slider, self.tender]), self.winner, self.headline, self.outcomes,
-                             self.ranking, widgets.HTML("<h3>All tenders</h3>"), self.all_tenders, note])
+        return widgets.VBox(
+            [
+                widgets.HBox([self.slider, self.tender]),
+                self.winner,
+                self.headline,
+                self.outcomes,
+                self.ranking,
+                widgets.HTML("<h3>All tenders</h3>"),
+                self.all_tenders,
+                note,
+            ]
+        )
 
     def _on_slider(self, change):
         self._guard(lambda: setattr(self.model, "sv_weight", change["new"] / 100))
@@ -203,10 +267,12 @@ class SocialValueView(widgets.VBox):
         m = self.model
         tp = m.tipping()
         tip = sv.percent(tp.weight) + ("" if tp.weight is None else f", from which {tp.new_winner} wins")
-        self.winner.value = (f"<p style='font-size:16px'>Winner of <b>{html.escape(m.tender_id)}</b> at "
-                             f"{m.sv_weight:.1%}: <b class='sv-winner-name'>{html.escape(m.winner())}</b>"
-                             f" &middot; at its own weight ({tp.own_weight:.0%}): {html.escape(tp.winner)}"
-                             f" &middot; tipping weight: {html.escape(tip)}</p>")
+        self.winner.value = (
+            f"<p style='font-size:16px'>Winner of <b>{html.escape(m.tender_id)}</b> at "
+            f"{m.sv_weight:.1%}: <b class='sv-winner-name'>{html.escape(m.winner())}</b>"
+            f" &middot; at its own weight ({tp.own_weight:.0%}): {html.escape(tp.winner)}"
+            f" &middot; tipping weight: {html.escape(tip)}</p>"
+        )
         ranking = m.ranking()
         self.ranking.value = _table(ranking, highlight=(ranking["Rank"] == 1).tolist())
 
@@ -221,25 +287,44 @@ class SocialValueView(widgets.VBox):
     # -- commitments -----------------------------------------------------------------------------
     def _commitments(self) -> widgets.VBox:
         m = self.model
-        self.by = widgets.ToggleButtons(options=[(v, k) for k, v in BY_LABELS.items()], value=m.by,
-                                        description="Totals per").add_class("sv-by")
+        self.by = widgets.ToggleButtons(
+            options=[(v, k) for k, v in BY_LABELS.items()], value=m.by, description="Totals per"
+        ).add_class("sv-by")
         self.ratings = AppChart(m.ratings_chart())
         self.totals = widgets.HTML().add_class("sv-totals")
         units = m.rated.groupby("measure")["unit"].agg(lambda u: "/".join(sorted(set(u) - {""})) or "unit")
-        self.proxy_boxes = {x: widgets.Text(placeholder=f"£ per {units[x]}; blank = none", description=x,
-                                            continuous_update=False, style={"description_width": "300px"},
-                                            layout=widgets.Layout(width="560px")) for x in sorted(units.index)}
+        self.proxy_boxes = {
+            x: widgets.Text(
+                placeholder=f"£ per {units[x]}; blank = none",
+                description=x,
+                continuous_update=False,
+                style={"description_width": "300px"},
+                layout=widgets.Layout(width="560px"),
+            )
+            for x in sorted(units.index)
+        }
         for box in self.proxy_boxes.values():
             box.observe(self._on_proxy, "value")
         self.money = widgets.HTML().add_class("sv-money")
         self.by.observe(lambda c: self._guard(lambda: setattr(m, "by", c["new"])), "value")
         m.observe(lambda _: self._guard(self._show_commitments), ["by", "proxies"])
-        return widgets.VBox([
-            self.by, self.ratings, widgets.HTML(f"<p><small>Ratings: {html.escape(cm.RATING_RULE)}. Target = the "
-                                                "whole commitment.</small></p>"), self.totals,
-            widgets.HTML("<h3>Monetised view</h3><p>Enter your own proxy value in £ per unit for any measure "
-                         "(for example from a social value framework you use). anchorlib supplies none.</p>"),
-            *self.proxy_boxes.values(), self.money])
+        return widgets.VBox(
+            [
+                self.by,
+                self.ratings,
+                widgets.HTML(
+                    f"<p><small>Ratings: {html.escape(cm.RATING_RULE)}. Target = the "
+                    "whole commitment.</small></p>"
+                ),
+                self.totals,
+                widgets.HTML(
+                    "<h3>Monetised view</h3><p>Enter your own proxy value in £ per unit for any measure "
+                    "(for example from a social value framework you use). anchorlib supplies none.</p>"
+                ),
+                *self.proxy_boxes.values(),
+                self.money,
+            ]
+        )
 
     def _on_proxy(self, _change):
         def apply():
@@ -249,6 +334,7 @@ class SocialValueView(widgets.VBox):
                 if text:
                     proxies[measure] = text
             self.model.proxies = proxies
+
         self._guard(apply)
 
     def _show_commitments(self):
@@ -256,7 +342,11 @@ class SocialValueView(widgets.VBox):
         self.ratings.chart = m.ratings_chart()
         self.totals.value = _table(m.totals())
         table, unpriced = m.monetised()
-        left = f"<p><small>No proxy value given for: {html.escape(', '.join(unpriced))}.</small></p>" if unpriced else ""
+        left = (
+            f"<p><small>No proxy value given for: {html.escape(', '.join(unpriced))}.</small></p>"
+            if unpriced
+            else ""
+        )
         self.money.value = (_table(table) if len(table) else "<p>No proxy values entered.</p>") + left
 
     # -- shared ----------------------------------------------------------------------------------
@@ -284,8 +374,13 @@ class SocialValueView(widgets.VBox):
             self.status.value = ""
 
 
-def social_value_app(data_dir=None, sv_weight: float = 0.05, tender_id: str = "",
-                     proxies: Mapping[str, float] | None = None, title: str = "") -> SocialValueView:
+def social_value_app(
+    data_dir=None,
+    sv_weight: float = 0.05,
+    tender_id: str = "",
+    proxies: Mapping[str, float] | None = None,
+    title: str = "",
+) -> SocialValueView:
     """Open the dataset and build the app, starting at ``sv_weight`` (a fraction) and ``tender_id``,
     with the user's ``proxies`` (£ per unit by measure) filled in. ``title``: a heading, for use outside
     a notebook that has one. Problems show in the status line, not as a traceback."""
@@ -298,7 +393,9 @@ def social_value_app(data_dir=None, sv_weight: float = 0.05, tender_id: str = ""
         if tenders is None:
             notes.append("This dataset has no social_value/tenders.csv: the simulator is hidden.")
         if commitments is None:
-            notes.append("This dataset has no social_value/commitments.csv: the commitments monitor is hidden.")
+            notes.append(
+                "This dataset has no social_value/commitments.csv: the commitments monitor is hidden."
+            )
     except AnchorlibError as exc:
         err = exc
     model = SocialValueModel(tenders, commitments, anchor_names=names)

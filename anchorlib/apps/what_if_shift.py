@@ -13,13 +13,28 @@ import ipywidgets as widgets
 import pandas as pd
 import traitlets
 
-from anchorlib.charts import what_if as charts_what_if
 from anchorlib import metrics
-from anchorlib.data.dataset import Dataset
-from anchorlib.errors import ParameterError
-from anchorlib.data.rollup import SHARE_COLUMNS, SUPPLIER_COLUMNS, selected_rollup
-from anchorlib.apps.common import STYLE, AppChart, ChartMaker, ChoiceModel, Guarded, Memo, anchor_picker, area_picker, money, open_or_message, pct, placeholder, select_rows, tiles_html
+from anchorlib.apps.common import (
+    STYLE,
+    AppChart,
+    ChartMaker,
+    ChoiceModel,
+    Guarded,
+    Memo,
+    anchor_picker,
+    area_picker,
+    money,
+    open_or_message,
+    pct,
+    placeholder,
+    select_rows,
+    tiles_html,
+)
 from anchorlib.apps.data_picker import AppShell
+from anchorlib.charts import what_if as charts_what_if
+from anchorlib.data.dataset import Dataset
+from anchorlib.data.rollup import SHARE_COLUMNS, SUPPLIER_COLUMNS, selected_rollup
+from anchorlib.errors import ParameterError
 
 
 class WhatIfModel(ChoiceModel):
@@ -31,7 +46,9 @@ class WhatIfModel(ChoiceModel):
     def __init__(self, ds: Dataset, **kw):
         # the payments rolled up once, by anchor, to what the shift and LM3 read (anchorlib/rollup.py): a choice of
         # anchors is then a selection of these rows
-        self.base = selected_rollup(ds, ["anchor_id", *SHARE_COLUMNS, *SUPPLIER_COLUMNS, "category"], resolved=True)
+        self.base = selected_rollup(
+            ds, ["anchor_id", *SHARE_COLUMNS, *SUPPLIER_COLUMNS, "category"], resolved=True
+        )
         self._memo = Memo()
         super().__init__(ds, **kw)
         if not self.categories:
@@ -57,11 +74,15 @@ class WhatIfModel(ChoiceModel):
 
     def payments(self) -> pd.DataFrame:
         """The chosen anchors' rows of the rollup (kept per choice)."""
-        return self._memo.get(("payments", tuple(self.anchor_ids)), lambda: select_rows(self.base, self.anchor_ids))
+        return self._memo.get(
+            ("payments", tuple(self.anchor_ids)), lambda: select_rows(self.base, self.anchor_ids)
+        )
 
     def by_category(self) -> pd.DataFrame:
         """``metrics.leakage_by`` category, largest leakage first (kept per anchors and area)."""
-        return self._memo.get(("by", *self._key()), lambda: metrics.leakage_by(self.payments(), self.area(), "category"))
+        return self._memo.get(
+            ("by", *self._key()), lambda: metrics.leakage_by(self.payments(), self.area(), "category")
+        )
 
     def leaking(self) -> list[str]:
         """Categories with leakage, largest first."""
@@ -69,29 +90,51 @@ class WhatIfModel(ChoiceModel):
         return df.loc[df["leakage"] > 0, "category"].dropna().astype(str).tolist()
 
     def lm3(self) -> metrics.LM3:
-        return self._memo.get(("lm3", *self._key()), lambda: metrics.lm3(self.ds, self.payments(), self.area()))
+        return self._memo.get(
+            ("lm3", *self._key()), lambda: metrics.lm3(self.ds, self.payments(), self.area())
+        )
 
     def shift(self) -> metrics.Shift:
         """``metrics.shift_scenario`` for the choices: one per slider position, categories, anchors and area."""
-        return self._memo.get(("shift", *self._key(), tuple(self.categories), self.share), lambda: metrics.shift_scenario(
-            self.ds, self.payments(), self.area(), self.categories, self.share, lm3_of=self.lm3()))
+        return self._memo.get(
+            ("shift", *self._key(), tuple(self.categories), self.share),
+            lambda: metrics.shift_scenario(
+                self.ds, self.payments(), self.area(), self.categories, self.share, lm3_of=self.lm3()
+            ),
+        )
 
     def per_category(self) -> pd.DataFrame:
         """Each chosen category's leakage (``metrics.leakage_by``: addressable - local spend, as in
         ``shift_scenario``) and the part moved, share x leakage (DESIGN.md, shift scenario)."""
-        leak = self.by_category().assign(category=lambda d: d["category"].astype(str)).set_index("category")["leakage"]
-        return charts_what_if.shift_data([{"category": c, "leakage_in_scope": float(leak[c]),
-                                           "added_local_spend": self.share * float(leak[c])} for c in self.categories])
+        leak = (
+            self.by_category()
+            .assign(category=lambda d: d["category"].astype(str))
+            .set_index("category")["leakage"]
+        )
+        return charts_what_if.shift_data(
+            [
+                {
+                    "category": c,
+                    "leakage_in_scope": float(leak[c]),
+                    "added_local_spend": self.share * float(leak[c]),
+                }
+                for c in self.categories
+            ]
+        )
 
 
 def lm3_text(lm3) -> str:
     """One plain sentence on the LM3 ratio and how unsurveyed local suppliers were treated."""
     if lm3.lm3 is None:
-        return ("No supplier survey (lm3_survey.csv) covers these local suppliers, so there is no LM3 ratio: the "
-                "added local value is not estimated.")
-    return (f"LM3 = {lm3.lm3:.2f} from a survey of {lm3.surveyed_suppliers} local suppliers "
-            f"({money(lm3.surveyed_local_spend)} of local spend; {money(lm3.unsurveyed_local_spend)} unsurveyed: "
-            f"{lm3.unsurveyed_treatment}).")
+        return (
+            "No supplier survey (lm3_survey.csv) covers these local suppliers, so there is no LM3 ratio: the "
+            "added local value is not estimated."
+        )
+    return (
+        f"LM3 = {lm3.lm3:.2f} from a survey of {lm3.surveyed_suppliers} local suppliers "
+        f"({money(lm3.surveyed_local_spend)} of local spend; {money(lm3.unsurveyed_local_spend)} unsurveyed: "
+        f"{lm3.unsurveyed_treatment})."
+    )
 
 
 class WhatIfView(Guarded, widgets.VBox):
@@ -103,14 +146,24 @@ class WhatIfView(Guarded, widgets.VBox):
         self.status = widgets.HTML().add_class("al-status")
         self.anchors = anchor_picker(ds, m.anchor_ids, "460px")
         self.area = area_picker(ds, m.area_id)
-        self.categories = widgets.SelectMultiple(options=m.leaking(), value=m.categories, rows=6,
-                                                 description="Leaking categories (largest first)",
-                                                 style={"description_width": "initial"},
-                                                 layout=widgets.Layout(width="560px")).add_class("al-categories")
-        self.slider = widgets.IntSlider(value=round(100 * m.share), min=0, max=100, step=5,
-                                        description="Share of their leakage moved to local suppliers (%)",
-                                        continuous_update=False, style={"description_width": "initial"},
-                                        layout=widgets.Layout(width="720px")).add_class("al-share-slider")
+        self.categories = widgets.SelectMultiple(
+            options=m.leaking(),
+            value=m.categories,
+            rows=6,
+            description="Leaking categories (largest first)",
+            style={"description_width": "initial"},
+            layout=widgets.Layout(width="560px"),
+        ).add_class("al-categories")
+        self.slider = widgets.IntSlider(
+            value=round(100 * m.share),
+            min=0,
+            max=100,
+            step=5,
+            description="Share of their leakage moved to local suppliers (%)",
+            continuous_update=False,
+            style={"description_width": "initial"},
+            layout=widgets.Layout(width="720px"),
+        ).add_class("al-share-slider")
         self.tiles = widgets.HTML().add_class("al-tiles-box")
         self.by_category, self.before_after = (AppChart(placeholder()) for _ in range(2))
         self.note = widgets.HTML().add_class("al-lm3-note")
@@ -122,9 +175,18 @@ class WhatIfView(Guarded, widgets.VBox):
         m.observe(lambda _: self._guard(self._new_choices), ["anchor_ids", "area_id"])
         m.observe(lambda _: self._guard(self.refresh), ["categories", "share"])
         controls = widgets.HBox([widgets.VBox([self.anchors, self.area]), self.categories])
-        super().__init__([widgets.HTML(STYLE), controls, self.slider, self.status, self.tiles,
-                          widgets.HBox([self.by_category, self.before_after]), self.note],
-                         layout=widgets.Layout(max_width="1340px"))
+        super().__init__(
+            [
+                widgets.HTML(STYLE),
+                controls,
+                self.slider,
+                self.status,
+                self.tiles,
+                widgets.HBox([self.by_category, self.before_after]),
+                self.note,
+            ],
+            layout=widgets.Layout(max_width="1340px"),
+        )
         self._guard(self.refresh)
         step = round(100 * m.share)  # the slider's neighbours, as the slider gives them (value / 100)
         self.warm(m, "share", [v / 100 for v in (step - 5, step + 5) if 0 <= v <= 100])
@@ -145,34 +207,76 @@ class WhatIfView(Guarded, widgets.VBox):
         """Each chart widget and how to make its chart for the shift ``s`` (``show_charts``)."""
         m = self.model
         sub = f"{m.area().describe()}; {round(100 * m.share)}% of the leakage moved"
-        return [(self.by_category, lambda: charts_what_if.shift_chart(m.per_category(), "Leakage moved to local suppliers",
-                                                                     sub)),
-                (self.before_after, lambda: charts_what_if.before_after_chart(s.local_share_before, s.local_share_after,
-                                                                              "Local share", sub))]
+        return [
+            (
+                self.by_category,
+                lambda: charts_what_if.shift_chart(m.per_category(), "Leakage moved to local suppliers", sub),
+            ),
+            (
+                self.before_after,
+                lambda: charts_what_if.before_after_chart(
+                    s.local_share_before, s.local_share_after, "Local share", sub
+                ),
+            ),
+        ]
 
     def refresh(self):
         m = self.model
         s = m.shift()
         value = "n/a (no survey)" if s.lm3_ratio is None else money(s.added_local_value)
-        self.tiles.value = tiles_html([
-            ("in-scope", "Leakage in chosen categories", money(s.leakage_in_scope), f"{len(m.categories)} categories"),
-            ("added", "Added local spend", money(s.added_local_spend), f"{round(100 * m.share)}% of that leakage"),
-            ("before", "Local share today", pct(s.local_share_before), f"local {money(s.local_spend_before)}"),
-            ("after", "New local share", pct(s.local_share_after), f"local {money(s.local_spend_after)}"),
-            ("lm3-value", "LM3-weighted local value", value,
-             "added spend x LM3" + ("" if s.lm3_ratio is None else f" ({s.lm3_ratio:.2f})")),
-        ])
+        self.tiles.value = tiles_html(
+            [
+                (
+                    "in-scope",
+                    "Leakage in chosen categories",
+                    money(s.leakage_in_scope),
+                    f"{len(m.categories)} categories",
+                ),
+                (
+                    "added",
+                    "Added local spend",
+                    money(s.added_local_spend),
+                    f"{round(100 * m.share)}% of that leakage",
+                ),
+                (
+                    "before",
+                    "Local share today",
+                    pct(s.local_share_before),
+                    f"local {money(s.local_spend_before)}",
+                ),
+                ("after", "New local share", pct(s.local_share_after), f"local {money(s.local_spend_after)}"),
+                (
+                    "lm3-value",
+                    "LM3-weighted local value",
+                    value,
+                    "added spend x LM3" + ("" if s.lm3_ratio is None else f" ({s.lm3_ratio:.2f})"),
+                ),
+            ]
+        )
         self.show_charts((*m._key(), tuple(m.categories), m.share), self._charts(s))
-        self.note.value = (f"<p><small>{html.escape(lm3_text(m.lm3()))} Moving x% of a category's leakage adds "
-                           "x% x leakage to local spend (R2) and to local value at the LM3 ratio (DESIGN.md, shift "
-                           "scenario).</small></p>")
+        self.note.value = (
+            f"<p><small>{html.escape(lm3_text(m.lm3()))} Moving x% of a category's leakage adds "
+            "x% x leakage to local spend (R2) and to local value at the LM3 ratio (DESIGN.md, shift "
+            "scenario).</small></p>"
+        )
 
 
-def what_if(data_dir=None, anchor_ids: list[str] | None = None, area_id: str = "home",
-            categories: list[str] | None = None, share: float = 0.10) -> AppShell:
+def what_if(
+    data_dir=None,
+    anchor_ids: list[str] | None = None,
+    area_id: str = "home",
+    categories: list[str] | None = None,
+    share: float = 0.10,
+) -> AppShell:
     """Open the dataset (``data_dir`` or a Dataset; None = the bundled sample) and build the what-if app
     (``.view``; ``share`` a fraction 0..1) with a picker for one's own data folder."""
-    kw = {"area_id": area_id, "share": share, **({"anchor_ids": list(anchor_ids)} if anchor_ids else {}),
-          **({"categories": list(categories)} if categories else {})}
-    return AppShell(lambda ds: open_or_message(ds, lambda d: WhatIfView(WhatIfModel(d))),
-                    open_or_message(data_dir, lambda d: WhatIfView(WhatIfModel(d, **kw))))
+    kw = {
+        "area_id": area_id,
+        "share": share,
+        **({"anchor_ids": list(anchor_ids)} if anchor_ids else {}),
+        **({"categories": list(categories)} if categories else {}),
+    }
+    return AppShell(
+        lambda ds: open_or_message(ds, lambda d: WhatIfView(WhatIfModel(d))),
+        open_or_message(data_dir, lambda d: WhatIfView(WhatIfModel(d, **kw))),
+    )

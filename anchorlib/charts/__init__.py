@@ -22,6 +22,22 @@ from anchorlib.charts.base import (
 )
 from anchorlib.charts.leakage import local_by_category_chart, local_by_category_data
 
-__all__ = ["BY_RANK", "FONT", "FRAME", "LOCAL_COLOURS", "LOCAL_STATUS", "PALETTE", "equity", "leakage",
-           "local_by_category_chart", "local_by_category_data", "network", "on_frame", "ranked", "social_value",
-           "use_interactive", "use_static", "what_if"]
+__all__ = [
+    "BY_RANK",
+    "FONT",
+    "FRAME",
+    "LOCAL_COLOURS",
+    "LOCAL_STATUS",
+    "PALETTE",
+    "equity",
+    "leakage",
+    "local_by_category_chart",
+    "local_by_category_data",
+    "network",
+    "on_frame",
+    "ranked",
+    "social_value",
+    "use_interactive",
+    "use_static",
+    "what_if",
+]

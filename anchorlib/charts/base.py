@@ -9,10 +9,8 @@ with a title, axis titles with units, tooltips and an ARIA ``description``.
 from __future__ import annotations
 
 import copy
-import functools
 
 import altair as alt
-import numpy as np
 import pandas as pd
 
 #: Okabe-Ito, safe for the common forms of colour blindness.
@@ -25,19 +23,26 @@ FONT = "DejaVu Sans, Arial, sans-serif"
 @alt.theme.register("anchorlib", enable=True)
 def anchorlib_theme() -> alt.theme.ThemeConfig:
     """Large, plain type that reads when projected on a wall; colour-blind-safe categories."""
-    return alt.theme.ThemeConfig({
-        "config": {
-            "font": FONT,
-            "view": {"continuousWidth": 560, "continuousHeight": 320, "stroke": None},
-            "title": {"fontSize": 18, "anchor": "start", "fontWeight": "bold", "subtitleFontSize": 13,
-                      "subtitleColor": "#444"},
-            "axis": {"labelFontSize": 13, "titleFontSize": 14, "gridColor": "#e6e6e6", "labelLimit": 360},
-            "legend": {"labelFontSize": 13, "titleFontSize": 13, "orient": "bottom"},
-            "range": {"category": PALETTE},
-            # no "bar.cornerRadiusEnd": on stacked bars Vega clips each stack with a clipPath whose id
-            # ("clip1", ...) repeats in every chart, so two charts on one page clip each other's bars
+    return alt.theme.ThemeConfig(
+        {
+            "config": {
+                "font": FONT,
+                "view": {"continuousWidth": 560, "continuousHeight": 320, "stroke": None},
+                "title": {
+                    "fontSize": 18,
+                    "anchor": "start",
+                    "fontWeight": "bold",
+                    "subtitleFontSize": 13,
+                    "subtitleColor": "#444",
+                },
+                "axis": {"labelFontSize": 13, "titleFontSize": 14, "gridColor": "#e6e6e6", "labelLimit": 360},
+                "legend": {"labelFontSize": 13, "titleFontSize": 13, "orient": "bottom"},
+                "range": {"category": PALETTE},
+                # no "bar.cornerRadiusEnd": on stacked bars Vega clips each stack with a clipPath whose id
+                # ("clip1", ...) repeats in every chart, so two charts on one page clip each other's bars
+            }
         }
-    })
+    )
 
 
 def use_static(fmt: str = "svg") -> None:
@@ -59,8 +64,9 @@ BY_RANK = alt.EncodingSortField("rank", op="min", order="ascending")
 FRAME = "_al_frame"  # the attribute (outside Altair's schema) naming the frame a chart was made on
 
 
-def on_frame(frame: alt.TopLevelMixin, data: pd.DataFrame, title: str, subtitle: str | None,
-             description: str) -> alt.TopLevelMixin:
+def on_frame(
+    frame: alt.TopLevelMixin, data: pd.DataFrame, title: str, subtitle: str | None, description: str
+) -> alt.TopLevelMixin:
     """A chart that is ``frame`` (built once, with no top-level data, title or description) with this ``data``,
     title, subtitle and ARIA ``description``: a copy sharing the frame's parts. (Altair's
     ``copy(deep=False)`` builds a compound chart again, deep-copying its parts: 7-13 ms for the equity

@@ -10,48 +10,107 @@ from anchorlib.charts import base as charts
 
 def network_data(summary: dict) -> pd.DataFrame:
     """One row per anchor from ``metrics.summary``: name, local_share, local_spend, addressable_spend."""
-    return pd.DataFrame([{"anchor": r["name"], "local_share": r["local_share"], "local_spend": r["local_spend"],
-                          "addressable_spend": r["addressable_spend"]} for r in summary["anchors"]])
+    return pd.DataFrame(
+        [
+            {
+                "anchor": r["name"],
+                "local_share": r["local_share"],
+                "local_spend": r["local_spend"],
+                "addressable_spend": r["addressable_spend"],
+            }
+            for r in summary["anchors"]
+        ]
+    )
 
 
-def network_chart(df: pd.DataFrame, pooled: float | None, mean: float | None, title: str, subtitle: str = "") -> alt.LayerChart:
+def network_chart(
+    df: pd.DataFrame, pooled: float | None, mean: float | None, title: str, subtitle: str = ""
+) -> alt.LayerChart:
     """Each anchor's local share (bars) with the network's pooled and mean shares as labelled rules."""
-    lines = pd.DataFrame([{"measure": "Pooled (ratio of sums)", "value": pooled},
-                          {"measure": "Mean of anchors' shares", "value": mean}]).dropna()
-    bars = alt.Chart(df).mark_bar(color=charts.PALETTE[0]).encode(
-        y=alt.Y("anchor:N", title=None, sort="-x", axis=alt.Axis(labelLimit=480)),  # long NHS names in full
-        x=alt.X("local_share:Q", title="Local share of addressable spend (%)", axis=alt.Axis(format=".0%"),
-                scale=alt.Scale(domain=[0, 1])),
-        tooltip=[alt.Tooltip("anchor:N", title="Anchor"), alt.Tooltip("local_share:Q", title="Local share", format=".1%"),
-                 alt.Tooltip("local_spend:Q", title="Local spend (£)", format=",.0f"),
-                 alt.Tooltip("addressable_spend:Q", title="Addressable spend (£)", format=",.0f")])
-    rules = alt.Chart(lines).mark_rule(strokeWidth=3, strokeDash=[6, 3]).encode(
-        x="value:Q",
-        color=alt.Color("measure:N", title="Network", scale=alt.Scale(range=[charts.PALETTE[1], charts.PALETTE[7]])),
-        tooltip=[alt.Tooltip("measure:N", title="Network figure"), alt.Tooltip("value:Q", title="Local share", format=".1%")])
-    return alt.layer(bars, rules, title=alt.Title(title, subtitle=subtitle or alt.Undefined),
-                     description=f"{title}. Bars of each anchor's local share in per cent, with dashed lines for the "
-                                 "network's pooled share and the mean of the anchors' shares.").properties(
-        width=620, height=alt.Step(34))
+    lines = pd.DataFrame(
+        [
+            {"measure": "Pooled (ratio of sums)", "value": pooled},
+            {"measure": "Mean of anchors' shares", "value": mean},
+        ]
+    ).dropna()
+    bars = (
+        alt.Chart(df)
+        .mark_bar(color=charts.PALETTE[0])
+        .encode(
+            y=alt.Y(
+                "anchor:N", title=None, sort="-x", axis=alt.Axis(labelLimit=480)
+            ),  # long NHS names in full
+            x=alt.X(
+                "local_share:Q",
+                title="Local share of addressable spend (%)",
+                axis=alt.Axis(format=".0%"),
+                scale=alt.Scale(domain=[0, 1]),
+            ),
+            tooltip=[
+                alt.Tooltip("anchor:N", title="Anchor"),
+                alt.Tooltip("local_share:Q", title="Local share", format=".1%"),
+                alt.Tooltip("local_spend:Q", title="Local spend (£)", format=",.0f"),
+                alt.Tooltip("addressable_spend:Q", title="Addressable spend (£)", format=",.0f"),
+            ],
+        )
+    )
+    rules = (
+        alt.Chart(lines)
+        .mark_rule(strokeWidth=3, strokeDash=[6, 3])
+        .encode(
+            x="value:Q",
+            color=alt.Color(
+                "measure:N", title="Network", scale=alt.Scale(range=[charts.PALETTE[1], charts.PALETTE[7]])
+            ),
+            tooltip=[
+                alt.Tooltip("measure:N", title="Network figure"),
+                alt.Tooltip("value:Q", title="Local share", format=".1%"),
+            ],
+        )
+    )
+    return alt.layer(
+        bars,
+        rules,
+        title=alt.Title(title, subtitle=subtitle or alt.Undefined),
+        description=f"{title}. Bars of each anchor's local share in per cent, with dashed lines for the "
+        "network's pooled share and the mean of the anchors' shares.",
+    ).properties(width=620, height=alt.Step(34))
 
 
-def shared_suppliers_chart(df: pd.DataFrame, names: dict[str, str], title: str, subtitle: str = "",
-                           n: int = 12) -> alt.Chart:
+def shared_suppliers_chart(
+    df: pd.DataFrame, names: dict[str, str], title: str, subtitle: str = "", n: int = 12
+) -> alt.Chart:
     """Horizontal bars of combined addressable £ for the ``n`` largest suppliers paid by 2+ anchors;
     ``df`` from ``metrics.shared_suppliers``, ``names`` anchor id -> name for the tooltip."""
     top = df.head(n).assign(
         supplier=lambda d: d["supplier"].astype(str),
-        paid_by=lambda d: d["anchors"].map(lambda ids: ", ".join(names.get(a, a) for a in str(ids).split(";"))))
-    return alt.Chart(top[["supplier", "n_anchors", "paid_by", "combined_spend"]],
-                     title=alt.Title(title, subtitle=subtitle or alt.Undefined),
-                     description=f"{title}. Bars of the combined addressable spend in pounds of the {len(top)} largest "
-                                 "suppliers that two or more anchors pay, coloured by how many anchors pay them.").mark_bar(
-    ).encode(
-        y=alt.Y("supplier:N", sort="-x", title=None, axis=alt.Axis(labelLimit=360)),
-        x=alt.X("combined_spend:Q", title="Combined addressable spend (£)", axis=alt.Axis(format="~s")),
-        color=alt.Color("n_anchors:O", title="Anchors paying", legend=alt.Legend(orient="top"),
-                        scale=alt.Scale(range=charts.PALETTE[:4])),
-        tooltip=[alt.Tooltip("supplier:N", title="Supplier"), alt.Tooltip("n_anchors:Q", title="Anchors paying"),
-                 alt.Tooltip("paid_by:N", title="Paid by"),
-                 alt.Tooltip("combined_spend:Q", title="Combined spend (£)", format=",.0f")],
-    ).properties(width=560, height=alt.Step(22))
+        paid_by=lambda d: d["anchors"].map(
+            lambda ids: ", ".join(names.get(a, a) for a in str(ids).split(";"))
+        ),
+    )
+    return (
+        alt.Chart(
+            top[["supplier", "n_anchors", "paid_by", "combined_spend"]],
+            title=alt.Title(title, subtitle=subtitle or alt.Undefined),
+            description=f"{title}. Bars of the combined addressable spend in pounds of the {len(top)} largest "
+            "suppliers that two or more anchors pay, coloured by how many anchors pay them.",
+        )
+        .mark_bar()
+        .encode(
+            y=alt.Y("supplier:N", sort="-x", title=None, axis=alt.Axis(labelLimit=360)),
+            x=alt.X("combined_spend:Q", title="Combined addressable spend (£)", axis=alt.Axis(format="~s")),
+            color=alt.Color(
+                "n_anchors:O",
+                title="Anchors paying",
+                legend=alt.Legend(orient="top"),
+                scale=alt.Scale(range=charts.PALETTE[:4]),
+            ),
+            tooltip=[
+                alt.Tooltip("supplier:N", title="Supplier"),
+                alt.Tooltip("n_anchors:Q", title="Anchors paying"),
+                alt.Tooltip("paid_by:N", title="Paid by"),
+                alt.Tooltip("combined_spend:Q", title="Combined spend (£)", format=",.0f"),
+            ],
+        )
+        .properties(width=560, height=alt.Step(22))
+    )

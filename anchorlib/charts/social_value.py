@@ -18,16 +18,24 @@ MEASURE_TITLES = {"tenders": "Share of tenders won", "contract value": "Share of
 
 
 def _weight_rules(current: float | None) -> alt.LayerChart:
-    marks = pd.DataFrame({"weight": list(MARKED_WEIGHTS), "label": [MARK_LABELS.get(w, f"{w:.0%}") for w in MARKED_WEIGHTS]})
+    marks = pd.DataFrame(
+        {"weight": list(MARKED_WEIGHTS), "label": [MARK_LABELS.get(w, f"{w:.0%}") for w in MARKED_WEIGHTS]}
+    )
     base = alt.Chart(marks)
-    layers = [base.mark_rule(color="#777", strokeDash=[2, 3]).encode(x="weight:Q"),
-              base.mark_text(align="left", dx=3, dy=-4, baseline="bottom", fontSize=11, color="#444", angle=0)
-              .encode(x="weight:Q", y=alt.value(0), text="label:N")]
+    layers = [
+        base.mark_rule(color="#777", strokeDash=[2, 3]).encode(x="weight:Q"),
+        base.mark_text(
+            align="left", dx=3, dy=-4, baseline="bottom", fontSize=11, color="#444", angle=0
+        ).encode(x="weight:Q", y=alt.value(0), text="label:N"),
+    ]
     if current is not None:
         now = alt.Chart(pd.DataFrame({"weight": [current], "label": [f"slider {current:.1%}"]}))
-        layers += [now.mark_rule(color="#CC79A7", strokeWidth=2.5).encode(x="weight:Q"),
-                   now.mark_text(align="left", dx=3, dy=4, baseline="top", fontSize=12, fontWeight="bold",
-                                 color="#CC79A7").encode(x="weight:Q", y=alt.value(0), text="label:N")]
+        layers += [
+            now.mark_rule(color="#CC79A7", strokeWidth=2.5).encode(x="weight:Q"),
+            now.mark_text(
+                align="left", dx=3, dy=4, baseline="top", fontSize=12, fontWeight="bold", color="#CC79A7"
+            ).encode(x="weight:Q", y=alt.value(0), text="label:N"),
+        ]
     return alt.layer(*layers)
 
 
@@ -38,23 +46,48 @@ def outcomes_chart(outcomes: pd.DataFrame, current: float | None = None, title: 
     panels = []
     for measure, heading in MEASURE_TITLES.items():
         d = outcomes[outcomes["measure"] == measure]
-        lines = alt.Chart(d).mark_line(interpolate="step-after", strokeWidth=2.5).encode(
-            x=alt.X("weight:Q", title="Social value weight (%)", axis=alt.Axis(format=".0%"),
-                    scale=alt.Scale(domain=[0, float(outcomes["weight"].max())])),
-            y=alt.Y("share:Q", title="Share (%)", axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, 1])),
-            color=alt.Color("group:N", title="Winner is", legend=alt.Legend(orient="right"),
-                            scale=alt.Scale(domain=list(GROUP_COLOURS), range=list(GROUP_COLOURS.values()))),
-            tooltip=[alt.Tooltip("group:N", title="Winner is"), alt.Tooltip("weight:Q", title="Weight", format=".2%"),
-                     alt.Tooltip("share:Q", title=heading, format=".1%"),
-                     alt.Tooltip("won:Q", title="Won (tenders or £)", format=",.0f"),
-                     alt.Tooltip("known:Q", title="Of (flag known)", format=",.0f")],
+        lines = (
+            alt.Chart(d)
+            .mark_line(interpolate="step-after", strokeWidth=2.5)
+            .encode(
+                x=alt.X(
+                    "weight:Q",
+                    title="Social value weight (%)",
+                    axis=alt.Axis(format=".0%"),
+                    scale=alt.Scale(domain=[0, float(outcomes["weight"].max())]),
+                ),
+                y=alt.Y(
+                    "share:Q", title="Share (%)", axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, 1])
+                ),
+                color=alt.Color(
+                    "group:N",
+                    title="Winner is",
+                    legend=alt.Legend(orient="right"),
+                    scale=alt.Scale(domain=list(GROUP_COLOURS), range=list(GROUP_COLOURS.values())),
+                ),
+                tooltip=[
+                    alt.Tooltip("group:N", title="Winner is"),
+                    alt.Tooltip("weight:Q", title="Weight", format=".2%"),
+                    alt.Tooltip("share:Q", title=heading, format=".1%"),
+                    alt.Tooltip("won:Q", title="Won (tenders or £)", format=",.0f"),
+                    alt.Tooltip("known:Q", title="Of (flag known)", format=",.0f"),
+                ],
+            )
         )
-        panels.append(alt.layer(lines, _weight_rules(current), title=heading).properties(width=400, height=190))
-    return alt.hconcat(*panels, title=alt.Title(title, subtitle="Price and quality weights scaled in proportion; "
-                                                "shares among winners whose status is known"),
-                       description=f"{title}. Two step-line charts of the share of tenders and of contract value "
-                                   "won by local, SME and VCSE bidders at social value weights from 0% to 30%, "
-                                   "with rules at 5%, 10% and 20%.").resolve_scale(color="shared")
+        panels.append(
+            alt.layer(lines, _weight_rules(current), title=heading).properties(width=400, height=190)
+        )
+    return alt.hconcat(
+        *panels,
+        title=alt.Title(
+            title,
+            subtitle="Price and quality weights scaled in proportion; "
+            "shares among winners whose status is known",
+        ),
+        description=f"{title}. Two step-line charts of the share of tenders and of contract value "
+        "won by local, SME and VCSE bidders at social value weights from 0% to 30%, "
+        "with rules at 5%, 10% and 20%.",
+    ).resolve_scale(color="shared")
 
 
 def ratings_chart(counts: pd.DataFrame, by: str, title: str = "") -> alt.Chart:
@@ -63,14 +96,29 @@ def ratings_chart(counts: pd.DataFrame, by: str, title: str = "") -> alt.Chart:
     title = title or f"Social value commitments by rating, per {label.lower()}"
     present = [r for r in RATING_COLOURS if r in set(counts["rating"])]
     d = counts.assign(order=counts["rating"].map({r: i for i, r in enumerate(RATING_COLOURS)}))
-    return alt.Chart(d, title=alt.Title(title, subtitle="Rating of delivered to date vs target"),
-                     description=f"{title}. Stacked bars counting commitments rated good, approaching target, "
-                                 "requires improvement and inadequate.").mark_bar().encode(
-        y=alt.Y(f"{by}:N", title=None, sort="ascending", axis=alt.Axis(labelLimit=420)),
-        x=alt.X("commitments:Q", title="Commitments (contract x measure)", axis=alt.Axis(tickMinStep=1)),
-        color=alt.Color("rating:N", title="Rating", sort=present,
-                        scale=alt.Scale(domain=present, range=[RATING_COLOURS[r] for r in present])),
-        order=alt.Order("order:Q"),
-        tooltip=[alt.Tooltip(f"{by}:N", title=label), alt.Tooltip("rating:N", title="Rating"),
-                 alt.Tooltip("commitments:Q", title="Commitments")],
-    ).properties(width=520, height=alt.Step(24))
+    return (
+        alt.Chart(
+            d,
+            title=alt.Title(title, subtitle="Rating of delivered to date vs target"),
+            description=f"{title}. Stacked bars counting commitments rated good, approaching target, "
+            "requires improvement and inadequate.",
+        )
+        .mark_bar()
+        .encode(
+            y=alt.Y(f"{by}:N", title=None, sort="ascending", axis=alt.Axis(labelLimit=420)),
+            x=alt.X("commitments:Q", title="Commitments (contract x measure)", axis=alt.Axis(tickMinStep=1)),
+            color=alt.Color(
+                "rating:N",
+                title="Rating",
+                sort=present,
+                scale=alt.Scale(domain=present, range=[RATING_COLOURS[r] for r in present]),
+            ),
+            order=alt.Order("order:Q"),
+            tooltip=[
+                alt.Tooltip(f"{by}:N", title=label),
+                alt.Tooltip("rating:N", title="Rating"),
+                alt.Tooltip("commitments:Q", title="Commitments"),
+            ],
+        )
+        .properties(width=520, height=alt.Step(24))
+    )

@@ -68,8 +68,14 @@ class RuleSet:
             redacted = payments["redacted"].astype(bool)
             reason = reason.mask(forced_excluded & reason.isna(), "excluded in categories.csv")
             reason = reason.mask(forced_included & ~redacted, pd.NA)
-        return pd.DataFrame({"category": category.astype("string"), "addressable": reason.isna().to_numpy(),
-                             "exclusion": reason}, index=payments.index)
+        return pd.DataFrame(
+            {
+                "category": category.astype("string"),
+                "addressable": reason.isna().to_numpy(),
+                "exclusion": reason,
+            },
+            index=payments.index,
+        )
 
 
 def _non_capturing(pattern: str) -> str:

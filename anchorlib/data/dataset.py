@@ -12,14 +12,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from anchorlib.data.storage import cache, tables as dataset_cache
 from anchorlib.data.addressable import RuleSet, ruleset_from_categories
-from anchorlib.errors import DatasetError, ParameterError
 from anchorlib.data.ingest import SPEND_COLUMNS, LoadReport
 from anchorlib.data.payments import GROUP_FLAGS, SPEND_CATEGORICALS, build_payments, compact, concat
 from anchorlib.data.places import BUILTIN_AREAS, Area, Geography, read_geography
+from anchorlib.data.storage import cache
+from anchorlib.data.storage import tables as dataset_cache
 from anchorlib.data.suppliers import match_table, normalise_name, read_overrides
 from anchorlib.data.tables import parse_flag, parse_number, read_table
+from anchorlib.errors import DatasetError, ParameterError
 
 SPEND_FILE_SUFFIXES = {".csv", ".xlsx", ".xlsm"}
 
@@ -50,7 +51,9 @@ class Dataset:
         """The anchors.csv row of ``anchor_id``; ParameterError naming the known ids otherwise."""
         row = self._anchor_rows.get(anchor_id)
         if row is None:
-            raise ParameterError(f"unknown anchor '{anchor_id}'; this dataset has: {', '.join(self.anchor_ids)}")
+            raise ParameterError(
+                f"unknown anchor '{anchor_id}'; this dataset has: {', '.join(self.anchor_ids)}"
+            )
         return row
 
     @cached_property
@@ -87,7 +90,9 @@ class Dataset:
         the spend file; otherwise it is unknown (``lad`` <NA>). Text columns are categoricals (see
         ``compact``): name matching, location and the rule set run once per distinct value.
         """
-        return build_payments(self.spend, self.suppliers, self.geography, self.ruleset, self.supplier_overrides)
+        return build_payments(
+            self.spend, self.suppliers, self.geography, self.ruleset, self.supplier_overrides
+        )
 
     @property
     def matches(self) -> pd.DataFrame:
@@ -100,11 +105,21 @@ class Dataset:
         rows = []
         for anchor_id, reports in self.load_reports.items():
             for r in reports:
-                rows.append({"anchor_id": anchor_id, "file": Path(r.file).name, "layout": r.layout,
-                             "rows_loaded": r.rows_loaded, "rows_repaired": r.rows_repaired,
-                             "undated_rows": r.undated_rows, "rows_rejected": r.rows_rejected,
-                             "blank_lines": r.blank_lines, "net_total": round(r.net_total, 2),
-                             "declared_total": r.declared_total, "reconciled": r.reconciled})
+                rows.append(
+                    {
+                        "anchor_id": anchor_id,
+                        "file": Path(r.file).name,
+                        "layout": r.layout,
+                        "rows_loaded": r.rows_loaded,
+                        "rows_repaired": r.rows_repaired,
+                        "undated_rows": r.undated_rows,
+                        "rows_rejected": r.rows_rejected,
+                        "blank_lines": r.blank_lines,
+                        "net_total": round(r.net_total, 2),
+                        "declared_total": r.declared_total,
+                        "reconciled": r.reconciled,
+                    }
+                )
         return pd.DataFrame(rows)
 
 
@@ -115,8 +130,11 @@ def _read_anchors(root: Path) -> pd.DataFrame:
             raise DatasetError("anchor_id is blank", path="anchors.csv", line=int(i) + 2)
     dup = df["anchor_id"].duplicated()
     if dup.any():
-        raise DatasetError(f"anchor_id '{df['anchor_id'][dup].iloc[0]}' appears twice", path="anchors.csv",
-                           line=int(dup.idxmax()) + 2)
+        raise DatasetError(
+            f"anchor_id '{df['anchor_id'][dup].iloc[0]}' appears twice",
+            path="anchors.csv",
+            line=int(dup.idxmax()) + 2,
+        )
     df["home_lads"] = df["home_lads"].fillna("").map(split_codes)
     return df
 
@@ -132,21 +150,30 @@ def _spend_files(root: Path, anchors: pd.DataFrame) -> dict[str, list[Path]]:
         folder = root / "spend" / anchor_id
         if not folder.is_dir():
             raise DatasetError(f"no spend folder for anchor '{anchor_id}'", path=f"spend/{anchor_id}/")
-        files = sorted(f for f in folder.iterdir() if f.suffix.lower() in SPEND_FILE_SUFFIXES and not f.name.startswith((".", "~$")))
+        files = sorted(
+            f
+            for f in folder.iterdir()
+            if f.suffix.lower() in SPEND_FILE_SUFFIXES and not f.name.startswith((".", "~$"))
+        )
         if not files:
-            raise DatasetError(f"no .csv or .xlsx spend files for anchor '{anchor_id}'", path=f"spend/{anchor_id}/")
+            raise DatasetError(
+                f"no .csv or .xlsx spend files for anchor '{anchor_id}'", path=f"spend/{anchor_id}/"
+            )
         out[anchor_id] = files
     return out
 
 
-def _read_spend(root: Path, anchors: pd.DataFrame,
-                store: Path | None) -> tuple[pd.DataFrame, dict[str, list[LoadReport]], pd.DataFrame | None, str | None]:
+def _read_spend(
+    root: Path, anchors: pd.DataFrame, store: Path | None
+) -> tuple[pd.DataFrame, dict[str, list[LoadReport]], pd.DataFrame | None, str | None]:
     """(spend, load reports, cached payments or None, the payments' cache key or None), through the cache
     of anchorlib/cache.py: when the payments of these exact files are cached, spend is their view and no
     spend file is read."""
     frames, reports = [], {}
     files = _spend_files(root, anchors)
-    keys = {f: cache.file_key(f, str(f.relative_to(root))) for fs in files.values() for f in fs} if store else {}
+    keys = (
+        {f: cache.file_key(f, str(f.relative_to(root))) for fs in files.values() for f in fs} if store else {}
+    )
     payments_key = cache.payments_key(root, list(keys.values())) if store is not None else None
     if store is not None:
         payments = cache.read_payments(store, payments_key)
@@ -158,7 +185,9 @@ def _read_spend(root: Path, anchors: pd.DataFrame,
         for f in anchor_files:
             hit = cache.read(store, keys[f]) if store is not None else None
             if hit is None:
-                from anchorlib.data.ingest import load_spend_file  # imports the loader only when a file is parsed
+                from anchorlib.data.ingest import (
+                    load_spend_file,
+                )  # imports the loader only when a file is parsed
 
                 hit = load_spend_file(f)
                 if store is not None:
@@ -174,8 +203,12 @@ def _read_spend(root: Path, anchors: pd.DataFrame,
             del df, hit
     if not frames:
         empty = pd.DataFrame(columns=["anchor_id", *SPEND_COLUMNS])
-        return (empty.assign(**{c: compact(empty[c].astype("string")) for c in SPEND_CATEGORICALS}), reports, None,
-                payments_key)
+        return (
+            empty.assign(**{c: compact(empty[c].astype("string")) for c in SPEND_CATEGORICALS}),
+            reports,
+            None,
+            payments_key,
+        )
     return concat(frames), reports, None, payments_key
 
 
@@ -201,11 +234,17 @@ def _register_location_notes(reg: pd.DataFrame) -> list[str]:
     absent = int((reg["postcode"].notna() & reg["lad"].isna()).sum())
     if not malformed + blank + absent:
         return []
-    return [(f"suppliers.csv: {malformed + blank + absent} of {len(reg)} suppliers have an unknown location "
-             f"({malformed} malformed postcode, {blank} blank, {absent} not in geography/postcodes.csv)")]
+    return [
+        (
+            f"suppliers.csv: {malformed + blank + absent} of {len(reg)} suppliers have an unknown location "
+            f"({malformed} malformed postcode, {blank} blank, {absent} not in geography/postcodes.csv)"
+        )
+    ]
 
 
-def _read_optional(root: Path, rel: str, required: list[str], optional: list[str] = ()) -> pd.DataFrame | None:
+def _read_optional(
+    root: Path, rel: str, required: list[str], optional: list[str] = ()
+) -> pd.DataFrame | None:
     path = root / rel
     return read_table(path, required, optional, root=root) if path.exists() else None
 
@@ -222,26 +261,47 @@ def _read_areas(root: Path) -> dict[str, Area]:
 def _read_tables(root: Path) -> dict:
     """Every table of the folder but the spend, read and checked: the fields of ``Dataset`` they fill."""
     anchors = _read_anchors(root)
-    geography = read_geography(root / "geography" / "postcodes.csv", root / "geography" / "imd.csv", root=root)
+    geography = read_geography(
+        root / "geography" / "postcodes.csv", root / "geography" / "imd.csv", root=root
+    )
     suppliers = _read_suppliers(root, geography)
     overrides_path = root / "supplier_matches.csv"
     overrides = read_overrides(overrides_path, suppliers, root=root) if overrides_path.exists() else {}
     categories = _read_optional(root, "categories.csv", ["expense_type", "category"], ["addressable"])
     if categories is not None and "addressable" in categories.columns:
-        categories["addressable"] = parse_flag(categories["addressable"], path="categories.csv", column="addressable")
-    survey = _read_optional(root, "lm3_survey.csv", ["supplier_name", "local_staff_share", "local_supplier_share"])
+        categories["addressable"] = parse_flag(
+            categories["addressable"], path="categories.csv", column="addressable"
+        )
+    survey = _read_optional(
+        root, "lm3_survey.csv", ["supplier_name", "local_staff_share", "local_supplier_share"]
+    )
     if survey is not None:
         for c in ("local_staff_share", "local_supplier_share"):
             survey[c] = parse_number(survey[c], path="lm3_survey.csv", column=c)
-    tenders = _read_optional(root, "social_value/tenders.csv",
-                             ["tender_id", "bidder", "price", "quality_score", "social_value_score"],
-                             ["price_weight", "quality_weight", "social_value_weight", "is_local", "is_sme", "is_vcse"])
-    commitments = _read_optional(root, "social_value/commitments.csv",
-                                 ["contract_id", "supplier_name", "anchor_id", "measure", "committed", "delivered"],
-                                 ["unit", "period_start", "period_end"])
-    return {"anchors": anchors, "suppliers": suppliers, "geography": geography, "areas": _read_areas(root),
-            "categories": categories, "lm3_survey": survey, "tenders": tenders, "commitments": commitments,
-            "supplier_overrides": overrides, "notes": [*geography.notes, *_register_location_notes(suppliers)]}
+    tenders = _read_optional(
+        root,
+        "social_value/tenders.csv",
+        ["tender_id", "bidder", "price", "quality_score", "social_value_score"],
+        ["price_weight", "quality_weight", "social_value_weight", "is_local", "is_sme", "is_vcse"],
+    )
+    commitments = _read_optional(
+        root,
+        "social_value/commitments.csv",
+        ["contract_id", "supplier_name", "anchor_id", "measure", "committed", "delivered"],
+        ["unit", "period_start", "period_end"],
+    )
+    return {
+        "anchors": anchors,
+        "suppliers": suppliers,
+        "geography": geography,
+        "areas": _read_areas(root),
+        "categories": categories,
+        "lm3_survey": survey,
+        "tenders": tenders,
+        "commitments": commitments,
+        "supplier_overrides": overrides,
+        "notes": [*geography.notes, *_register_location_notes(suppliers)],
+    }
 
 
 _FRAMES = ["suppliers", "categories", "lm3_survey", "tenders", "commitments"]  # stored as they are
@@ -250,11 +310,20 @@ _FRAMES = ["suppliers", "categories", "lm3_survey", "tenders", "commitments"]  #
 def _store_tables(folder: Path, t: dict) -> bool:
     """``_read_tables``' result as the dataset_cache entry ``folder`` (False when it cannot be stored)."""
     geo = t["geography"]
-    frames = {"anchors": t["anchors"].assign(home_lads=t["anchors"]["home_lads"].map(";".join).astype("string")),
-              "postcodes": geo.postcodes, "imd": geo.imd, **{n: t[n] for n in _FRAMES}}
-    meta = {"imd_vintage": geo.imd_vintage, "lsoa_vintage": geo.lsoa_vintage, "geography_notes": geo.notes,
-            "areas": [[a.area_id, a.name, sorted(a.lads), a.region, a.everywhere] for a in t["areas"].values()],
-            "overrides": list(t["supplier_overrides"].items()), "notes": t["notes"]}
+    frames = {
+        "anchors": t["anchors"].assign(home_lads=t["anchors"]["home_lads"].map(";".join).astype("string")),
+        "postcodes": geo.postcodes,
+        "imd": geo.imd,
+        **{n: t[n] for n in _FRAMES},
+    }
+    meta = {
+        "imd_vintage": geo.imd_vintage,
+        "lsoa_vintage": geo.lsoa_vintage,
+        "geography_notes": geo.notes,
+        "areas": [[a.area_id, a.name, sorted(a.lads), a.region, a.everywhere] for a in t["areas"].values()],
+        "overrides": list(t["supplier_overrides"].items()),
+        "notes": t["notes"],
+    }
     return dataset_cache.write(folder, frames, meta)
 
 
@@ -266,11 +335,18 @@ def _load_tables(folder: Path) -> dict | None:
     frames, meta = hit
     anchors = frames["anchors"]
     anchors["home_lads"] = anchors["home_lads"].fillna("").map(split_codes)
-    geography = Geography(frames["postcodes"], frames["imd"], meta["imd_vintage"], meta["lsoa_vintage"],
-                          meta["geography_notes"])
+    geography = Geography(
+        frames["postcodes"], frames["imd"], meta["imd_vintage"], meta["lsoa_vintage"], meta["geography_notes"]
+    )
     areas = {a[0]: Area(a[0], a[1], frozenset(a[2]), a[3], a[4]) for a in meta["areas"]}
-    return {"anchors": anchors, "geography": geography, "areas": areas, **{n: frames.get(n) for n in _FRAMES},
-            "supplier_overrides": dict(meta["overrides"]), "notes": meta["notes"]}
+    return {
+        "anchors": anchors,
+        "geography": geography,
+        "areas": areas,
+        **{n: frames.get(n) for n in _FRAMES},
+        "supplier_overrides": dict(meta["overrides"]),
+        "notes": meta["notes"],
+    }
 
 
 def open_dataset(path: str | Path | None = None) -> Dataset:
@@ -299,7 +375,11 @@ def open_dataset(path: str | Path | None = None) -> Dataset:
     if cached_payments is not None:
         ds.__dict__["payments"] = cached_payments  # fills the cached_property
         cache.attach_payments(ds, store, payments_key)
-    elif (cache.enabled() and len(spend) >= cache.PAYMENTS_MIN_ROWS and store is not None
-          and cache.write_payments(store, payments_key, ds.payments)):
+    elif (
+        cache.enabled()
+        and len(spend) >= cache.PAYMENTS_MIN_ROWS
+        and store is not None
+        and cache.write_payments(store, payments_key, ds.payments)
+    ):
         cache.attach_payments(ds, store, payments_key)
     return ds

@@ -18,7 +18,14 @@ from anchorlib.data.places import Geography
 from anchorlib.data.suppliers import resolve_names
 
 GROUP_FLAGS = ["is_sme", "is_vcse", "bame_led", "women_led", "youth_led", "hq_only"]
-SPEND_CATEGORICALS = ["anchor_id", "supplier_name", "expense_type", "expense_area", "supplier_postcode", "source_file"]
+SPEND_CATEGORICALS = [
+    "anchor_id",
+    "supplier_name",
+    "expense_type",
+    "expense_area",
+    "supplier_postcode",
+    "source_file",
+]
 LOCATION = ["postcode", "lad", "rgn", "lsoa"]
 
 
@@ -29,7 +36,10 @@ def categorical(codes: np.ndarray, categories) -> pd.Categorical:
 
 def factorize(values) -> tuple[np.ndarray, pd.Index]:
     """(codes, sorted distinct values); <NA> gets code -1. A categorical keeps its own codes."""
-    if isinstance(getattr(values, "dtype", None), pd.CategoricalDtype) and values.cat.categories.is_monotonic_increasing:
+    if (
+        isinstance(getattr(values, "dtype", None), pd.CategoricalDtype)
+        and values.cat.categories.is_monotonic_increasing
+    ):
         return values.cat.codes.to_numpy(), values.cat.categories
     codes, uniq = pd.factorize(values, sort=True)
     return codes, pd.Index(uniq)
@@ -79,7 +89,11 @@ def _spread_masked(values: pd.Series, idx: np.ndarray, dtype: str):
 
 
 def _masked(data: np.ndarray, mask: np.ndarray, dtype: str):
-    cls = {"Int64": pd.arrays.IntegerArray, "Float64": pd.arrays.FloatingArray, "boolean": pd.arrays.BooleanArray}[dtype]
+    cls = {
+        "Int64": pd.arrays.IntegerArray,
+        "Float64": pd.arrays.FloatingArray,
+        "boolean": pd.arrays.BooleanArray,
+    }[dtype]
     return cls(data, mask)
 
 
@@ -92,15 +106,20 @@ def _names(spend: pd.DataFrame, reg: pd.DataFrame, overrides) -> tuple[dict, np.
     row = spread(res["register_row"].fillna(-1).to_numpy(dtype="int64"), codes)
     row[redacted] = -1
     methods = sorted(["exact", "fuzzy", "override", "none", "redacted"])
-    mcodes = spread(res["match_method"].map({m: i for i, m in enumerate(methods)}).to_numpy(dtype="int8"), codes,
-                    methods.index("none"))
+    mcodes = spread(
+        res["match_method"].map({m: i for i, m in enumerate(methods)}).to_numpy(dtype="int8"),
+        codes,
+        methods.index("none"),
+    )
     mcodes[redacted] = methods.index("redacted")
     score = spread(res["match_score"].to_numpy(dtype="float64", na_value=np.nan), codes, np.nan)
     score[redacted] = np.nan
-    cols = {"supplier_key": _spread_cat(res["supplier_key"], codes),
-            "register_row": _masked(np.maximum(row, 0), row < 0, "Int64"),
-            "match_method": categorical(mcodes, methods),
-            "match_score": _masked(np.nan_to_num(score), np.isnan(score), "Float64")}
+    cols = {
+        "supplier_key": _spread_cat(res["supplier_key"], codes),
+        "register_row": _masked(np.maximum(row, 0), row < 0, "Int64"),
+        "match_method": categorical(mcodes, methods),
+        "match_score": _masked(np.nan_to_num(score), np.isnan(score), "Float64"),
+    }
     return cols, row
 
 
@@ -130,16 +149,28 @@ def _classes(spend: pd.DataFrame, ruleset: RuleSet) -> dict:
     kcodes, kuniq = pd.factorize(key)
     kuniq = np.asarray(kuniq)
     e_u, s_u = (kuniq // 2) // (len(names) + 1) - 1, (kuniq // 2) % (len(names) + 1) - 1
-    uniq = pd.DataFrame({"expense_type": pd.Series(categorical(e_u, etypes)).astype("string"),
-                         "supplier_name": pd.Series(categorical(s_u, names)).astype("string"),
-                         "redacted": (kuniq % 2).astype(bool)})
+    uniq = pd.DataFrame(
+        {
+            "expense_type": pd.Series(categorical(e_u, etypes)).astype("string"),
+            "supplier_name": pd.Series(categorical(s_u, names)).astype("string"),
+            "redacted": (kuniq % 2).astype(bool),
+        }
+    )
     got = ruleset.classify(uniq)
-    return {"category": _spread_cat(got["category"], kcodes), "addressable": got["addressable"].to_numpy(dtype=bool)[kcodes],
-            "exclusion": _spread_cat(got["exclusion"], kcodes)}
+    return {
+        "category": _spread_cat(got["category"], kcodes),
+        "addressable": got["addressable"].to_numpy(dtype=bool)[kcodes],
+        "exclusion": _spread_cat(got["exclusion"], kcodes),
+    }
 
 
-def build_payments(spend: pd.DataFrame, reg: pd.DataFrame, geography: Geography, ruleset: RuleSet,
-                   overrides: dict[str, int | None] | None = None) -> pd.DataFrame:
+def build_payments(
+    spend: pd.DataFrame,
+    reg: pd.DataFrame,
+    geography: Geography,
+    ruleset: RuleSet,
+    overrides: dict[str, int | None] | None = None,
+) -> pd.DataFrame:
     """One row per payment: the spend columns, financial_year, the match to the register
     (``suppliers.resolve_names``), location, group flags and the addressable classification."""
     cols = {c: spend[c] for c in spend.columns}

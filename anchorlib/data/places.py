@@ -77,8 +77,20 @@ BUILTIN_AREAS = {
 
 POSTCODE_ALIASES = {
     "pcds": ["pcds", "PostcodeNatural", "postcode", "pcd", "pcd7", "pcd8", "Postcode7", "Postcode8", "pcd2"],
-    "laua": ["laua", "oslaua", "lad", "LAD24CD", "LAD23CD", "LAD22CD", "LAD21CD", "LAD20CD", "LAD19CD",
-             "LAD17CD", "ladcd", "lad_code"],
+    "laua": [
+        "laua",
+        "oslaua",
+        "lad",
+        "LAD24CD",
+        "LAD23CD",
+        "LAD22CD",
+        "LAD21CD",
+        "LAD20CD",
+        "LAD19CD",
+        "LAD17CD",
+        "ladcd",
+        "lad_code",
+    ],
     "lsoa11": ["lsoa11", "LSOA11CD", "lsoa11cd"],
     "lsoa21": ["lsoa21", "LSOA21CD", "lsoa21cd"],
     "rgn": ["rgn", "RGN11CD", "rgn11cd", "RGN21CD", "RGN23CD", "region"],
@@ -88,7 +100,11 @@ IMD_LSOA11 = ["LSOA code (2011)", "LSOA11CD", "lsoa11_code", "lsoa11"]
 IMD_LSOA21 = ["LSOA code (2021)", "LSOA21CD", "lsoa21_code", "lsoa21"]
 IMD_DECILE = [
     "Index of Multiple Deprivation (IMD) Decile (where 1 is most deprived 10% of LSOAs)",
-    "Index of Multiple Deprivation (IMD) Decile", "IMD_decile", "IMD decile", "IMD_Decile", "imd_decile",
+    "Index of Multiple Deprivation (IMD) Decile",
+    "IMD_decile",
+    "IMD decile",
+    "IMD_Decile",
+    "imd_decile",
 ]
 
 
@@ -127,15 +143,21 @@ def read_postcode_directory(path, *, root=None) -> tuple[pd.DataFrame, str | Non
     """
     from anchorlib.data.tables import read_table
 
-    df = read_table(path, ["pcds", "laua"], ["lsoa11", "lsoa21", "rgn", "doterm"], POSTCODE_ALIASES, root=root)
+    df = read_table(
+        path, ["pcds", "laua"], ["lsoa11", "lsoa21", "rgn", "doterm"], POSTCODE_ALIASES, root=root
+    )
     if "doterm" in df.columns:  # live rows first, so drop_duplicates below keeps them
         df = df.iloc[df["doterm"].notna().to_numpy().argsort(kind="stable")]
     lsoa_col = "lsoa21" if "lsoa21" in df.columns else "lsoa11" if "lsoa11" in df.columns else None
-    out = pd.DataFrame({
-        "postcode": normalise_postcodes(df["pcds"]),
-        "lad": df["laua"].astype("string"),
-        "lsoa": df[lsoa_col].astype("string") if lsoa_col else pd.Series(pd.NA, index=df.index, dtype="string"),
-    })
+    out = pd.DataFrame(
+        {
+            "postcode": normalise_postcodes(df["pcds"]),
+            "lad": df["laua"].astype("string"),
+            "lsoa": df[lsoa_col].astype("string")
+            if lsoa_col
+            else pd.Series(pd.NA, index=df.index, dtype="string"),
+        }
+    )
     if "rgn" in df.columns:
         out["rgn"] = df["rgn"].astype("string")
     else:  # London boroughs are the E09 codes; elsewhere the region is unknown without the column
@@ -148,25 +170,36 @@ def read_postcode_directory(path, *, root=None) -> tuple[pd.DataFrame, str | Non
 
 def read_imd(path, *, root=None) -> tuple[pd.DataFrame, str]:
     """IoD File 1/File 2 (2019) or IoD2025 -> (lsoa, imd_decile) and the vintage label."""
-    from anchorlib.errors import DatasetError
     from anchorlib.data.tables import read_table
+    from anchorlib.errors import DatasetError
 
-    df = read_table(path, ["imd_decile"], ["lsoa11", "lsoa21"],
-                    {"imd_decile": IMD_DECILE, "lsoa11": IMD_LSOA11, "lsoa21": IMD_LSOA21}, root=root)
+    df = read_table(
+        path,
+        ["imd_decile"],
+        ["lsoa11", "lsoa21"],
+        {"imd_decile": IMD_DECILE, "lsoa11": IMD_LSOA11, "lsoa21": IMD_LSOA21},
+        root=root,
+    )
     if "lsoa21" in df.columns:
         lsoa, vintage = df["lsoa21"], "IoD2025 (LSOA 2021)"
     elif "lsoa11" in df.columns:
         lsoa, vintage = df["lsoa11"], "IoD2019 (LSOA 2011)"
     else:
-        raise DatasetError("missing an LSOA code column (e.g. 'LSOA code (2011)' or 'LSOA code (2021)')",
-                           path=df.attrs.get("source", path))
+        raise DatasetError(
+            "missing an LSOA code column (e.g. 'LSOA code (2011)' or 'LSOA code (2021)')",
+            path=df.attrs.get("source", path),
+        )
     from anchorlib.data.tables import parse_number
+
     decile = parse_number(df["imd_decile"], path=df.attrs.get("source"), column="imd_decile")
     bad = decile.notna() & ~decile.isin(range(1, 11))
     if bad.any():
         i = bad[bad].index[0]
-        raise DatasetError(f"IMD decile '{df.at[i, 'imd_decile']}' is not a whole number from 1 to 10",
-                           path=df.attrs.get("source", path), line=int(i) + 2)
+        raise DatasetError(
+            f"IMD decile '{df.at[i, 'imd_decile']}' is not a whole number from 1 to 10",
+            path=df.attrs.get("source", path),
+            line=int(i) + 2,
+        )
     return pd.DataFrame({"lsoa": lsoa.astype("string"), "imd_decile": decile.astype("Int64")}), vintage
 
 
@@ -176,8 +209,10 @@ def read_geography(postcodes_path, imd_path, *, root=None) -> Geography:
     imd, imd_vintage = read_imd(imd_path, root=root)
     notes: list[str] = []
     if lsoa_vintage and imd_vintage and lsoa_vintage not in imd_vintage:
-        notes.append(f"postcode directory uses {lsoa_vintage} but the IMD file is {imd_vintage}: "
-                     "IMD deciles left unknown rather than joined across LSOA vintages")
+        notes.append(
+            f"postcode directory uses {lsoa_vintage} but the IMD file is {imd_vintage}: "
+            "IMD deciles left unknown rather than joined across LSOA vintages"
+        )
         imd = imd.iloc[0:0]
     elif lsoa_vintage is None:
         notes.append("postcode directory has no LSOA column: IMD deciles unknown")

@@ -13,15 +13,13 @@ import copy
 import functools
 import hashlib
 import json
-from pathlib import Path
 
 import pandas as pd
 
-from anchorlib.paths import PACKAGE_DIR
-
-from anchorlib.data.storage import cache
 from anchorlib.data.dataset import Dataset
+from anchorlib.data.storage import cache
 from anchorlib.metrics.definitions import GROUPS, payments_attrs, supplier_ids
+from anchorlib.paths import PACKAGE_DIR
 
 #: What local share and leakage read besides ``amount`` (metrics_base.share_sums), and the resolved supplier.
 SHARE_COLUMNS = ["addressable", "lad", "rgn", "hq_only"]
@@ -38,7 +36,9 @@ MIN_ROWS = 50_000
 PER_PAYMENT = ("amount", "payment_date", "transaction_id", "source_file", "source_line", "match_score")
 
 
-def rollup(payments: pd.DataFrame, columns: list[str] | None = None, min_rows: int | None = None) -> pd.DataFrame:
+def rollup(
+    payments: pd.DataFrame, columns: list[str] | None = None, min_rows: int | None = None
+) -> pd.DataFrame:
     """``payments[columns + ['amount']]`` with ``amount`` summed per distinct row of ``columns`` (default:
     every column but PER_PAYMENT; NULLs kept as their own value). Frames under ``min_rows`` rows
     (default MIN_ROWS) come back as they are (nothing to gain)."""
@@ -58,8 +58,11 @@ def rollup(payments: pd.DataFrame, columns: list[str] | None = None, min_rows: i
     frame = payments[[*cols, "amount"]].assign(**{c: payments[c].cat.codes.to_numpy() for c in cats})
     out = query(f"SELECT {keys}, sum(amount) AS amount FROM p GROUP BY {keys}", p=frame)
     for c in cols:  # keep the payments' dtypes (DuckDB hands back object / float for nullable columns)
-        out[c] = (pd.Categorical.from_codes(out[c].to_numpy(), dtype=payments[c].dtype) if c in cats
-                  else out[c].astype(payments[c].dtype))
+        out[c] = (
+            pd.Categorical.from_codes(out[c].to_numpy(), dtype=payments[c].dtype)
+            if c in cats
+            else out[c].astype(payments[c].dtype)
+        )
     out.attrs = dict(payments.attrs)  # e.g. the rule set and IMD vintage metrics.select records
     return out
 
@@ -68,13 +71,16 @@ def with_supplier_ids(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` (payments or a rollup with SUPPLIER_COLUMNS) with each row's resolved supplier in
     ``supplier_id`` (``metrics_base.supplier_ids``, as a categorical), so the metrics that group by
     supplier do not resolve the rows again after every choice."""
-    out = frame.assign(supplier_id=supplier_ids(frame).astype("str").astype("category"))  # as mapped.py stores it
+    out = frame.assign(
+        supplier_id=supplier_ids(frame).astype("str").astype("category")
+    )  # as mapped.py stores it
     out.attrs = dict(frame.attrs)
     return out
 
 
-def rolled_dataset(ds: Dataset, columns: list[str] | None = None, min_rows: int | None = None,
-                   resolved: bool = False) -> Dataset:
+def rolled_dataset(
+    ds: Dataset, columns: list[str] | None = None, min_rows: int | None = None, resolved: bool = False
+) -> Dataset:
     """A shallow copy of ``ds`` whose ``payments`` are ``cached_rollup(ds, columns, min_rows, resolved)``,
     for metrics that take a Dataset (``metrics.summary``, ``metrics.network``, ``metrics.shared_suppliers``):
     same figures, a fraction of the rows."""
@@ -83,8 +89,9 @@ def rolled_dataset(ds: Dataset, columns: list[str] | None = None, min_rows: int 
     return out
 
 
-def cached_rollup(ds: Dataset, columns: list[str] | None = None, min_rows: int | None = None,
-                  resolved: bool = False) -> pd.DataFrame:
+def cached_rollup(
+    ds: Dataset, columns: list[str] | None = None, min_rows: int | None = None, resolved: bool = False
+) -> pd.DataFrame:
     """``rollup(ds.payments, columns, min_rows)``, with ``with_supplier_ids`` when ``resolved``, made once per
     dataset: kept on ``ds`` while its payments are the same object, and, when they are the payments
     cached beside the dataset (anchorlib/cache.py), stored next to them so that a new process maps the
@@ -117,7 +124,9 @@ def selected_rollup(ds: Dataset, columns: list[str], resolved: bool = False) -> 
 
 def _rollup_name(payments: pd.DataFrame, columns: list[str] | None, resolved: bool, rolled: bool) -> str:
     """A name for a rollup of these columns, changing with the code that makes and stores it."""
-    return hashlib.sha1(json.dumps([columns, resolved, rolled, list(payments.columns), _code()]).encode()).hexdigest()[:16]
+    return hashlib.sha1(
+        json.dumps([columns, resolved, rolled, list(payments.columns), _code()]).encode()
+    ).hexdigest()[:16]
 
 
 @functools.cache

@@ -9,9 +9,12 @@ import numpy as np
 import pandas as pd
 
 _LEGAL_FORMS = [
-    (r"\bLIMITED\b", "LTD"), (r"\bPUBLIC LIMITED COMPANY\b", "PLC"),
-    (r"\bLIMITED LIABILITY PARTNERSHIP\b", "LLP"), (r"\bCOMMUNITY INTEREST COMPANY\b", "CIC"),
-    (r"\bCOMPANY\b", "CO"), (r"&", " AND "),
+    (r"\bLIMITED\b", "LTD"),
+    (r"\bPUBLIC LIMITED COMPANY\b", "PLC"),
+    (r"\bLIMITED LIABILITY PARTNERSHIP\b", "LLP"),
+    (r"\bCOMMUNITY INTEREST COMPANY\b", "CIC"),
+    (r"\bCOMPANY\b", "CO"),
+    (r"&", " AND "),
 ]
 _DROP_SUFFIXES = re.compile(r"(\s+(LTD|PLC|LLP|CIC|LP|INC|CO|UK))+$")
 _TRADING_AS = re.compile(r"\s+(T/A|TA|T A|TRADING AS)\s+.*$")
@@ -39,7 +42,9 @@ def match_exact(spend_names: pd.Series, register_keys: pd.Series) -> pd.Series:
     return keys.map(first_row).astype("Int64")
 
 
-FUZZY_THRESHOLD = 90.0  # rapidfuzz ratio (0-100) on normalised names; 'HACKNEY CLEANING' vs 'HACKNEY CATERING' is 81
+FUZZY_THRESHOLD = (
+    90.0  # rapidfuzz ratio (0-100) on normalised names; 'HACKNEY CLEANING' vs 'HACKNEY CATERING' is 81
+)
 METHODS = ("exact", "fuzzy", "override", "none", "redacted")
 _BLOCK = 2000  # spend names scored against the register at a time
 
@@ -59,9 +64,14 @@ def same_first_word(a: str, b: str) -> bool:
     return Levenshtein.distance(wa, wb) <= (1 if min(len(wa), len(wb)) >= 4 else 0)
 
 
-def resolve_names(spend_names: pd.Series, redacted: pd.Series, register_keys: pd.Series,
-                  overrides: dict[str, int | None] | None = None, *,
-                  threshold: float = FUZZY_THRESHOLD) -> pd.DataFrame:
+def resolve_names(
+    spend_names: pd.Series,
+    redacted: pd.Series,
+    register_keys: pd.Series,
+    overrides: dict[str, int | None] | None = None,
+    *,
+    threshold: float = FUZZY_THRESHOLD,
+) -> pd.DataFrame:
     """Match spend-file payees to register rows (DESIGN.md: matched by normalised name).
 
     Works on unique normalised names, so a payee resolves the same way for every anchor. In order:
@@ -85,8 +95,10 @@ def resolve_names(spend_names: pd.Series, redacted: pd.Series, register_keys: pd
     names = uniq.tolist()
     choices, choice_rows = first_row.index.tolist(), first_row.to_numpy(dtype="float64")
     for start in range(0, len(todo) if choices else 0, _BLOCK):  # blocks bound the score matrix's memory
-        block = todo[start:start + _BLOCK]
-        scores = process.cdist([names[k] for k in block], choices, scorer=fuzz.ratio, score_cutoff=threshold, workers=1)
+        block = todo[start : start + _BLOCK]
+        scores = process.cdist(
+            [names[k] for k in block], choices, scorer=fuzz.ratio, score_cutoff=threshold, workers=1
+        )
         for i in np.flatnonzero((scores >= threshold).any(axis=1)):
             candidates = np.flatnonzero(scores[i] >= threshold)
             for j in candidates[np.argsort(-scores[i, candidates], kind="stable")]:
@@ -103,9 +115,15 @@ def resolve_names(spend_names: pd.Series, redacted: pd.Series, register_keys: pd
     at = uniq.get_indexer(keys)
     at[at < 0] = len(uniq)  # a blank key: the unmatched entry appended here
     row, method, score = np.append(row, np.nan), np.append(method, "none"), np.append(score, np.nan)
-    out = pd.DataFrame({"supplier_key": keys, "register_row": pd.array(row[at], dtype="Float64").astype("Int64"),
-                        "match_method": pd.array(method[at], dtype="string"),
-                        "match_score": pd.array(score[at], dtype="Float64")}, index=spend_names.index)
+    out = pd.DataFrame(
+        {
+            "supplier_key": keys,
+            "register_row": pd.array(row[at], dtype="Float64").astype("Int64"),
+            "match_method": pd.array(method[at], dtype="string"),
+            "match_score": pd.array(score[at], dtype="Float64"),
+        },
+        index=spend_names.index,
+    )
     red = redacted.fillna(False).astype(bool).to_numpy()
     out.loc[red, "register_row"] = pd.NA
     out.loc[red, "match_score"] = pd.NA
@@ -116,8 +134,8 @@ def resolve_names(spend_names: pd.Series, redacted: pd.Series, register_keys: pd
 def read_overrides(path, register: pd.DataFrame, *, root=None) -> dict[str, int | None]:
     """supplier_matches.csv (spend_name, register_name; blank register_name = force no match) ->
     normalised spend name -> register row. A register_name not in the register is an error."""
-    from anchorlib.errors import DatasetError
     from anchorlib.data.tables import read_table
+    from anchorlib.errors import DatasetError
 
     df = read_table(path, ["spend_name", "register_name"], root=root)
     by_name = pd.Series(register.index, index=register["supplier_name"].str.upper().to_numpy())
@@ -136,7 +154,9 @@ def read_overrides(path, register: pd.DataFrame, *, root=None) -> dict[str, int 
             continue
         hit = by_name.get(str(name).upper(), by_key.get(reg_keys[i]))
         if hit is None or pd.isna(hit):
-            raise DatasetError(f"register_name '{name}' is not in suppliers.csv", path=df.attrs["source"], line=line)
+            raise DatasetError(
+                f"register_name '{name}' is not in suppliers.csv", path=df.attrs["source"], line=line
+            )
         out[spend_keys[i]] = int(hit)
     return out
 
@@ -148,9 +168,17 @@ def match_table(payments: pd.DataFrame) -> pd.DataFrame:
     Largest spend first. Overrides go in supplier_matches.csv (spend_name, register_name)."""
     cols = ["supplier_name", "supplier_key", "register_name", "match_method", "match_score"]
     g = payments.assign(match_score=payments["match_score"].astype("float64"))
-    g = g.groupby(cols, dropna=False, sort=False).agg(
-        postcode=("postcode", "first"), lad=("lad", "first"), spend=("amount", "sum"), payments=("amount", "size"),
-        anchors=("anchor_id", lambda s: ";".join(sorted(set(s))))).reset_index()
+    g = (
+        g.groupby(cols, dropna=False, sort=False)
+        .agg(
+            postcode=("postcode", "first"),
+            lad=("lad", "first"),
+            spend=("amount", "sum"),
+            payments=("amount", "size"),
+            anchors=("anchor_id", lambda s: ";".join(sorted(set(s)))),
+        )
+        .reset_index()
+    )
     g = g.rename(columns={"supplier_name": "spend_name"})
     return g.sort_values(["spend", "spend_name"], ascending=[False, True], ignore_index=True)
 

@@ -32,11 +32,23 @@ def read_table(
     if not path.exists():
         raise DatasetError("required file is missing", path=shown)
     try:
-        df = pd.read_csv(path, dtype="string", keep_default_na=False, na_values=[""],
-                         encoding="utf-8-sig", skipinitialspace=True)
+        df = pd.read_csv(
+            path,
+            dtype="string",
+            keep_default_na=False,
+            na_values=[""],
+            encoding="utf-8-sig",
+            skipinitialspace=True,
+        )
     except UnicodeDecodeError:
-        df = pd.read_csv(path, dtype="string", keep_default_na=False, na_values=[""],
-                         encoding="cp1252", skipinitialspace=True)
+        df = pd.read_csv(
+            path,
+            dtype="string",
+            keep_default_na=False,
+            na_values=[""],
+            encoding="cp1252",
+            skipinitialspace=True,
+        )
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise DatasetError(f"cannot parse CSV ({exc})", path=shown) from exc
     df.columns = [_clean_header(c) for c in df.columns]
@@ -53,8 +65,9 @@ def read_table(
     df = df.rename(columns=rename)
     missing = [c for c in required if c not in df.columns]
     if missing:
-        raise DatasetError(f"missing column(s) {', '.join(missing)}; found {', '.join(map(str, df.columns))}",
-                           path=shown)
+        raise DatasetError(
+            f"missing column(s) {', '.join(missing)}; found {', '.join(map(str, df.columns))}", path=shown
+        )
     for c in df.columns:
         if df[c].dtype == "string":
             df[c] = df[c].str.strip()
@@ -71,8 +84,11 @@ def parse_flag(values: pd.Series, *, path: object = None, column: str = "") -> p
     bad = s.notna() & ~s.isin(_TRUE | _FALSE).fillna(False)
     if bad.any():
         first = bad.idxmax()
-        raise DatasetError(f"column {column}: '{values[first]}' is not yes/no/true/false/1/0 or blank",
-                           path=path, line=int(first) + 2)
+        raise DatasetError(
+            f"column {column}: '{values[first]}' is not yes/no/true/false/1/0 or blank",
+            path=path,
+            line=int(first) + 2,
+        )
     return out
 
 
@@ -83,11 +99,15 @@ def parse_number(values: pd.Series, *, path: object = None, column: str = "") ->
     bad = s.notna() & (s != "") & out.isna()
     if bad.any():
         first = bad.idxmax()
-        raise DatasetError(f"column {column}: '{values[first]}' is not a number", path=path, line=int(first) + 2)
+        raise DatasetError(
+            f"column {column}: '{values[first]}' is not a number", path=path, line=int(first) + 2
+        )
     return out.astype("float64")
 
 
-def raise_at_first(table: pd.DataFrame, bad: pd.Series, message: str, path: object, **extra: pd.Series) -> None:
+def raise_at_first(
+    table: pd.DataFrame, bad: pd.Series, message: str, path: object, **extra: pd.Series
+) -> None:
     """DatasetError at the first row where ``bad`` holds, naming its CSV line (``table['line']``).
 
     ``message`` may name the row's columns (and ``extra`` series) as ``{column}`` placeholders.

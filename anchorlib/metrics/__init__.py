@@ -19,11 +19,33 @@ from anchorlib.metrics.definitions import (
     is_local,
 )
 from anchorlib.metrics.disparity import equity, imd_distribution
+from anchorlib.metrics.headline import local_share, local_share_per, network, summary
 from anchorlib.metrics.leakage import concentration, leakage_by, opportunities, shared_suppliers, top_leaking
 from anchorlib.metrics.multiplier import LM3, Shift, lm3, shift_scenario
 from anchorlib.metrics.selection import select
-from anchorlib.metrics.headline import local_share, local_share_per, network, summary
 
-__all__ = ["ENGINE_MIN_ROWS", "FOUR_FIFTHS", "GROUPS", "GROUP_LABELS", "LM3", "LocalShare", "Shift", "concentration",
-           "engine_for", "equity", "imd_distribution", "is_local", "leakage_by", "lm3", "local_share", "local_share_per",
-           "network", "opportunities", "select", "shared_suppliers", "shift_scenario", "summary", "top_leaking"]
+__all__ = [
+    "ENGINE_MIN_ROWS",
+    "FOUR_FIFTHS",
+    "GROUPS",
+    "GROUP_LABELS",
+    "LM3",
+    "LocalShare",
+    "Shift",
+    "concentration",
+    "engine_for",
+    "equity",
+    "imd_distribution",
+    "is_local",
+    "leakage_by",
+    "lm3",
+    "local_share",
+    "local_share_per",
+    "network",
+    "opportunities",
+    "select",
+    "shared_suppliers",
+    "shift_scenario",
+    "summary",
+    "top_leaking",
+]

@@ -13,18 +13,38 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
-from anchorlib.errors import ParameterError
 from anchorlib.data.places import Area
+from anchorlib.errors import ParameterError
 
-GROUPS = {"sme": "is_sme", "vcse": "is_vcse", "bame_led": "bame_led", "women_led": "women_led",
-          "youth_led": "youth_led", "imd_1_2": "imd_1_2"}
-GROUP_LABELS = {"sme": "SME", "vcse": "VCSE", "bame_led": "BAME-led", "women_led": "Women-led",
-                "youth_led": "Youth-led", "imd_1_2": "IMD deciles 1-2"}
+GROUPS = {
+    "sme": "is_sme",
+    "vcse": "is_vcse",
+    "bame_led": "bame_led",
+    "women_led": "women_led",
+    "youth_led": "youth_led",
+    "imd_1_2": "imd_1_2",
+}
+GROUP_LABELS = {
+    "sme": "SME",
+    "vcse": "VCSE",
+    "bame_led": "BAME-led",
+    "women_led": "Women-led",
+    "youth_led": "Youth-led",
+    "imd_1_2": "IMD deciles 1-2",
+}
 FOUR_FIFTHS = 80.0
 ENGINE_MIN_ROWS = 200_000  # from this many payments the metrics run on DuckDB (ANCHORLIB_ENGINE overrides)
 SUPPLIER = "supplier"  # the virtual grouping key: the resolved supplier (see supplier_ids)
-SHARE_COLUMNS = ["total_spend", "addressable_spend", "local_spend", "unknown_location_spend",
-                 "known_addressable_spend", "local_ex_hq", "known_ex_hq", "addressable_payments"]
+SHARE_COLUMNS = [
+    "total_spend",
+    "addressable_spend",
+    "local_spend",
+    "unknown_location_spend",
+    "known_addressable_spend",
+    "local_ex_hq",
+    "known_ex_hq",
+    "addressable_payments",
+]
 
 
 def div(a: float, b: float) -> float | None:
@@ -66,11 +86,20 @@ class LocalShare:
 
 def to_local_share(r, area: Area, ruleset_name: str) -> LocalShare:
     """A LocalShare from one row of SHARE_COLUMNS sums."""
-    add, loc, known = float(r["addressable_spend"]), float(r["local_spend"]), float(r["known_addressable_spend"])
+    add, loc, known = (
+        float(r["addressable_spend"]),
+        float(r["local_spend"]),
+        float(r["known_addressable_spend"]),
+    )
     return LocalShare(
-        total_spend=float(r["total_spend"]), addressable_spend=add, local_spend=loc,
-        unknown_location_spend=float(r["unknown_location_spend"]), local_share=div(loc, known),
-        leakage=add - loc, known_leakage=known - loc, local_spend_excluding_hq_only=float(r["local_ex_hq"]),
+        total_spend=float(r["total_spend"]),
+        addressable_spend=add,
+        local_spend=loc,
+        unknown_location_spend=float(r["unknown_location_spend"]),
+        local_share=div(loc, known),
+        leakage=add - loc,
+        known_leakage=known - loc,
+        local_spend_excluding_hq_only=float(r["local_ex_hq"]),
         local_share_excluding_hq_only=div(float(r["local_ex_hq"]), float(r["known_ex_hq"])),
         choices={"area": area.describe(), "addressable_rule_set": ruleset_name},
     )
@@ -112,10 +141,14 @@ def supplier_names(payments: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
     """Per resolved supplier id: ``supplier`` (register name when matched, else the first payee spelling in
     sort order) and ``lad`` (the smallest LAD code seen; one code for a register match)."""
     codes, uniques = pd.factorize(ids, sort=False)
-    first = {c: _min_text(codes, len(uniques), payments[c]) for c in ("register_name", "supplier_name", "lad")}
+    first = {
+        c: _min_text(codes, len(uniques), payments[c]) for c in ("register_name", "supplier_name", "lad")
+    }
     name = first["register_name"].fillna(first["supplier_name"]).fillna("(no payee name)")
     index = pd.Index(uniques, name="supplier_id")
-    return pd.DataFrame({"supplier": name.to_numpy(), "lad": first["lad"].to_numpy()}, index=index).astype("string")
+    return pd.DataFrame({"supplier": name.to_numpy(), "lad": first["lad"].to_numpy()}, index=index).astype(
+        "string"
+    )
 
 
 def _min_text(codes: np.ndarray, n: int, column: pd.Series) -> pd.Series:
@@ -148,7 +181,9 @@ def local_mask(payments: pd.DataFrame, area: Area | dict[str, Area]) -> pd.Serie
     return local
 
 
-def share_sums(payments: pd.DataFrame, area: Area | dict[str, Area], keys: list[str], names: bool = True) -> pd.DataFrame:
+def share_sums(
+    payments: pd.DataFrame, area: Area | dict[str, Area], keys: list[str], names: bool = True
+) -> pd.DataFrame:
     """Per value of ``keys`` (columns, or SUPPLIER for the resolved supplier): SHARE_COLUMNS sums, in pandas.
 
     With SUPPLIER, the result has ``supplier_id``, ``supplier`` (display name) and ``lad`` in its place
@@ -167,11 +202,16 @@ def share_sums(payments: pd.DataFrame, area: Area | dict[str, Area], keys: list[
     ids = supplier_ids(payments) if SUPPLIER in keys else None
     cols = ["supplier_id" if k == SUPPLIER else k for k in keys]
     # one frame built at once from numpy columns (a column set at a time cost more than the sums)
-    sums = {"total_spend": amount, "addressable_spend": np.where(add, amount, 0.0),
-            "local_spend": np.where(local, amount, 0.0), "unknown_location_spend": np.where(add & ~known, amount, 0.0),
-            "known_addressable_spend": np.where(add & known, amount, 0.0),
-            "local_ex_hq": np.where(local & ~hq, amount, 0.0), "known_ex_hq": np.where(add & known & ~hq, amount, 0.0),
-            "addressable_payments": add.astype("int64")}
+    sums = {
+        "total_spend": amount,
+        "addressable_spend": np.where(add, amount, 0.0),
+        "local_spend": np.where(local, amount, 0.0),
+        "unknown_location_spend": np.where(add & ~known, amount, 0.0),
+        "known_addressable_spend": np.where(add & known, amount, 0.0),
+        "local_ex_hq": np.where(local & ~hq, amount, 0.0),
+        "known_ex_hq": np.where(add & known & ~hq, amount, 0.0),
+        "addressable_payments": add.astype("int64"),
+    }
     if cols:
         f = pd.DataFrame({**{c: (ids if c == "supplier_id" else payments[c]) for c in cols}, **sums})
         out = f.groupby(cols, dropna=False, sort=False)[SHARE_COLUMNS].sum().reset_index()
@@ -212,8 +252,11 @@ def base_choices(area: Area | None = None, ruleset_name: str | None = None, **mo
 def equity_groups(register: pd.DataFrame) -> list[tuple[str, str]]:
     """(group, flag column) pairs: SME, VCSE, BAME-led, women-led always; youth-led only when the register has
     the column with a known value; IMD deciles 1-2 (membership known where the supplier's location is)."""
-    return [(g, f) for g, f in GROUPS.items()
-            if g != "youth_led" or (f in register.columns and register[f].notna().any())]
+    return [
+        (g, f)
+        for g, f in GROUPS.items()
+        if g != "youth_led" or (f in register.columns and register[f].notna().any())
+    ]
 
 
 def availability_counts(register: pd.DataFrame, groups: list[tuple[str, str]]) -> dict:
@@ -231,19 +274,26 @@ def availability_counts(register: pd.DataFrame, groups: list[tuple[str, str]]) -
     return out
 
 
-def equity_frame(wide: pd.DataFrame, avail: dict, keys: list[str], groups: list[tuple[str, str]]) -> pd.DataFrame:
+def equity_frame(
+    wide: pd.DataFrame, avail: dict, keys: list[str], groups: list[tuple[str, str]]
+) -> pd.DataFrame:
     """Utilisation, availability, disparity index (DESIGN.md) from per-key sums ``in_g``/``known_g`` and
     the register counts: one row per (key, group), the columns ``metrics.equity`` returns."""
     n, names = len(wide), [g for g, _ in groups]
 
     def stack(col):  # one value per (group, key row), groups one after another
-        return np.concatenate([wide[col.format(g=g)].to_numpy(dtype=float) for g in names]) if n else np.zeros(0)
+        return (
+            np.concatenate([wide[col.format(g=g)].to_numpy(dtype=float) for g in names]) if n else np.zeros(0)
+        )
 
     def per_group(field):
         return np.repeat(np.array([avail[field.format(g=g)] for g in names], dtype=float), n)
 
-    spend_in, known, add = stack("in_{g}"), stack("known_{g}"), np.tile(wide["addressable_spend"].to_numpy(dtype=float),
-                                                                         len(names))
+    spend_in, known, add = (
+        stack("in_{g}"),
+        stack("known_{g}"),
+        np.tile(wide["addressable_spend"].to_numpy(dtype=float), len(names)),
+    )
     n_in, n_known, n_all = per_group("in_{g}"), per_group("known_{g}"), float(avail["n_all"])
     with np.errstate(divide="ignore", invalid="ignore"):
         util = np.where(known != 0, spend_in / known, np.nan)
@@ -253,9 +303,17 @@ def equity_frame(wide: pd.DataFrame, avail: dict, keys: list[str], groups: list[
         avail_unknown = np.where(n_all != 0, (n_all - n_known) / n_all, np.nan)
     group = np.repeat(np.array(names, dtype=object), n)
     df = wide[keys].take(np.tile(np.arange(n), len(names))).reset_index(drop=True)
-    df = df.assign(group=group, label=pd.Series(group).map(GROUP_LABELS).to_numpy(), utilisation=util,
-                   availability=availability, disparity_index=di,
-                   below_four_fifths=pd.Series(di < FOUR_FIFTHS).where(~np.isnan(di)),
-                   spend_in_group=spend_in, spend_membership_known=known, utilisation_unknown_share=util_unknown,
-                   availability_unknown_share=avail_unknown, _order=np.repeat(np.arange(len(names)), n))
+    df = df.assign(
+        group=group,
+        label=pd.Series(group).map(GROUP_LABELS).to_numpy(),
+        utilisation=util,
+        availability=availability,
+        disparity_index=di,
+        below_four_fifths=pd.Series(di < FOUR_FIFTHS).where(~np.isnan(di)),
+        spend_in_group=spend_in,
+        spend_membership_known=known,
+        utilisation_unknown_share=util_unknown,
+        availability_unknown_share=avail_unknown,
+        _order=np.repeat(np.arange(len(names)), n),
+    )
     return df.sort_values([*keys, "_order"], ignore_index=True).drop(columns="_order")

@@ -6,8 +6,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from anchorlib.metrics.definitions import (
+    SUPPLIER,
+    availability_counts,
+    base_choices,
+    engine_for,
+    equity_frame,
+    equity_groups,
+    supplier_ids,
+)
 from anchorlib.metrics.leakage import ANY_LOCATION, rule_set, sums
-from anchorlib.metrics.definitions import SUPPLIER, availability_counts, base_choices, engine_for, equity_frame, equity_groups, supplier_ids
 
 IMD_ROWS = [str(d) for d in range(1, 11)] + ["unknown"]
 
@@ -48,11 +56,18 @@ def equity(ds, payments: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
 
         df = engine_duckdb.equity(ds, payments, by)
     else:
-        df = equity_frame(equity_sums(payments, groups, keys), availability_counts(ds.suppliers, groups), keys, groups)
-    df.attrs["choices"] = base_choices(None, ds.ruleset.name, imd_vintage=ds.geography.imd_vintage, by=by,
-                                       availability_pool="the supplier register (suppliers.csv)",
-                                       imd_1_2="suppliers located in IMD deciles 1-2; known where the location is",
-                                       four_fifths_threshold=80)
+        df = equity_frame(
+            equity_sums(payments, groups, keys), availability_counts(ds.suppliers, groups), keys, groups
+        )
+    df.attrs["choices"] = base_choices(
+        None,
+        ds.ruleset.name,
+        imd_vintage=ds.geography.imd_vintage,
+        by=by,
+        availability_pool="the supplier register (suppliers.csv)",
+        imd_1_2="suppliers located in IMD deciles 1-2; known where the location is",
+        four_fifths_threshold=80,
+    )
     return df
 
 
@@ -65,7 +80,11 @@ def _per_decile(decile: pd.Series, amount: np.ndarray, supplier: np.ndarray) -> 
     t = np.trunc(d[known])
     row[known] = np.where((t >= 1) & (t <= 10), t - 1, -1)
     keep = row >= 0
-    row, amount, supplier = row[keep], amount[keep], supplier[keep].astype(np.int64) + 1  # code -1 (none) is one too
+    row, amount, supplier = (
+        row[keep],
+        amount[keep],
+        supplier[keep].astype(np.int64) + 1,
+    )  # code -1 (none) is one too
     spend = np.bincount(row, weights=amount, minlength=len(IMD_ROWS)).astype(float)
     width = int(supplier.max(initial=0)) + 1  # (row, supplier) pairs as one integer each
     pairs = np.unique(row * width + supplier)
@@ -80,20 +99,28 @@ def imd_distribution(payments: pd.DataFrame, *, imd_vintage: str | None = None) 
     if engine_for(payments) == "duckdb":
         s = sums(payments, ANY_LOCATION, ["imd_decile", SUPPLIER])
         s = s[s["addressable_payments"] > 0]
-        spend, n = _per_decile(s["imd_decile"], s["addressable_spend"].to_numpy(dtype=float),
-                               np.arange(len(s)))  # one row per (decile, supplier)
+        spend, n = _per_decile(
+            s["imd_decile"], s["addressable_spend"].to_numpy(dtype=float), np.arange(len(s))
+        )  # one row per (decile, supplier)
     else:
         add = payments["addressable"].astype(bool).to_numpy()
         ids = payments["supplier_id"] if "supplier_id" in payments.columns else supplier_ids(payments)
-        codes = ids.cat.codes.to_numpy() if isinstance(ids.dtype, pd.CategoricalDtype) else pd.factorize(ids)[0]
-        spend, n = _per_decile(payments["imd_decile"][add], payments["amount"].to_numpy(dtype=float)[add], codes[add])
+        codes = (
+            ids.cat.codes.to_numpy() if isinstance(ids.dtype, pd.CategoricalDtype) else pd.factorize(ids)[0]
+        )
+        spend, n = _per_decile(
+            payments["imd_decile"][add], payments["amount"].to_numpy(dtype=float)[add], codes[add]
+        )
     known = spend[:10].sum()
     with np.errstate(invalid="ignore", divide="ignore"):
         share = spend / known if known != 0 else spend * np.nan
     share[10] = np.nan
     out = pd.DataFrame({"imd_decile": IMD_ROWS, "spend": spend, "share": share, "n_suppliers": n})
-    out.attrs["choices"] = base_choices(None, rule_set(payments),
-                                        imd_vintage=imd_vintage or payments.attrs.get("imd_vintage"),
-                                        location="supplier postcode (register entry, else the spend file)",
-                                        share="of addressable spend whose supplier's IMD decile is known")
+    out.attrs["choices"] = base_choices(
+        None,
+        rule_set(payments),
+        imd_vintage=imd_vintage or payments.attrs.get("imd_vintage"),
+        location="supplier postcode (register entry, else the spend file)",
+        share="of addressable spend whose supplier's IMD decile is known",
+    )
     return out

@@ -12,8 +12,8 @@ from dataclasses import asdict, dataclass, field
 import pandas as pd
 
 from anchorlib.errors import DatasetError, ParameterError
-from anchorlib.metrics.leakage import sums
 from anchorlib.metrics.definitions import SUPPLIER, base_choices, div, supplier_ids
+from anchorlib.metrics.leakage import sums
 
 UNSURVEYED = "unsurveyed local suppliers counted with R3 = 0 (conservative)"
 
@@ -64,7 +64,9 @@ def survey_suppliers(ds) -> pd.DataFrame:
     register and decisions, and kept with the dataset's tables (anchorlib/dataset_cache.py)."""
     from anchorlib.data.storage.tables import derived
 
-    return derived(ds, "lm3_survey_suppliers", ("lm3_survey", "suppliers", "supplier_overrides"), _resolve_survey)
+    return derived(
+        ds, "lm3_survey_suppliers", ("lm3_survey", "suppliers", "supplier_overrides"), _resolve_survey
+    )
 
 
 def _resolve_survey(ds) -> pd.DataFrame:
@@ -76,19 +78,34 @@ def _resolve_survey(ds) -> pd.DataFrame:
         for col in ("local_staff_share", "local_supplier_share"):
             v = s.at[i, col]
             if pd.isna(v) or not 0 <= float(v) <= 1:
-                raise DatasetError(f"{col} must be a fraction from 0 to 1, not '{v}'", path=src, line=int(i) + 2)
+                raise DatasetError(
+                    f"{col} must be a fraction from 0 to 1, not '{v}'", path=src, line=int(i) + 2
+                )
     names = s["supplier_name"].astype("string")
-    resolved = resolve_names(names, pd.Series(False, index=s.index), ds.suppliers["supplier_key"], ds.supplier_overrides)
-    ids = supplier_ids(pd.DataFrame({"register_row": resolved["register_row"], "supplier_key": resolved["supplier_key"],
-                                     "supplier_name": names}))
+    resolved = resolve_names(
+        names, pd.Series(False, index=s.index), ds.suppliers["supplier_key"], ds.supplier_overrides
+    )
+    ids = supplier_ids(
+        pd.DataFrame(
+            {
+                "register_row": resolved["register_row"],
+                "supplier_key": resolved["supplier_key"],
+                "supplier_name": names,
+            }
+        )
+    )
     dup = ids.duplicated()
     if dup.any():
         i = dup.idxmax()
-        raise DatasetError(f"supplier '{names[i]}' is surveyed twice (same supplier as an earlier row)", path=src,
-                           line=int(i) + 2)
+        raise DatasetError(
+            f"supplier '{names[i]}' is surveyed twice (same supplier as an earlier row)",
+            path=src,
+            line=int(i) + 2,
+        )
     total = (s["local_staff_share"] + s["local_supplier_share"]).astype(float)
-    return pd.DataFrame({"supplier_id": ids, "re_spend": total.clip(upper=1.0), "capped": total > 1,
-                         "line": s.index + 2})
+    return pd.DataFrame(
+        {"supplier_id": ids, "re_spend": total.clip(upper=1.0), "capped": total > 1, "line": s.index + 2}
+    )
 
 
 def lm3(ds, payments: pd.DataFrame, area, *, survey: pd.DataFrame | None = None) -> LM3:
@@ -99,16 +116,25 @@ def lm3(ds, payments: pd.DataFrame, area, *, survey: pd.DataFrame | None = None)
     return _lm3_of(ds, float(s["addressable_spend"].sum()), float(s["local_spend"].sum()), hit, area)
 
 
-def anchor_lm3s(ds, supplier_sums: pd.DataFrame, areas: dict, *, survey: pd.DataFrame | None = None) -> dict[str, LM3]:
+def anchor_lm3s(
+    ds, supplier_sums: pd.DataFrame, areas: dict, *, survey: pd.DataFrame | None = None
+) -> dict[str, LM3]:
     """``lm3`` of each anchor in ``areas`` (anchor_id -> the area local means for it) from the per anchor and
     resolved supplier sums of its payments, ``leakage.sums(payments, areas, [SUPPLIER])`` (one aggregation)."""
     s = supplier_sums.assign(anchor_id=supplier_sums["anchor_id"].astype(str))
     r = s.groupby("anchor_id", sort=False)[["addressable_spend", "local_spend"]].sum()
     hit = _surveyed(ds, s, survey)
     hits = {a: h for a, h in hit.groupby("anchor_id", sort=False)} if hit is not None else {}
-    return {a: _lm3_of(ds, float(r.at[a, "addressable_spend"]) if a in r.index else 0.0,
-                       float(r.at[a, "local_spend"]) if a in r.index else 0.0,
-                       None if hit is None else hits.get(a, hit.iloc[:0]), ar) for a, ar in areas.items()}
+    return {
+        a: _lm3_of(
+            ds,
+            float(r.at[a, "addressable_spend"]) if a in r.index else 0.0,
+            float(r.at[a, "local_spend"]) if a in r.index else 0.0,
+            None if hit is None else hits.get(a, hit.iloc[:0]),
+            ar,
+        )
+        for a, ar in areas.items()
+    }
 
 
 def _surveyed(ds, s: pd.DataFrame, survey: pd.DataFrame | None) -> pd.DataFrame | None:
@@ -122,25 +148,35 @@ def _surveyed(ds, s: pd.DataFrame, survey: pd.DataFrame | None) -> pd.DataFrame 
 
 def _lm3_of(ds, r1: float, r2: float, hit: pd.DataFrame | None, area) -> LM3:
     """LM3 from R1, R2 and the surveyed local suppliers (``_surveyed``) of one set of payments."""
-    choices = base_choices(area, ds.ruleset.name, r1="addressable spend", r2="addressable spend with local suppliers",
-                           r3="sum over surveyed local suppliers of R2_s x (local_staff_share + local_supplier_share)",
-                           unsurveyed=UNSURVEYED)
+    choices = base_choices(
+        area,
+        ds.ruleset.name,
+        r1="addressable spend",
+        r2="addressable spend with local suppliers",
+        r3="sum over surveyed local suppliers of R2_s x (local_staff_share + local_supplier_share)",
+        unsurveyed=UNSURVEYED,
+    )
     if hit is None:
         choices["survey"] = "no lm3_survey.csv: R3 and LM3 unknown"
         return LM3(r1, r2, None, None, 0, 0.0, r2, UNSURVEYED, choices)
     r3 = float((hit["local_spend"] * hit["re_spend"]).sum())
     surveyed = float(hit["local_spend"].sum())
-    choices["survey"] = (f"lm3_survey.csv: {len(ds.lm3_survey)} suppliers surveyed, "
-                         f"{len(hit)} of them local suppliers paid in these payments")
+    choices["survey"] = (
+        f"lm3_survey.csv: {len(ds.lm3_survey)} suppliers surveyed, "
+        f"{len(hit)} of them local suppliers paid in these payments"
+    )
     if hit["capped"].any():
         lines = ", ".join(map(str, sorted(hit.loc[hit["capped"], "line"])))
-        choices["survey_capped"] = f"local_staff_share + local_supplier_share above 1 counted as 1 (lines {lines})"
+        choices["survey_capped"] = (
+            f"local_staff_share + local_supplier_share above 1 counted as 1 (lines {lines})"
+        )
     ratio = div(r1 + r2 + r3, r1)
     return LM3(r1, r2, r3, ratio, len(hit), surveyed, r2 - surveyed, UNSURVEYED, choices)
 
 
-def shift_scenario(ds, payments: pd.DataFrame, area, categories: list[str], share: float, *,
-                   lm3_of: LM3 | None = None) -> Shift:
+def shift_scenario(
+    ds, payments: pd.DataFrame, area, categories: list[str], share: float, *, lm3_of: LM3 | None = None
+) -> Shift:
     """Move ``share`` (0-1) of the leakage (addressable - local spend) in ``categories`` to local suppliers:
     adds share x leakage to R2 (local spend), and share x leakage x LM3 to local economic value.
 
@@ -163,10 +199,23 @@ def shift_scenario(ds, payments: pd.DataFrame, area, categories: list[str], shar
     unknown = float(scope["unknown_location_spend"].sum())
     added = share * leak
     m = lm3(ds, payments, area) if lm3_of is None else lm3_of
-    choices = {**m.choices, "categories": cats, "share": share,
-               "leakage": "addressable - local spend (includes unknown-location spend)",
-               "value": "added local spend x LM3 ratio (None without a survey)"}
-    return Shift(share=share, categories=cats, leakage_in_scope=leak, added_local_spend=added,
-                 local_spend_before=local, local_spend_after=local + added, local_share_before=div(local, known),
-                 local_share_after=div(local + added, known + share * unknown), lm3_ratio=m.lm3,
-                 added_local_value=None if m.lm3 is None else added * m.lm3, choices=choices)
+    choices = {
+        **m.choices,
+        "categories": cats,
+        "share": share,
+        "leakage": "addressable - local spend (includes unknown-location spend)",
+        "value": "added local spend x LM3 ratio (None without a survey)",
+    }
+    return Shift(
+        share=share,
+        categories=cats,
+        leakage_in_scope=leak,
+        added_local_spend=added,
+        local_spend_before=local,
+        local_spend_after=local + added,
+        local_share_before=div(local, known),
+        local_share_after=div(local + added, known + share * unknown),
+        lm3_ratio=m.lm3,
+        added_local_value=None if m.lm3 is None else added * m.lm3,
+        choices=choices,
+    )

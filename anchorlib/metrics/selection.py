@@ -25,11 +25,13 @@ def _rows(p: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
     if len(idx) == len(p):
         return p
     if len(idx) and idx[-1] - idx[0] + 1 == len(idx):
-        return p.iloc[idx[0]: idx[-1] + 1]
+        return p.iloc[idx[0] : idx[-1] + 1]
     return p.take(idx)
 
 
-def select(ds: Dataset, anchor_ids: list[str] | None = None, financial_years: list[str] | None = None) -> pd.DataFrame:
+def select(
+    ds: Dataset, anchor_ids: list[str] | None = None, financial_years: list[str] | None = None
+) -> pd.DataFrame:
     """The payments of some anchors and financial years (all when None); ``attrs`` carry the dataset's
     addressable rule set and IMD vintage for the functions that take payments alone."""
     p = ds.payments

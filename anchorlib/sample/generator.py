@@ -41,8 +41,14 @@ LONDON = "E12000007"
 # LAD code, name, region, postcode districts, LSOA count, IMD decile weights (1..10)
 LADS = [
     ("E09000012", "Hackney", LONDON, ["E8", "E9", "E5", "N16"], 40, [24, 28, 20, 12, 7, 4, 3, 1, 1, 0]),
-    ("E09000001", "City of London", LONDON, ["EC1A", "EC2V", "EC2M", "EC3V", "EC4M", "EC2Y"], 6,
-     [0, 2, 1, 0, 1, 2, 3, 3, 4, 4]),
+    (
+        "E09000001",
+        "City of London",
+        LONDON,
+        ["EC1A", "EC2V", "EC2M", "EC3V", "EC4M", "EC2Y"],
+        6,
+        [0, 2, 1, 0, 1, 2, 3, 3, 4, 4],
+    ),
     ("E09000030", "Tower Hamlets", LONDON, ["E1", "E3", "E14"], 15, [20, 26, 20, 14, 8, 5, 4, 2, 1, 0]),
     ("E09000025", "Newham", LONDON, ["E13", "E15", "E16", "E7"], 15, [18, 30, 24, 14, 7, 4, 2, 1, 0, 0]),
     ("E09000019", "Islington", LONDON, ["N1", "N7", "N19"], 12, [10, 20, 20, 15, 12, 8, 6, 5, 3, 1]),
@@ -59,7 +65,14 @@ LADS = [
     ("E08000003", "Manchester", "E12000002", ["M1", "M4", "M13"], 12, [30, 18, 12, 10, 8, 7, 6, 4, 3, 2]),
     ("E08000035", "Leeds", "E12000003", ["LS1", "LS11"], 10, [15, 10, 10, 10, 10, 10, 10, 10, 8, 7]),
     ("E06000038", "Reading", "E12000008", ["RG1", "RG2"], 8, [3, 6, 8, 10, 12, 14, 15, 14, 10, 8]),
-    ("E06000023", "Bristol, City of", "E12000009", ["BS1", "BS2"], 8, [10, 10, 10, 10, 10, 10, 10, 10, 10, 10]),
+    (
+        "E06000023",
+        "Bristol, City of",
+        "E12000009",
+        ["BS1", "BS2"],
+        8,
+        [10, 10, 10, 10, 10, 10, 10, 10, 10, 10],
+    ),
     ("E07000008", "Cambridge", "E12000006", ["CB1", "CB2"], 8, [1, 2, 4, 8, 10, 14, 18, 18, 15, 10]),
 ]
 LAD_NAMES = {code: name for code, name, *_ in LADS}
@@ -71,10 +84,22 @@ ANCHORS = [
     # anchor_id, name, kind, home LADs, layout, share of transactions
     ("hackney", "Hackney Council", "council", "E09000012", "lgtc_csv", 0.45),
     ("city_of_london", "City of London Corporation", "council", "E09000001", "lgtc_xlsx", 0.30),
-    ("elft", "East London NHS Foundation Trust", "nhs_trust",
-     "E09000012;E09000001;E09000030;E09000025", "nhs_csv", 0.15),
-    ("nel_icb", "NHS North East London ICB (formerly City & Hackney CCG)", "icb",
-     "E09000012;E09000001;E09000030;E09000025;E09000002;E09000026;E09000016;E09000031", "nhs_csv_bom", 0.10),
+    (
+        "elft",
+        "East London NHS Foundation Trust",
+        "nhs_trust",
+        "E09000012;E09000001;E09000030;E09000025",
+        "nhs_csv",
+        0.15,
+    ),
+    (
+        "nel_icb",
+        "NHS North East London ICB (formerly City & Hackney CCG)",
+        "icb",
+        "E09000012;E09000001;E09000030;E09000025;E09000002;E09000026;E09000016;E09000031",
+        "nhs_csv_bom",
+        0.10,
+    ),
 ]
 
 
@@ -92,67 +117,326 @@ class Category:
 
 
 CATEGORIES = [
-    Category("Facilities management", ("Cleaning Services", "Security Services", "Grounds Maintenance"), True, 0.30, 0.35, 0.14, 0.04, 9_000, 260),
-    Category("Construction and repairs", ("Building Repairs", "Capital Works - Construction", "Responsive Repairs"), True, 0.28, 0.37, 0.18, 0.04, 30_000, 300),
+    Category(
+        "Facilities management",
+        ("Cleaning Services", "Security Services", "Grounds Maintenance"),
+        True,
+        0.30,
+        0.35,
+        0.14,
+        0.04,
+        9_000,
+        260,
+    ),
+    Category(
+        "Construction and repairs",
+        ("Building Repairs", "Capital Works - Construction", "Responsive Repairs"),
+        True,
+        0.28,
+        0.37,
+        0.18,
+        0.04,
+        30_000,
+        300,
+    ),
     Category("Catering", ("Catering Services", "Provisions"), True, 0.40, 0.30, 0.16, 0.05, 3_500, 140),
-    Category("Adult social care", ("Residential Care", "Home Care Services", "Supported Living"), True, 0.32, 0.38, 0.26, 0.04, 14_000, 240),
-    Category("Children and young people's services", ("Youth Services", "Early Years Provision", "Children's Placements"), True, 0.40, 0.35, 0.34, 0.03, 6_000, 180),
-    Category("Community and voluntary sector grants", ("Grants to Voluntary Organisations", "Community Grants"), True, 0.70, 0.20, 0.62, 0.02, 8_000, 180),
-    Category("Professional services", ("Legal Fees", "Consultancy", "Audit Fees"), True, 0.30, 0.45, 0.30, 0.02, 12_000, 220),
+    Category(
+        "Adult social care",
+        ("Residential Care", "Home Care Services", "Supported Living"),
+        True,
+        0.32,
+        0.38,
+        0.26,
+        0.04,
+        14_000,
+        240,
+    ),
+    Category(
+        "Children and young people's services",
+        ("Youth Services", "Early Years Provision", "Children's Placements"),
+        True,
+        0.40,
+        0.35,
+        0.34,
+        0.03,
+        6_000,
+        180,
+    ),
+    Category(
+        "Community and voluntary sector grants",
+        ("Grants to Voluntary Organisations", "Community Grants"),
+        True,
+        0.70,
+        0.20,
+        0.62,
+        0.02,
+        8_000,
+        180,
+    ),
+    Category(
+        "Professional services",
+        ("Legal Fees", "Consultancy", "Audit Fees"),
+        True,
+        0.30,
+        0.45,
+        0.30,
+        0.02,
+        12_000,
+        220,
+    ),
     Category("Agency staff", ("Agency Staff", "Interim Staff"), True, 0.08, 0.50, 0.06, 0.01, 7_000, 90),
-    Category("Transport and fleet", ("Vehicle Hire", "Taxi and Courier Services", "Fuel"), True, 0.20, 0.40, 0.16, 0.02, 2_500, 110),
-    Category("Print, stationery and office supplies", ("Printing", "Stationery", "Office Furniture"), True, 0.22, 0.38, 0.18, 0.02, 1_800, 110),
-    Category("ICT and software", ("Computer Software", "ICT Hardware", "Telephony"), True, 0.05, 0.30, 0.03, 0.005, 20_000, 120),
-    Category("Energy and utilities", ("Electricity", "Gas", "Water Charges"), True, 0.00, 0.10, 0.00, 0.0, 25_000, 25),
-    Category("Pharmaceuticals and medical supplies", ("Drugs", "Medical and Surgical Equipment", "Clinical Consumables"), True, 0.00, 0.05, 0.00, 0.0, 40_000, 45),
-    Category("Clinical services (independent sector)", ("Healthcare Services from Non-NHS Bodies", "Mental Health Placements"), True, 0.18, 0.40, 0.14, 0.03, 60_000, 100),
-    Category("Payments to other public bodies", ("Payments to NHS Bodies", "GLA Precept", "Payments to Other Local Authorities"), False, 0.0, 0.0, 0.0, 0.0, 120_000, 0),
+    Category(
+        "Transport and fleet",
+        ("Vehicle Hire", "Taxi and Courier Services", "Fuel"),
+        True,
+        0.20,
+        0.40,
+        0.16,
+        0.02,
+        2_500,
+        110,
+    ),
+    Category(
+        "Print, stationery and office supplies",
+        ("Printing", "Stationery", "Office Furniture"),
+        True,
+        0.22,
+        0.38,
+        0.18,
+        0.02,
+        1_800,
+        110,
+    ),
+    Category(
+        "ICT and software",
+        ("Computer Software", "ICT Hardware", "Telephony"),
+        True,
+        0.05,
+        0.30,
+        0.03,
+        0.005,
+        20_000,
+        120,
+    ),
+    Category(
+        "Energy and utilities",
+        ("Electricity", "Gas", "Water Charges"),
+        True,
+        0.00,
+        0.10,
+        0.00,
+        0.0,
+        25_000,
+        25,
+    ),
+    Category(
+        "Pharmaceuticals and medical supplies",
+        ("Drugs", "Medical and Surgical Equipment", "Clinical Consumables"),
+        True,
+        0.00,
+        0.05,
+        0.00,
+        0.0,
+        40_000,
+        45,
+    ),
+    Category(
+        "Clinical services (independent sector)",
+        ("Healthcare Services from Non-NHS Bodies", "Mental Health Placements"),
+        True,
+        0.18,
+        0.40,
+        0.14,
+        0.03,
+        60_000,
+        100,
+    ),
+    Category(
+        "Payments to other public bodies",
+        ("Payments to NHS Bodies", "GLA Precept", "Payments to Other Local Authorities"),
+        False,
+        0.0,
+        0.0,
+        0.0,
+        0.0,
+        120_000,
+        0,
+    ),
     Category("Pensions", ("Pension Fund Contributions",), False, 0.0, 0.0, 0.0, 0.0, 150_000, 0),
     Category("Tax", ("HMRC - PAYE and NI",), False, 0.0, 0.0, 0.0, 0.0, 200_000, 0),
-    Category("Payments to individuals", ("Foster Carer Allowances", "Direct Payments"), False, 0.0, 0.0, 0.0, 0.0, 1_200, 0),
+    Category(
+        "Payments to individuals",
+        ("Foster Carer Allowances", "Direct Payments"),
+        False,
+        0.0,
+        0.0,
+        0.0,
+        0.0,
+        1_200,
+        0,
+    ),
 ]
 CAT_BY_NAME = {c.name: c for c in CATEGORIES}
 
 # anchor_id -> category weights (share of transactions)
 ANCHOR_MIX = {
-    "hackney": {"Facilities management": 10, "Construction and repairs": 14, "Catering": 4, "Adult social care": 16,
-                "Children and young people's services": 10, "Community and voluntary sector grants": 6,
-                "Professional services": 6, "Agency staff": 6, "Transport and fleet": 4,
-                "Print, stationery and office supplies": 3, "ICT and software": 4, "Energy and utilities": 2,
-                "Payments to other public bodies": 3, "Pensions": 1, "Tax": 1, "Payments to individuals": 10},
-    "city_of_london": {"Facilities management": 16, "Construction and repairs": 18, "Catering": 7, "Adult social care": 4,
-                       "Children and young people's services": 3, "Community and voluntary sector grants": 7,
-                       "Professional services": 14, "Agency staff": 5, "Transport and fleet": 4,
-                       "Print, stationery and office supplies": 5, "ICT and software": 7, "Energy and utilities": 3,
-                       "Payments to other public bodies": 2, "Pensions": 1, "Tax": 1, "Payments to individuals": 3},
-    "elft": {"Facilities management": 14, "Construction and repairs": 10, "Catering": 6, "Agency staff": 12,
-             "Professional services": 6, "ICT and software": 10, "Energy and utilities": 4,
-             "Pharmaceuticals and medical supplies": 18, "Clinical services (independent sector)": 10,
-             "Transport and fleet": 3, "Payments to other public bodies": 5, "Pensions": 1, "Tax": 1},
-    "nel_icb": {"Clinical services (independent sector)": 28, "Pharmaceuticals and medical supplies": 14,
-                "Community and voluntary sector grants": 10, "Professional services": 8, "ICT and software": 8,
-                "Facilities management": 4, "Agency staff": 4, "Payments to other public bodies": 22, "Tax": 1,
-                "Pensions": 1},
+    "hackney": {
+        "Facilities management": 10,
+        "Construction and repairs": 14,
+        "Catering": 4,
+        "Adult social care": 16,
+        "Children and young people's services": 10,
+        "Community and voluntary sector grants": 6,
+        "Professional services": 6,
+        "Agency staff": 6,
+        "Transport and fleet": 4,
+        "Print, stationery and office supplies": 3,
+        "ICT and software": 4,
+        "Energy and utilities": 2,
+        "Payments to other public bodies": 3,
+        "Pensions": 1,
+        "Tax": 1,
+        "Payments to individuals": 10,
+    },
+    "city_of_london": {
+        "Facilities management": 16,
+        "Construction and repairs": 18,
+        "Catering": 7,
+        "Adult social care": 4,
+        "Children and young people's services": 3,
+        "Community and voluntary sector grants": 7,
+        "Professional services": 14,
+        "Agency staff": 5,
+        "Transport and fleet": 4,
+        "Print, stationery and office supplies": 5,
+        "ICT and software": 7,
+        "Energy and utilities": 3,
+        "Payments to other public bodies": 2,
+        "Pensions": 1,
+        "Tax": 1,
+        "Payments to individuals": 3,
+    },
+    "elft": {
+        "Facilities management": 14,
+        "Construction and repairs": 10,
+        "Catering": 6,
+        "Agency staff": 12,
+        "Professional services": 6,
+        "ICT and software": 10,
+        "Energy and utilities": 4,
+        "Pharmaceuticals and medical supplies": 18,
+        "Clinical services (independent sector)": 10,
+        "Transport and fleet": 3,
+        "Payments to other public bodies": 5,
+        "Pensions": 1,
+        "Tax": 1,
+    },
+    "nel_icb": {
+        "Clinical services (independent sector)": 28,
+        "Pharmaceuticals and medical supplies": 14,
+        "Community and voluntary sector grants": 10,
+        "Professional services": 8,
+        "ICT and software": 8,
+        "Facilities management": 4,
+        "Agency staff": 4,
+        "Payments to other public bodies": 22,
+        "Tax": 1,
+        "Pensions": 1,
+    },
 }
 
 PUBLIC_BODIES = {
-    "Payments to other public bodies": [("Barts Health NHS Trust", "E1 1BB", "E09000030"),
-                                        ("Homerton Healthcare NHS Foundation Trust", "E9 6SR", "E09000012"),
-                                        ("Greater London Authority", "SE1 2AA", "E09000028"),
-                                        ("London Borough of Tower Hamlets", "E14 2BG", "E09000030"),
-                                        ("London Borough of Islington", "N1 2UD", "E09000019")],
+    "Payments to other public bodies": [
+        ("Barts Health NHS Trust", "E1 1BB", "E09000030"),
+        ("Homerton Healthcare NHS Foundation Trust", "E9 6SR", "E09000012"),
+        ("Greater London Authority", "SE1 2AA", "E09000028"),
+        ("London Borough of Tower Hamlets", "E14 2BG", "E09000030"),
+        ("London Borough of Islington", "N1 2UD", "E09000019"),
+    ],
     "Pensions": [("London Pensions Fund Authority", "SE1 8DZ", "E09000028")],
     "Tax": [("HM Revenue & Customs", "BS1 9HB", "E06000023")],
 }
 
-_FIRST = ["Acme", "Albion", "Arch", "Aspire", "Beacon", "Bridge", "Canal", "Cedar", "Clarity", "Compass", "Crown",
-          "Dalston", "Delta", "Eastway", "Ember", "Forge", "Fountain", "Green", "Harbour", "Hazel", "Horizon",
-          "Kestrel", "Lea", "Linden", "Marsh", "Meridian", "Mill", "Northgate", "Oak", "Orbit", "Pioneer",
-          "Quay", "Riverside", "Rowan", "Sapphire", "Shore", "Silver", "Spire", "Summit", "Thames", "Unity",
-          "Vale", "Victoria", "Willow", "Wick", "Zenith", "Kingsland", "Mare Street", "Clapton", "Hoxton",
-          "Shoreditch", "Aldgate", "Barbican", "Moorgate", "Stratford", "Bow", "Ridley", "Abney", "Amhurst"]
-_SECOND = ["Partners", "Group", "Associates", "Services", "Solutions", "Works", "Collective", "Trading", "& Sons",
-           "Brothers", "Enterprises", "Co-operative", "Holdings", "Network", "Projects", "Support", "Care"]
+_FIRST = [
+    "Acme",
+    "Albion",
+    "Arch",
+    "Aspire",
+    "Beacon",
+    "Bridge",
+    "Canal",
+    "Cedar",
+    "Clarity",
+    "Compass",
+    "Crown",
+    "Dalston",
+    "Delta",
+    "Eastway",
+    "Ember",
+    "Forge",
+    "Fountain",
+    "Green",
+    "Harbour",
+    "Hazel",
+    "Horizon",
+    "Kestrel",
+    "Lea",
+    "Linden",
+    "Marsh",
+    "Meridian",
+    "Mill",
+    "Northgate",
+    "Oak",
+    "Orbit",
+    "Pioneer",
+    "Quay",
+    "Riverside",
+    "Rowan",
+    "Sapphire",
+    "Shore",
+    "Silver",
+    "Spire",
+    "Summit",
+    "Thames",
+    "Unity",
+    "Vale",
+    "Victoria",
+    "Willow",
+    "Wick",
+    "Zenith",
+    "Kingsland",
+    "Mare Street",
+    "Clapton",
+    "Hoxton",
+    "Shoreditch",
+    "Aldgate",
+    "Barbican",
+    "Moorgate",
+    "Stratford",
+    "Bow",
+    "Ridley",
+    "Abney",
+    "Amhurst",
+]
+_SECOND = [
+    "Partners",
+    "Group",
+    "Associates",
+    "Services",
+    "Solutions",
+    "Works",
+    "Collective",
+    "Trading",
+    "& Sons",
+    "Brothers",
+    "Enterprises",
+    "Co-operative",
+    "Holdings",
+    "Network",
+    "Projects",
+    "Support",
+    "Care",
+]
 _CAT_WORD = {
     "Facilities management": ["Cleaning", "Security", "Facilities", "Maintenance"],
     "Construction and repairs": ["Builders", "Construction", "Roofing", "Electrical", "Plumbing"],
@@ -178,9 +462,17 @@ def _lsoas(rng: np.random.Generator) -> pd.DataFrame:
         w = np.array(weights, dtype=float)
         deciles = rng.choice(np.arange(1, 11), size=n, p=w / w.sum())
         for i in range(n):
-            rows.append({"lsoa": f"E0{serial}", "lsoa_name": f"{name} {i + 1:03d}{'ABCD'[i % 4]}", "lad": code,
-                         "lad_name": name, "rgn": rgn, "district": districts[i % len(districts)],
-                         "decile": int(deciles[i])})
+            rows.append(
+                {
+                    "lsoa": f"E0{serial}",
+                    "lsoa_name": f"{name} {i + 1:03d}{'ABCD'[i % 4]}",
+                    "lad": code,
+                    "lad_name": name,
+                    "rgn": rgn,
+                    "district": districts[i % len(districts)],
+                    "decile": int(deciles[i]),
+                }
+            )
             serial += 1
     return pd.DataFrame(rows)
 
@@ -198,25 +490,41 @@ def _postcodes(rng: np.random.Generator, lsoas: pd.DataFrame, per_lsoa: int = 8)
             seen.add(pc)
             made += 1
             terminated = rng.random() < 0.04
-            rows.append({"pcd": pc.replace(" ", "").ljust(7) if len(pc) < 8 else pc.replace(" ", ""),
-                         "pcds": pc, "dointr": "198001", "doterm": "201906" if terminated else "",
-                         "laua": r.lad, "rgn": r.rgn, "ctry": "E92000001", "lsoa11": r.lsoa})
+            rows.append(
+                {
+                    "pcd": pc.replace(" ", "").ljust(7) if len(pc) < 8 else pc.replace(" ", ""),
+                    "pcds": pc,
+                    "dointr": "198001",
+                    "doterm": "201906" if terminated else "",
+                    "laua": r.lad,
+                    "rgn": r.rgn,
+                    "ctry": "E92000001",
+                    "lsoa11": r.lsoa,
+                }
+            )
     df = pd.DataFrame(rows)
     # 7-character form: outward code padded to 4 characters, then inward code
-    df["pcd"] = df["pcds"].map(lambda s: s.split(" ")[0].ljust(4) + s.split(" ")[1] if len(s.split(" ")[0]) < 4 else s.replace(" ", ""))
+    df["pcd"] = df["pcds"].map(
+        lambda s: (
+            s.split(" ")[0].ljust(4) + s.split(" ")[1] if len(s.split(" ")[0]) < 4 else s.replace(" ", "")
+        )
+    )
     return df
 
 
 def _imd(lsoas: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     band = 32844 / 10
     ranks = [int(rng.integers(int((d - 1) * band) + 1, int(d * band))) for d in lsoas["decile"]]
-    return pd.DataFrame({
-        "LSOA code (2011)": lsoas["lsoa"], "LSOA name (2011)": lsoas["lsoa_name"],
-        "Local Authority District code (2019)": lsoas["lad"],
-        "Local Authority District name (2019)": lsoas["lad_name"],
-        "Index of Multiple Deprivation (IMD) Rank": [f"{r:,}" for r in ranks],
-        "Index of Multiple Deprivation (IMD) Decile": lsoas["decile"].astype(int),
-    })
+    return pd.DataFrame(
+        {
+            "LSOA code (2011)": lsoas["lsoa"],
+            "LSOA name (2011)": lsoas["lsoa_name"],
+            "Local Authority District code (2019)": lsoas["lad"],
+            "Local Authority District name (2019)": lsoas["lad_name"],
+            "Index of Multiple Deprivation (IMD) Rank": [f"{r:,}" for r in ranks],
+            "Index of Multiple Deprivation (IMD) Decile": lsoas["decile"].astype(int),
+        }
+    )
 
 
 def _flag(values: np.ndarray, known: np.ndarray) -> list[str]:
@@ -233,15 +541,28 @@ def _suppliers(rng: np.random.Generator, postcodes: pd.DataFrame) -> pd.DataFram
             continue
         for _ in range(cat.n_suppliers):
             u = rng.random()
-            zone = "home" if u < cat.home_share else "london" if u < cat.home_share + cat.london_share else "uk"
-            lad = (rng.choice(list(HOME), p=[0.8, 0.2]) if zone == "home"
-                   else rng.choice(REST_LONDON) if zone == "london" else rng.choice(REST_UK))
+            zone = (
+                "home" if u < cat.home_share else "london" if u < cat.home_share + cat.london_share else "uk"
+            )
+            lad = (
+                rng.choice(list(HOME), p=[0.8, 0.2])
+                if zone == "home"
+                else rng.choice(REST_LONDON)
+                if zone == "london"
+                else rng.choice(REST_UK)
+            )
             for _attempt in range(50):
                 name = f"{rng.choice(_FIRST)} {rng.choice(_CAT_WORD[cat.name])} {rng.choice(_SECOND)}"
                 if name not in used:
                     break
             used.add(name)
-            vcse_p = 0.55 if cat.name == "Community and voluntary sector grants" else 0.18 if zone == "home" else 0.06
+            vcse_p = (
+                0.55
+                if cat.name == "Community and voluntary sector grants"
+                else 0.18
+                if zone == "home"
+                else 0.06
+            )
             is_vcse = rng.random() < vcse_p
             if is_vcse:
                 name = name.replace("& Sons", "Trust").replace("Holdings", "Trust")
@@ -254,34 +575,75 @@ def _suppliers(rng: np.random.Generator, postcodes: pd.DataFrame) -> pd.DataFram
             if large and zone != "home" and rng.random() < 0.10:  # national firms registered in the City
                 lad, hq_only = "E09000001", True
             postcode = rng.choice(by_lad[lad])
-            written = rng.choice([postcode, postcode.lower(), postcode.replace(" ", ""), f" {postcode} "],
-                                 p=[0.85, 0.05, 0.07, 0.03])
+            written = rng.choice(
+                [postcode, postcode.lower(), postcode.replace(" ", ""), f" {postcode} "],
+                p=[0.85, 0.05, 0.07, 0.03],
+            )
             bame = rng.random() < (0.34 if zone == "home" else 0.18)
             women = rng.random() < (0.30 if zone == "home" else 0.22)
             youth = rng.random() < 0.06
-            rows.append({
-                "supplier_name": name, "postcode": written,
-                "company_number": "" if is_vcse and rng.random() < 0.6 else f"{int(rng.integers(1_000_000, 15_000_000)):08d}",
-                "charity_number": f"{int(rng.integers(200_000, 1_200_000))}" if is_vcse and rng.random() < 0.7 else "",
-                "is_sme": not large, "is_vcse": is_vcse, "bame_led": bame, "women_led": women, "youth_led": youth,
-                "hq_only": hq_only, "categories": cat.name, "_zone": zone, "_large": large,
-                "_sme_known": rng.random() > 0.04, "_vcse_known": True, "_bame_known": rng.random() > 0.22,
-                "_women_known": rng.random() > 0.18, "_youth_known": rng.random() > 0.7,
-            })
+            rows.append(
+                {
+                    "supplier_name": name,
+                    "postcode": written,
+                    "company_number": ""
+                    if is_vcse and rng.random() < 0.6
+                    else f"{int(rng.integers(1_000_000, 15_000_000)):08d}",
+                    "charity_number": f"{int(rng.integers(200_000, 1_200_000))}"
+                    if is_vcse and rng.random() < 0.7
+                    else "",
+                    "is_sme": not large,
+                    "is_vcse": is_vcse,
+                    "bame_led": bame,
+                    "women_led": women,
+                    "youth_led": youth,
+                    "hq_only": hq_only,
+                    "categories": cat.name,
+                    "_zone": zone,
+                    "_large": large,
+                    "_sme_known": rng.random() > 0.04,
+                    "_vcse_known": True,
+                    "_bame_known": rng.random() > 0.22,
+                    "_women_known": rng.random() > 0.18,
+                    "_youth_known": rng.random() > 0.7,
+                }
+            )
     for cat_name, bodies in PUBLIC_BODIES.items():
         for name, pc, lad in bodies:
-            rows.append({"supplier_name": name, "postcode": pc, "company_number": "", "charity_number": "",
-                         "is_sme": False, "is_vcse": False, "bame_led": False, "women_led": False, "youth_led": False,
-                         "hq_only": False, "categories": cat_name, "_zone": "public", "_large": True,
-                         "_sme_known": True, "_vcse_known": True, "_bame_known": False, "_women_known": False,
-                         "_youth_known": False})
+            rows.append(
+                {
+                    "supplier_name": name,
+                    "postcode": pc,
+                    "company_number": "",
+                    "charity_number": "",
+                    "is_sme": False,
+                    "is_vcse": False,
+                    "bame_led": False,
+                    "women_led": False,
+                    "youth_led": False,
+                    "hq_only": False,
+                    "categories": cat_name,
+                    "_zone": "public",
+                    "_large": True,
+                    "_sme_known": True,
+                    "_vcse_known": True,
+                    "_bame_known": False,
+                    "_women_known": False,
+                    "_youth_known": False,
+                }
+            )
     df = pd.DataFrame(rows)
     # public-body postcodes are invented too; add them to the directory so they locate
     return df
 
 
-def _write_csv(path: Path, header: list[str], blocks: Iterable[Iterable], preamble: list[list[str]] = (),
-               encoding: str = "utf-8") -> None:
+def _write_csv(
+    path: Path,
+    header: list[str],
+    blocks: Iterable[Iterable],
+    preamble: list[list[str]] = (),
+    encoding: str = "utf-8",
+) -> None:
     """Write a CSV as ``csv.writer`` does (minimal quoting, CRLF). ``blocks`` hold rows (lists, written
     by csv.writer) or text already formatted (str, from ``_csv_blocks``); consumed once, never held whole."""
     with open(path, "w", encoding=encoding, newline="") as f:
@@ -320,8 +682,12 @@ class Money:
         v = self.amount[a:b].tolist()
         if self.style is None:
             return [f"{x:,.2f}" for x in v]
-        return [(f"£{x:,.2f}" if r < 0.7 else f"{x:.2f}") if x >= 0 else (f"({-x:,.2f})" if r < 0.5 else f"-£{-x:,.2f}")
-                for x, r in zip(v, self.style[a:b].tolist())]
+        return [
+            (f"£{x:,.2f}" if r < 0.7 else f"{x:.2f}")
+            if x >= 0
+            else (f"({-x:,.2f})" if r < 0.5 else f"-£{-x:,.2f}")
+            for x, r in zip(v, self.style[a:b].tolist())
+        ]
 
 
 _CSV_SPECIAL = '[",\r\n]'  # csv.writer's minimal quoting: a field holding one of these is quoted
@@ -337,7 +703,9 @@ def _quoted(values):
     need = pc.match_substring_regex(arr, _CSV_SPECIAL)
     if not pc.any(need).as_py():
         return arr
-    return pc.if_else(need, pc.binary_join_element_wise('"', pc.replace_substring(arr, '"', '""'), '"', ""), arr)
+    return pc.if_else(
+        need, pc.binary_join_element_wise('"', pc.replace_substring(arr, '"', '""'), '"', ""), arr
+    )
 
 
 def _csv_blocks(cols: list, a: int, b: int) -> Iterable[str]:
@@ -363,7 +731,9 @@ def _csv_blocks(cols: list, a: int, b: int) -> Iterable[str]:
                 fields.append(_quoted(c.texts(start, stop)))
             else:
                 fields.append(_quoted(list(c[start:stop])))
-        lines = pc.binary_join_element_wise(pc.binary_join_element_wise(*fields, ","), "", "\r\n")  # line + CRLF
+        lines = pc.binary_join_element_wise(
+            pc.binary_join_element_wise(*fields, ","), "", "\r\n"
+        )  # line + CRLF
         yield pc.binary_join(pa.ListArray.from_arrays([0, len(lines)], lines), "")[0].as_py()
 
 
@@ -375,7 +745,12 @@ def _normalise_xlsx(path: Path) -> None:
         for name, data in items:
             if name == "docProps/core.xml":
                 import re
-                data = re.sub(rb"<dcterms:(created|modified)([^>]*)>[^<]*<", rb"<dcterms:\1\2>2024-04-01T00:00:00Z<", data)
+
+                data = re.sub(
+                    rb"<dcterms:(created|modified)([^>]*)>[^<]*<",
+                    rb"<dcterms:\1\2>2024-04-01T00:00:00Z<",
+                    data,
+                )
             info = zipfile.ZipInfo(name, date_time=_FIXED_ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             zout.writestr(info, data)
@@ -422,7 +797,11 @@ def _payments(rng, anchor_id: str, kind: str, fy_index: int, n: int, suppliers: 
                 weight = weight * np.where(s["bame_led"] & ~s["_large"], 0.35, 1.0)
                 weight = weight * np.where(s["women_led"] & ~s["_large"], 0.6, 1.0)
                 supplier_row[sub] = rng.choice(chosen, size=sub.size, p=weight / weight.sum())
-        size = np.where(supplier_row[sel] >= 0, np.where(suppliers["_large"].to_numpy()[np.maximum(supplier_row[sel], 0)], 2.5, 1.0), 1.0)
+        size = np.where(
+            supplier_row[sel] >= 0,
+            np.where(suppliers["_large"].to_numpy()[np.maximum(supplier_row[sel], 0)], 2.5, 1.0),
+            1.0,
+        )
         amount[sel] = cat.mean_amount * size * rng.lognormal(-0.5, 1.0, size=sel.size)
     amount = np.maximum(amount, floor * (1 + rng.random(n) * 0.2))
     amount = np.round(amount, 2)
@@ -432,16 +811,30 @@ def _payments(rng, anchor_id: str, kind: str, fy_index: int, n: int, suppliers: 
     etype_idx = rng.integers(0, np.array([len(CAT_BY_NAME[c].expense_types) for c in names])[cats])
     vocab = [(c, e) for c in names for e in CAT_BY_NAME[c].expense_types]
     first = np.cumsum([0] + [len(CAT_BY_NAME[c].expense_types) for c in names])[:-1]
-    return {"names": names, "category": cats, "vocab": vocab, "etype": first[cats] + etype_idx,
-            "supplier_row": supplier_row, "amount": amount}
+    return {
+        "names": names,
+        "category": cats,
+        "vocab": vocab,
+        "etype": first[cats] + etype_idx,
+        "supplier_row": supplier_row,
+        "amount": amount,
+    }
 
 
 AREAS_BY_CATEGORY = {
-    "council": {"Adult social care": "Adults, Health and Integration", "Children and young people's services": "Children and Education",
-                "Construction and repairs": "Housing Services", "Facilities management": "Neighbourhoods and Housing",
-                "Payments to individuals": "Children and Education"},
-    "nhs": {"Pharmaceuticals and medical supplies": "Pharmacy", "Clinical services (independent sector)": "Commissioning",
-            "Facilities management": "Estates and Facilities", "Construction and repairs": "Estates and Facilities"},
+    "council": {
+        "Adult social care": "Adults, Health and Integration",
+        "Children and young people's services": "Children and Education",
+        "Construction and repairs": "Housing Services",
+        "Facilities management": "Neighbourhoods and Housing",
+        "Payments to individuals": "Children and Education",
+    },
+    "nhs": {
+        "Pharmaceuticals and medical supplies": "Pharmacy",
+        "Clinical services (independent sector)": "Commissioning",
+        "Facilities management": "Estates and Facilities",
+        "Construction and repairs": "Estates and Facilities",
+    },
 }
 
 
@@ -450,7 +843,11 @@ def _spend_name(rng, suppliers: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
 
     Random draws are taken in blocks in the order a row-by-row loop would take them, so the output
     is the same for a seed whatever the size."""
-    base = np.where(rows >= 0, suppliers["supplier_name"].to_numpy(dtype=object)[np.maximum(rows, 0)], "REDACTED PERSONAL DATA")
+    base = np.where(
+        rows >= 0,
+        suppliers["supplier_name"].to_numpy(dtype=object)[np.maximum(rows, 0)],
+        "REDACTED PERSONAL DATA",
+    )
     out = base.astype(object)
     u = rng.random(rows.size)
     variant = np.flatnonzero((rows >= 0) & (u < 0.04))
@@ -464,14 +861,16 @@ def _spend_name(rng, suppliers: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
     cut = 1 + rng.integers(0, np.array([max(1, len(out[i]) - 2) for i in typo], dtype=np.int64))
     for i, j in zip(typo, cut.tolist()):
         n = out[i]
-        out[i] = n[:j] + n[j + 1:] if n[j] != " " else n  # a dropped letter: fuzzy matching territory
+        out[i] = n[:j] + n[j + 1 :] if n[j] != " " else n  # a dropped letter: fuzzy matching territory
     unregistered = np.flatnonzero((rows >= 0) & (u >= 0.05) & (u < 0.07))
     words = (_FIRST, ["Sundries", "Hire", "Events", "Training"], ["Ltd", "Co", ""])
     picks = rng.integers(0, np.tile([len(w) for w in words], unregistered.size)).reshape(-1, 3)
     for i, (a, b, c) in zip(unregistered, picks.tolist()):
         out[i] = f"{words[0][a]} {words[1][b]} {words[2][c]}".strip()
     redact_alt = rows == -2
-    alts = np.array(["REDACTED PERSONAL DATA", "Redacted Personal Information", "REDACTED UNDER DP ACT"], dtype=object)
+    alts = np.array(
+        ["REDACTED PERSONAL DATA", "Redacted Personal Information", "REDACTED UNDER DP ACT"], dtype=object
+    )
     out[redact_alt] = alts[rng.integers(0, 3, redact_alt.sum())]
     return out
 
@@ -487,22 +886,55 @@ def _write_spend(out: Path, rng, anchor, suppliers: pd.DataFrame, n_total: int) 
         days, year = _year_days(rng, fy, n)
         payee = _spend_name(rng, suppliers, p["supplier_row"])
         area_map = AREAS_BY_CATEGORY["council" if kind == "council" else "nhs"]
-        areas = ([area_map.get(c, "Corporate Services" if kind == "council" else "Corporate") for c in p["names"]], p["category"])
+        areas = (
+            [area_map.get(c, "Corporate Services" if kind == "council" else "Corporate") for c in p["names"]],
+            p["category"],
+        )
         etypes = ([e for _, e in p["vocab"]], p["etype"])
         txn = Serial(f"{anchor_id[:3].upper()}{fy[:4]}", 6)
         u = rng.random(n)
         amount = p["amount"]
         if layout == "lgtc_csv":
-            header = ["Body Name", "Body", "Service Area", "Expenses Type", "Payment Date", "Transaction Number",
-                      "Net Amount", "Supplier Name"]
-            cols = [name, "E09000012", areas, etypes, (year.strftime("%d/%m/%Y").tolist(), days), txn,
-                    Money(amount, u), payee]
+            header = [
+                "Body Name",
+                "Body",
+                "Service Area",
+                "Expenses Type",
+                "Payment Date",
+                "Transaction Number",
+                "Net Amount",
+                "Supplier Name",
+            ]
+            cols = [
+                name,
+                "E09000012",
+                areas,
+                etypes,
+                (year.strftime("%d/%m/%Y").tolist(), days),
+                txn,
+                Money(amount, u),
+                payee,
+            ]
             total = float(np.round(amount.sum(), 2))
-            half = n // 2 if n > 400 else n  # months joined by hand: the header repeated mid-file, and a blank line
-            blocks = [_csv_blocks(cols, 0, half), [[""] * 8, header] if n > 400 else [], _csv_blocks(cols, half, n),
-                      [["Total", "", "", "", "", "", f"£{total:,.2f}", ""]]]
-            _write_csv(folder / f"hackney_payments_over_500_{fy}.csv", header, blocks,
-                       preamble=[["London Borough of Hackney"], [f"Payments to suppliers over £500, financial year {fy}"], []])
+            half = (
+                n // 2 if n > 400 else n
+            )  # months joined by hand: the header repeated mid-file, and a blank line
+            blocks = [
+                _csv_blocks(cols, 0, half),
+                [[""] * 8, header] if n > 400 else [],
+                _csv_blocks(cols, half, n),
+                [["Total", "", "", "", "", "", f"£{total:,.2f}", ""]],
+            ]
+            _write_csv(
+                folder / f"hackney_payments_over_500_{fy}.csv",
+                header,
+                blocks,
+                preamble=[
+                    ["London Borough of Hackney"],
+                    [f"Payments to suppliers over £500, financial year {fy}"],
+                    [],
+                ],
+            )
         elif layout == "lgtc_xlsx" and n <= XLSX_MAX_ROWS:
             import openpyxl
 
@@ -511,8 +943,18 @@ def _write_spend(out: Path, rng, anchor, suppliers: pd.DataFrame, n_total: int) 
             ws.title = "Spend over £500"
             ws.append([f"City of London Corporation: expenditure over £500, {fy}"])
             ws.append([])
-            ws.append(["Organisation Name", "Organisation Code", "Service Area", "Expense Type", "Date",
-                       "Transaction Number", "Amount", "Supplier Name"])
+            ws.append(
+                [
+                    "Organisation Name",
+                    "Organisation Code",
+                    "Service Area",
+                    "Expense Type",
+                    "Date",
+                    "Transaction Number",
+                    "Amount",
+                    "Supplier Name",
+                ]
+            )
             dates = year.to_pydatetime()
             for i, (c, e, d, v, s) in enumerate(zip(p["category"], p["etype"], days, amount.tolist(), payee)):
                 ws.append([name, "E09000001", areas[0][c], etypes[0][e], dates[d], txn.text(i), v, s])
@@ -523,14 +965,35 @@ def _write_spend(out: Path, rng, anchor, suppliers: pd.DataFrame, n_total: int) 
             _normalise_xlsx(path)
         else:  # NHS: central-government spend over £25k layout (and the City's when too big for Excel)
             bom = layout == "nhs_csv_bom"
-            header = ["Department Family", "Entity", "Date" if not bom else "Payment Date", "Expense Type",
-                      "Expense Area", "Supplier", "Transaction Number", "Amount" if not bom else "Value (£)"]
+            header = [
+                "Department Family",
+                "Entity",
+                "Date" if not bom else "Payment Date",
+                "Expense Type",
+                "Expense Area",
+                "Supplier",
+                "Transaction Number",
+                "Amount" if not bom else "Value (£)",
+            ]
             fmt = "%d-%b-%Y" if not bom else "%Y-%m-%d"
-            cols = ["Department of Health and Social Care" if kind != "council" else "Local Government", name,
-                    (year.strftime(fmt).tolist(), days), etypes, areas, payee, txn, Money(amount)]
+            cols = [
+                "Department of Health and Social Care" if kind != "council" else "Local Government",
+                name,
+                (year.strftime(fmt).tolist(), days),
+                etypes,
+                areas,
+                payee,
+                txn,
+                Money(amount),
+            ]
             pre = [[f"{name} - expenditure over £25,000 - {fy}"], []] if not bom else []
-            _write_csv(folder / f"{anchor_id}_over_25k_{fy}.csv", header, [_csv_blocks(cols, 0, n)], preamble=pre,
-                       encoding="utf-8-sig" if bom else "utf-8")
+            _write_csv(
+                folder / f"{anchor_id}_over_25k_{fy}.csv",
+                header,
+                [_csv_blocks(cols, 0, n)],
+                preamble=pre,
+                encoding="utf-8-sig" if bom else "utf-8",
+            )
 
 
 def write_sample(out: str | Path, rows: int = DEFAULT_ROWS, seed: int = SEED) -> Path:
@@ -542,34 +1005,77 @@ def write_sample(out: str | Path, rows: int = DEFAULT_ROWS, seed: int = SEED) ->
     postcodes = _postcodes(rng, lsoas)
     suppliers = _suppliers(rng, postcodes)
     # public bodies' postcodes join the directory so their location is known
-    extra = [{"pcd": pc.replace(" ", ""), "pcds": pc, "dointr": "198001", "doterm": "", "laua": lad,
-              "rgn": next(r for c, _, r, *_ in LADS if c == lad), "ctry": "E92000001",
-              "lsoa11": lsoas.loc[lsoas["lad"] == lad, "lsoa"].iloc[0]}
-             for bodies in PUBLIC_BODIES.values() for _, pc, lad in bodies]
+    extra = [
+        {
+            "pcd": pc.replace(" ", ""),
+            "pcds": pc,
+            "dointr": "198001",
+            "doterm": "",
+            "laua": lad,
+            "rgn": next(r for c, _, r, *_ in LADS if c == lad),
+            "ctry": "E92000001",
+            "lsoa11": lsoas.loc[lsoas["lad"] == lad, "lsoa"].iloc[0],
+        }
+        for bodies in PUBLIC_BODIES.values()
+        for _, pc, lad in bodies
+    ]
     postcodes = pd.concat([postcodes, pd.DataFrame(extra)], ignore_index=True).drop_duplicates("pcds")
     (out / "geography").mkdir(exist_ok=True)
     postcodes.to_csv(out / "geography" / "postcodes.csv", index=False, lineterminator="\n")
-    _imd(lsoas, rng).to_csv(out / "geography" / "imd.csv", index=False, encoding="utf-8-sig", lineterminator="\n")
+    _imd(lsoas, rng).to_csv(
+        out / "geography" / "imd.csv", index=False, encoding="utf-8-sig", lineterminator="\n"
+    )
 
-    pd.DataFrame([{"anchor_id": a, "name": n, "kind": k, "home_lads": h} for a, n, k, h, *_ in ANCHORS]).to_csv(
-        out / "anchors.csv", index=False, lineterminator="\n")
-    pd.DataFrame([
-        {"area_id": "nel", "name": "North East London",
-         "lads": "E09000001;E09000012;E09000030;E09000025;E09000002;E09000026;E09000016;E09000031"},
-        {"area_id": "inner_east", "name": "Inner East London", "lads": "E09000001;E09000012;E09000030;E09000025"},
-    ]).to_csv(out / "areas.csv", index=False, lineterminator="\n")
+    pd.DataFrame(
+        [{"anchor_id": a, "name": n, "kind": k, "home_lads": h} for a, n, k, h, *_ in ANCHORS]
+    ).to_csv(out / "anchors.csv", index=False, lineterminator="\n")
+    pd.DataFrame(
+        [
+            {
+                "area_id": "nel",
+                "name": "North East London",
+                "lads": "E09000001;E09000012;E09000030;E09000025;E09000002;E09000026;E09000016;E09000031",
+            },
+            {
+                "area_id": "inner_east",
+                "name": "Inner East London",
+                "lads": "E09000001;E09000012;E09000030;E09000025",
+            },
+        ]
+    ).to_csv(out / "areas.csv", index=False, lineterminator="\n")
 
     register = suppliers.copy()
-    for flag, known in [("is_sme", "_sme_known"), ("is_vcse", "_vcse_known"), ("bame_led", "_bame_known"),
-                        ("women_led", "_women_known"), ("youth_led", "_youth_known")]:
+    for flag, known in [
+        ("is_sme", "_sme_known"),
+        ("is_vcse", "_vcse_known"),
+        ("bame_led", "_bame_known"),
+        ("women_led", "_women_known"),
+        ("youth_led", "_youth_known"),
+    ]:
         register[flag] = _flag(register[flag].to_numpy(), register[known].to_numpy())
     register["hq_only"] = np.where(register["hq_only"], "Yes", "")
-    cols = ["supplier_name", "postcode", "company_number", "charity_number", "is_sme", "is_vcse", "bame_led",
-            "women_led", "youth_led", "hq_only", "categories"]
+    cols = [
+        "supplier_name",
+        "postcode",
+        "company_number",
+        "charity_number",
+        "is_sme",
+        "is_vcse",
+        "bame_led",
+        "women_led",
+        "youth_led",
+        "hq_only",
+        "categories",
+    ]
     register[cols].to_csv(out / "suppliers.csv", index=False, lineterminator="\n")
 
-    pd.DataFrame([{"expense_type": e, "category": c.name, "addressable": "yes" if c.addressable else "no"}
-                  for c in CATEGORIES for e in c.expense_types]).to_csv(out / "categories.csv", index=False, lineterminator="\n")
+    pd.DataFrame(
+        [
+            {"expense_type": e, "category": c.name, "addressable": "yes" if c.addressable else "no"}
+            for c in CATEGORIES
+            for e in c.expense_types
+        ]
+    ).to_csv(out / "categories.csv", index=False, lineterminator="\n")
 
     for anchor in ANCHORS:
         _write_spend(out, rng, anchor, suppliers, rows)
@@ -579,10 +1085,15 @@ def write_sample(out: str | Path, rows: int = DEFAULT_ROWS, seed: int = SEED) ->
     staff = np.round(rng.uniform(0.3, 0.85, surveyed.size), 2)
     # a supplier re-spends at most what it receives: staff + supplier shares stay within 1 (DESIGN.md, LM3)
     supply = np.round(np.minimum(rng.uniform(0.1, 0.45, surveyed.size), 1 - staff), 2)
-    pd.DataFrame({"supplier_name": suppliers.loc[np.sort(surveyed), "supplier_name"].to_numpy(),
-                  "local_staff_share": staff, "local_supplier_share": supply}).to_csv(
-        out / "lm3_survey.csv", index=False, lineterminator="\n")
+    pd.DataFrame(
+        {
+            "supplier_name": suppliers.loc[np.sort(surveyed), "supplier_name"].to_numpy(),
+            "local_staff_share": staff,
+            "local_supplier_share": supply,
+        }
+    ).to_csv(out / "lm3_survey.csv", index=False, lineterminator="\n")
 
     from anchorlib.sample.social_value import write_social_value
+
     write_social_value(out, rng, suppliers)
     return out

@@ -35,13 +35,21 @@ def _tender(rng, tid: str, suppliers: pd.DataFrame) -> pd.DataFrame:
     quality = np.clip(rng.normal(68, 9, n), 30, 95)
     sv = np.clip(rng.normal(45, 15, n) + np.where(local, 25, 0) + np.where(sme, 8, 0), 5, 100)
     pw = rng.choice([0.6, 0.5, 0.4])
-    return pd.DataFrame({
-        "tender_id": tid, "bidder": picks["supplier_name"].to_numpy(), "price": np.round(price, 0),
-        "quality_score": np.round(quality, 1), "social_value_score": np.round(sv, 1),
-        "price_weight": pw, "quality_weight": round(0.95 - pw, 2), "social_value_weight": 0.05,
-        "is_local": np.where(local, "yes", "no"), "is_sme": np.where(sme, "yes", "no"),
-        "is_vcse": np.where(picks["is_vcse"].to_numpy(), "yes", "no"),
-    })
+    return pd.DataFrame(
+        {
+            "tender_id": tid,
+            "bidder": picks["supplier_name"].to_numpy(),
+            "price": np.round(price, 0),
+            "quality_score": np.round(quality, 1),
+            "social_value_score": np.round(sv, 1),
+            "price_weight": pw,
+            "quality_weight": round(0.95 - pw, 2),
+            "social_value_weight": 0.05,
+            "is_local": np.where(local, "yes", "no"),
+            "is_sme": np.where(sme, "yes", "no"),
+            "is_vcse": np.where(picks["is_vcse"].to_numpy(), "yes", "no"),
+        }
+    )
 
 
 def write_social_value(out: Path, rng: np.random.Generator, suppliers: pd.DataFrame) -> None:
@@ -73,10 +81,26 @@ def write_social_value(out: Path, rng: np.random.Generator, suppliers: pd.DataFr
             if rng.random() < 0.35:
                 continue
             committed = float(np.round(rng.uniform(lo, hi), 0))
-            ratio = rng.choice([rng.uniform(1.0, 1.2), rng.uniform(0.8, 0.99), rng.uniform(0.5, 0.79), rng.uniform(0.1, 0.49)],
-                               p=[0.35, 0.3, 0.2, 0.15])
-            rows.append({"contract_id": tid.replace("T", "C"), "supplier_name": win, "anchor_id": anchor,
-                         "measure": measure, "unit": unit, "committed": committed,
-                         "delivered": float(np.round(committed * ratio, 0)),
-                         "period_start": "2023-04-01", "period_end": "2025-03-31"})
+            ratio = rng.choice(
+                [
+                    rng.uniform(1.0, 1.2),
+                    rng.uniform(0.8, 0.99),
+                    rng.uniform(0.5, 0.79),
+                    rng.uniform(0.1, 0.49),
+                ],
+                p=[0.35, 0.3, 0.2, 0.15],
+            )
+            rows.append(
+                {
+                    "contract_id": tid.replace("T", "C"),
+                    "supplier_name": win,
+                    "anchor_id": anchor,
+                    "measure": measure,
+                    "unit": unit,
+                    "committed": committed,
+                    "delivered": float(np.round(committed * ratio, 0)),
+                    "period_start": "2023-04-01",
+                    "period_end": "2025-03-31",
+                }
+            )
     pd.DataFrame(rows).to_csv(out / "social_value" / "commitments.csv", index=False, lineterminator="\n")

@@ -16,16 +16,18 @@ import numpy as np
 import pandas as pd
 
 from anchorlib.data.dataset import Dataset
-from anchorlib.errors import DatasetError, ParameterError
 from anchorlib.data.tables import parse_number, raise_at_first
+from anchorlib.errors import DatasetError, ParameterError
 
 COMMITMENTS_FILE = "social_value/commitments.csv"
 #: (lowest progress, rating), best first; progress = delivered / target.
 THRESHOLDS = ((1.0, "good"), (0.8, "approaching target"), (0.5, "requires improvement"), (0.0, "inadequate"))
 RATINGS = [r for _, r in THRESHOLDS]
 NOT_DUE = "not yet due"
-RATING_RULE = ("good: delivered at least 100% of target; approaching target: 80% to under 100%; "
-               "requires improvement: 50% to under 80%; inadequate: under 50%")
+RATING_RULE = (
+    "good: delivered at least 100% of target; approaching target: 80% to under 100%; "
+    "requires improvement: 50% to under 80%; inadequate: under 50%"
+)
 
 
 def load_commitments(ds: Dataset) -> pd.DataFrame:
@@ -35,8 +37,12 @@ def load_commitments(ds: Dataset) -> pd.DataFrame:
     if ds.commitments is None:
         raise DatasetError("the dataset has no commitments file", path=COMMITMENTS_FILE)
     c = validate_commitments(ds.commitments)
-    raise_at_first(c, ~c["anchor_id"].isin(ds.anchor_ids), "anchor_id '{anchor_id}' is not in anchors.csv",
-                   COMMITMENTS_FILE)
+    raise_at_first(
+        c,
+        ~c["anchor_id"].isin(ds.anchor_ids),
+        "anchor_id '{anchor_id}' is not in anchors.csv",
+        COMMITMENTS_FILE,
+    )
     return c
 
 
@@ -49,16 +55,28 @@ def validate_commitments(raw: pd.DataFrame, path: str = COMMITMENTS_FILE) -> pd.
     c["unit"] = c["unit"].fillna("") if "unit" in c.columns else ""
     for col in ("committed", "delivered"):
         c[col] = parse_number(raw[col], path=path, column=col)
-        raise_at_first(c, c[col].isna(), f"{col} is missing for measure '{{measure}}' of contract {{contract_id}}", path)
+        raise_at_first(
+            c, c[col].isna(), f"{col} is missing for measure '{{measure}}' of contract {{contract_id}}", path
+        )
     raise_at_first(c, c["committed"] <= 0, "committed must be above 0 (measure '{measure}')", path)
     raise_at_first(c, c["delivered"] < 0, "delivered cannot be negative (measure '{measure}')", path)
     for col in ("period_start", "period_end"):
         text = c[col] if col in c.columns else pd.Series(pd.NA, index=c.index, dtype="string")
         c[col] = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
-        raise_at_first(c, text.notna() & (text != "") & c[col].isna(), f"{col} '{{{col}_text}}' is not a date like 2024-03-31",
-             path, **{f"{col}_text": text})
+        raise_at_first(
+            c,
+            text.notna() & (text != "") & c[col].isna(),
+            f"{col} '{{{col}_text}}' is not a date like 2024-03-31",
+            path,
+            **{f"{col}_text": text},
+        )
     raise_at_first(c, c["period_end"] < c["period_start"], "period_end is before period_start", path)
-    raise_at_first(c, c.duplicated(["contract_id", "measure"]), "measure '{measure}' appears twice for contract {contract_id}", path)
+    raise_at_first(
+        c,
+        c.duplicated(["contract_id", "measure"]),
+        "measure '{measure}' appears twice for contract {contract_id}",
+        path,
+    )
     return c.reset_index(drop=True)
 
 
@@ -89,7 +107,9 @@ def rate(commitments: pd.DataFrame, as_of: date | str | None = None) -> pd.DataF
     c["target"] = c["committed"] * share
     c["progress"] = np.where(c["target"] > 0, c["delivered"] / c["target"].where(c["target"] > 0), np.nan)
     c["rating"] = [rating(p) for p in c["progress"]]
-    c.attrs["rule"] = RATING_RULE + ("" if as_of is None else f"; target pro rata to {pd.Timestamp(as_of).date()}")
+    c.attrs["rule"] = RATING_RULE + (
+        "" if as_of is None else f"; target pro rata to {pd.Timestamp(as_of).date()}"
+    )
     return c
 
 
@@ -106,8 +126,12 @@ def totals(rated: pd.DataFrame, by: str) -> pd.DataFrame:
     progress and the rating of the totals. Measures are never added across units."""
     _check_by(by)
     g = rated.groupby([by, "measure", "unit"], sort=True)
-    out = g.agg(contracts=("contract_id", "nunique"), committed=("committed", "sum"), target=("target", "sum"),
-                delivered=("delivered", "sum")).reset_index()
+    out = g.agg(
+        contracts=("contract_id", "nunique"),
+        committed=("committed", "sum"),
+        target=("target", "sum"),
+        delivered=("delivered", "sum"),
+    ).reset_index()
     out["progress"] = out["delivered"] / out["target"].where(out["target"] > 0)
     out["rating"] = [rating(p) for p in out["progress"]]
     return out
@@ -124,7 +148,9 @@ def monetise(rated: pd.DataFrame, proxies: Mapping[str, float], by: str) -> tupl
     clean: dict[str, float] = {}
     for m, v in proxies.items():
         if m not in measures:
-            raise ParameterError(f"proxy value for unknown measure '{m}'; the measures are: {', '.join(measures)}")
+            raise ParameterError(
+                f"proxy value for unknown measure '{m}'; the measures are: {', '.join(measures)}"
+            )
         try:
             value = float(v)
         except (TypeError, ValueError):
@@ -134,10 +160,18 @@ def monetise(rated: pd.DataFrame, proxies: Mapping[str, float], by: str) -> tupl
         clean[m] = value
     priced = rated[rated["measure"].isin(list(clean))]
     proxy = priced["measure"].astype(object).map(clean).astype("float64")
-    priced = priced.assign(proxy=proxy, committed_value=priced["committed"] * proxy,
-                           delivered_value=priced["delivered"] * proxy)
-    out = priced.groupby(by).agg(measures=("measure", "nunique"), committed_value=("committed_value", "sum"),
-                                 delivered_value=("delivered_value", "sum")).reset_index()
+    priced = priced.assign(
+        proxy=proxy, committed_value=priced["committed"] * proxy, delivered_value=priced["delivered"] * proxy
+    )
+    out = (
+        priced.groupby(by)
+        .agg(
+            measures=("measure", "nunique"),
+            committed_value=("committed_value", "sum"),
+            delivered_value=("delivered_value", "sum"),
+        )
+        .reset_index()
+    )
     return out, [m for m in measures if m not in clean]
 
 

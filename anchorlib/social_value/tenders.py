@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 
 from anchorlib.data.dataset import Dataset
-from anchorlib.errors import DatasetError, ParameterError
 from anchorlib.data.tables import parse_flag, parse_number, raise_at_first
+from anchorlib.errors import DatasetError, ParameterError
 
 TIE_DECIMALS = 9
 MAX_WEIGHT = 0.30  # the simulator's range: 0% to 30%
@@ -29,13 +29,17 @@ WEIGHT_GRID = tuple(round(0.005 * i, 3) for i in range(61))  # 0% to 30% in half
 GROUPS = {"is_local": "Local", "is_sme": "SME", "is_vcse": "VCSE"}
 WEIGHT_COLUMNS = ["price_weight", "quality_weight", "social_value_weight"]
 SCORE_COLUMNS = ["quality_score", "social_value_score"]
-TIPPING_DEFINITION = ("tipping weight = the smallest social value weight above the tender's own weight, up to "
-                      "30%, at which the winner differs from the winner at the tender's own weight "
-                      "(price and quality weights scaled in proportion)")
+TIPPING_DEFINITION = (
+    "tipping weight = the smallest social value weight above the tender's own weight, up to "
+    "30%, at which the winner differs from the winner at the tender's own weight "
+    "(price and quality weights scaled in proportion)"
+)
 TENDERS_FILE = "social_value/tenders.csv"
 
 
-def rescaled_weights(price_weight: float, quality_weight: float, sv_weight: float) -> tuple[float, float, float]:
+def rescaled_weights(
+    price_weight: float, quality_weight: float, sv_weight: float
+) -> tuple[float, float, float]:
     """Price and quality weights scaled in proportion so that price + quality + ``sv_weight`` = 1."""
     check_weight(sv_weight)
     rest = price_weight + quality_weight
@@ -78,8 +82,11 @@ def _rank(b: pd.DataFrame, w: pd.Series | float, by: tuple[str, ...] = ()) -> pd
     key = b["tender_id"] if "tender_id" in b.columns else pd.Series(0, index=b.index)
     keys = [*by, "_key"]
     b = b.assign(_key=key, _total=b["total"].round(TIE_DECIMALS))
-    b = b.sort_values([*keys, "_total", "price", "bidder"], ascending=[*[True] * len(keys), False, True, True],
-                      kind="stable")
+    b = b.sort_values(
+        [*keys, "_total", "price", "bidder"],
+        ascending=[*[True] * len(keys), False, True, True],
+        kind="stable",
+    )
     b["rank"] = b.groupby(keys).cumcount() + 1
     return b.drop(columns=["_key", "_total"])
 
@@ -108,7 +115,9 @@ class Tipping:
     own_weight: float
     winner: str  # at the tender's own weight
     weight: float | None  # see TIPPING_DEFINITION
-    new_winner: str | None  # the winner from the tipping weight on (just above it when the tie there goes to ``winner``)
+    new_winner: (
+        str | None
+    )  # the winner from the tipping weight on (just above it when the tie there goes to ``winner``)
 
 
 def tipping_point(bids: pd.DataFrame, max_weight: float = MAX_WEIGHT) -> Tipping:
@@ -128,22 +137,24 @@ def tipping_point(bids: pd.DataFrame, max_weight: float = MAX_WEIGHT) -> Tipping
     rest = ranked.iloc[1:]
     a = win["base"] - rest["base"]
     slope = a + (rest["sv"] - win["sv"])
-    rising = slope > 10.0 ** -TIE_DECIMALS
+    rising = slope > 10.0**-TIE_DECIMALS
     cross = (a[rising] / slope[rising]).clip(lower=s0)
-    tol = 10.0 ** -12
+    tol = 10.0**-12
     if cross.empty or cross.min() > max_weight + tol:
         return Tipping(tid, s0, str(win["bidder"]), None, None)
     w_star = float(cross.min())
     # Just above w_star the leader is, among the bids level at w_star, the one rising fastest
     # (then lower price, then name).
     total = (1.0 - w_star) * ranked["base"] + w_star * ranked["sv"]
-    level = ranked[total >= total.max() - 10.0 ** -TIE_DECIMALS]
+    level = ranked[total >= total.max() - 10.0**-TIE_DECIMALS]
     above = level.assign(_r=(level["sv"] - level["base"]).round(TIE_DECIMALS)).sort_values(
-        ["_r", "price", "bidder"], ascending=[False, True, True])
+        ["_r", "price", "bidder"], ascending=[False, True, True]
+    )
     return Tipping(tid, s0, str(win["bidder"]), round(w_star, 12), str(above["bidder"].iloc[0]))
 
 
 # -- the dataset's tenders ---------------------------------------------------------------------------
+
 
 def load_tenders(ds: Dataset) -> pd.DataFrame:
     """social_value/tenders.csv validated: numbers parsed, scores 0-100, prices > 0, the tender's own
@@ -161,30 +172,52 @@ def validate_tenders(raw: pd.DataFrame, path: str = TENDERS_FILE) -> pd.DataFram
     """The checks of ``load_tenders`` on a table read as strings (index = CSV line - 2)."""
     missing = [c for c in WEIGHT_COLUMNS if c not in raw.columns]
     if missing:
-        raise DatasetError(f"missing column(s) {', '.join(missing)}: each tender needs its own weights", path=path)
-    t = pd.DataFrame({"tender_id": raw["tender_id"].astype("string"), "bidder": raw["bidder"].astype("string")})
+        raise DatasetError(
+            f"missing column(s) {', '.join(missing)}: each tender needs its own weights", path=path
+        )
+    t = pd.DataFrame(
+        {"tender_id": raw["tender_id"].astype("string"), "bidder": raw["bidder"].astype("string")}
+    )
     t["line"] = raw.index.to_numpy() + 2
     for c in ["tender_id", "bidder"]:
         raise_at_first(t, t[c].isna() | (t[c] == ""), f"{c} is blank", path)
     for c in ["price", *SCORE_COLUMNS, *WEIGHT_COLUMNS]:
         t[c] = parse_number(raw[c], path=path, column=c)
-        raise_at_first(t, t[c].isna(), f"{c} is missing for bidder '{{bidder}}' in tender {{tender_id}}", path)
+        raise_at_first(
+            t, t[c].isna(), f"{c} is missing for bidder '{{bidder}}' in tender {{tender_id}}", path
+        )
     raise_at_first(t, t["price"] <= 0, "price must be above 0 (bidder '{bidder}')", path)
     for c in SCORE_COLUMNS:
         raise_at_first(t, (t[c] < 0) | (t[c] > 100), f"{c} {{{c}}} is outside 0-100", path)
     for c in WEIGHT_COLUMNS:
-        raise_at_first(t, (t[c] < 0) | (t[c] > 1), f"{c} {{{c}}} is outside 0-1 (give a fraction: 0.10 is 10%)", path)
+        raise_at_first(
+            t, (t[c] < 0) | (t[c] > 1), f"{c} {{{c}}} is outside 0-1 (give a fraction: 0.10 is 10%)", path
+        )
     total = t[WEIGHT_COLUMNS].sum(axis=1)
-    raise_at_first(t, (total - 1.0).abs() > 1e-6, "the tender's weights sum to {_sum}, not 1", path,
-               _sum=total.round(6))
+    raise_at_first(
+        t, (total - 1.0).abs() > 1e-6, "the tender's weights sum to {_sum}, not 1", path, _sum=total.round(6)
+    )
     first = t.groupby("tender_id")[WEIGHT_COLUMNS].transform("first")
-    raise_at_first(t, (t[WEIGHT_COLUMNS] - first).abs().max(axis=1) > 1e-9,
-               "tender {tender_id} has different weights on different lines", path)
+    raise_at_first(
+        t,
+        (t[WEIGHT_COLUMNS] - first).abs().max(axis=1) > 1e-9,
+        "tender {tender_id} has different weights on different lines",
+        path,
+    )
     n = t.groupby("tender_id")["bidder"].transform("size")
     raise_at_first(t, n < 2, "tender {tender_id} has a single bid; a ranking needs two or more", path)
-    raise_at_first(t, t.duplicated(["tender_id", "bidder"]), "bidder '{bidder}' appears twice in tender {tender_id}", path)
+    raise_at_first(
+        t,
+        t.duplicated(["tender_id", "bidder"]),
+        "bidder '{bidder}' appears twice in tender {tender_id}",
+        path,
+    )
     for c in GROUPS:
-        t[c] = parse_flag(raw[c], path=path, column=c) if c in raw.columns else pd.Series(pd.NA, index=t.index, dtype="boolean")
+        t[c] = (
+            parse_flag(raw[c], path=path, column=c)
+            if c in raw.columns
+            else pd.Series(pd.NA, index=t.index, dtype="boolean")
+        )
     return t.reset_index(drop=True)
 
 
@@ -201,9 +234,17 @@ def tender_summary(tenders: pd.DataFrame, weights=MARKED_WEIGHTS) -> pd.DataFram
     at = {w: winners(tenders, w).set_index("tender_id")["bidder"] for w in weights}
     for tid, bids in tenders.groupby("tender_id", sort=False):
         tp = tipping_point(bids)
-        rows.append({"tender_id": tid, "bids": len(bids), "own_weight": tp.own_weight, "winner": tp.winner,
-                     **{f"winner_at_{w:.2f}": at[w][tid] for w in weights},
-                     "tipping_weight": tp.weight, "tipping_winner": tp.new_winner})
+        rows.append(
+            {
+                "tender_id": tid,
+                "bids": len(bids),
+                "own_weight": tp.own_weight,
+                "winner": tp.winner,
+                **{f"winner_at_{w:.2f}": at[w][tid] for w in weights},
+                "tipping_weight": tp.weight,
+                "tipping_winner": tp.new_winner,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -212,11 +253,16 @@ def tenders_json(tenders: pd.DataFrame) -> dict:
     out = []
     for r in tender_summary(tenders).to_dict("records"):
         tip = r["tipping_weight"]
-        out.append({"tender_id": r["tender_id"],
-                    "winner_at": {f"{w:.2f}": r[f"winner_at_{w:.2f}"] for w in MARKED_WEIGHTS},
-                    "tipping_weight": None if tip is None or pd.isna(tip) else float(tip),
-                    "own_weight": r["own_weight"], "current_winner": r["winner"],
-                    "tipping_winner": r["tipping_winner"]})
+        out.append(
+            {
+                "tender_id": r["tender_id"],
+                "winner_at": {f"{w:.2f}": r[f"winner_at_{w:.2f}"] for w in MARKED_WEIGHTS},
+                "tipping_weight": None if tip is None or pd.isna(tip) else float(tip),
+                "own_weight": r["own_weight"],
+                "current_winner": r["winner"],
+                "tipping_winner": r["tipping_winner"],
+            }
+        )
     return {"tenders": out, "tipping_weight_definition": TIPPING_DEFINITION}
 
 
@@ -228,17 +274,29 @@ def percent(weight: float | None) -> str:
 def tenders_text(result: dict) -> str:
     """The ``anchorlib tenders`` table: one line per tender, then the definition used."""
     ts = result["tenders"]
-    n = max([len("winner now"), *(len(t["current_winner"]) for t in ts), *(len(x) for t in ts for x in t["winner_at"].values())])
-    lines = [f"{'tender':<12} {'own':>5}  {'winner now':<{n}}  {'at 10%':<{n}}  {'at 20%':<{n}}  tipping weight"]
+    n = max(
+        [
+            len("winner now"),
+            *(len(t["current_winner"]) for t in ts),
+            *(len(x) for t in ts for x in t["winner_at"].values()),
+        ]
+    )
+    lines = [
+        f"{'tender':<12} {'own':>5}  {'winner now':<{n}}  {'at 10%':<{n}}  {'at 20%':<{n}}  tipping weight"
+    ]
     for t in ts:
         tip = percent(t["tipping_weight"])
         if t["tipping_weight"] is not None:
             tip += f" -> {t['tipping_winner']}"
-        lines.append(f"{t['tender_id']:<12} {100 * t['own_weight']:>4.0f}%  {t['current_winner']:<{n}}  "
-                     f"{t['winner_at']['0.10']:<{n}}  {t['winner_at']['0.20']:<{n}}  {tip}")
+        lines.append(
+            f"{t['tender_id']:<12} {100 * t['own_weight']:>4.0f}%  {t['current_winner']:<{n}}  "
+            f"{t['winner_at']['0.10']:<{n}}  {t['winner_at']['0.20']:<{n}}  {tip}"
+        )
     changed = sum(t["winner_at"]["0.10"] != t["current_winner"] for t in ts)
     lines.append(f"{changed} of {len(ts)} tenders change hands at 10% compared with their own weight.")
-    lines.append(f"Note: {result['tipping_weight_definition']}; ties go to the lower price, then the bidder name.")
+    lines.append(
+        f"Note: {result['tipping_weight_definition']}; ties go to the lower price, then the bidder name."
+    )
     return "\n".join(lines)
 
 
@@ -252,7 +310,7 @@ def crossings(tenders: pd.DataFrame, low: float = 0.0, high: float = MAX_WEIGHT)
         a = base[:, None] - base[None, :]
         slope = a + (sv[None, :] - sv[:, None])
         with np.errstate(divide="ignore", invalid="ignore"):
-            w = np.where(np.abs(slope) > 10.0 ** -TIE_DECIMALS, a / slope, np.nan)
+            w = np.where(np.abs(slope) > 10.0**-TIE_DECIMALS, a / slope, np.nan)
         out.update(round(float(x), 12) for x in w[np.isfinite(w) & (w > low) & (w <= high)])
     return sorted(out)
 
@@ -277,11 +335,33 @@ def outcomes_by_weight(tenders: pd.DataFrame, weights=None) -> pd.DataFrame:
     for flag, group in GROUPS.items():
         known = win[win[flag].notna()]
         yes = known[flag].astype(bool)
-        g = pd.DataFrame({"weight": known["weight"], "n": 1.0, "n_yes": yes.astype(float),
-                          "v": known["price"], "v_yes": known["price"].where(yes, 0.0)}).groupby("weight").sum()
+        g = (
+            pd.DataFrame(
+                {
+                    "weight": known["weight"],
+                    "n": 1.0,
+                    "n_yes": yes.astype(float),
+                    "v": known["price"],
+                    "v_yes": known["price"].where(yes, 0.0),
+                }
+            )
+            .groupby("weight")
+            .sum()
+        )
         g = g.reindex(ws, fill_value=0.0)
         for measure, won, of in (("tenders", g["n_yes"], g["n"]), ("contract value", g["v_yes"], g["v"])):
-            rows.append(pd.DataFrame({"weight": ws, "group": group, "measure": measure, "won": won.to_numpy(),
-                                      "known": of.to_numpy(), "share": (won / of.where(of > 0)).to_numpy()}))
-    return pd.concat(rows, ignore_index=True).sort_values(["weight", "group", "measure"], kind="stable",
-                                                          ignore_index=True)
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "weight": ws,
+                        "group": group,
+                        "measure": measure,
+                        "won": won.to_numpy(),
+                        "known": of.to_numpy(),
+                        "share": (won / of.where(of > 0)).to_numpy(),
+                    }
+                )
+            )
+    return pd.concat(rows, ignore_index=True).sort_values(
+        ["weight", "group", "measure"], kind="stable", ignore_index=True
+    )

@@ -7,8 +7,16 @@ dataset needs none of them (README, "Performance").
 from anchorlib.data.ingest.report import LoadReport, Rejection, RepairNote
 
 SPEND_COLUMNS = [  # the normalised columns of every loaded file (loader.py)
-    "payment_date", "amount", "supplier_name", "expense_type", "expense_area", "transaction_id",
-    "supplier_postcode", "redacted", "source_file", "source_line",
+    "payment_date",
+    "amount",
+    "supplier_name",
+    "expense_type",
+    "expense_area",
+    "transaction_id",
+    "supplier_postcode",
+    "redacted",
+    "source_file",
+    "source_line",
 ]
 
 __all__ = ["SPEND_COLUMNS", "LoadReport", "Rejection", "RepairNote", "load_spend_file"]

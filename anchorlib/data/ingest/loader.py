@@ -23,7 +23,19 @@ from anchorlib.data.ingest.headers import map_header, normalise_header, role_can
 from anchorlib.data.ingest.reader import RawTable, read_table
 from anchorlib.data.ingest.repair import repair_fused
 from anchorlib.data.ingest.report import LoadReport, Rejection, RepairNote
-from anchorlib.data.ingest.values import TEXT, blank_as_null, date_shape, flag_distinct, is_redacted_name, null_where, parse_amounts, parse_dates, runs, subset, trim
+from anchorlib.data.ingest.values import (
+    TEXT,
+    blank_as_null,
+    date_shape,
+    flag_distinct,
+    is_redacted_name,
+    null_where,
+    parse_amounts,
+    parse_dates,
+    runs,
+    subset,
+    trim,
+)
 
 TEXT_ROLES = ["supplier_name", "expense_type", "expense_area", "transaction_id", "supplier_postcode"]
 TOTAL_LABEL = re.compile(r"^\s*(grand\s+|sub\s*-?\s*)?totals?\s*:?[\s\u2020]*$", re.IGNORECASE)
@@ -113,13 +125,20 @@ class _Rows:
         if short and "payment_date" in self.mapping:
             shape = self._date_shape()
             if shape:
-                repaired, short = repair_fused(short, n, self.mapping["amount"], self.mapping["payment_date"], shape)
+                repaired, short = repair_fused(
+                    short, n, self.mapping["amount"], self.mapping["payment_date"], shape
+                )
                 regular.extend((r.line, r.cells) for r in repaired)
                 report.repairs = [RepairNote(r.line, r.note) for r in repaired]
                 report.rows_repaired = len(repaired)
         for line, cells in short:
-            self.rejections.append(Rejection(line, f"{len(cells)} fields where the header has {n} "
-                                             "(fields fused or shifted; no unambiguous repair)"))
+            self.rejections.append(
+                Rejection(
+                    line,
+                    f"{len(cells)} fields where the header has {n} "
+                    "(fields fused or shifted; no unambiguous repair)",
+                )
+            )
         if regular:
             self._append(regular)
 
@@ -197,7 +216,8 @@ class _Rows:
                 self.rejections.append(Rejection(line, "total row without an amount"))
             return None
         if [normalise_header(c) for c in row] == [normalise_header(h) for h in header] or (
-                not self.t.match.pivot_of and map_header(row) == map_header(header)):
+            not self.t.match.pivot_of and map_header(row) == map_header(header)
+        ):
             self.boundaries.append(line)
             self.rejections.append(Rejection(line, "repeated header row"))
             return None
@@ -238,8 +258,13 @@ class _Rows:
             if at_end and any(abs(value - s) < PENNY for s in sums):
                 self._total(line, value, "unlabelled total row (equals the rows above)")
             else:
-                self.rejections.append(Rejection(line, f"amount {value:,.2f} alone on its row (no supplier or date), "
-                                                 "and not a total of the rows above"))
+                self.rejections.append(
+                    Rejection(
+                        line,
+                        f"amount {value:,.2f} alone on its row (no supplier or date), "
+                        "and not a total of the rows above",
+                    )
+                )
 
     def declared(self, net: float) -> float | None:
         """The total the file declares: a lone total; the grand total; else the sum of block totals."""
@@ -247,7 +272,11 @@ class _Rows:
             return None
         totals = sorted(self.totals)
         last = totals[-1][1]
-        if len(totals) == 1 or abs(last - net) <= RECONCILE_TOLERANCE or abs(last - sum(t[1] for t in totals[:-1])) <= RECONCILE_TOLERANCE:
+        if (
+            len(totals) == 1
+            or abs(last - net) <= RECONCILE_TOLERANCE
+            or abs(last - sum(t[1] for t in totals[:-1])) <= RECONCILE_TOLERANCE
+        ):
             return last
         return float(sum(t[1] for t in totals))
 
@@ -255,7 +284,11 @@ class _Rows:
 def _repeated(text: str, n: int) -> pd.api.extensions.ExtensionArray:
     """``text`` n times as pandas' ``str`` dtype, built from buffers (a million file names in ms)."""
     b = text.encode()
-    offsets = pa.py_buffer(np.arange(0, (n + 1) * len(b), len(b), dtype=np.int64)) if b else pa.py_buffer(np.zeros(n + 1, np.int64))
+    offsets = (
+        pa.py_buffer(np.arange(0, (n + 1) * len(b), len(b), dtype=np.int64))
+        if b
+        else pa.py_buffer(np.zeros(n + 1, np.int64))
+    )
     arr = pa.Array.from_buffers(TEXT, n, [None, offsets, pa.py_buffer(b * n)])
     return pd.array(arr, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
 
@@ -286,13 +319,17 @@ def load_spend_file(path: str | Path) -> tuple[pd.DataFrame, LoadReport]:
     with ThreadPoolExecutor(max_workers=2) as pool:
         amount = t.columns[m["amount"]]
         half = len(amount) // 2 if len(amount) >= SPLIT_ROWS else len(amount)  # the longest job: in two
-        jobs = {"amount": pool.submit(parse_amounts, amount.slice(0, half)),
-                "amount2": pool.submit(parse_amounts, amount.slice(half)),
-                "date": pool.submit(parse_dates, t.columns[m["payment_date"]]) if "payment_date" in m else None,
-                "label": pool.submit(_label_mask, t.columns[0]),
-                "supplier": pool.submit(_supplier_flags, t.columns[m["supplier_name"]]) if "supplier_name" in m else None,
-                "source_file": pool.submit(_repeated, path.name, n),  # sliced to the rows loaded
-                **{role: pool.submit(_clean_text, t.columns[m[role]]) for role in TEXT_ROLES if role in m}}
+        jobs = {
+            "amount": pool.submit(parse_amounts, amount.slice(0, half)),
+            "amount2": pool.submit(parse_amounts, amount.slice(half)),
+            "date": pool.submit(parse_dates, t.columns[m["payment_date"]]) if "payment_date" in m else None,
+            "label": pool.submit(_label_mask, t.columns[0]),
+            "supplier": pool.submit(_supplier_flags, t.columns[m["supplier_name"]])
+            if "supplier_name" in m
+            else None,
+            "source_file": pool.submit(_repeated, path.name, n),  # sliced to the rows loaded
+            **{role: pool.submit(_clean_text, t.columns[m[role]]) for role in TEXT_ROLES if role in m},
+        }
         got = {k: (f.result() if f is not None else None) for k, f in jobs.items()}
     amounts = np.concatenate([got["amount"], got["amount2"]])
     dates = got["date"] if got["date"] is not None else np.full(n, np.datetime64("NaT"), "datetime64[ns]")

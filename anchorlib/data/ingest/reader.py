@@ -20,15 +20,16 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from anchorlib import collector
-from anchorlib.errors import SpendFileError
 from anchorlib.data.ingest.headers import HeaderMatch, find_header
 from anchorlib.data.ingest.values import TEXT
+from anchorlib.errors import SpendFileError
 
 DELIMITERS = (",", ";", "\t", "|")
 HEAD_LINES = 80  # the header must start within the first 60 records; 80 lines leaves room
 _UTF8_BOM = b"\xef\xbb\xbf"
-NO_HEADER = ("no header row found: expected columns for an amount and a supplier or payment date "
-             "in the first 60 rows")
+NO_HEADER = (
+    "no header row found: expected columns for an amount and a supplier or payment date in the first 60 rows"
+)
 
 
 @dataclass
@@ -56,6 +57,7 @@ def read_table(path: Path) -> RawTable:
 
 # --- CSV ----------------------------------------------------------------------------------------
 
+
 def _to_utf8(raw: bytes, path: Path) -> tuple[bytes, str]:
     """The file as UTF-8 bytes (BOM removed) and the encoding it was in."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -63,7 +65,7 @@ def _to_utf8(raw: bytes, path: Path) -> tuple[bytes, str]:
     if b"\x00" in raw[:4096]:
         raise SpendFileError("binary content: not a CSV spend file", path=path)
     if raw.startswith(_UTF8_BOM):
-        return raw[len(_UTF8_BOM):], "utf-8-sig"
+        return raw[len(_UTF8_BOM) :], "utf-8-sig"
     return raw, "utf-8"
 
 
@@ -137,7 +139,7 @@ def read_csv(path: Path) -> RawTable:
         raise SpendFileError(f"cannot read file ({exc.strerror or exc})", path=path) from exc
     head = buf.slice(0, min(buf.size, HEAD_BYTES)).to_pybytes()
     if head.startswith(_UTF8_BOM):
-        buf, head = buf.slice(len(_UTF8_BOM)), head[len(_UTF8_BOM):]
+        buf, head = buf.slice(len(_UTF8_BOM)), head[len(_UTF8_BOM) :]
         encoding = "utf-8-sig"
     else:
         encoding = "utf-8"
@@ -148,7 +150,9 @@ def read_csv(path: Path) -> RawTable:
     except UnicodeDecodeError:
         plain = False
     if not plain:  # UTF-16, Windows-1252, binary, or CR line ends: work on converted bytes
-        data, encoding = _to_utf8(buf.to_pybytes() if encoding == "utf-8" else _UTF8_BOM + buf.to_pybytes(), path)
+        data, encoding = _to_utf8(
+            buf.to_pybytes() if encoding == "utf-8" else _UTF8_BOM + buf.to_pybytes(), path
+        )
         if b"\n" not in data[:HEAD_BYTES] and b"\r" in data:
             data = data.replace(b"\r", b"\n")
         try:
@@ -162,9 +166,9 @@ def read_csv(path: Path) -> RawTable:
 def _read_csv_body(path: Path, buf: pa.Buffer, head: bytes, encoding: str) -> RawTable:
     offsets = _head_offsets(head, HEAD_LINES)
     try:
-        text = head[:offsets[-1]].decode("utf-8") if offsets else ""
+        text = head[: offsets[-1]].decode("utf-8") if offsets else ""
     except UnicodeDecodeError:  # the head decodes but a line cut at HEAD_BYTES does not
-        text = head[:offsets[-2]].decode("utf-8") if len(offsets) > 1 else ""
+        text = head[: offsets[-2]].decode("utf-8") if len(offsets) > 1 else ""
     found = _find_csv_header(text)
     if found is None:
         raise SpendFileError(NO_HEADER, path=path)
@@ -189,7 +193,7 @@ def _count_lines(buf: pa.Buffer) -> int:
     """Physical lines in ``buf`` (a last line without its line end counts)."""
     a = np.frombuffer(buf, dtype=np.uint8)
     step = 1 << 22  # 4 MB at a time: no buffer-sized temporary
-    n = sum(int(np.count_nonzero(a[i:i + step] == 10)) for i in range(0, len(a), step))
+    n = sum(int(np.count_nonzero(a[i : i + step] == 10)) for i in range(0, len(a), step))
     return n + (1 if len(a) and a[-1] != 10 else 0)
 
 
@@ -204,13 +208,22 @@ def _arrow_body(buf: pa.Buffer, start: int, first_line: int, n: int, delim: str)
         def handler(row):
             bad.append((row.number, row.text))
             return "skip"
+
         return pacsv.read_csv(
             body,
             read_options=pacsv.ReadOptions(column_names=names, use_threads=threads, block_size=BLOCK_SIZE),
-            parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=quoted_newlines,
-                                             ignore_empty_lines=False, invalid_row_handler=handler),
-            convert_options=pacsv.ConvertOptions(column_types={c: TEXT for c in names},
-                                                 strings_can_be_null=False, quoted_strings_can_be_null=False))
+            parse_options=pacsv.ParseOptions(
+                delimiter=delim,
+                newlines_in_values=quoted_newlines,
+                ignore_empty_lines=False,
+                invalid_row_handler=handler,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={c: TEXT for c in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
 
     # First the fast way, as if no quoted value held a line end. Such a value split across two
     # blocks leaves a half-row of another width (or the records and lines do not pair up), so any
@@ -260,6 +273,7 @@ def _columns(rows: list[list[str]], n: int) -> list[pa.Array]:
 
 # --- Excel --------------------------------------------------------------------------------------
 
+
 def cell_text(value: object) -> str:
     """An Excel cell as the text a CSV export would hold (dates ISO, whole numbers without '.0')."""
     if type(value) is str:  # most cells: returned before any other test
@@ -298,6 +312,7 @@ def read_excel(path: Path) -> RawTable:
     """Rows of the first sheet with a recognisable header; a row's line is its sheet row number."""
     try:
         import python_calamine  # noqa: F401  (the fast reader when installed)
+
         sheets = _sheets_calamine
     except ImportError:
         sheets = _sheets_openpyxl
@@ -311,7 +326,9 @@ def read_excel(path: Path) -> RawTable:
     except SpendFileError:
         raise
     except Exception as exc:  # the readers raise many types for a broken zip or a non-xlsx file
-        raise SpendFileError(f"cannot open as an Excel workbook ({type(exc).__name__}: {exc})", path=path) from exc
+        raise SpendFileError(
+            f"cannot open as an Excel workbook ({type(exc).__name__}: {exc})", path=path
+        ) from exc
     raise SpendFileError(NO_HEADER, path=path)
 
 
@@ -328,4 +345,6 @@ def _excel_table(rows: list[list[str]], match: HeaderMatch, encoding: str) -> Ra
         else:
             body.append(cells[:n])
             lines.append(k + 1)
-    return RawTable(header, match.index + 1, match, _columns(body, n), np.array(lines, dtype="int64"), odd, encoding)
+    return RawTable(
+        header, match.index + 1, match, _columns(body, n), np.array(lines, dtype="int64"), odd, encoding
+    )

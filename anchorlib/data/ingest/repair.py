@@ -41,13 +41,14 @@ def _splits(cells: list[str], n: int, date_idx: int, pattern: re.Pattern):
             pieces = [p for p in (cell[:a], cell[a:b], cell[b:]) if p != ""]
             if len(pieces) != k + 1:
                 continue
-            row = cells[:j] + pieces + cells[j + 1:]
+            row = cells[:j] + pieces + cells[j + 1 :]
             if row[date_idx] == cell[a:b]:
                 yield row, f"'{cell}' split into " + " | ".join(f"'{p}'" for p in pieces)
 
 
-def repair_fused(rows: list[tuple[int, list[str]]], n: int, amount_idx: int, date_idx: int,
-                 shape: str) -> tuple[list[Repair], list[tuple[int, list[str]]]]:
+def repair_fused(
+    rows: list[tuple[int, list[str]]], n: int, amount_idx: int, date_idx: int, shape: str
+) -> tuple[list[Repair], list[tuple[int, list[str]]]]:
     """(repaired rows, rows left as they were) for rows narrower than the ``n``-column header."""
     pattern = shape_regex(shape)
     candidates: list[tuple[int, list[str], str]] = []  # (row position, cells, note)

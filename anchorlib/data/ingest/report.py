@@ -61,9 +61,7 @@ class LoadReport:
         return cls(**d)
 
     def summary_line(self) -> str:
-        recon = {True: "reconciles", False: "DOES NOT reconcile", None: "no declared total"}[
-            self.reconciled
-        ]
+        recon = {True: "reconciles", False: "DOES NOT reconcile", None: "no declared total"}[self.reconciled]
         declared = f" to £{self.declared_total:,.2f}" if self.declared_total is not None else ""
         repaired = f" ({self.rows_repaired:,} repaired)" if self.rows_repaired else ""
         return (

@@ -20,9 +20,23 @@ _NUMBER = r"^([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"  # Excel writes bi
 
 # Orders matter: UK publishers write day first.
 DATE_FORMATS = (
-    "%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S",
-    "%Y-%m-%d %H:%M:%S.%f", "%d-%b-%Y", "%d-%b-%y", "%d-%B-%Y", "%d %b %Y", "%d %B %Y",
-    "%d.%m.%Y", "%d-%m-%Y", "%Y/%m/%d", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%Y%m%d",
+    "%d/%m/%Y",
+    "%d/%m/%y",
+    "%Y-%m-%d",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M:%S.%f",
+    "%d-%b-%Y",
+    "%d-%b-%y",
+    "%d-%B-%Y",
+    "%d %b %Y",
+    "%d %B %Y",
+    "%d.%m.%Y",
+    "%d-%m-%Y",
+    "%Y/%m/%d",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%Y%m%d",
 )
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 YEARS = (1900, 2199)  # a date outside these years is a damaged cell, not a payment date
@@ -53,7 +67,11 @@ def trim(values) -> pa.Array | pa.ChunkedArray:
 
 
 def _numpy(arr) -> np.ndarray:
-    return arr.to_numpy(zero_copy_only=False) if isinstance(arr, (pa.Array, pa.ChunkedArray)) else np.asarray(arr)
+    return (
+        arr.to_numpy(zero_copy_only=False)
+        if isinstance(arr, (pa.Array, pa.ChunkedArray))
+        else np.asarray(arr)
+    )
 
 
 _STRIP = "£()-+" + PAD_CHARS
@@ -94,7 +112,9 @@ def _amounts_slow(s) -> np.ndarray:
     s = pc.utf8_trim(pc.replace_substring_regex(s, r"(?i)cr\s*$", ""), characters=PAD_CHARS)
     core = pc.utf8_trim(s, characters=_STRIP)
     ok = pc.match_substring_regex(core, _NUMBER)
-    out = _numpy(pc.cast(pc.if_else(ok, core, pa.scalar(None, core.type)), pa.float64())).astype("float64", copy=True)
+    out = _numpy(pc.cast(pc.if_else(ok, core, pa.scalar(None, core.type)), pa.float64())).astype(
+        "float64", copy=True
+    )
     signs = pc.or_(pc.or_(pc.starts_with(s, "-"), pc.starts_with(s, "£-")), pc.ends_with(s, "-"))
     signs = pc.or_(signs, pc.and_(pc.starts_with(s, "("), pc.ends_with(s, ")")))
     flip = _numpy(pc.or_(signs, credit))
@@ -115,7 +135,7 @@ def null_where(col, mask: np.ndarray):
     """``col`` with the cells where ``mask`` is True null, by a new validity bitmap (no text copied)."""
     out, k = [], 0
     for c in col.chunks if isinstance(col, pa.ChunkedArray) else [col]:
-        m, k = mask[k:k + len(c)], k + len(c)
+        m, k = mask[k : k + len(c)], k + len(c)
         if m.any():
             valid = ~m if not c.null_count else _numpy(c.is_valid()) & ~m
             bits = np.packbits(np.concatenate([np.zeros(c.offset, bool), valid]), bitorder="little")
@@ -127,10 +147,10 @@ def null_where(col, mask: np.ndarray):
 def _string_buffers(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """(offsets, bytes) of a string array, as NumPy views; offsets start at 0 into the bytes."""
     width = np.int64 if arr.type == pa.large_string() else np.int32
-    offsets = np.frombuffer(arr.buffers()[1], dtype=width)[arr.offset:arr.offset + len(arr) + 1]
+    offsets = np.frombuffer(arr.buffers()[1], dtype=width)[arr.offset : arr.offset + len(arr) + 1]
     data = arr.buffers()[2]
     data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
-    return offsets.astype(np.int64, copy=False) - offsets[0], data[offsets[0]:offsets[-1]]
+    return offsets.astype(np.int64, copy=False) - offsets[0], data[offsets[0] : offsets[-1]]
 
 
 def _validity(lengths: np.ndarray) -> pa.Buffer | None:
@@ -158,8 +178,11 @@ def _amounts_plain(arr: pa.Array) -> np.ndarray | None:
     if not (((core_data - np.uint8(48)) < 10) | (core_data == ord("."))).all():
         return None
     # an empty core is no amount: null, then NaN
-    core = pa.Array.from_buffers(TEXT, len(core), [_validity(np.diff(core_offsets)), *core.buffers()[1:]]) \
-        if core.offset == 0 else blank_as_null(core)
+    core = (
+        pa.Array.from_buffers(TEXT, len(core), [_validity(np.diff(core_offsets)), *core.buffers()[1:]])
+        if core.offset == 0
+        else blank_as_null(core)
+    )
     try:
         out = _numpy(pc.cast(core, pa.float64())).astype("float64", copy=True)
     except pa.ArrowInvalid:  # '.', '1.2.3'
@@ -192,7 +215,9 @@ def _amounts(raw: pa.Array) -> np.ndarray:
     s = pc.replace_substring(raw, ",", "")
     core = pc.utf8_trim(s, characters=_STRIP)
     plain = pc.ascii_is_decimal(pc.replace_substring(core, ".", "", max_replacements=1))
-    out = _numpy(pc.cast(pc.if_else(plain, core, pa.scalar(None, core.type)), pa.float64())).astype("float64", copy=True)
+    out = _numpy(pc.cast(pc.if_else(plain, core, pa.scalar(None, core.type)), pa.float64())).astype(
+        "float64", copy=True
+    )
     flip = _numpy(_credit(s))
     out[flip] = -np.abs(out[flip])
     other = np.flatnonzero(~_numpy(plain) & _numpy(pc.greater(pc.binary_length(core), 0)))
@@ -245,8 +270,11 @@ def flag_distinct(col, tests):
     out = []
     for test in tests if many else (tests,):
         hits = [v for v in values if test(v)]
-        out.append(_numpy(pc.is_in(col, value_set=pa.array(hits, type=col.type))) if hits
-                   else np.zeros(len(col), dtype=bool))
+        out.append(
+            _numpy(pc.is_in(col, value_set=pa.array(hits, type=col.type)))
+            if hits
+            else np.zeros(len(col), dtype=bool)
+        )
     return tuple(out) if many else out[0]
 
 
@@ -278,5 +306,9 @@ def financial_year(dates: pd.Series) -> pd.Series:
     """UK financial year label (April to March): 2023-05-01 -> '2023-24'; NaT -> <NA>."""
     d = pd.to_datetime(dates)
     start = d.dt.year - (d.dt.month < 4).astype("Int64")
-    label = start.astype("Int64").astype("string") + "-" + ((start + 1) % 100).astype("Int64").astype("string").str.zfill(2)
+    label = (
+        start.astype("Int64").astype("string")
+        + "-"
+        + ((start + 1) % 100).astype("Int64").astype("string").str.zfill(2)
+    )
     return label.astype("string")

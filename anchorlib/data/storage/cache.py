@@ -35,7 +35,8 @@ def enabled() -> bool:
 
 def _user_dir(root: Path) -> Path:
     base = os.environ.get("ANCHORLIB_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "anchorlib")
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "anchorlib"
+    )
     return Path(base) / hashlib.sha1(str(root).encode()).hexdigest()[:16]
 
 
@@ -79,7 +80,12 @@ def read(directory: Path, key: str) -> tuple[pd.DataFrame, LoadReport] | None:
         return None
     try:
         return read_parquet(pq), report
-    except (OSError, ValueError, TypeError, KeyError):  # a torn or foreign file is a cache miss (pyarrow errors are OSError/ValueError)
+    except (
+        OSError,
+        ValueError,
+        TypeError,
+        KeyError,
+    ):  # a torn or foreign file is a cache miss (pyarrow errors are OSError/ValueError)
         return None
 
 
@@ -120,10 +126,24 @@ def write(directory: Path, key: str, df: pd.DataFrame, report: LoadReport) -> No
 # --- the enriched payments (Dataset.payments) ----------------------------------------------
 # Keyed by every spend file's key, the files the join reads, and the source of the modules that
 # build it, so a changed register, geography, rule set or join code rebuilds it.
-PAYMENTS_INPUTS = ["anchors.csv", "suppliers.csv", "geography/postcodes.csv", "geography/imd.csv",
-                   "categories.csv", "areas.csv", "supplier_matches.csv"]
-PAYMENTS_CODE = ["data/dataset.py", "data/payments.py", "data/storage/mapped.py", "data/suppliers.py", "data/places.py",
-                 "data/addressable.py", "data/ingest/values.py"]
+PAYMENTS_INPUTS = [
+    "anchors.csv",
+    "suppliers.csv",
+    "geography/postcodes.csv",
+    "geography/imd.csv",
+    "categories.csv",
+    "areas.csv",
+    "supplier_matches.csv",
+]
+PAYMENTS_CODE = [
+    "data/dataset.py",
+    "data/payments.py",
+    "data/storage/mapped.py",
+    "data/suppliers.py",
+    "data/places.py",
+    "data/addressable.py",
+    "data/ingest/values.py",
+]
 PAYMENTS_MIN_ROWS = 100_000  # below this building the payments is quicker than caching them
 
 
@@ -183,7 +203,9 @@ def _keep_newest(paths, n: int) -> list[Path]:
     return entries[:n]
 
 
-PAYMENTS_KEEP = 2  # payments entries kept per dataset: two versions of the code (or of the data) do not evict each other
+PAYMENTS_KEEP = (
+    2  # payments entries kept per dataset: two versions of the code (or of the data) do not evict each other
+)
 
 
 def write_payments(directory: Path, key: str, payments: pd.DataFrame) -> bool:
@@ -194,8 +216,10 @@ def write_payments(directory: Path, key: str, payments: pd.DataFrame) -> bool:
         mapped.write(directory / f"payments-{key}.arrow", payments)
         for old in directory.glob("payments-*.parquet"):  # the format before mapped files
             old.unlink(missing_ok=True)
-        kept = {e.name[len("payments-"):-len(".arrow")] for e in _keep_newest(directory.glob("payments-*.arrow"),
-                                                                            PAYMENTS_KEEP)}
+        kept = {
+            e.name[len("payments-") : -len(".arrow")]
+            for e in _keep_newest(directory.glob("payments-*.arrow"), PAYMENTS_KEEP)
+        }
         for old in directory.glob("derived-*.arrow"):  # frames made from payments no longer kept
             if old.name.split("-")[1] not in kept:
                 old.unlink(missing_ok=True)
@@ -219,7 +243,9 @@ def payments_derived(ds, name: str) -> Path | None:
     return directory / f"derived-{key}-{name}.arrow" if opened is not None and ds.payments is opened else None
 
 
-DERIVED_KEEP = 12  # frames kept per payments entry (newest first): the apps' and summary's rollups, and some to spare
+DERIVED_KEEP = (
+    12  # frames kept per payments entry (newest first): the apps' and summary's rollups, and some to spare
+)
 
 
 def write_derived(path: Path, df: pd.DataFrame) -> None:
@@ -242,7 +268,11 @@ RESULT_KEEP = 16  # result entries kept per dataset (oldest removed first)
 def result_key(root: Path, command: str, args: object) -> str:
     """Key of a command's output: its arguments, the ANCHORLIB_* settings (e.g. ANCHORLIB_ENGINE, named in
     the output), every file of the dataset folder and the package source."""
-    env = {k: v for k, v in os.environ.items() if k.startswith("ANCHORLIB_") and k not in ("ANCHORLIB_CACHE", "ANCHORLIB_CACHE_DIR")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k.startswith("ANCHORLIB_") and k not in ("ANCHORLIB_CACHE", "ANCHORLIB_CACHE_DIR")
+    }
     h = hashlib.sha1(f"result-v1|{command}|{json.dumps([args, env], sort_keys=True, default=str)}".encode())
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))

@@ -22,8 +22,12 @@ import pyarrow as pa
 META_KEY = b"anchorlib.frame"
 FORMAT = 1
 _MASKED = {"Int64": "int64", "Int32": "int32", "Float64": "float64", "boolean": "bool"}
-_MASKED_ARRAYS = {"Int64": pd.arrays.IntegerArray, "Int32": pd.arrays.IntegerArray,
-                  "Float64": pd.arrays.FloatingArray, "boolean": pd.arrays.BooleanArray}
+_MASKED_ARRAYS = {
+    "Int64": pd.arrays.IntegerArray,
+    "Int32": pd.arrays.IntegerArray,
+    "Float64": pd.arrays.FloatingArray,
+    "boolean": pd.arrays.BooleanArray,
+}
 
 
 def _columns(df: pd.DataFrame):
@@ -62,7 +66,9 @@ def write(path: Path, df: pd.DataFrame) -> None:
     # a string column comes as a ChunkedArray already: chunked_array([it]) would rebuild it value by value
     # (1.7 s for 1M payments' text column)
     columns = [a if isinstance(a, pa.ChunkedArray) else pa.chunked_array([a]) for a in arrays]
-    table = pa.Table.from_arrays(columns, names=[f"c{i}" for i in range(len(arrays))]).replace_schema_metadata(meta)
+    table = pa.Table.from_arrays(
+        columns, names=[f"c{i}" for i in range(len(arrays))]
+    ).replace_schema_metadata(meta)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
@@ -88,7 +94,9 @@ def read(path: Path) -> pd.DataFrame:
         kind = spec["kind"]
         if kind == "category":
             dtype = pd.CategoricalDtype(pd.Index(spec["categories"], dtype="str"), ordered=spec["ordered"])
-            cols[spec["name"]] = pd.Categorical.from_codes(_numpy(table.column(i)), dtype=dtype, validate=False)
+            cols[spec["name"]] = pd.Categorical.from_codes(
+                _numpy(table.column(i)), dtype=dtype, validate=False
+            )
         elif kind == "masked":
             values = _numpy(table.column(i))
             mask = _numpy(table.column(i + 1)).view(bool)
@@ -99,7 +107,9 @@ def read(path: Path) -> pd.DataFrame:
             cols[spec["name"]] = _numpy(table.column(i)).view(bool)
         elif kind == "numpy":
             values = _numpy(table.column(i))
-            cols[spec["name"]] = values.view(spec["dtype"]) if spec["dtype"].startswith("datetime64") else values
+            cols[spec["name"]] = (
+                values.view(spec["dtype"]) if spec["dtype"].startswith("datetime64") else values
+            )
         else:  # string
             dtype = pd.StringDtype("pyarrow", na_value=np.nan if spec["na"] == "nan" else pd.NA)
             cols[spec["name"]] = pd.arrays.ArrowStringArray(table.column(i), dtype=dtype)

@@ -23,12 +23,29 @@ import pandas as pd
 from anchorlib.data.storage import cache, mapped
 
 FORMAT = "tables-v1"
-INPUTS = ["anchors.csv", "suppliers.csv", "supplier_matches.csv", "geography/postcodes.csv", "geography/imd.csv",
-          "areas.csv", "categories.csv", "lm3_survey.csv", "social_value/tenders.csv", "social_value/commitments.csv"]
+INPUTS = [
+    "anchors.csv",
+    "suppliers.csv",
+    "supplier_matches.csv",
+    "geography/postcodes.csv",
+    "geography/imd.csv",
+    "areas.csv",
+    "categories.csv",
+    "lm3_survey.csv",
+    "social_value/tenders.csv",
+    "social_value/commitments.csv",
+]
 # the modules that read the tables, and those that derive frames from them (lm3.survey_suppliers)
-CODE = ["data/dataset.py", "data/storage/tables.py", "data/tables.py", "data/places.py", "data/suppliers.py",
-        "data/storage/mapped.py", "metrics/multiplier.py",
-        "metrics/definitions.py"]
+CODE = [
+    "data/dataset.py",
+    "data/storage/tables.py",
+    "data/tables.py",
+    "data/places.py",
+    "data/suppliers.py",
+    "data/storage/mapped.py",
+    "metrics/multiplier.py",
+    "metrics/definitions.py",
+]
 KEEP = 2  # entries kept per dataset, as cache.PAYMENTS_KEEP
 _ENTRY = "_tables_entry"  # Dataset.__dict__: (entry folder, the tables as opened)
 

@@ -15,8 +15,18 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from anchorlib.metrics.definitions import GROUPS, SHARE_COLUMNS, SUPPLIER, availability_counts, equity_frame, equity_groups, finish_shares, local_shares, to_local_share
 from anchorlib.data.places import Area
+from anchorlib.metrics.definitions import (
+    GROUPS,
+    SHARE_COLUMNS,
+    SUPPLIER,
+    availability_counts,
+    equity_frame,
+    equity_groups,
+    finish_shares,
+    local_shares,
+    to_local_share,
+)
 
 GROUP_FLAGS = GROUPS  # the one list of groups lives in metrics_base
 
@@ -53,7 +63,12 @@ _SHARE_SQL = """
 SUPPLIER_ID_SQL = """CASE WHEN register_row IS NOT NULL THEN 'R' || CAST(register_row AS VARCHAR)
     WHEN supplier_key IS NOT NULL THEN 'K' || supplier_key WHEN supplier_name IS NOT NULL THEN 'N' || supplier_name
     ELSE '(no payee name)' END"""
-_SUPPLIER_COLS = ["register_row", "supplier_key", "supplier_name", "register_name"]  # the resolved supplier, its name
+_SUPPLIER_COLS = [
+    "register_row",
+    "supplier_key",
+    "supplier_name",
+    "register_name",
+]  # the resolved supplier, its name
 
 
 def _arrow(payments: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
@@ -89,7 +104,11 @@ def _local(area: Area | dict[str, Area]) -> str:
     """The area test: one area, or anchor_id -> area (each anchor's payments local to its own area)."""
     if isinstance(area, Area):
         return local_sql(area)
-    return "CASE anchor_id " + " ".join(f"WHEN {_lit(a)} THEN {local_sql(ar)}" for a, ar in area.items()) + " END"
+    return (
+        "CASE anchor_id "
+        + " ".join(f"WHEN {_lit(a)} THEN {local_sql(ar)}" for a, ar in area.items())
+        + " END"
+    )
 
 
 def _rollup(keys: list[str], areas: list[Area], filters: dict | None) -> str:
@@ -104,8 +123,13 @@ def _rollup(keys: list[str], areas: list[Area], filters: dict | None) -> str:
 _SHARE_COLS = ["amount", "addressable", "lad", "rgn", "hq_only"]
 
 
-def _sums(payments: pd.DataFrame, area: Area | dict[str, Area], keys: list[str], filters: dict | None = None,
-          limit: int | None = None) -> pd.DataFrame:
+def _sums(
+    payments: pd.DataFrame,
+    area: Area | dict[str, Area],
+    keys: list[str],
+    filters: dict | None = None,
+    limit: int | None = None,
+) -> pd.DataFrame:
     """SHARE_COLUMNS sums per ``keys`` value (columns, or SUPPLIER: then ``supplier_id``, ``supplier``, ``lad``),
     in one scan of the payments; ``area`` a dict groups by anchor_id and tests each anchor's own area."""
     areas = list(area.values()) if isinstance(area, dict) else [area]
@@ -117,14 +141,24 @@ def _sums(payments: pd.DataFrame, area: Area | dict[str, Area], keys: list[str],
     cols = ["supplier_id" if c == SUPPLIER else c for c in keys]
     raw = [c for c in keys if c != SUPPLIER]
     share = _SHARE_SQL.format(local=_local(area))
-    top = f"ORDER BY addressable_spend - local_spend DESC, {_cols(cols)} LIMIT {int(limit)}" if limit and keys else ""
+    top = (
+        f"ORDER BY addressable_spend - local_spend DESC, {_cols(cols)} LIMIT {int(limit)}"
+        if limit and keys
+        else ""
+    )
     need = [*raw, *_SHARE_COLS, *(filters or {})]
     if SUPPLIER in keys:
         frame, tables, coded = _coded(payments, [*need, *_SUPPLIER_COLS], _SUPPLIER_COLS[1:])
-        decode = "SELECT * FROM r" if not coded else (
-            f"SELECT r.* EXCLUDE ({_cols(f'{c}__code' for c in coded)}), "
-            + ", ".join(f'"d_{c}".v AS "{c}"' for c in coded) + " FROM r"
-            + "".join(f' LEFT JOIN "d_{c}" ON r."{c}__code" = "d_{c}".code' for c in coded))
+        decode = (
+            "SELECT * FROM r"
+            if not coded
+            else (
+                f"SELECT r.* EXCLUDE ({_cols(f'{c}__code' for c in coded)}), "
+                + ", ".join(f'"d_{c}".v AS "{c}"' for c in coded)
+                + " FROM r"
+                + "".join(f' LEFT JOIN "d_{c}" ON r."{c}__code" = "d_{c}".code' for c in coded)
+            )
+        )
         sql = f"""WITH r AS ({_rollup([*raw, *(f"{c}__code" if c in coded else c for c in _SUPPLIER_COLS)], areas, filters)}),
             g AS (SELECT *, {SUPPLIER_ID_SQL} AS supplier_id FROM ({decode})),
             names AS (SELECT supplier_id, coalesce(min(register_name), min(supplier_name), '(no payee name)') AS supplier,
@@ -148,8 +182,9 @@ def _coded(payments: pd.DataFrame, cols: list[str], many: list[str]) -> tuple[pd
     for c in coded:
         cat = payments[c].cat
         frame = frame.drop(columns=c).assign(**{f"{c}__code": cat.codes.to_numpy()})
-        tables[f"d_{c}"] = pd.DataFrame({"code": np.arange(len(cat.categories), dtype=cat.codes.dtype),
-                                         "v": cat.categories})
+        tables[f"d_{c}"] = pd.DataFrame(
+            {"code": np.arange(len(cat.categories), dtype=cat.codes.dtype), "v": cat.categories}
+        )
     return frame, tables, coded
 
 
@@ -163,19 +198,27 @@ def anchor_local_shares(payments: pd.DataFrame, areas: dict[str, Area], ruleset_
     return local_shares(_sums(payments, areas, []), areas, ruleset_name)
 
 
-def share_sums(payments: pd.DataFrame, area: Area | dict[str, Area], keys: list[str],
-               filters: dict | None = None) -> pd.DataFrame:
+def share_sums(
+    payments: pd.DataFrame, area: Area | dict[str, Area], keys: list[str], filters: dict | None = None
+) -> pd.DataFrame:
     """``metrics_base.share_sums`` in SQL: the same columns (rows in no particular order)."""
     return _sums(payments, area, list(keys), filters)
 
 
-def local_share_by(payments: pd.DataFrame, area: Area, by: str | list[str], filters: dict | None = None,
-                   limit: int | None = None) -> pd.DataFrame:
+def local_share_by(
+    payments: pd.DataFrame,
+    area: Area,
+    by: str | list[str],
+    filters: dict | None = None,
+    limit: int | None = None,
+) -> pd.DataFrame:
     """Local share and leakage per value of ``by`` (columns, or ``"supplier"`` for the resolved supplier:
     then ``supplier_id``, display name ``supplier`` and ``lad``), largest leakage first (the first
     ``limit`` rows when given); ``filters`` as in where_sql."""
     keys = [by] if isinstance(by, str) else list(by)
-    return finish_shares(_sums(payments, area, keys, filters, limit), keys).drop(columns=["local_ex_hq", "known_ex_hq"])
+    return finish_shares(_sums(payments, area, keys, filters, limit), keys).drop(
+        columns=["local_ex_hq", "known_ex_hq"]
+    )
 
 
 def equity_sums(payments: pd.DataFrame, groups: list[tuple[str, str]], keys: list[str]) -> pd.DataFrame:
@@ -185,12 +228,17 @@ def equity_sums(payments: pd.DataFrame, groups: list[tuple[str, str]], keys: lis
     flags = [f for _, f in groups if f != "imd_1_2"]
     roll = _cols([*keys, *flags])
     rolled = f"SELECT {roll}, imd_decile <= 2 AS imd_1_2, sum(amount) AS amount FROM p WHERE addressable GROUP BY ALL"
-    sums = ", ".join(f"""coalesce(sum(amount) FILTER ("{f}"), 0) AS "in_{g}",
-        coalesce(sum(amount) FILTER ("{f}" IS NOT NULL), 0) AS "known_{g}" """ for g, f in groups)
+    sums = ", ".join(
+        f"""coalesce(sum(amount) FILTER ("{f}"), 0) AS "in_{g}",
+        coalesce(sum(amount) FILTER ("{f}" IS NOT NULL), 0) AS "known_{g}" """
+        for g, f in groups
+    )
     k = _cols(keys)
-    return query(f"""SELECT {k + ', ' if keys else ''}coalesce(sum(amount), 0) AS addressable_spend, {sums}
+    return query(
+        f"""SELECT {k + ", " if keys else ""}coalesce(sum(amount), 0) AS addressable_spend, {sums}
                       FROM ({rolled}) {"GROUP BY " + k if keys else ""}""",
-                  p=_arrow(payments, [*keys, "amount", "addressable", "imd_decile", *flags]))
+        p=_arrow(payments, [*keys, "amount", "addressable", "imd_decile", *flags]),
+    )
 
 
 def equity(ds, payments: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
@@ -198,14 +246,18 @@ def equity(ds, payments: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     ``metrics.equity`` with the payments' sums in SQL."""
     groups = equity_groups(ds.suppliers)
     keys = [by] if by else []
-    return equity_frame(equity_sums(payments, groups, keys), availability_counts(ds.suppliers, groups), keys, groups)
+    return equity_frame(
+        equity_sums(payments, groups, keys), availability_counts(ds.suppliers, groups), keys, groups
+    )
 
 
-def opportunities(ds, payments: pd.DataFrame, area: Area, min_local_suppliers: int = 3,
-                  filters: dict | None = None) -> pd.DataFrame:
+def opportunities(
+    ds, payments: pd.DataFrame, area: Area, min_local_suppliers: int = 3, filters: dict | None = None
+) -> pd.DataFrame:
     """``metrics.opportunities`` with the leakage per category in SQL; ``filters`` as in where_sql."""
     from anchorlib.metrics.leakage import opportunities_frame
 
     chosen = {**(filters or {}), "addressable": [True]}
-    return opportunities_frame(ds, local_share_by(payments, area, "category", filters=chosen), area,
-                               min_local_suppliers)
+    return opportunities_frame(
+        ds, local_share_by(payments, area, "category", filters=chosen), area, min_local_suppliers
+    )
