@@ -104,7 +104,10 @@ def test_months_joined_with_block_totals(tmp_path):
 
 
 def test_cp1252_pound_signs(tmp_path):
-    text = "Council spend over £500\r\nSupplier Name,Payment Date,Amount (£)\r\nCafé Ltd,01/04/2023,£1,000.00\r\n"
+    text = (
+        "Council spend over £500\r\nSupplier Name,Payment Date,Amount (£)\r\n"
+        "Café Ltd,01/04/2023,£1,000.00\r\n"
+    )
     text = text.replace("£1,000.00", '"£1,000.00"')
     df, r = load_spend_file(write(tmp_path, text, encoding="cp1252"))
     assert (
@@ -147,7 +150,10 @@ def test_quoted_newline_keeps_lines(tmp_path):
 
 
 def test_rows_of_another_width(tmp_path):
-    text = "Supplier,Date,Amount,,\nA,01/01/2024,10.00,,\nB,02/01/2024,5.00\nC,03/01/2024,1.00,,,\nD,04/01/2024,2.00,,,x\nE,05/01/2024\n"
+    text = (
+        "Supplier,Date,Amount,,\nA,01/01/2024,10.00,,\nB,02/01/2024,5.00\nC,03/01/2024,1.00,,,\n"
+        "D,04/01/2024,2.00,,,x\nE,05/01/2024\n"
+    )
     df, r = load_spend_file(write(tmp_path, text))
     assert df["supplier_name"].tolist() == [
         "A",

@@ -47,7 +47,8 @@ names = st.text(alphabet=string.ascii_letters + string.digits + " &.,'-é\n", mi
 
 
 def money(pennies: int, style: int, pad: bool) -> str:
-    """Pennies as publishers print them: '1234.50', '£1,234.50', credits '(12.00)', '-£12.00', '12.00-', '12.00 CR'."""
+    """Pennies as publishers print them: '1234.50', '£1,234.50', credits '(12.00)', '-£12.00', '12.00-',
+    '12.00 CR'."""
     v = abs(pennies)
     plain, commas = f"{v // 100}.{v % 100:02d}", f"{v // 100:,}.{v % 100:02d}"
     if pennies >= 0:
@@ -59,7 +60,8 @@ def money(pennies: int, style: int, pad: bool) -> str:
 
 @st.composite
 def spend_files(draw):
-    """(file bytes, name, expected payments as (pennies, supplier or None, date str, redacted), expected total or None)."""
+    """(file bytes, name, expected payments as (pennies, supplier or None, date str, redacted), expected
+    total or None)."""
     n = draw(st.integers(0, 25))
     roles = ["amount", "supplier", "date"] + draw(st.lists(st.sampled_from(EXTRAS), unique=True, max_size=3))
     order = draw(st.permutations(roles))

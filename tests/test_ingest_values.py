@@ -1,4 +1,5 @@
-"""Cell parsing and header mapping, on hand-written cells (anchorlib/ingest/values.py, headers.py, repair.py)."""
+"""Cell parsing and header mapping, on hand-written cells (anchorlib/data/ingest/values.py, headers.py,
+repair.py)."""
 
 from __future__ import annotations
 

@@ -33,7 +33,8 @@ CLES_GM = {
 
 @pytest.fixture(scope="module")
 def ds(tmp_path_factory):
-    """One anchor per council; one supplier inside each council's boundary and one outside Greater Manchester."""
+    """One anchor per council; one supplier inside each council's boundary and one outside Greater
+    Manchester."""
     postcodes, imd, register, spend = (
         [["LS1 1AA", "E08000035", "E01000000", "E12000003"]],
         [["E01000000", 5]],

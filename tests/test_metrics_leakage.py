@@ -92,7 +92,8 @@ def test_top_leaking_breaks_ties_by_supplier_id(a1):
 
 def test_concentration_hhi_and_top_n_share(a1):
     """Supplies: Northern 4,000, Unknown Traders 1,000 -> shares 80/20, HHI 6,400 + 400 = 6,800, top-1 0.8.
-    Cleaning: Hackney Cleaners 1,500, Northern 800 of 2,300 -> HHI (1,500^2 + 800^2) / 2,300^2 x 10^4 = 5,463.14."""
+    Cleaning: Hackney Cleaners 1,500, Northern 800 of 2,300 -> HHI (1,500^2 + 800^2) / 2,300^2 x 10^4
+    = 5,463.14."""
     c = metrics.concentration(a1[0], n=1).set_index("category")
     assert c.loc[
         "Supplies", ["addressable_spend", "n_suppliers", "top_n_share", "hhi"]

@@ -66,8 +66,9 @@ def test_summary_hand_worked(tmp_path):
 
 @pytest.mark.parametrize("shuffled", [False, True])
 def test_select_keeps_exactly_the_chosen_rows(sample_ds, shuffled):
-    """One anchor's year is one run of rows in a dataset's payments (select hands back a view) or, shuffled,
-    scattered rows (a copy): the same rows either way, and writing to the selection leaves the dataset alone."""
+    """One anchor's year is one run of rows in a dataset's payments (select hands back a view) or,
+    shuffled, scattered rows (a copy): the same rows either way, and writing to the selection leaves the
+    dataset alone."""
     import copy
 
     import pandas as pd

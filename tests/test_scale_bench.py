@@ -1,4 +1,5 @@
-"""benchmarks/run.py prints the JSON contract of the scale issue (README, "Performance") on a small dataset."""
+"""benchmarks/run.py prints the JSON contract of the scale issue (README, "Performance") on a small
+dataset."""
 
 from __future__ import annotations
 

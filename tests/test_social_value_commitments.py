@@ -1,4 +1,5 @@
-"""Commitments monitor: every rating, its thresholds, totals and the user-priced view (DESIGN.md: Commitments)."""
+"""Commitments monitor: every rating, its thresholds, totals and the user-priced view (DESIGN.md:
+Commitments)."""
 
 from __future__ import annotations
 

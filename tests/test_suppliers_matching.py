@@ -52,7 +52,8 @@ def test_exact_fuzzy_and_a_near_miss_that_must_not_match():
     r = _resolve(["THE GREEN CAFE LIMITED", "Gren Cafe Ltd", "Hackney Cleaning Ltd", "Dalston Print"])
     assert r["match_method"].tolist() == ["exact", "fuzzy", "none", "fuzzy"]
     assert r["register_row"].tolist()[:2] == [11, 11] and pd.isna(r["register_row"][2])
-    # 'GREN CAFE' vs 'GREEN CAFE': ratio = 2*9/19 = 94.7; 'HACKNEY CLEANING' vs 'HACKNEY CATERING' = 81.25 < 90
+    # 'GREN CAFE' vs 'GREEN CAFE': ratio = 2*9/19 = 94.7;
+    # 'HACKNEY CLEANING' vs 'HACKNEY CATERING' = 81.25 < 90
     assert r["match_score"].tolist()[0] == 100.0
     assert r["match_score"][1] == pytest.approx(94.7)
     assert FUZZY_THRESHOLD > 81.25

@@ -609,7 +609,7 @@ def _suppliers(rng: np.random.Generator, postcodes: pd.DataFrame) -> pd.DataFram
                 }
             )
     for cat_name, bodies in PUBLIC_BODIES.items():
-        for name, pc, lad in bodies:
+        for name, pc, _lad in bodies:
             rows.append(
                 {
                     "supplier_name": name,

@@ -7,7 +7,8 @@ from dataclasses import asdict, dataclass, field
 
 @dataclass(frozen=True)
 class Rejection:
-    """A line of the source that was not loaded as a payment. ``line`` is 1-based (the sheet row for Excel)."""
+    """A line of the source that was not loaded as a payment. ``line`` is 1-based (the sheet row for
+    Excel)."""
 
     line: int
     reason: str
