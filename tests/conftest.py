@@ -12,6 +12,25 @@ from anchorlib.paths import PROJECT_DIR, SAMPLE_DIR
 
 REAL_DIR = PROJECT_DIR.parent / "shared" / "real"
 ARTIFACTS = PROJECT_DIR / "test-artifacts"
+#: The metrics' two engines; ``$ANCHORLIB_ENGINE`` forces one (metrics.engine_for).
+ENGINES = ("pandas", "duckdb")
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest's own -m deselection, which runs in the same hook
+def pytest_collection_modifyitems(items):
+    """nbval collects the cells of notebooks/ (a testpath) with no marker: mark them ``notebook``, as the
+    papermill tests are, so that ``-m "not notebook"`` leaves out every test that executes a notebook."""
+    for item in items:
+        if item.path.suffix == ".ipynb":
+            item.add_marker(pytest.mark.notebook)
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request, monkeypatch) -> str:
+    """A test that uses this runs once per engine, with ``$ANCHORLIB_ENGINE`` set to it: the same
+    hand-computed numbers must come out of pandas and of DuckDB."""
+    monkeypatch.setenv("ANCHORLIB_ENGINE", request.param)
+    return request.param
 
 
 @pytest.fixture(scope="session", autouse=True)
