@@ -7,6 +7,9 @@ import pytest
 from anchorlib import metrics, open_dataset
 from tests.builders import supplier, tiny_dataset
 
+#: every hand-worked number below, on pandas and on DuckDB (tests/conftest.py: engine)
+pytestmark = pytest.mark.usefixtures("engine")
+
 
 @pytest.fixture
 def ds(tmp_path):
@@ -73,7 +76,7 @@ def test_nested_areas_and_head_office_effect(ds):
     assert uk.unknown_location_spend == pytest.approx(1000.0)
 
 
-def test_summary_json_and_pooling(tmp_path):
+def test_summary_json_and_pooling(tmp_path, engine):
     root = tiny_dataset(
         tmp_path,
         anchors=[["a1", "One", "council", "E09000012"], ["a2", "Two", "council", "E09000012"]],
@@ -90,6 +93,7 @@ def test_summary_json_and_pooling(tmp_path):
         },
     )
     s = metrics.summary(open_dataset(root))
+    assert s["choices"]["engine"] == engine
     shares = {a["anchor_id"]: a["local_share"] for a in s["anchors"]}
     assert shares == {"a1": pytest.approx(0.5), "a2": pytest.approx(0.9)}
     assert s["network"]["local_share"] == pytest.approx(1000 / 1200)  # ratio of sums

@@ -12,6 +12,9 @@ import pytest
 from anchorlib import metrics, open_dataset
 from tests.metrics_case import network_case
 
+#: every hand-worked number below, on pandas and on DuckDB (tests/conftest.py: engine)
+pytestmark = pytest.mark.usefixtures("engine")
+
 COLUMNS = [
     "group",
     "label",

@@ -8,6 +8,9 @@ import pytest
 from anchorlib import metrics, open_dataset
 from tests.metrics_case import network_case
 
+#: every hand-worked number below, on pandas and on DuckDB (tests/conftest.py: engine)
+pytestmark = pytest.mark.usefixtures("engine")
+
 
 @pytest.fixture(scope="module")
 def ds(tmp_path_factory):

@@ -18,6 +18,9 @@ from anchorlib.metrics import multiplier as lm3_module
 from tests.builders import write_csv
 from tests.metrics_case import network_case
 
+#: every hand-worked number below, on pandas and on DuckDB (tests/conftest.py: engine)
+pytestmark = pytest.mark.usefixtures("engine")
+
 
 @pytest.fixture(scope="module")
 def ds(tmp_path_factory):
@@ -28,7 +31,7 @@ def test_lm3_between_1_and_3(ds):
     """R3 = 1,500 x (0.4 + 0.2) = 900; LM3 = (13,800 + 3,500 + 900) / 13,800 = 1.3188."""
     m = metrics.lm3(ds, metrics.select(ds, ["a1"]), ds.area(None, "a1"))
     assert (m.r1, m.r2) == (13800, 3500) and m.r3 == pytest.approx(900)
-    assert m.lm3 == pytest.approx(18200 / 13800) and 1 < m.lm3 < 3
+    assert m.lm3 == pytest.approx(18200 / 13800)
     assert (m.surveyed_suppliers, m.surveyed_local_spend, m.unsurveyed_local_spend) == (1, 1500, 2000)
     assert m.unsurveyed_treatment == "unsurveyed local suppliers counted with R3 = 0 (conservative)"
     assert m.choices["area"].endswith("(E09000012)")

@@ -28,9 +28,10 @@ GROUP_KEYS = {
 }
 
 
-def test_summary_contract_on_the_sample(sample_ds):
+def test_summary_contract_on_the_sample(sample_ds, engine):
     """Every DESIGN.md key present and, on the sample (which has a survey and every flag), non-null."""
     s = metrics.summary(sample_ds)
+    assert s["choices"]["engine"] == engine
     for a in s["anchors"]:
         assert ANCHOR_KEYS <= set(a)
         assert all(a[k] is not None for k in ANCHOR_KEYS), a["anchor_id"]
@@ -48,10 +49,11 @@ def test_summary_contract_on_the_sample(sample_ds):
     assert {"area", "addressable_rule_set", "imd_vintage", "pooling", "lm3"} <= set(s["choices"])
 
 
-def test_summary_hand_worked(tmp_path):
+def test_summary_hand_worked(tmp_path, engine):
     """tests/metrics_case.py: a1 local share 0.2734375, LM3 18,200 / 13,800, SME DI 58.59; the network's
     pooled share 4,200 / 13,800 and mean (0.2734375 + 0.7) / 2."""
     s = metrics.summary(open_dataset(network_case(tmp_path)))
+    assert s["choices"]["engine"] == engine
     a1 = s["anchors"][0]
     assert a1["local_share"] == pytest.approx(0.2734375) and a1["lm3"] == pytest.approx(18200 / 13800)
     assert a1["groups"]["sme"]["disparity_index"] == pytest.approx(58.59375)
