@@ -1,9 +1,10 @@
 """Altair chart builders and the one anchorlib theme.
 
-Charts never load anything from a CDN (PITFALLS.md): ``use_static()`` renders SVG through
-vl-convert (for papermill and HTML reports), ``use_interactive()`` uses offline JupyterCharts (for
-JupyterLab and Voila). Each builder takes tidy data from ``metrics`` and returns an ``alt.Chart``
-with a title, axis titles with units, tooltips and an ARIA ``description``.
+Charts never load anything from a CDN: Altair's default renderer fetches Vega from one, which fails
+offline and in exported HTML. ``use_static()`` renders SVG through vl-convert (for papermill and HTML
+reports), ``use_interactive()`` uses offline JupyterCharts (for JupyterLab and Voila). Each builder
+takes tidy data from ``metrics`` and returns an ``alt.Chart`` with a title, axis titles with units,
+tooltips and an ARIA ``description``.
 """
 
 from __future__ import annotations
@@ -67,12 +68,12 @@ FRAME = "_al_frame"  # the attribute (outside Altair's schema) naming the frame 
 def on_frame(
     frame: alt.TopLevelMixin, data: pd.DataFrame, title: str, subtitle: str | None, description: str
 ) -> alt.TopLevelMixin:
-    """A chart that is ``frame`` (built once, with no top-level data, title or description) with this ``data``,
-    title, subtitle and ARIA ``description``: a copy sharing the frame's parts. (Altair's
-    ``copy(deep=False)`` builds a compound chart again, deep-copying its parts: 7-13 ms for the equity
-    gaps chart; here only the top-level properties, which Altair keeps in ``_kwds``, are copied.)
-    The chart names its frame (``FRAME``), so the apps' chart widget reuses the frame's Vega-Lite and
-    converts only the rows (apps/app_chart.chart_parts)."""
+    """A chart that is ``frame`` (built once, with no top-level data, title or description) with this
+    ``data``, title, subtitle and ARIA ``description``: a copy sharing the frame's parts. Only the
+    top-level properties, which Altair keeps in ``_kwds``, are copied: Altair's ``copy(deep=False)``
+    would build a compound chart again, deep-copying every part. The chart names its frame (``FRAME``),
+    so the apps' chart widget reuses the frame's Vega-Lite and converts only the rows
+    (apps/app_chart.chart_parts)."""
     chart = copy.copy(frame)
     object.__setattr__(chart, "_kwds", dict(frame._kwds))  # Altair's __setattr__ would store it in _kwds
     chart.data = data

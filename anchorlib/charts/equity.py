@@ -1,6 +1,6 @@
-"""Chart builders for the equity gaps app (DESIGN.md: utilisation, availability, disparity index;
-IMD deciles), in the one anchorlib theme. Each takes a ``metrics`` frame and returns an ``alt.Chart``
-with a title, axis titles with units, tooltips and an ARIA ``description``."""
+"""Chart builders for the equity gaps app (docs/methodology.md, Utilisation, availability and
+disparity; IMD deciles), in the one anchorlib theme. Each takes a ``metrics`` frame and returns an
+``alt.Chart`` with a title, axis titles with units, tooltips and an ARIA ``description``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Chart builders for the workshop apps (data prep + spec builder; the one anchorlib theme)."""
+"""Chart builders for where the money goes, local or not: the leakage explorer and the anchor reports
+(data prep + spec builder; the one anchorlib theme)."""
 
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ def trend_data(rows: list[dict]) -> pd.DataFrame:
 
 def trend_chart(df: pd.DataFrame, title: str, subtitle: str = "") -> alt.Chart:
     """Local share (%) by financial year, with and without head-office-only suppliers side by side
-    (DESIGN.md, head-office effect); ``df`` from ``trend_data``."""
+    (docs/methodology.md, Head-office effect); ``df`` from ``trend_data``."""
     return charts.on_frame(
         _trend_frame(),
         df,
@@ -75,6 +76,30 @@ def _trend_frame() -> alt.Chart:
             ],
         )
         .properties(width=330, height=200, padding={"left": 10, "top": 4, "right": 4, "bottom": 4})
+    )
+
+
+def local_share_by_year_chart(df: pd.DataFrame, title: str, subtitle: str = "") -> alt.Chart:
+    """Bars of local share (%) per financial year (the anchor report); ``df`` has financial_year,
+    local_share, local_spend and addressable_spend, one row per year."""
+    return (
+        alt.Chart(
+            df,
+            title=alt.Title(title, subtitle=subtitle or alt.Undefined),
+            description=f"{title}. Bars of the local share of addressable spend for each financial year.",
+        )
+        .mark_bar()
+        .encode(
+            x=alt.X("financial_year:O", title="Financial year"),
+            y=alt.Y("local_share:Q", title="Local share (%)", axis=alt.Axis(format="%")),
+            tooltip=[
+                alt.Tooltip("financial_year:O", title="Year"),
+                alt.Tooltip("local_share:Q", title="Local share", format=".1%"),
+                alt.Tooltip("local_spend:Q", title="Local spend (£)", format=",.0f"),
+                alt.Tooltip("addressable_spend:Q", title="Addressable spend (£)", format=",.0f"),
+            ],
+        )
+        .properties(width=420, height=220)
     )
 
 

@@ -23,28 +23,38 @@ def network_data(summary: dict) -> pd.DataFrame:
     )
 
 
+POOLED = "Pooled (ratio of sums)"
+MEAN = "Mean of anchors' shares"
+_RULE_COLOURS = {POOLED: charts.PALETTE[7], MEAN: charts.PALETTE[1]}
+
+
 def network_chart(
-    df: pd.DataFrame, pooled: float | None, mean: float | None, title: str, subtitle: str = ""
+    df: pd.DataFrame,
+    pooled: float | None,
+    mean: float | None,
+    title: str,
+    subtitle: str = "",
+    width: int = 620,
+    step: int = 34,
+    full_scale: bool = True,
 ) -> alt.LayerChart:
-    """Each anchor's local share (bars) with the network's pooled and mean shares as labelled rules."""
-    lines = pd.DataFrame(
-        [
-            {"measure": "Pooled (ratio of sums)", "value": pooled},
-            {"measure": "Mean of anchors' shares", "value": mean},
-        ]
-    ).dropna()
+    """Each anchor's local share (bars) with the network's pooled and mean shares as labelled dashed
+    rules (docs/methodology.md, Pooling); ``df`` from ``network_data``. A share given as None has no
+    rule (the network report draws the pooled share only). ``full_scale``: the axis runs 0-100%, so
+    the app's bars keep their scale as the area changes; otherwise it fits the data."""
+    lines = pd.DataFrame([{"measure": POOLED, "value": pooled}, {"measure": MEAN, "value": mean}]).dropna()
+    shown = lines["measure"].tolist()
     bars = (
         alt.Chart(df)
         .mark_bar(color=charts.PALETTE[0])
         .encode(
-            y=alt.Y(
-                "anchor:N", title=None, sort="-x", axis=alt.Axis(labelLimit=480)
-            ),  # long NHS names in full
+            # labelLimit: long NHS names in full
+            y=alt.Y("anchor:N", title=None, sort="-x", axis=alt.Axis(labelLimit=480)),
             x=alt.X(
                 "local_share:Q",
                 title="Local share of addressable spend (%)",
                 axis=alt.Axis(format=".0%"),
-                scale=alt.Scale(domain=[0, 1]),
+                scale=alt.Scale(domain=[0, 1]) if full_scale else alt.Undefined,
             ),
             tooltip=[
                 alt.Tooltip("anchor:N", title="Anchor"),
@@ -60,7 +70,9 @@ def network_chart(
         .encode(
             x="value:Q",
             color=alt.Color(
-                "measure:N", title="Network", scale=alt.Scale(range=[charts.PALETTE[1], charts.PALETTE[7]])
+                "measure:N",
+                title="Network",
+                scale=alt.Scale(domain=shown, range=[_RULE_COLOURS[m] for m in shown]),
             ),
             tooltip=[
                 alt.Tooltip("measure:N", title="Network figure"),
@@ -68,13 +80,15 @@ def network_chart(
             ],
         )
     )
+    named = {POOLED: "the network's pooled share", MEAN: "the mean of the anchors' shares"}
+    drawn = " and ".join(named[m] for m in shown)
+    lines_text = {0: "", 1: f", with a dashed line for {drawn}", 2: f", with dashed lines for {drawn}"}
     return alt.layer(
         bars,
         rules,
         title=alt.Title(title, subtitle=subtitle or alt.Undefined),
-        description=f"{title}. Bars of each anchor's local share in per cent, with dashed lines for the "
-        "network's pooled share and the mean of the anchors' shares.",
-    ).properties(width=620, height=alt.Step(34))
+        description=f"{title}. Bars of each anchor's local share in per cent{lines_text[len(shown)]}.",
+    ).properties(width=width, height=alt.Step(step))
 
 
 def shared_suppliers_chart(
@@ -92,8 +106,8 @@ def shared_suppliers_chart(
         alt.Chart(
             top[["supplier", "n_anchors", "paid_by", "combined_spend"]],
             title=alt.Title(title, subtitle=subtitle or alt.Undefined),
-            description=f"{title}. Bars of the combined addressable spend in pounds of the {len(top)} largest "
-            "suppliers that two or more anchors pay, coloured by how many anchors pay them.",
+            description=f"{title}. Bars of the combined addressable spend in pounds of the {len(top)} "
+            "largest suppliers that two or more anchors pay, coloured by how many anchors pay them.",
         )
         .mark_bar()
         .encode(

@@ -1,5 +1,6 @@
-"""Charts for social value: outcomes by tender weight, commitment ratings (DESIGN.md: Tender scoring,
-Commitments). Data comes shaped from ``social_value`` and ``commitments``; the theme is charts.py's.
+"""Charts for social value: outcomes by tender weight, commitment ratings (docs/methodology.md, Tender
+scoring and Commitments). Data comes shaped from ``social_value.tenders`` and
+``social_value.commitments``; the theme is ``charts.base``'s.
 """
 
 from __future__ import annotations

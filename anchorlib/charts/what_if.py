@@ -1,4 +1,4 @@
-"""Chart builders for the what-if app (DESIGN.md: shift scenario), in the one anchorlib theme."""
+"""Chart builders for the what-if app (docs/methodology.md, Shift scenario), in the one anchorlib theme."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ SHIFT_PARTS = {"shifted": "Moved to local suppliers", "remaining": "Still leakin
 
 
 def shift_data(rows: list[dict]) -> pd.DataFrame:
-    """Long form for ``shift_chart`` from per-category dicts of category, leakage_in_scope, added_local_spend."""
+    """Long form for ``shift_chart`` from per-category dicts of category, leakage_in_scope and
+    added_local_spend."""
     out = []
     for r in rows:
         parts = {

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from anchorlib.data.dataset import open_dataset
 from anchorlib.errors import ParameterError
+from anchorlib.formatting import exact, figure
 from anchorlib.paths import NOTEBOOKS_DIR, PACKAGE_DIR
 
 ANCHOR_NOTEBOOK = NOTEBOOKS_DIR / "02_anchor_report.ipynb"
@@ -48,7 +49,8 @@ class Outcome:
 
 
 def anchor_parameters(data_dir: Path, anchor_id: str, financial_year: str = "", area: str = "home") -> dict:
-    """The parameters the batch passes to the anchor notebook (the test checks them against papermill's inspect)."""
+    """The parameters the batch passes to the anchor notebook (a test checks them against papermill's
+    inspect)."""
     return {"data_dir": str(data_dir), "anchor_id": anchor_id, "financial_year": financial_year, "area": area}
 
 
@@ -57,15 +59,20 @@ def network_parameters(data_dir: Path, area: str = "home") -> dict:
     return {"data_dir": str(data_dir), "area": area}
 
 
-def plan(data_dir: str | Path | None, out_dir: str | Path, anchors: list[str] | None = None,
-         financial_year: str = "", area: str = "home") -> list[Job]:
+def plan(
+    data_dir: str | Path | None,
+    out_dir: str | Path,
+    anchors: list[str] | None = None,
+    financial_year: str = "",
+    area: str = "home",
+) -> list[Job]:
     """The jobs for a batch: chosen anchors (default all) checked against the dataset, then the network.
 
     Raises ParameterError for an unknown anchor, area or year, or an anchor id unfit for a file name.
     """
     ds = open_dataset(data_dir)
     if financial_year:
-        from anchorlib.reports.analyst_views import check_financial_year
+        from anchorlib.reports.views import check_financial_year
 
         check_financial_year(ds, financial_year)
     data = Path(ds.root).resolve()
@@ -73,17 +80,37 @@ def plan(data_dir: str | Path | None, out_dir: str | Path, anchors: list[str] | 
     chosen = anchors or known
     unknown = [a for a in chosen if a not in known]
     if unknown:
-        raise ParameterError(f"unknown anchor {', '.join(repr(a) for a in unknown)}; this dataset has {', '.join(known)}")
+        raise ParameterError(
+            f"unknown anchor {', '.join(repr(a) for a in unknown)}; this dataset has {', '.join(known)}"
+        )
     out = Path(out_dir).resolve()
     jobs = []
     for a in dict.fromkeys(chosen):
         if not _SLUG.match(a):
-            raise ParameterError(f"anchor id {a!r} cannot name a report file (letters, digits, '_' and '-' only)")
+            raise ParameterError(
+                f"anchor id {a!r} cannot name a report file (letters, digits, '_' and '-' only)"
+            )
         ds.area(area, a)
-        jobs.append(Job(a, str(ds.anchor(a)["name"]), ANCHOR_NOTEBOOK, anchor_parameters(data, a, financial_year, area),
-                        out / f"anchor-{a}.ipynb", out / f"anchor-{a}.html"))
-    jobs.append(Job("network", "Network of anchors", NETWORK_NOTEBOOK, network_parameters(data, area),
-                    out / "network.ipynb", out / "network.html"))
+        jobs.append(
+            Job(
+                a,
+                str(ds.anchor(a)["name"]),
+                ANCHOR_NOTEBOOK,
+                anchor_parameters(data, a, financial_year, area),
+                out / f"anchor-{a}.ipynb",
+                out / f"anchor-{a}.html",
+            )
+        )
+    jobs.append(
+        Job(
+            "network",
+            "Network of anchors",
+            NETWORK_NOTEBOOK,
+            network_parameters(data, area),
+            out / "network.ipynb",
+            out / "network.html",
+        )
+    )
     return jobs
 
 
@@ -97,8 +124,9 @@ def resolve_kernel(kernel_name: str | None) -> tuple[str, str]:
     if name in have:
         return name, ""
     if kernel_name is None and "python3" in have:
-        return "python3", (f"kernel '{DEFAULT_KERNEL}' is not registered (make setup registers it); "
-                           "using 'python3'")
+        return "python3", (
+            f"kernel '{DEFAULT_KERNEL}' is not registered (make setup registers it); using 'python3'"
+        )
     raise ParameterError(f"no Jupyter kernel named '{name}'; registered: {', '.join(sorted(have)) or 'none'}")
 
 
@@ -107,8 +135,13 @@ def export_html(ipynb: Path, out: Path) -> None:
     import nbformat
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_name="anchorlib_report", extra_template_basedirs=[str(TEMPLATES_DIR)],
-                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    exporter = HTMLExporter(
+        template_name="anchorlib_report",
+        extra_template_basedirs=[str(TEMPLATES_DIR)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
     body, _ = exporter.from_notebook_node(nbformat.read(ipynb, as_version=4))
     out.write_text(body, encoding="utf-8")
 
@@ -136,17 +169,30 @@ def run_job(job: Job, kernel_name: str, execution_timeout: int = 300) -> Outcome
 
     start = time.perf_counter()
     try:
-        pm.execute_notebook(str(job.notebook), str(job.ipynb), parameters=job.parameters, kernel_name=kernel_name,
-                            progress_bar=False, log_output=False, execution_timeout=execution_timeout,
-                            cwd=str(job.ipynb.parent))
+        pm.execute_notebook(
+            str(job.notebook),
+            str(job.ipynb),
+            parameters=job.parameters,
+            kernel_name=kernel_name,
+            progress_bar=False,
+            log_output=False,
+            execution_timeout=execution_timeout,
+            cwd=str(job.ipynb.parent),
+        )
         export_html(job.ipynb, job.html)
     except Exception as err:  # noqa: BLE001 - the driver's job: record any failure, run the rest
         return Outcome(job.name, "failed", time.perf_counter() - start, _error_line(err))
     return Outcome(job.name, "ok", time.perf_counter() - start, figures=notebook_figures(job.ipynb))
 
 
-def run_batch(jobs: list[Job], n_jobs: int = 2, kernel_name: str = DEFAULT_KERNEL, progress: bool = True,
-              execution_timeout: int = 300, continue_on_error: bool = True) -> list[Outcome]:
+def run_batch(
+    jobs: list[Job],
+    n_jobs: int = 2,
+    kernel_name: str = DEFAULT_KERNEL,
+    progress: bool = True,
+    execution_timeout: int = 300,
+    continue_on_error: bool = True,
+) -> list[Outcome]:
     """Run the jobs in up to ``n_jobs`` processes; outcomes in the jobs' order.
 
     A failed job never stops running ones; with ``continue_on_error=False`` jobs not yet started
@@ -163,11 +209,14 @@ def run_batch(jobs: list[Job], n_jobs: int = 2, kernel_name: str = DEFAULT_KERNE
     results: dict[str, Outcome] = {}
     queue = list(jobs)
     stop = False
-    with ProcessPoolExecutor(max_workers=min(n_jobs, len(jobs))) as pool, \
-            tqdm(total=len(jobs), desc="reports", unit="report", disable=not progress) as bar:
+    with (
+        ProcessPoolExecutor(max_workers=min(n_jobs, len(jobs))) as pool,
+        tqdm(total=len(jobs), desc="reports", unit="report", disable=not progress) as bar,
+    ):
         running = set()
         while queue or running:
-            while queue and not stop and len(running) < n_jobs:  # at most n_jobs in flight: fail-fast can stop the rest
+            # at most n_jobs in flight, so that fail-fast can stop the rest
+            while queue and not stop and len(running) < n_jobs:
                 running.add(pool.submit(run_job, queue.pop(0), kernel_name, execution_timeout))
             if not running:
                 break
@@ -178,8 +227,10 @@ def run_batch(jobs: list[Job], n_jobs: int = 2, kernel_name: str = DEFAULT_KERNE
                 stop = stop or (out.status == "failed" and not continue_on_error)
                 bar.set_postfix_str(f"{out.name} {out.status}")
                 bar.update()
-    return [results.get(j.name) or Outcome(j.name, "skipped", 0.0, "not run: an earlier report failed")
-            for j in jobs]
+    return [
+        results.get(j.name) or Outcome(j.name, "skipped", 0.0, "not run: an earlier report failed")
+        for j in jobs
+    ]
 
 
 def summary_table(outcomes: list[Outcome]) -> str:
@@ -190,32 +241,35 @@ def summary_table(outcomes: list[Outcome]) -> str:
     return "\n".join(lines)
 
 
-def _fmt(key: str, v) -> str:
-    if v is None:
-        return "n/a"
-    return f"{100 * v:.1f}%" if "share" in key else f"£{v:,.0f}"
-
-
 def write_index(out_dir: str | Path, jobs: list[Job], outcomes: list[Outcome], period: str) -> Path:
     """index.html: a link to every report with its headline figures (no scripts, no outside requests)."""
-    cols = [("total_spend", "Total spend"), ("addressable_spend", "Addressable"), ("local_spend", "Local spend"),
-            ("local_share", "Local share"), ("leakage", "Leakage")]
+    cols = [
+        ("total_spend", "Total spend"),
+        ("addressable_spend", "Addressable"),
+        ("local_spend", "Local spend"),
+        ("local_share", "Local share"),
+        ("leakage", "Leakage"),
+    ]
     head = "".join(f"<th>{h}</th>" for _, h in cols)
     rows = []
     for job, o in zip(jobs, outcomes):
         name = html.escape(job.title)
         link = f'<a href="{html.escape(job.html.name)}">{name}</a>' if o.status == "ok" else name
-        cells = "".join(f'<td data-key="{k}" data-value="{"" if o.figures.get(k) is None else repr(float(o.figures[k]))}">'
-                        f"{_fmt(k, o.figures.get(k)) if k in o.figures else ''}</td>" for k, _ in cols)
+        cells = "".join(
+            f'<td data-key="{k}" data-value="{exact(o.figures.get(k))}">'
+            f"{figure(k, o.figures[k]) if k in o.figures else ''}</td>"
+            for k, _ in cols
+        )
         status = "ok" if o.status == "ok" else f"{o.status}: {html.escape(o.error)}"
         rows.append(f'<tr id="report-{html.escape(o.name)}"><td>{link}</td>{cells}<td>{status}</td></tr>')
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>anchorlib reports</title>
 <style>body{{font-family:sans-serif;max-width:60rem;margin:1rem auto;padding:0 1rem}}
 table{{border-collapse:collapse}}th,td{{padding:.3rem .6rem;border-bottom:1px solid #ccc}}
-td[data-key]{{text-align:right;font-variant-numeric:tabular-nums}}@media print{{a{{color:inherit}}}}</style></head>
-<body><h1>Anchor reports</h1><p>Period: {html.escape(period)}. Local share = local addressable spend / addressable
-spend with known location; the network row pools the anchors (ratio of the sums).</p>
+td[data-key]{{text-align:right;font-variant-numeric:tabular-nums}}
+@media print{{a{{color:inherit}}}}</style></head>
+<body><h1>Anchor reports</h1><p>Period: {html.escape(period)}. Local share = local addressable spend
+/ addressable spend with known location; the network row pools the anchors (ratio of the sums).</p>
 <table id="reports"><thead><tr><th>Report</th>{head}<th>Status</th></tr></thead><tbody>
 {chr(10).join(rows)}
 </tbody></table></body></html>

@@ -9,25 +9,54 @@ from dataclasses import dataclass, field
 import altair as alt
 import pandas as pd
 
-from anchorlib.charts import base as charts
-from anchorlib.charts import leakage as leakage_charts
 from anchorlib import metrics, open_anchor
+from anchorlib.charts import leakage as leakage_charts
+from anchorlib.charts import network as network_charts
 from anchorlib.data.dataset import Dataset, open_dataset
-from anchorlib.reports.analyst_views import check_financial_year
-from anchorlib.reports.analyst_views import styled as _styled
+from anchorlib.errors import ParameterError
+from anchorlib.formatting import disparity, exact, figure, money, pct, table
 
-HEADLINE_KEYS = ("total_spend", "addressable_spend", "local_spend", "unknown_location_spend",
-                 "local_share", "leakage")
-NETWORK_KEYS = ("total_spend", "addressable_spend", "local_spend", "local_share", "leakage", "mean_anchor_local_share")
-LABELS = {"total_spend": "Total spend", "addressable_spend": "Addressable spend", "local_spend": "Local spend",
-          "unknown_location_spend": "Unknown location (addressable)", "local_share": "Local share",
-          "leakage": "Leakage (addressable - local)",
-          "local_share_excluding_hq_only": "Local share without head-office-only suppliers",
-          "mean_anchor_local_share": "Mean of the anchors' local shares (not pooled)",
-          "lm3": "LM3 (local multiplier, 1 to 3)"}
+HEADLINE_KEYS = (
+    "total_spend",
+    "addressable_spend",
+    "local_spend",
+    "unknown_location_spend",
+    "local_share",
+    "leakage",
+)
+NETWORK_KEYS = (
+    "total_spend",
+    "addressable_spend",
+    "local_spend",
+    "local_share",
+    "leakage",
+    "mean_anchor_local_share",
+)
+LABELS = {
+    "total_spend": "Total spend",
+    "addressable_spend": "Addressable spend",
+    "local_spend": "Local spend",
+    "unknown_location_spend": "Unknown location (addressable)",
+    "local_share": "Local share",
+    "leakage": "Leakage (addressable - local)",
+    "local_share_excluding_hq_only": "Local share without head-office-only suppliers",
+    "mean_anchor_local_share": "Mean of the anchors' local shares (not pooled)",
+    "lm3": "LM3 (local multiplier, 1 to 3)",
+}
 
 
-def open_report(data_dir: str, anchor_id: str, financial_year: str = "", area: str = "home") -> tuple[Dataset, list[str] | None]:
+def check_financial_year(ds: Dataset, financial_year: str) -> None:
+    """Raise ParameterError unless the dataset has payments in ``financial_year``."""
+    years = sorted(ds.payments["financial_year"].dropna().unique().tolist())
+    if financial_year not in years:
+        raise ParameterError(
+            f"financial year '{financial_year}' has no payments; this dataset has {', '.join(years)}"
+        )
+
+
+def open_report(
+    data_dir: str, anchor_id: str, financial_year: str = "", area: str = "home"
+) -> tuple[Dataset, list[str] | None]:
     """Validate the anchor report's parameters; return the dataset and the years (None = all).
 
     Raises a one-line error for a missing data folder, an unknown anchor, area or year.
@@ -55,14 +84,6 @@ def period_label(ds: Dataset, years: list[str] | None) -> str:
     return f"all years ({have[0]} to {have[-1]})" if have else "all years"
 
 
-def _fmt(key: str, value) -> str:
-    if value is None:
-        return "n/a"
-    if key == "lm3":
-        return f"{value:.2f}"
-    return f"{100 * value:.1f}%" if "share" in key else f"£{value:,.0f}"
-
-
 @dataclass
 class FigureTable:
     """A headline table: shown as HTML with ``data-key``/``data-value`` attributes per figure, and
@@ -75,14 +96,19 @@ class FigureTable:
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         rows = "".join(
-            f'<tr data-key="{k}" data-value="{"" if v is None else repr(float(v))}">'
-            f'<th scope="row">{html.escape(LABELS.get(k, k))}</th><td class="value">{_fmt(k, v)}</td></tr>'
-            for k, v in self.figures.items())
-        rows += "".join(f'<tr class="note"><th scope="row">{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>'
-                        for k, v in self.notes.items())
-        body = (f'<table class="anchorlib-headline" id="{html.escape(self.table_id)}">'
-                f"<caption>{html.escape(self.caption)}</caption><tbody>{rows}</tbody></table>")
-        text = "\n".join(f"{LABELS.get(k, k)}: {_fmt(k, v)}" for k, v in self.figures.items())
+            f'<tr data-key="{k}" data-value="{exact(v)}">'
+            f'<th scope="row">{html.escape(LABELS.get(k, k))}</th><td class="value">{figure(k, v)}</td></tr>'
+            for k, v in self.figures.items()
+        )
+        rows += "".join(
+            f'<tr class="note"><th scope="row">{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>'
+            for k, v in self.notes.items()
+        )
+        body = (
+            f'<table class="anchorlib-headline" id="{html.escape(self.table_id)}">'
+            f"<caption>{html.escape(self.caption)}</caption><tbody>{rows}</tbody></table>"
+        )
+        text = "\n".join(f"{LABELS.get(k, k)}: {figure(k, v)}" for k, v in self.figures.items())
         meta = {"anchorlib": {"table_id": self.table_id, "figures": self.figures, "notes": self.notes}}
         return {"text/html": body, "text/plain": text}, meta
 
@@ -96,10 +122,16 @@ def anchor_headline(ds: Dataset, anchor_id: str, years: list[str] | None, area: 
     figures["local_share_excluding_hq_only"] = ls.local_share_excluding_hq_only
     m3 = metrics.lm3(ds, p, a)
     figures["lm3"] = m3.lm3
-    notes = {"Anchor": str(ds.anchor(anchor_id)["name"]), "Period": period_label(ds, years),
-             "Local area": a.describe(), "Addressable rule set": ds.ruleset.name,
-             "LM3": m3.unsurveyed_treatment if m3.lm3 is not None else "no lm3_survey.csv in the dataset"}
-    return FigureTable(f"headline-{anchor_id}", f"Headline figures, {period_label(ds, years)}", figures, notes)
+    notes = {
+        "Anchor": str(ds.anchor(anchor_id)["name"]),
+        "Period": period_label(ds, years),
+        "Local area": a.describe(),
+        "Addressable rule set": ds.ruleset.name,
+        "LM3": m3.unsurveyed_treatment if m3.lm3 is not None else "no lm3_survey.csv in the dataset",
+    }
+    return FigureTable(
+        f"headline-{anchor_id}", f"Headline figures, {period_label(ds, years)}", figures, notes
+    )
 
 
 def network_summary(ds: Dataset, area: str = "home") -> dict:
@@ -110,20 +142,26 @@ def network_summary(ds: Dataset, area: str = "home") -> dict:
 def network_headline(ds: Dataset, summary: dict) -> FigureTable:
     """Pooled network figures over all years, both pooled and mean shares."""
     net = summary["network"]
-    notes = {"Period": period_label(ds, None), "Anchors": ", ".join(ds.anchor_ids),
-             "Pooling": "local share is the ratio of the sums; the mean of the anchors' shares is shown beside it",
-             "Addressable rule set": ds.ruleset.name}
-    return FigureTable("headline-network", f"Network figures, {period_label(ds, None)}",
-                       {k: net[k] for k in NETWORK_KEYS}, notes)
+    notes = {
+        "Period": period_label(ds, None),
+        "Anchors": ", ".join(ds.anchor_ids),
+        "Pooling": "local share is the ratio of the sums; the mean of the anchors' shares is shown beside it",
+        "Addressable rule set": ds.ruleset.name,
+    }
+    return FigureTable(
+        "headline-network",
+        f"Network figures, {period_label(ds, None)}",
+        {k: net[k] for k in NETWORK_KEYS},
+        notes,
+    )
 
 
 def network_anchor_table(summary: dict):
     """One row per anchor: spend, local spend and local share (all years), formatted."""
-    money = ("total_spend", "addressable_spend", "local_spend", "leakage")
-    df = pd.DataFrame(summary["anchors"])[["name", *money[:3], "local_share", "leakage"]]
-    df = df.rename(columns={"name": "Anchor"} | {k: LABELS[k] for k in (*money, "local_share")})
-    fmt = {LABELS[k]: "£{:,.0f}" for k in money} | {LABELS["local_share"]: "{:.1%}"}
-    return df.style.format(fmt).hide(axis="index")
+    pounds = ("total_spend", "addressable_spend", "local_spend", "leakage")
+    df = pd.DataFrame(summary["anchors"])[["name", *pounds[:3], "local_share", "leakage"]]
+    df = df.rename(columns={"name": "Anchor"} | {k: LABELS[k] for k in (*pounds, "local_share")})
+    return table(df, {LABELS[k]: money for k in pounds} | {LABELS["local_share"]: pct})
 
 
 def local_share_by_year_data(ds: Dataset, anchor_id: str, area: str = "home") -> pd.DataFrame:
@@ -133,30 +171,25 @@ def local_share_by_year_data(ds: Dataset, anchor_id: str, area: str = "home") ->
     rows = []
     for fy, g in p.groupby("financial_year", observed=True):
         ls = metrics.local_share(g, a, ds.ruleset.name)
-        rows.append({"financial_year": str(fy), "local_share": ls.local_share, "local_spend": ls.local_spend,
-                     "addressable_spend": ls.addressable_spend})
+        rows.append(
+            {
+                "financial_year": str(fy),
+                "local_share": ls.local_share,
+                "local_spend": ls.local_spend,
+                "addressable_spend": ls.addressable_spend,
+            }
+        )
     return pd.DataFrame(rows)
-
-
-def local_share_by_year_chart(df: pd.DataFrame, title: str, subtitle: str = "") -> alt.Chart:
-    """Bars of local share per financial year."""
-    return alt.Chart(df, title=alt.Title(title, subtitle=subtitle or None),
-                     description=f"{title}. Bars of the local share of addressable spend for each financial year."
-                     ).mark_bar().encode(
-        x=alt.X("financial_year:O", title="Financial year"),
-        y=alt.Y("local_share:Q", title="Local share (%)", axis=alt.Axis(format="%")),
-        tooltip=[alt.Tooltip("financial_year:O", title="Year"),
-                 alt.Tooltip("local_share:Q", title="Local share", format=".1%"),
-                 alt.Tooltip("local_spend:Q", title="Local spend (£)", format=",.0f"),
-                 alt.Tooltip("addressable_spend:Q", title="Addressable spend (£)", format=",.0f")],
-    ).properties(width=420, height=220)
 
 
 def local_share_by_year(ds: Dataset, anchor_id: str, area: str = "home") -> alt.Chart:
     """Chart: the anchor's local share year by year."""
     name = ds.anchor(anchor_id)["name"]
-    return local_share_by_year_chart(local_share_by_year_data(ds, anchor_id, area),
-                                     f"{name}: local share by financial year", f"Local = {ds.area(area, anchor_id).describe()}")
+    return leakage_charts.local_share_by_year_chart(
+        local_share_by_year_data(ds, anchor_id, area),
+        f"{name}: local share by financial year",
+        f"Local = {ds.area(area, anchor_id).describe()}",
+    )
 
 
 def local_by_category(ds: Dataset, anchor_id: str, years: list[str] | None, area: str = "home") -> alt.Chart:
@@ -165,56 +198,84 @@ def local_by_category(ds: Dataset, anchor_id: str, years: list[str] | None, area
     a = ds.area(area, anchor_id)
     data = leakage_charts.local_by_category_data(p, metrics.is_local(p, a))
     name = ds.anchor(anchor_id)["name"]
-    return leakage_charts.local_by_category_chart(data, f"{name}: where addressable spend went, {period_label(ds, years)}",
-                                          f"Local = {a.describe()}")
+    return leakage_charts.local_by_category_chart(
+        data, f"{name}: where addressable spend went, {period_label(ds, years)}", f"Local = {a.describe()}"
+    )
 
 
-def network_local_share_chart(ds: Dataset, s: dict) -> alt.Chart:
-    """Bars of each anchor's local share, with the pooled network share as a rule."""
-    df = pd.DataFrame(s["anchors"])[["anchor_id", "name", "local_share"]]
-    pooled = pd.DataFrame([{"local_share": s["network"]["local_share"], "label": "Pooled network share"}])
-    bars = alt.Chart(df).mark_bar().encode(
-        y=alt.Y("name:N", title=None, sort="-x"),
-        x=alt.X("local_share:Q", title="Local share of addressable spend (%)", axis=alt.Axis(format="%")),
-        tooltip=[alt.Tooltip("name:N", title="Anchor"), alt.Tooltip("local_share:Q", title="Local share", format=".1%")])
-    rule = alt.Chart(pooled).mark_rule(strokeDash=[4, 3], color="black").encode(
-        x="local_share:Q", tooltip=[alt.Tooltip("label:N", title=""), alt.Tooltip("local_share:Q", format=".1%")])
-    return (bars + rule).properties(
-        title=alt.Title("Local share by anchor", subtitle=f"Dashed line: pooled network share; {period_label(ds, None)}"),
-        description="Bars of each anchor's local share of addressable spend, with the pooled network share as a dashed line.",
-        width=480, height=alt.Step(30))
+def network_local_share_chart(ds: Dataset, s: dict) -> alt.LayerChart:
+    """Bars of each anchor's local share, with the pooled network share as a dashed rule (the app's
+    network chart, ``charts.network.network_chart``, sized for the page and scaled to the data)."""
+    return network_charts.network_chart(
+        network_charts.network_data(s),
+        s["network"]["local_share"],
+        None,
+        "Local share by anchor",
+        f"Dashed line: pooled network share; {period_label(ds, None)}",
+        width=480,
+        step=30,
+        full_scale=False,
+    )
 
 
 def equity_table(ds: Dataset, anchor_id: str, years: list[str] | None):
-    """Utilisation, availability and disparity index per group (``metrics.equity``; DESIGN.md)."""
+    """Utilisation, availability and disparity index per group (``metrics.equity``; docs/methodology.md,
+    Utilisation, availability and disparity)."""
     eq = metrics.equity(ds, metrics.select(ds, [anchor_id], years))
-    df = pd.DataFrame({
-        "Group": eq["label"], "Utilisation (share of spend)": eq["utilisation"],
-        "Availability (share of register)": eq["availability"], "Disparity index": eq["disparity_index"],
-        "Below 80 (four-fifths rule)": eq["below_four_fifths"].map({True: "yes", False: "no"}),
-        "Spend membership unknown": eq["utilisation_unknown_share"],
-        "Register membership unknown": eq["availability_unknown_share"]})
-    pct = "{:.1%}"
-    fmt = {c: pct for c in df.columns if c not in ("Group", "Disparity index", "Below 80 (four-fifths rule)")}
-    return _styled(df, fmt | {"Disparity index": "{:.0f}"},
-                   f"Equity of addressable spend, {period_label(ds, years)}: disparity index = 100 x utilisation / "
-                   "availability; below 80 is a substantial disparity")
+    df = pd.DataFrame(
+        {
+            "Group": eq["label"],
+            "Utilisation (share of spend)": eq["utilisation"],
+            "Availability (share of register)": eq["availability"],
+            "Disparity index": eq["disparity_index"],
+            "Below 80 (four-fifths rule)": eq["below_four_fifths"].map({True: "yes", False: "no"}),
+            "Spend membership unknown": eq["utilisation_unknown_share"],
+            "Register membership unknown": eq["availability_unknown_share"],
+        }
+    )
+    shares = {
+        c: pct for c in df.columns if c not in ("Group", "Disparity index", "Below 80 (four-fifths rule)")
+    }
+    return table(
+        df,
+        shares | {"Disparity index": disparity},
+        f"Equity of addressable spend, {period_label(ds, years)}: disparity index = 100 x utilisation / "
+        "availability; below 80 is a substantial disparity",
+    )
 
 
 def top_leaking_table(ds: Dataset, anchor_id: str, years: list[str] | None, area: str = "home", n: int = 10):
     """The ``n`` suppliers with the most non-local addressable spend (``metrics.top_leaking``)."""
     a = ds.area(area, anchor_id)
     top = metrics.top_leaking(metrics.select(ds, [anchor_id], years), a, n=n)
-    df = pd.DataFrame({"Supplier": top["supplier"], "Leakage (£)": top["leakage"],
-                       "Addressable spend (£)": top["addressable_spend"], "Supplier's LAD code": top["lad"]})
-    return _styled(df, {"Leakage (£)": "£{:,.0f}", "Addressable spend (£)": "£{:,.0f}"},
-                   f"Top {n} suppliers by leakage, {period_label(ds, years)}; local = {a.describe()}")
+    df = pd.DataFrame(
+        {
+            "Supplier": top["supplier"],
+            "Leakage (£)": top["leakage"],
+            "Addressable spend (£)": top["addressable_spend"],
+            "Supplier's LAD code": top["lad"],
+        }
+    )
+    return table(
+        df,
+        {"Leakage (£)": money, "Addressable spend (£)": money},
+        f"Top {n} suppliers by leakage, {period_label(ds, years)}; local = {a.describe()}",
+    )
 
 
 def shared_suppliers_table(ds: Dataset, n: int = 15):
     """Suppliers paid by two or more anchors, largest combined spend first (``metrics.shared_suppliers``)."""
     sh = metrics.shared_suppliers(ds).head(n)
-    df = pd.DataFrame({"Supplier": sh["supplier"], "Anchors": sh["n_anchors"], "Paid by": sh["anchors"],
-                       "Combined spend (£)": sh["combined_spend"]})
-    return _styled(df, {"Combined spend (£)": "£{:,.0f}"},
-                   f"Suppliers shared across anchors (top {n} by combined spend, {period_label(ds, None)})")
+    df = pd.DataFrame(
+        {
+            "Supplier": sh["supplier"],
+            "Anchors": sh["n_anchors"],
+            "Paid by": sh["anchors"],
+            "Combined spend (£)": sh["combined_spend"],
+        }
+    )
+    return table(
+        df,
+        {"Combined spend (£)": money},
+        f"Suppliers shared across anchors (top {n} by combined spend, {period_label(ds, None)})",
+    )
