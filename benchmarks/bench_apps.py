@@ -1,6 +1,7 @@
 """Workshop apps in the browser: first render and widget-change time per app, on any dataset.
 
-    nice .venv/bin/python benchmarks/bench_apps.py [--data DIR] [--warm 90] [--settle 30] [--only 10_...] [--json]
+    nice .venv/bin/python benchmarks/bench_apps.py [--data DIR] [--warm 90] [--settle 30]
+        [--only 10_...] [--no-warm] [--json]
 
 Starts Voila as ``anchorlib serve`` does (preheated kernels, offline template) with ANCHORLIB_DATA=DIR,
 waits ``--warm`` seconds for the pool to run each notebook, then in headless Chromium at 1366x768:
@@ -17,8 +18,7 @@ Playwright's round trips, is reported beside them. A preheated kernel computes t
 slider's neighbours ahead (apps/common.Guarded.warm) unless ``--no-warm``: then every first choice is
 computed when it is made. Voila refills an app's pool (running the notebook again) 15 s after its kernel
 is taken (serve.FILL_DELAY): ``--settle`` seconds between apps keep that refill out of the next app's
-figures. The load average
-is printed with each app.
+figures. The load average is printed with each app. Results are kept in docs/performance.md.
 """
 
 from __future__ import annotations
@@ -122,7 +122,8 @@ def _labels(page, selector: str, value):
 
 
 def act(page, change: tuple, back: bool = False, before: dict | None = None) -> dict:
-    """Do ``change`` (or undo it: ``back`` restores the value ``before`` recorded); returns the state undone by it."""
+    """Do ``change`` (or undo it: ``back`` restores the value ``before`` recorded); returns the state
+    undone by it."""
     kind, selector, value = change
     if kind == "key":
         page.locator(selector).press(BACK.get(value, value) if back else value)

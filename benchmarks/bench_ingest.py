@@ -5,10 +5,10 @@
 Without ``--file`` it writes an LGTC spend-over-£500 CSV of ``--rows`` payments to /tmp (kept for
 reruns): three title lines, '£1,234.50' / '1234.50' / '(12.00)' / '-£12.00' amounts, quoted fields
 with commas, redacted payees, a header repeated mid-file and a Total row. Each reader runs in its own
-process, taking turns (best of 3), so each peak memory (max RSS) is its own. The reference is pyarrow's read with
-its default type inference, skipping the title lines (it cannot read them). Target (issue #3):
-anchorlib no more than 3x the reference. CPU time (all threads) is printed too: on a shared machine
-it moves far less than wall time.
+process, taking turns (best of 3), so each peak memory (max RSS) is its own. The reference is
+pyarrow's read with its default type inference, skipping the title lines (it cannot read them).
+Target (issue #3): anchorlib no more than 3x the reference. CPU time (all threads) is printed too: on
+a shared machine it moves far less than wall time. Results are kept in docs/performance.md.
 """
 
 from __future__ import annotations

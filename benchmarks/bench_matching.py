@@ -3,7 +3,8 @@
     nice .venv/bin/python benchmarks/bench_matching.py [REAL_DIR]
 
 1. The sample dataset (its register, with deliberate spelling variants and unregistered payees).
-2. Real spend files (../shared/real/spend): with no published register, each council's latest file
+2. Real spend files (``REAL_DIR/spend``; by default the published files the real-file tests read,
+   ``tests/conftest.py``'s ``REAL_DIR``): with no published register, each council's latest file
    serves as the register for its other files (Devon 2024-03 for Devon 2011-01 and 2026-03), and the
    union of a few councils' payees as the register for another's, which measures how consistently
    the same supplier is found across files and anchors.

@@ -1,5 +1,6 @@
 """Scale benchmark: each step's time with anchorlib, a hand-written DuckDB query doing the same work,
-their ratio and the process's peak memory during the step (README, "Performance").
+their ratio and the process's peak memory during the step. Results, the machine and the load they
+were taken at are kept in docs/performance.md, not here.
 
     python benchmarks/run.py --rows 1000000 [--data DIR] [--json] [--keep-cache]
 
@@ -170,9 +171,9 @@ PANDAS_MAX_ROWS = 2_000_000  # above this the pandas path is not timed (minutes 
 
 
 class AppChange:
-    """A leakage-explorer widget change: the model (anchorlib/apps/leakage_explorer.py, built once on a rollup of
-    the payments) switched to one anchor and the next financial year, then what its view shows: the
-    headline local share, the trend, the top leaking suppliers and local share by category."""
+    """A leakage-explorer widget change: the model (anchorlib/apps/leakage_explorer.py, built once on a
+    rollup of the payments) switched to one anchor and the next financial year, then what its view
+    shows: the headline local share, the trend, the top leaking suppliers and local share by category."""
 
     def __init__(self, ds, anchor_id):
         from anchorlib.apps.leakage_explorer import LeakageModel
@@ -241,7 +242,8 @@ def run(rows: int, data: Path, fresh: bool = True) -> dict:
         s, peak, ds = timed(lambda: open_dataset(data).payments)
         record("ingest", s, peak)
         del ds
-    else:  # a kept cache may be stale (other code or files): refreshed here, untimed, so open_cached opens a cache
+    else:  # a kept cache may be stale (other code or files): refreshed here, untimed, so open_cached
+        # opens a cache
         len(open_dataset(data).payments)
     s, peak, ds = timed(lambda: open_dataset(data), 3)
     p = ds.payments  # served by the cache for large data (timed above) or built here for small data
@@ -259,9 +261,9 @@ def run(rows: int, data: Path, fresh: bool = True) -> dict:
     )
     with_pandas = len(p) <= PANDAS_MAX_ROWS
 
-    # metrics.summary sums a rollup of the payments (anchorlib/rollup.py), stored beside the cached payments:
-    # timed from scratch (no stored rollup, a new open each time) against the reference, and, beside it,
-    # as a later run finds it (``stored_rollup_s``: a new open maps the stored rollup)
+    # metrics.summary sums a rollup of the payments (anchorlib/data/rollup.py), stored beside the cached
+    # payments: timed from scratch (no stored rollup, a new open each time) against the reference, and,
+    # beside it, as a later run finds it (``stored_rollup_s``: a new open maps the stored rollup)
     def from_scratch():
         for f in (data / CACHE_DIRNAME).glob("derived-*.arrow"):
             f.unlink()
