@@ -1,4 +1,4 @@
-"""The cached small tables of a dataset (anchorlib/dataset_cache.py): the same tables and figures as a
+"""The cached small tables of a dataset (anchorlib/data/storage/tables.py): the same tables and figures as a
 fresh read, read again when a file changes, and a torn entry ignored and rebuilt."""
 
 from __future__ import annotations
@@ -10,11 +10,10 @@ import pandas as pd
 import pytest
 
 from anchorlib import metrics, open_dataset
-from anchorlib.data import dataset, suppliers
+from anchorlib.data import dataset, survey
 from anchorlib.data.storage import tables as dataset_cache
 from anchorlib.data.storage.cache import CACHE_DIRNAME
 from anchorlib.errors import DatasetError
-from anchorlib.metrics import multiplier as lm3_module
 from anchorlib.paths import SAMPLE_DIR
 from tests.builders import write_csv
 from tests.metrics_case import network_case
@@ -42,7 +41,7 @@ def fresh(root, monkeypatch):
 
 
 def entry(ds):
-    return ds.__dict__["_tables_entry"][0]
+    return ds.derived.tables_entry
 
 
 def assert_same_tables(a, b):
@@ -72,14 +71,14 @@ def test_cached_tables_and_figures_equal_a_fresh_read(copy, monkeypatch):
 
 
 def test_survey_resolved_once_then_read_from_the_entry(copy, monkeypatch):
-    plain = lm3_module.survey_suppliers(fresh(copy, monkeypatch))
+    plain = fresh(copy, monkeypatch).survey_suppliers
     first = open_dataset(copy)
-    pd.testing.assert_frame_equal(lm3_module.survey_suppliers(first), plain)
+    pd.testing.assert_frame_equal(first.survey_suppliers, plain)
     assert (entry(first) / "derived-lm3_survey_suppliers.arrow").exists()
     calls = []
-    real = suppliers.resolve_names
-    monkeypatch.setattr(suppliers, "resolve_names", lambda *a, **k: calls.append(1) or real(*a, **k))
-    pd.testing.assert_frame_equal(lm3_module.survey_suppliers(open_dataset(copy)), plain)
+    real = survey.resolve_names
+    monkeypatch.setattr(survey, "resolve_names", lambda *a, **k: calls.append(1) or real(*a, **k))
+    pd.testing.assert_frame_equal(open_dataset(copy).survey_suppliers, plain)
     assert calls == []  # a new open reads the resolved survey
 
 
@@ -125,22 +124,22 @@ def test_a_survey_error_is_raised_every_time_and_never_stored(tmp_path):
             DatasetError,
             match="^lm3_survey.csv:2: local_staff_share must be a fraction from 0 to 1, not .1.5.$",
         ):
-            lm3_module.survey_suppliers(ds)
+            _ = ds.survey_suppliers
     assert not (entry(ds) / "derived-lm3_survey_suppliers.arrow").exists()
 
 
 def test_torn_entry_is_ignored_and_rebuilt(copy, monkeypatch):
     plain = fresh(copy, monkeypatch)
-    survey = lm3_module.survey_suppliers(plain)
+    resolved = plain.survey_suppliers
     ds = open_dataset(copy)
-    lm3_module.survey_suppliers(ds)
+    _ = ds.survey_suppliers
     folder = entry(ds)
     (folder / "suppliers.arrow").write_bytes(b"not an arrow file")
     (folder / "derived-lm3_survey_suppliers.arrow").write_bytes(b"")
     again = open_dataset(copy)
     assert_same_tables(again, plain)
     assert dataset_cache.read(folder) is not None  # stored anew
-    pd.testing.assert_frame_equal(lm3_module.survey_suppliers(again), survey)
+    pd.testing.assert_frame_equal(again.survey_suppliers, resolved)
     os.remove(folder / "manifest.json")
-    pd.testing.assert_frame_equal(lm3_module.survey_suppliers(open_dataset(copy)), survey)
+    pd.testing.assert_frame_equal(open_dataset(copy).survey_suppliers, resolved)
     assert (folder / "manifest.json").exists()

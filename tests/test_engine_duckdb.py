@@ -1,4 +1,6 @@
-"""The DuckDB engine (anchorlib/engine_duckdb.py) gives the pandas metrics' numbers on the sample (1e-9 relative)."""
+"""The two engines (anchorlib/metrics/engine/) give the same numbers on the sample (1e-9 relative), the
+DuckDB engine's equal the definitions written plainly in pandas, and a metric sums only on the engine it is
+handed."""
 
 from __future__ import annotations
 
@@ -8,9 +10,10 @@ import pandas as pd
 import pytest
 
 from anchorlib import metrics
-from anchorlib.metrics import definitions as metrics_base
-from anchorlib.metrics.definitions import SUPPLIER
-from anchorlib.metrics.engine import duckdb_engine as eng
+from anchorlib.metrics import pooling
+from anchorlib.metrics.definitions import GROUPS, SHARE_COLUMNS, SUPPLIER
+from anchorlib.metrics.engine.duckdb_engine import DUCKDB
+from anchorlib.metrics.engine.pandas_engine import PANDAS, PandasEngine
 
 REL = 1e-9
 
@@ -40,13 +43,16 @@ def test_local_share_matches_pandas(sample_ds, area_id):
     for a in sample_ds.anchor_ids:
         area = sample_ds.area(area_id, a)
         sub = p[p["anchor_id"] == a]
-        same_share(eng.local_share(sub, area, "r"), metrics.local_share(sub, area, "r"))
+        same_share(
+            metrics.local_share(sub, area, "r", engine="duckdb"),
+            metrics.local_share(sub, area, "r", engine=PANDAS),
+        )
 
 
 def test_anchor_local_shares_match_summary(sample_ds):
     ds = sample_ds
-    got = eng.anchor_local_shares(ds.payments, {a: ds.area(None, a) for a in ds.anchor_ids}, ds.ruleset.name)
-    want = metrics.summary(ds)
+    got = pooling.anchor_shares(ds, engine="duckdb")
+    want = metrics.summary(ds, engine="pandas")
     for row in want["anchors"]:
         ls = got[row["anchor_id"]]
         for f in ("total_spend", "addressable_spend", "local_spend", "unknown_location_spend", "leakage"):
@@ -58,7 +64,7 @@ def test_anchor_local_shares_match_summary(sample_ds):
 def test_local_share_by_matches_pandas(sample_ds, by):
     ds = sample_ds
     area = ds.area("city_hackney")
-    got = eng.local_share_by(ds.payments, area, by)
+    got = metrics.leakage_by(ds.payments, area, by, engine=DUCKDB)
     keys = [by] if isinstance(by, str) else by
     assert got["leakage"].is_monotonic_decreasing
     groups = ds.payments.groupby(keys, dropna=False)
@@ -68,7 +74,7 @@ def test_local_share_by_matches_pandas(sample_ds, by):
         hit = got
         for c, v in zip(keys, key):
             hit = hit[hit[c].isna()] if pd.isna(v) else hit[hit[c] == v]
-        want = metrics.local_share(sub, area)
+        want = metrics.local_share(sub, area, engine="pandas")
         r = hit.iloc[0]
         for f in ("total_spend", "addressable_spend", "local_spend", "unknown_location_spend", "leakage"):
             assert r[f] == pytest.approx(getattr(want, f), rel=REL, abs=1e-6)
@@ -79,11 +85,12 @@ def test_local_share_by_matches_pandas(sample_ds, by):
 
 
 def _pandas_equity(ds, p):
-    """DESIGN.md's utilisation and availability, written plainly in pandas (the reference for the SQL)."""
+    """Utilisation and availability (docs/methodology.md), written plainly in pandas (the reference for
+    the SQL)."""
     p = p[p["addressable"].astype(bool)]
     reg = ds.suppliers
     out = {}
-    for g, f in eng.GROUP_FLAGS.items():
+    for g, f in GROUPS.items():
         if f == "imd_1_2":
             member, avail = p["imd_decile"] <= 2, reg["imd_decile"] <= 2
         else:
@@ -103,8 +110,8 @@ def _pandas_equity(ds, p):
 
 def test_equity_matches_definitions(sample_ds):
     ds = sample_ds
-    got = eng.equity(ds, ds.payments).set_index("group")
-    want = metrics.equity(ds, ds.payments).set_index("group")
+    got = metrics.equity(ds, ds.payments, engine="duckdb").set_index("group")
+    want = metrics.equity(ds, ds.payments, engine="pandas").set_index("group")
     for c in ("utilisation", "availability", "disparity_index", "spend_in_group", "spend_membership_known"):
         pd.testing.assert_series_equal(got[c].astype(float), want.loc[got.index, c].astype(float), rtol=REL)
     for g, (util, avail, util_unknown, avail_unknown) in _pandas_equity(ds, ds.payments).items():
@@ -119,8 +126,8 @@ def test_equity_matches_definitions(sample_ds):
 
 def test_equity_by_category_sums_to_overall(sample_ds):
     ds = sample_ds
-    overall = eng.equity(ds, ds.payments).set_index("group")
-    by = eng.equity(ds, ds.payments, by="category")
+    overall = metrics.equity(ds, ds.payments, engine="duckdb").set_index("group")
+    by = metrics.equity(ds, ds.payments, by="category", engine="duckdb")
     sums = by.groupby("group")[["spend_in_group", "spend_membership_known"]].sum()
     for c in sums.columns:
         pd.testing.assert_series_equal(sums[c], overall.loc[sums.index, c], rtol=REL)
@@ -130,9 +137,9 @@ def test_opportunities_need_k_local_suppliers(sample_ds):
     ds = sample_ds
     area = ds.area(None, "hackney")
     p = ds.payments[ds.payments["anchor_id"] == "hackney"]
-    got = eng.opportunities(ds, p, area, min_local_suppliers=3)
+    got = metrics.opportunities(ds, p, area, min_local_suppliers=3, engine="duckdb")
     add = p[p["addressable"].astype(bool)]
-    leak = {c: metrics.local_share(s, area).leakage for c, s in add.groupby("category")}
+    leak = {c: metrics.local_share(s, area, engine="pandas").leakage for c, s in add.groupby("category")}
     reg = ds.suppliers
     local_reg = reg[area.contains(reg["lad"], reg["rgn"])]
     listed = {
@@ -263,31 +270,35 @@ def test_lm3_shift_network_summary_same_on_both_engines(monkeypatch, sample_ds, 
 
 def test_engine_choice_by_size(monkeypatch, sample_ds):
     from anchorlib.errors import ParameterError
-    from anchorlib.metrics.definitions import ENGINE_MIN_ROWS, engine_for
+    from anchorlib.metrics.engine import ENGINE_MIN_ROWS, choose, engine_for
 
     monkeypatch.delenv("ANCHORLIB_ENGINE", raising=False)
     assert len(sample_ds.payments) < ENGINE_MIN_ROWS and engine_for(sample_ds.payments) == "pandas"
-    monkeypatch.setattr("anchorlib.metrics.definitions.ENGINE_MIN_ROWS", 10)
-    assert engine_for(sample_ds.payments) == "duckdb"
+    assert choose(sample_ds.payments) is PANDAS and choose(sample_ds.payments, "duckdb") is DUCKDB
+    monkeypatch.setattr("anchorlib.metrics.engine.ENGINE_MIN_ROWS", 10)
+    assert engine_for(sample_ds.payments) == "duckdb" and choose(sample_ds.payments) is DUCKDB
+    assert choose(sample_ds.payments, PANDAS) is PANDAS  # a given engine wins over the size
+    with pytest.raises(ParameterError, match="engine must be 'pandas' or 'duckdb', not 'polars'"):
+        choose(sample_ds.payments, "polars")
     monkeypatch.setenv("ANCHORLIB_ENGINE", "spark")
     with pytest.raises(ParameterError, match="ANCHORLIB_ENGINE must be 'pandas' or 'duckdb'"):
         engine_for(sample_ds.payments)
 
 
-# --- the shapes the speed work relies on (benchmarks/run.py times them; these check they change no number) -----
+# --- the shapes the speed work relies on (benchmarks/run.py times them; these change no number) ---
 
 
 def _by_supplier(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     out = df.assign(**{k: df[k].astype(str) for k in keys}).sort_values(keys, ignore_index=True)
-    return out[[*keys, "supplier", "lad", *metrics_base.SHARE_COLUMNS]]
+    return out[[*keys, "supplier", "lad", *SHARE_COLUMNS]]
 
 
 def test_supplier_sums_same_with_payee_names_as_plain_text(sample_ds):
     """The engine scans categorical payee columns as integer codes; plain text columns give the same rows."""
     p, area = sample_ds.payments, sample_ds.area(None, "hackney")
     plain = p.assign(**{c: p[c].astype("string") for c in ("supplier_key", "supplier_name", "register_name")})
-    want = _by_supplier(metrics_base.share_sums(p, area, [SUPPLIER]), ["supplier_id"])
-    for got in (eng.share_sums(p, area, [SUPPLIER]), eng.share_sums(plain, area, [SUPPLIER])):
+    want = _by_supplier(PANDAS.share_sums(p, area, [SUPPLIER]), ["supplier_id"])
+    for got in (DUCKDB.share_sums(p, area, [SUPPLIER]), DUCKDB.share_sums(plain, area, [SUPPLIER])):
         got = _by_supplier(got, ["supplier_id"])
         assert got["supplier_id"].tolist() == want["supplier_id"].tolist()
         assert got["supplier"].astype(str).tolist() == want["supplier"].astype(str).tolist()
@@ -295,28 +306,63 @@ def test_supplier_sums_same_with_payee_names_as_plain_text(sample_ds):
             got["lad"].astype(object).where(got["lad"].notna(), None).tolist()
             == want["lad"].astype(object).where(want["lad"].notna(), None).tolist()
         )
-        for c in metrics_base.SHARE_COLUMNS:
+        for c in SHARE_COLUMNS:
             assert got[c].to_numpy(float) == pytest.approx(want[c].to_numpy(float), rel=REL, abs=1e-6), c
 
 
 @pytest.mark.parametrize("engine", ["pandas", "duckdb"])
 def test_every_anchors_sums_in_one_go_equal_each_anchor_alone(monkeypatch, sample_ds, engine):
-    """sums(payments, {anchor: area}, keys): each anchor's payments local to its own area, as one anchor at a time."""
-    from anchorlib.metrics.leakage import sums
-
-    monkeypatch.setenv("ANCHORLIB_ENGINE", engine)
+    """share_sums(payments, {anchor: area}, keys): each anchor's payments local to its own area, as one
+    anchor at a time."""
+    eng = {"pandas": PANDAS, "duckdb": DUCKDB}[engine]
     ds, p = sample_ds, sample_ds.payments
     areas = {a: ds.area(None, a) for a in ds.anchor_ids}
-    both = sums(p, areas, [SUPPLIER])
+    both = eng.share_sums(p, areas, [SUPPLIER])
     assert set(both["anchor_id"].astype(str)) == set(ds.anchor_ids)
     for a, area in areas.items():
         got = both[both["anchor_id"].astype(str) == a].sort_values("supplier_id", ignore_index=True)
-        want = metrics_base.share_sums(p[p["anchor_id"] == a], area, [SUPPLIER]).sort_values(
+        want = PANDAS.share_sums(p[p["anchor_id"] == a], area, [SUPPLIER]).sort_values(
             "supplier_id", ignore_index=True
         )
         assert got["supplier_id"].tolist() == want["supplier_id"].tolist()
-        for c in metrics_base.SHARE_COLUMNS:
+        for c in SHARE_COLUMNS:
             assert got[c].to_numpy(float) == pytest.approx(want[c].to_numpy(float), rel=REL, abs=1e-6), (a, c)
-    shares = eng.anchor_local_shares(p, areas, "r")
+    shares = pooling.anchor_shares(ds, engine=eng)
     for a, area in areas.items():
-        same_share(shares[a], metrics.local_share(p[p["anchor_id"] == a], area, "r"))
+        got = shares[a]
+        want = metrics.local_share(p[p["anchor_id"] == a], area, ds.ruleset.name, engine="pandas")
+        same_share(got, want)
+
+
+def test_supplier_names_same_on_both_engines(sample_ds):
+    p = sample_ds.payments
+    ids = sorted(PANDAS.share_sums(p, sample_ds.area("uk"), [SUPPLIER], names=False)["supplier_id"])[::7]
+    a, b = PANDAS.supplier_names(p, ids).sort_index(), DUCKDB.supplier_names(p, ids).sort_index()
+    assert a.index.tolist() == b.index.tolist() == sorted(ids)
+    pd.testing.assert_frame_equal(a, b)
+
+
+class Recording(PandasEngine):
+    """The pandas engine, recording which sums a metric asks it for."""
+
+    def __init__(self):
+        self.calls = []
+
+    def share_sums(self, payments, area, keys, **kw):
+        self.calls.append(("share_sums", len(payments), tuple(keys)))
+        return super().share_sums(payments, area, keys, **kw)
+
+    def equity_sums(self, payments, groups, keys):
+        self.calls.append(("equity_sums", len(payments), tuple(keys)))
+        return super().equity_sums(payments, groups, keys)
+
+
+def test_summary_reads_the_rollup_once_and_sums_on_the_engine_it_is_handed(sample_ds):
+    """The summary reads one rollup from the data layer and asks the engine it is given for two sums, per
+    anchor and supplier and per anchor and group; it names that engine in its choices."""
+    rec = Recording()
+    got = metrics.summary(sample_ds, engine=rec)
+    rolled = len(sample_ds.rollup(metrics.headline.SUMMARY_COLUMNS, resolved=True))
+    assert rec.calls == [("share_sums", rolled, (SUPPLIER,)), ("equity_sums", rolled, ("anchor_id",))]
+    assert got["choices"]["engine"] == "pandas"
+    assert got == metrics.summary(sample_ds, engine="pandas")

@@ -7,14 +7,11 @@ names 'Hackney Cleaners Limited' (resolves to the register's Hackney Cleaners Lt
 
 from __future__ import annotations
 
-import copy
-
 import pytest
 
 from anchorlib import metrics, open_dataset
-from anchorlib.data import suppliers
+from anchorlib.data import survey
 from anchorlib.errors import DatasetError, ParameterError
-from anchorlib.metrics import multiplier as lm3_module
 from tests.builders import write_csv
 from tests.metrics_case import network_case
 
@@ -101,11 +98,10 @@ def test_shift_scenario_with_a_precomputed_lm3_is_the_same(ds, monkeypatch):
     given = metrics.shift_scenario(ds, p, area, ["Supplies", "Legal"], 0.5, lm3_of=metrics.lm3(ds, p, area))
     assert given == plain
     calls = []
-    real = suppliers.resolve_names
-    monkeypatch.setattr(suppliers, "resolve_names", lambda *a, **k: calls.append(1) or real(*a, **k))
-    first = lm3_module.survey_suppliers(ds)
-    assert lm3_module.survey_suppliers(ds) is first and calls == []  # resolved already, by the calls above
-    pool = copy.copy(ds)
-    pool.suppliers = ds.suppliers.iloc[:1]
-    lm3_module.survey_suppliers(pool)
+    real = survey.resolve_names
+    monkeypatch.setattr(survey, "resolve_names", lambda *a, **k: calls.append(1) or real(*a, **k))
+    first = ds.survey_suppliers
+    assert ds.survey_suppliers is first and calls == []  # resolved already, by the calls above
+    pool = ds.replace(suppliers=ds.suppliers.iloc[:1])  # another register: resolved again
+    assert len(pool.survey_suppliers) == len(first)
     assert calls == [1]

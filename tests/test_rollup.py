@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import copy
-
 import pandas as pd
 import pytest
 
 from anchorlib import metrics, open_dataset
-from anchorlib.data.rollup import SUMMARY_COLUMNS, cached_rollup, rolled_dataset, rollup
-from anchorlib.metrics.definitions import supplier_ids
+from anchorlib.data.rollup import rollup
+from anchorlib.data.suppliers import supplier_ids
+from anchorlib.metrics.headline import SUMMARY_COLUMNS
 
 
 def test_rollup_sums_amount_per_distinct_row_and_keeps_nulls():
@@ -65,19 +64,23 @@ def test_summary_over_its_rollup_equals_summary_over_every_payment(sample_ds, mo
     monkeypatch.setattr("anchorlib.data.rollup.MIN_ROWS", 10**9)  # the payments as they are
     want = metrics.summary(sample_ds, None, area)
     monkeypatch.setattr("anchorlib.data.rollup.MIN_ROWS", 0)
-    rolled = rolled_dataset(sample_ds, SUMMARY_COLUMNS, resolved=True)
-    assert len(rolled.payments) < len(sample_ds.payments) / 2
-    got = metrics.summary(sample_ds, None, area)
+    ds = sample_ds.replace()  # a store of its own: the rollup made with MIN_ROWS 0
+    assert len(ds.rollup(SUMMARY_COLUMNS, resolved=True)) < len(sample_ds.payments) / 2
+    got = metrics.summary(ds, None, area)
     assert got == _approx(want)
     assert got["anchors"][0]["lm3_detail"]["surveyed_suppliers"] > 0  # LM3 per supplier survived the rollup
 
 
-def test_rolled_dataset_gives_the_same_shared_suppliers(sample_ds):
-    rolled = rolled_dataset(sample_ds, min_rows=0)
-    assert len(rolled.payments) < len(sample_ds.payments) and rolled.anchors is sample_ds.anchors
-    sa, sb = metrics.shared_suppliers(sample_ds), metrics.shared_suppliers(rolled)
-    assert sb["supplier"].tolist() == sa["supplier"].tolist()
-    assert sb["combined_spend"].tolist() == pytest.approx(sa["combined_spend"].tolist())
+def test_shared_suppliers_over_a_rollup_equal_those_over_every_payment(sample_ds, monkeypatch):
+    monkeypatch.setattr("anchorlib.data.rollup.MIN_ROWS", 10**9)  # the payments as they are
+    want = metrics.shared_suppliers(sample_ds.replace())
+    monkeypatch.setattr("anchorlib.data.rollup.MIN_ROWS", 0)
+    ds = sample_ds.replace()
+    got = metrics.shared_suppliers(ds)
+    (rolled,) = [v for k, v in ds.derived.items() if k.startswith("payments:rollup-")]
+    assert len(rolled) < len(sample_ds.payments) / 2
+    assert got["supplier"].tolist() == want["supplier"].tolist() and len(got) > 5
+    assert got["combined_spend"].tolist() == pytest.approx(want["combined_spend"].tolist())
 
 
 def test_rollup_keeps_dtypes_missing_values_and_sums(sample_ds):
@@ -115,28 +118,25 @@ def test_a_rollup_of_cached_payments_is_stored_beside_them_and_goes_with_them(ca
 
     store = cached_copy / CACHE_DIRNAME
     ds = open_dataset(cached_copy)
-    made = cached_rollup(ds, SUMMARY_COLUMNS, resolved=True)
-    assert cached_rollup(ds, SUMMARY_COLUMNS, resolved=True) is made  # once per dataset
+    made = ds.rollup(SUMMARY_COLUMNS, resolved=True)
+    assert ds.rollup(SUMMARY_COLUMNS, resolved=True) is made  # once per dataset
     (stored,) = store.glob("derived-*.arrow")
     (payments,) = store.glob("payments-*.arrow")
     assert stored.name.split("-")[1] == payments.name[len("payments-") : -len(".arrow")]
-    again = cached_rollup(
-        open_dataset(cached_copy), SUMMARY_COLUMNS, resolved=True
-    )  # a new open maps the file
+    again = open_dataset(cached_copy).rollup(SUMMARY_COLUMNS, resolved=True)  # a new open maps the file
     pd.testing.assert_frame_equal(again, made)
     assert again["supplier_id"].nunique() == ds.payments.pipe(supplier_ids).nunique()
     assert again["amount"].sum() == pytest.approx(ds.payments["amount"].sum(), rel=1e-12)
-    # payments that are not the cached ones as opened (here: a copy) are rolled up, not read from the file
-    other = copy.copy(ds)
-    other.__dict__["payments"] = ds.payments.assign(amount=ds.payments["amount"] * 2)
-    doubled = cached_rollup(other, SUMMARY_COLUMNS, resolved=True)
+    # a dataset with a table replaced has a store of its own, in memory: rolled up again, nothing stored
+    other = ds.replace(spend=ds.spend.assign(amount=ds.spend["amount"] * 2))
+    doubled = other.rollup(SUMMARY_COLUMNS, resolved=True)
     assert doubled["amount"].sum() == pytest.approx(2 * made["amount"].sum())
     assert len(list(store.glob("derived-*.arrow"))) == 1
     # two newer versions of the payments evict the old entry and its rollup
     for name in ("Brand New Local Ltd", "Another New Local Ltd"):
         reg = cached_copy / "suppliers.csv"
         reg.write_text(reg.read_text(encoding="utf-8") + f"{name},E8 1AA,,,Yes,,,,,,\n", encoding="utf-8")
-        cached_rollup(open_dataset(cached_copy), SUMMARY_COLUMNS, resolved=True)
+        open_dataset(cached_copy).rollup(SUMMARY_COLUMNS, resolved=True)
     assert not payments.exists() and not stored.exists()
     assert len(list(store.glob("derived-*.arrow"))) == 2
 
@@ -144,10 +144,10 @@ def test_a_rollup_of_cached_payments_is_stored_beside_them_and_goes_with_them(ca
 def test_a_torn_stored_rollup_is_made_again(cached_copy):
     from anchorlib.data.storage.cache import CACHE_DIRNAME
 
-    made = cached_rollup(open_dataset(cached_copy), SUMMARY_COLUMNS)
+    made = open_dataset(cached_copy).rollup(SUMMARY_COLUMNS)
     (stored,) = (cached_copy / CACHE_DIRNAME).glob("derived-*.arrow")
     stored.write_bytes(stored.read_bytes()[:100])
-    again = cached_rollup(open_dataset(cached_copy), SUMMARY_COLUMNS)
+    again = open_dataset(cached_copy).rollup(SUMMARY_COLUMNS)
 
     def rows(df):  # a rollup's rows come in no particular order
         keys = [c for c in df.columns if c != "amount"]

@@ -6,8 +6,8 @@ is the spend joined to suppliers, places and the addressable rule set, ready for
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -16,18 +16,27 @@ from anchorlib.data.addressable import RuleSet, ruleset_from_categories
 from anchorlib.data.ingest import SPEND_COLUMNS, LoadReport
 from anchorlib.data.payments import GROUP_FLAGS, SPEND_CATEGORICALS, build_payments, compact, concat
 from anchorlib.data.places import BUILTIN_AREAS, Area, Geography, read_geography
+from anchorlib.data.rollup import stored_rollup
 from anchorlib.data.storage import cache
 from anchorlib.data.storage import tables as dataset_cache
+from anchorlib.data.storage.derived import Derived
 from anchorlib.data.suppliers import match_table, normalise_name, read_overrides
+from anchorlib.data.survey import resolve_survey
 from anchorlib.data.tables import parse_flag, parse_number, read_table
 from anchorlib.errors import DatasetError, ParameterError
 
 SPEND_FILE_SUFFIXES = {".csv", ".xlsx", ".xlsm"}
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class Dataset:
-    """Validated tables of one dataset folder."""
+    """Validated tables of one dataset folder, and (``derived``) what is computed from them and kept.
+
+    The tables never change once read: the dataclass is frozen, and ``replace`` makes a new dataset
+    (e.g. with the register cut to an area's suppliers) with a store of its own. Everything computed
+    from the tables (the joined payments, their rollups, the LM3 survey resolved to suppliers, the rule
+    set) lives in ``derived`` (anchorlib/data/storage/derived.py), and nowhere else.
+    """
 
     root: Path
     anchors: pd.DataFrame  # anchor_id, name, kind, home_lads (tuple of LAD codes)
@@ -42,6 +51,12 @@ class Dataset:
     commitments: pd.DataFrame | None = None
     supplier_overrides: dict[str, int | None] = field(default_factory=dict)  # supplier_matches.csv
     notes: list[str] = field(default_factory=list)
+    derived: Derived = field(default_factory=Derived, repr=False)
+
+    def replace(self, **tables) -> Dataset:
+        """A new dataset with some tables replaced (``suppliers=...``) and a store of its own: nothing
+        derived from the old tables carries over, and nothing of it is stored on disk."""
+        return dataclasses.replace(self, **tables, derived=Derived())
 
     @property
     def anchor_ids(self) -> list[str]:
@@ -49,16 +64,15 @@ class Dataset:
 
     def anchor(self, anchor_id: str) -> pd.Series:
         """The anchors.csv row of ``anchor_id``; ParameterError naming the known ids otherwise."""
-        row = self._anchor_rows.get(anchor_id)
+        rows = self.derived.memo(
+            "anchor_rows", lambda: {str(r["anchor_id"]): r for _, r in self.anchors.iterrows()}
+        )
+        row = rows.get(anchor_id)
         if row is None:
             raise ParameterError(
                 f"unknown anchor '{anchor_id}'; this dataset has: {', '.join(self.anchor_ids)}"
             )
         return row
-
-    @cached_property
-    def _anchor_rows(self) -> dict[str, pd.Series]:
-        return {str(r["anchor_id"]): r for _, r in self.anchors.iterrows()}
 
     def home_area(self, anchor_id: str) -> Area:
         row = self.anchor(anchor_id)
@@ -75,12 +89,19 @@ class Dataset:
             return self.areas[area_id]
         raise ParameterError(f"unknown area '{area_id}'; choose home, {', '.join(self.areas)}")
 
-    @cached_property
+    @property
     def ruleset(self) -> RuleSet:
-        """The addressable rule set: the defaults plus categories.csv (read once per dataset)."""
-        return ruleset_from_categories(self.categories)
+        """The addressable rule set: the defaults plus categories.csv
+        (docs/methodology.md#addressable-spend)."""
+        return self.derived.memo("ruleset", lambda: ruleset_from_categories(self.categories))
 
-    @cached_property
+    @property
+    def choices(self) -> dict:
+        """The choices of this dataset that every figure from its payments names: the addressable rule set
+        and the IMD vintage (a selection of payments carries them in ``attrs``)."""
+        return {"addressable_rule_set": self.ruleset.name, "imd_vintage": self.geography.imd_vintage}
+
+    @property
     def payments(self) -> pd.DataFrame:
         """Spend joined to the register, places and the addressable rule set (one row per payment).
 
@@ -88,10 +109,31 @@ class Dataset:
         supplier_matches.csv overrides, exact, fuzzy): ``match_method`` and ``match_score`` say how.
         Location comes from the matched register entry's postcode, else from a postcode published in
         the spend file; otherwise it is unknown (``lad`` <NA>). Text columns are categoricals (see
-        ``compact``): name matching, location and the rule set run once per distinct value.
+        ``compact``): name matching, location and the rule set run once per distinct value. Built on
+        first use, or mapped from the cache when ``open_dataset`` found it there.
         """
-        return build_payments(
-            self.spend, self.suppliers, self.geography, self.ruleset, self.supplier_overrides
+        return self.derived.memo(
+            "payments",
+            lambda: build_payments(
+                self.spend, self.suppliers, self.geography, self.ruleset, self.supplier_overrides
+            ),
+        )
+
+    def rollup(self, columns: list[str] | None = None, *, resolved: bool = False) -> pd.DataFrame:
+        """The payments summed per distinct row of ``columns`` (anchorlib/data/rollup.py; ``resolved``: with
+        each row's resolved supplier in ``supplier_id``): the same sums from far fewer rows, made once per
+        dataset and stored beside its cached payments. Shared: do not write to it."""
+        return stored_rollup(self.payments, self.derived, columns, resolved=resolved)
+
+    @property
+    def survey_suppliers(self) -> pd.DataFrame | None:
+        """lm3_survey.csv resolved to the dataset's suppliers (``survey.resolve_survey``), None without a
+        survey; kept with the dataset's stored tables. One-line errors for a bad survey row."""
+        if self.lm3_survey is None:
+            return None
+        return self.derived.from_tables(
+            "lm3_survey_suppliers",
+            lambda: resolve_survey(self.lm3_survey, self.suppliers["supplier_key"], self.supplier_overrides),
         )
 
     @property
@@ -354,7 +396,8 @@ def open_dataset(path: str | Path | None = None) -> Dataset:
 
     Raises DatasetError (one line naming the file and what is missing) for a missing required file
     or column; spend files that cannot be read raise SpendFileError. The tables other than the spend
-    come from anchorlib/dataset_cache.py while none of their files has changed.
+    come from the tables' cache entry (anchorlib/data/storage/tables.py) while none of their files has
+    changed.
     """
     from anchorlib.paths import default_data_dir
 
@@ -369,17 +412,23 @@ def open_dataset(path: str | Path | None = None) -> Dataset:
         if folder is not None and not _store_tables(folder, tables):
             folder = None
     spend, reports, cached_payments, payments_key = _read_spend(root, tables["anchors"], store)
-    ds = Dataset(root=root, spend=spend, load_reports=reports, **tables)
-    if folder is not None:
-        dataset_cache.attach(ds, folder, [*_FRAMES, "anchors", "geography", "supplier_overrides"])
+    ds = Dataset(root=root, spend=spend, load_reports=reports, **tables, derived=Derived(tables_entry=folder))
     if cached_payments is not None:
-        ds.__dict__["payments"] = cached_payments  # fills the cached_property
-        cache.attach_payments(ds, store, payments_key)
+        ds.derived.payments_cached(store, payments_key, cached_payments)
     elif (
-        cache.enabled()
+        store is not None
         and len(spend) >= cache.PAYMENTS_MIN_ROWS
-        and store is not None
         and cache.write_payments(store, payments_key, ds.payments)
     ):
-        cache.attach_payments(ds, store, payments_key)
+        ds.derived.payments_cached(store, payments_key)
     return ds
+
+
+def open_anchor(data_dir, anchor_id: str) -> tuple[Dataset, str]:
+    """Open a dataset and check ``anchor_id`` is in it (raises ParameterError listing the known ids).
+
+    Notebooks call this straight after papermill injects parameters.
+    """
+    ds = open_dataset(data_dir)
+    ds.anchor(anchor_id)
+    return ds, anchor_id

@@ -98,7 +98,8 @@ def _masked(data: np.ndarray, mask: np.ndarray, dtype: str):
 
 
 def _names(spend: pd.DataFrame, reg: pd.DataFrame, overrides) -> tuple[dict, np.ndarray]:
-    """Match columns (supplier_key, register_row, match_method, match_score) and each row's register row (-1 none)."""
+    """Match columns (supplier_key, register_row, match_method, match_score) and each row's register row
+    (-1: none)."""
     codes, names = factorize(spend["supplier_name"])
     uniq = pd.Series(names, dtype="string")
     res = resolve_names(uniq, pd.Series(False, index=uniq.index), reg["supplier_key"], overrides)
@@ -124,7 +125,8 @@ def _names(spend: pd.DataFrame, reg: pd.DataFrame, overrides) -> tuple[dict, np.
 
 
 def _locations(spend: pd.DataFrame, reg: pd.DataFrame, geography: Geography, row: np.ndarray) -> dict:
-    """postcode, lad, rgn, lsoa, imd_decile: the matched register entry's, else the spend file's postcode's."""
+    """postcode, lad, rgn, lsoa, imd_decile: the matched register entry's, else those of the spend file's
+    postcode."""
     table = reg[[*LOCATION, "imd_decile"]].reset_index(drop=True)
     where = row.copy()  # row of ``table`` each payment takes its location from (-1: unknown)
     pc_codes, pcs = factorize(spend["supplier_postcode"])

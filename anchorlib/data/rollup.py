@@ -1,34 +1,33 @@
-"""Pre-aggregated payments, so an app's widget change stays interactive on millions of rows.
+"""Payments rolled up: ``amount`` summed per distinct row of the columns a figure reads.
 
-Every metric the apps show is a sum of ``amount`` over payments grouped or filtered by other
-columns (DESIGN.md: local share, leakage, utilisation, LM3's R1 and R2). Summing ``amount`` once per
-distinct combination of the columns an app needs gives a frame with the same columns and the same
-sums, only far fewer rows: the ``metrics`` functions run on it unchanged and give the same figures.
-Payment counts are lost, so nothing that counts payments may use a rollup.
+Every metric is a sum of ``amount`` over payments grouped or filtered by other columns
+(docs/methodology.md: local share, leakage, utilisation, LM3's R1 and R2). Summing ``amount`` once per
+distinct combination of the columns a figure needs gives a frame with the same columns and the same
+sums, only far fewer rows: the metrics run on it unchanged and give the same figures. Payment counts
+are lost, so nothing that counts payments may use a rollup. A dataset makes each rollup once and
+stores it beside its cached payments (``Dataset.rollup``, anchorlib/data/storage/derived.py).
 """
 
 from __future__ import annotations
 
-import copy
 import functools
 import hashlib
 import json
 
 import pandas as pd
 
-from anchorlib.data.dataset import Dataset
-from anchorlib.data.storage import cache
-from anchorlib.metrics.definitions import GROUPS, payments_attrs, supplier_ids
+from anchorlib.data.payments import GROUP_FLAGS
+from anchorlib.data.storage.derived import Derived
+from anchorlib.data.suppliers import supplier_ids
 from anchorlib.paths import PACKAGE_DIR
 
-#: What local share and leakage read besides ``amount`` (metrics_base.share_sums), and the resolved supplier.
+#: What local share and leakage read besides ``amount``: location, the addressable and head-office flags.
 SHARE_COLUMNS = ["addressable", "lad", "rgn", "hq_only"]
+#: What resolves a payment's supplier (``suppliers.supplier_ids``) and names it.
 SUPPLIER_COLUMNS = ["register_row", "supplier_key", "supplier_name", "register_name"]
-#: What the equity groups read (metrics_base.GROUPS' flags; IMD deciles 1-2 from ``imd_decile``).
-GROUP_COLUMNS = [*(f for f in GROUPS.values() if f != "imd_1_2"), "imd_decile"]
-#: What ``metrics.summary`` reads: local share, LM3 per supplier and the equity groups, per anchor.
-SUMMARY_COLUMNS = ["anchor_id", *SHARE_COLUMNS, *SUPPLIER_COLUMNS, *GROUP_COLUMNS]
-#: The same with the resolved supplier a rollup can carry (``with_supplier_ids``).
+#: What the equity groups read: the suppliers' group flags and IMD decile (IMD deciles 1-2).
+GROUP_COLUMNS = [*(f for f in GROUP_FLAGS if f != "hq_only"), "imd_decile"]
+#: The same as SUPPLIER_COLUMNS with the resolved supplier a rollup can carry (``with_supplier_ids``).
 RESOLVED_SUPPLIER_COLUMNS = [*SUPPLIER_COLUMNS, "supplier_id"]
 #: Frames with fewer rows than this are used as they are (rolling them up gains nothing).
 MIN_ROWS = 50_000
@@ -49,7 +48,7 @@ def rollup(
         out = payments[[*cols, "amount"]]
         out.attrs = dict(payments.attrs)
         return out
-    from anchorlib.metrics.engine.duckdb_engine import query  # DuckDB only for frames worth rolling up
+    from anchorlib.data.sql import query  # DuckDB only for frames worth rolling up
 
     keys = ", ".join(f'"{c}"' for c in cols)
     # categoricals go in as their integer codes (-1 = missing, a value of its own) and come back through
@@ -69,7 +68,7 @@ def rollup(
 
 def with_supplier_ids(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` (payments or a rollup with SUPPLIER_COLUMNS) with each row's resolved supplier in
-    ``supplier_id`` (``metrics_base.supplier_ids``, as a categorical), so the metrics that group by
+    ``supplier_id`` (``suppliers.supplier_ids``, as a categorical), so the metrics that group by
     supplier do not resolve the rows again after every choice."""
     out = frame.assign(
         supplier_id=supplier_ids(frame).astype("str").astype("category")
@@ -78,47 +77,36 @@ def with_supplier_ids(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def rolled_dataset(
-    ds: Dataset, columns: list[str] | None = None, min_rows: int | None = None, resolved: bool = False
-) -> Dataset:
-    """A shallow copy of ``ds`` whose ``payments`` are ``cached_rollup(ds, columns, min_rows, resolved)``,
-    for metrics that take a Dataset (``metrics.summary``, ``metrics.network``, ``metrics.shared_suppliers``):
-    same figures, a fraction of the rows."""
-    out = copy.copy(ds)
-    out.__dict__["payments"] = cached_rollup(ds, columns, min_rows, resolved)  # fills the cached_property
-    return out
-
-
-def cached_rollup(
-    ds: Dataset, columns: list[str] | None = None, min_rows: int | None = None, resolved: bool = False
+def stored_rollup(
+    payments: pd.DataFrame,
+    derived: Derived,
+    columns: list[str] | None = None,
+    min_rows: int | None = None,
+    resolved: bool = False,
 ) -> pd.DataFrame:
-    """``rollup(ds.payments, columns, min_rows)``, with ``with_supplier_ids`` when ``resolved``, made once per
-    dataset: kept on ``ds`` while its payments are the same object, and, when they are the payments
-    cached beside the dataset (anchorlib/cache.py), stored next to them so that a new process maps the
-    file instead of rolling a million payments up again (the file goes when the payments entry does)."""
-    p, min_rows = ds.payments, MIN_ROWS if min_rows is None else min_rows
-    name = _rollup_name(p, columns, resolved, len(p) >= min_rows)
-    memo = ds.__dict__.get(f"_rollup_{name}")
-    if memo is not None and memo[0] is p:
-        return memo[1]
-    path = cache.payments_derived(ds, f"rollup-{name}") if len(p) >= min_rows else None
-    out = cache.read_mapped(path) if path is not None else None
-    if out is None:
-        out = rollup(p, columns, min_rows=min_rows)
+    """``rollup(payments, columns, min_rows)``, with ``with_supplier_ids`` when ``resolved``, made once and
+    kept in ``derived`` (the store of the dataset whose payments these are): stored beside the cached
+    payments, so a new process maps the file instead of rolling millions of payments up again."""
+    min_rows = MIN_ROWS if min_rows is None else min_rows
+    rolled = len(payments) >= min_rows
+    name = f"rollup-{_rollup_name(payments, columns, resolved, rolled)}"
+
+    def build() -> pd.DataFrame:
+        out = rollup(payments, columns, min_rows=min_rows)
         if resolved:
             out = with_supplier_ids(out)
-        if path is not None:
-            cache.write_derived(path, out)
-    out.attrs = {}  # the dataset's own payments carry none
-    ds.__dict__[f"_rollup_{name}"] = (p, out)
-    return out
+        out.attrs = {}  # the dataset's own payments carry none
+        return out
+
+    # a frame under min_rows is a view of the payments: nothing to store
+    return derived.from_payments(name, build) if rolled else derived.memo(name, build)
 
 
-def selected_rollup(ds: Dataset, columns: list[str], resolved: bool = False) -> pd.DataFrame:
-    """``rollup(metrics.select(ds), columns)`` by way of ``cached_rollup``: a shallow copy that carries the
-    attrs ``metrics.select`` gives (the rule set and IMD vintage the metrics name)."""
-    out = cached_rollup(ds, columns, resolved=resolved).copy(deep=False)
-    out.attrs = payments_attrs(ds)
+def selected_rollup(ds, columns: list[str], resolved: bool = False) -> pd.DataFrame:
+    """``ds.rollup(columns)`` as ``metrics.select`` hands payments over: a shallow copy carrying in ``attrs``
+    the dataset's choices (the rule set and IMD vintage the metrics name)."""
+    out = ds.rollup(columns, resolved=resolved).copy(deep=False)
+    out.attrs = dict(ds.choices)
     return out
 
 
@@ -131,5 +119,5 @@ def _rollup_name(payments: pd.DataFrame, columns: list[str] | None, resolved: bo
 
 @functools.cache
 def _code() -> str:
-    parts = ("data/rollup.py", "metrics/definitions.py", "data/storage/mapped.py")
+    parts = ("data/rollup.py", "data/suppliers.py", "data/storage/mapped.py")
     return hashlib.sha1(b"".join((PACKAGE_DIR / rel).read_bytes() for rel in parts)).hexdigest()

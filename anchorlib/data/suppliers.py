@@ -46,6 +46,7 @@ FUZZY_THRESHOLD = (
     90.0  # rapidfuzz ratio (0-100) on normalised names; 'HACKNEY CLEANING' vs 'HACKNEY CATERING' is 81
 )
 METHODS = ("exact", "fuzzy", "override", "none", "redacted")
+NO_NAME = "(no payee name)"  # the one supplier id (and name) of redacted and blank payees
 _BLOCK = 2000  # spend names scored against the register at a time
 
 
@@ -77,7 +78,8 @@ def resolve_names(
     Works on unique normalised names, so a payee resolves the same way for every anchor. In order:
     redacted payees are never matched; an analyst's ``overrides`` (normalised spend name -> register
     row, or None to force no match) win; then exact key equality; then the best rapidfuzz ``ratio``
-    at or above ``threshold`` among register keys whose first word agrees (``same_first_word``). Returns, aligned with ``spend_names``:
+    at or above ``threshold`` among register keys whose first word agrees (``same_first_word``). Returns,
+    aligned with ``spend_names``:
     supplier_key, register_row (Int64), match_method, match_score (100 exact/override, NA none).
     """
     from rapidfuzz import fuzz, process
@@ -129,6 +131,27 @@ def resolve_names(
     out.loc[red, "match_score"] = pd.NA
     out.loc[red, "match_method"] = "redacted"
     return out
+
+
+def supplier_ids(payments: pd.DataFrame) -> pd.Series:
+    """The resolved supplier of each payment (docs/methodology.md#supplier-matching): 'R<row>' for a
+    register match, else 'K<normalised payee>', else 'N<payee as written>', else '(no payee name)'
+    (redacted or blank). Two spellings that resolve to one register entry or one normalised name are one
+    supplier. A frame that carries these ids in a ``supplier_id`` column (``rollup.with_supplier_ids``) is
+    not resolved again. DuckDB computes the same ids in SQL (``SUPPLIER_ID_SQL``)."""
+    if "supplier_id" in payments.columns:
+        return payments["supplier_id"].astype("string")
+    row = payments["register_row"].astype("Int64").astype("string")
+    out = ("R" + row).fillna("K" + payments["supplier_key"].astype("string"))
+    out = out.fillna("N" + payments["supplier_name"].astype("string"))
+    return out.fillna(NO_NAME).astype("string")
+
+
+#: The resolved supplier of a payment, as ``supplier_ids``, in SQL.
+SUPPLIER_ID_SQL = f"""CASE WHEN register_row IS NOT NULL THEN 'R' || CAST(register_row AS VARCHAR)
+    WHEN supplier_key IS NOT NULL THEN 'K' || supplier_key
+    WHEN supplier_name IS NOT NULL THEN 'N' || supplier_name
+    ELSE '{NO_NAME}' END"""
 
 
 def read_overrides(path, register: pd.DataFrame, *, root=None) -> dict[str, int | None]:

@@ -1,27 +1,29 @@
 """The metrics core: pure functions over a dataset's payments, following docs/methodology.md.
 
 Local share and leakage by every cut (``leakage``), equity and IMD reach (``equity``), LM3 and shift
-scenarios (``lm3``), the network view and the summary JSON (``summary``). Every result names the
-choices it used (area, addressable rule set, IMD vintage, pooling) in ``choices``
+scenarios (``multiplier``), the network view (``pooling``) and the summary JSON (``headline``). Every
+result names the choices it used (area, addressable rule set, IMD vintage, pooling) in ``choices``
 (``df.attrs["choices"]`` for a DataFrame). The sums run on an engine (``engine``: pandas, or DuckDB
 from ``ENGINE_MIN_ROWS`` payments; ``$ANCHORLIB_ENGINE`` forces one) with the same results.
 """
 
 from __future__ import annotations
 
-from anchorlib.metrics.definitions import (
-    ENGINE_MIN_ROWS,
-    FOUR_FIFTHS,
-    GROUP_LABELS,
-    GROUPS,
-    LocalShare,
-    engine_for,
-    is_local,
-)
+from anchorlib.metrics.definitions import FOUR_FIFTHS, GROUP_LABELS, GROUPS, LocalShare, is_local
 from anchorlib.metrics.disparity import equity, imd_distribution
-from anchorlib.metrics.headline import local_share, local_share_per, network, summary
-from anchorlib.metrics.leakage import concentration, leakage_by, opportunities, shared_suppliers, top_leaking
+from anchorlib.metrics.engine import ENGINE_MIN_ROWS, engine_for
+from anchorlib.metrics.headline import summary
+from anchorlib.metrics.leakage import (
+    concentration,
+    leakage_by,
+    local_share,
+    local_share_per,
+    opportunities,
+    shared_suppliers,
+    top_leaking,
+)
 from anchorlib.metrics.multiplier import LM3, Shift, lm3, shift_scenario
+from anchorlib.metrics.pooling import network
 from anchorlib.metrics.selection import select
 
 __all__ = [

@@ -1,20 +1,20 @@
-"""The pieces every metric shares (DESIGN.md, Definitions): local share, the resolved supplier, the
-group flags, the engine choice and the per-group sums both engines compute.
+"""The definitions every metric is computed from (docs/methodology.md), each in one place.
 
-``metrics`` is the public entry point; this module holds what ``metrics``, its submodules and
-``engine_duckdb`` import, so nothing imports in a circle.
+The equity groups and their labels, the four-fifths threshold, the sums local share and leakage are
+made of (``SHARE_SUMS``: which payments each one sums, for both engines to compute), and the figures
+built from those sums: ``LocalShare``, leakage and local share per key (``finish_shares``), utilisation,
+availability and the disparity index (``equity_frame``). The engines (anchorlib/metrics/engine/) import
+this module; the metrics import both.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from anchorlib.data.places import Area
-from anchorlib.errors import ParameterError
+from anchorlib.data.places import BUILTIN_AREAS, Area
 
 GROUPS = {
     "sme": "is_sme",
@@ -32,41 +32,39 @@ GROUP_LABELS = {
     "youth_led": "Youth-led",
     "imd_1_2": "IMD deciles 1-2",
 }
-FOUR_FIFTHS = 80.0
-ENGINE_MIN_ROWS = 200_000  # from this many payments the metrics run on DuckDB (ANCHORLIB_ENGINE overrides)
-SUPPLIER = "supplier"  # the virtual grouping key: the resolved supplier (see supplier_ids)
-SHARE_COLUMNS = [
-    "total_spend",
-    "addressable_spend",
-    "local_spend",
-    "unknown_location_spend",
-    "known_addressable_spend",
-    "local_ex_hq",
-    "known_ex_hq",
-    "addressable_payments",
-]
+FOUR_FIFTHS = 80.0  # a disparity index below this is a substantial disparity (the four-fifths rule)
+SUPPLIER = "supplier"  # the virtual grouping key: the resolved supplier (data.suppliers.supplier_ids)
+ANY_LOCATION = BUILTIN_AREAS["uk"]  # for sums where locality does not matter
+
+#: The sums local share and leakage are made of (docs/methodology.md#local-share-and-leakage): each is
+#: ``amount`` summed over the payments meeting all of its conditions ('~' negates one). The conditions:
+#: ``addressable`` (the rule set), ``local`` (the supplier is located in the area), ``known`` (its
+#: location is known) and ``hq_only`` (a head-office-only supplier).
+SHARE_SUMS = {
+    "total_spend": (),
+    "addressable_spend": ("addressable",),
+    "local_spend": ("addressable", "local"),
+    "unknown_location_spend": ("addressable", "~known"),
+    "known_addressable_spend": ("addressable", "known"),
+    "local_ex_hq": ("addressable", "local", "~hq_only"),
+    "known_ex_hq": ("addressable", "known", "~hq_only"),
+}
+#: Payments counted, on the same conditions.
+COUNTS = {"addressable_payments": ("addressable",)}
+SHARE_COLUMNS = [*SHARE_SUMS, *COUNTS]
 
 
 def div(a: float, b: float) -> float | None:
     return None if b == 0 else a / b
 
 
-def engine_for(payments: pd.DataFrame) -> str:
-    """'duckdb' for ``ENGINE_MIN_ROWS`` payments or more, else 'pandas'; ``$ANCHORLIB_ENGINE`` forces one."""
-    forced = os.environ.get("ANCHORLIB_ENGINE", "").strip().lower()
-    if forced in ("pandas", "duckdb"):
-        return forced
-    if forced:
-        raise ParameterError(f"ANCHORLIB_ENGINE must be 'pandas' or 'duckdb', not '{forced}'")
-    return "duckdb" if len(payments) >= ENGINE_MIN_ROWS else "pandas"
-
-
 @dataclass
 class LocalShare:
-    """Local share (DESIGN.md): local addressable spend / addressable spend with known location.
+    """Local share (docs/methodology.md#local-share-and-leakage): local addressable spend / addressable
+    spend with known location.
 
-    ``leakage`` = addressable spend - local spend, as DESIGN.md defines it, so it includes the
-    unknown-location £ (shown beside it); ``known_leakage`` excludes it.
+    ``leakage`` = addressable spend - local spend, so it includes the unknown-location £ (shown beside
+    it); ``known_leakage`` excludes it.
     """
 
     total_spend: float
@@ -113,113 +111,9 @@ def local_shares(sums: pd.DataFrame, areas: dict[str, Area], ruleset_name: str) 
     return {a: to_local_share(got.get(a, zeros), ar, ruleset_name) for a, ar in areas.items()}
 
 
-def payments_attrs(ds) -> dict:
-    """What a selection of a dataset's payments carries in ``attrs`` for the functions that take payments
-    alone: the dataset's addressable rule set and IMD vintage (``metrics.select``)."""
-    return {"addressable_rule_set": ds.ruleset.name, "imd_vintage": ds.geography.imd_vintage}
-
-
 def is_local(payments: pd.DataFrame, area: Area) -> pd.Series:
     """True where the supplier's postcode maps to a LAD inside ``area`` (unknown location -> False)."""
     return area.contains(payments["lad"], payments["rgn"])
-
-
-def supplier_ids(payments: pd.DataFrame) -> pd.Series:
-    """The resolved supplier of each payment: 'R<row>' for a register match, else 'K<normalised payee>',
-    else 'N<payee as written>', else '(no payee name)' (redacted or blank). Two spellings that resolve
-    to one register entry or one normalised name are one supplier. A frame that carries these ids in a
-    ``supplier_id`` column (rollup.with_supplier_ids) is not resolved again."""
-    if "supplier_id" in payments.columns:
-        return payments["supplier_id"].astype("string")
-    row = payments["register_row"].astype("Int64").astype("string")
-    out = ("R" + row).fillna("K" + payments["supplier_key"].astype("string"))
-    out = out.fillna("N" + payments["supplier_name"].astype("string"))
-    return out.fillna("(no payee name)").astype("string")
-
-
-def supplier_names(payments: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
-    """Per resolved supplier id: ``supplier`` (register name when matched, else the first payee spelling in
-    sort order) and ``lad`` (the smallest LAD code seen; one code for a register match)."""
-    codes, uniques = pd.factorize(ids, sort=False)
-    first = {
-        c: _min_text(codes, len(uniques), payments[c]) for c in ("register_name", "supplier_name", "lad")
-    }
-    name = first["register_name"].fillna(first["supplier_name"]).fillna("(no payee name)")
-    index = pd.Index(uniques, name="supplier_id")
-    return pd.DataFrame({"supplier": name.to_numpy(), "lad": first["lad"].to_numpy()}, index=index).astype(
-        "string"
-    )
-
-
-def _min_text(codes: np.ndarray, n: int, column: pd.Series) -> pd.Series:
-    """The smallest text of ``column`` per group (``codes`` 0..n-1), <NA> where a group has none. A
-    categorical is ranked by the categories its rows use, in sort order, so the rows are compared as
-    integers (the work follows the rows given, not every category of the dataset)."""
-    if not isinstance(column.dtype, pd.CategoricalDtype):
-        column = column.astype("string").astype("category")
-    row_codes = column.cat.codes.to_numpy()
-    present = row_codes >= 0
-    used = np.unique(row_codes[present])  # the categories these rows use, by code
-    text = np.asarray(column.cat.categories.take(used), dtype=object)
-    order = np.argsort(text, kind="stable")  # text order of the used categories
-    rank_of = np.empty(len(used), dtype=np.int64)
-    rank_of[order] = np.arange(len(used))
-    rank = np.full(len(row_codes), len(used), dtype=np.int64)  # a missing text ranks after every text
-    rank[present] = rank_of[np.searchsorted(used, row_codes[present])]
-    best = np.full(n, len(used), dtype=np.int64)
-    np.minimum.at(best, codes, rank)
-    return pd.Series(np.append(text[order], None)[best], dtype="string")
-
-
-def local_mask(payments: pd.DataFrame, area: Area | dict[str, Area]) -> pd.Series:
-    """``is_local`` for one area, or for anchor_id -> area (each payment tested against its anchor's area)."""
-    if isinstance(area, Area):
-        return is_local(payments, area)
-    local = pd.Series(False, index=payments.index)
-    for a, ar in area.items():
-        local |= (payments["anchor_id"] == a) & is_local(payments, ar)
-    return local
-
-
-def share_sums(
-    payments: pd.DataFrame, area: Area | dict[str, Area], keys: list[str], names: bool = True
-) -> pd.DataFrame:
-    """Per value of ``keys`` (columns, or SUPPLIER for the resolved supplier): SHARE_COLUMNS sums, in pandas.
-
-    With SUPPLIER, the result has ``supplier_id``, ``supplier`` (display name) and ``lad`` in its place
-    (``names`` False: ``supplier_id`` alone, for sums that need no name; ``supplier_names`` adds them).
-    ``area`` a dict anchor_id -> Area: the sums are per anchor_id too (first key), over those anchors'
-    payments, each local to its own anchor's area.
-    """
-    if isinstance(area, dict):
-        payments = payments[payments["anchor_id"].isin(list(area))]
-        keys = ["anchor_id", *[k for k in keys if k != "anchor_id"]]
-    amount = payments["amount"].to_numpy(dtype="float64")
-    add = payments["addressable"].astype(bool).to_numpy()
-    known = payments["lad"].notna().to_numpy()
-    local = local_mask(payments, area).to_numpy() & add
-    hq = payments["hq_only"].fillna(False).astype(bool).to_numpy()
-    ids = supplier_ids(payments) if SUPPLIER in keys else None
-    cols = ["supplier_id" if k == SUPPLIER else k for k in keys]
-    # one frame built at once from numpy columns (a column set at a time cost more than the sums)
-    sums = {
-        "total_spend": amount,
-        "addressable_spend": np.where(add, amount, 0.0),
-        "local_spend": np.where(local, amount, 0.0),
-        "unknown_location_spend": np.where(add & ~known, amount, 0.0),
-        "known_addressable_spend": np.where(add & known, amount, 0.0),
-        "local_ex_hq": np.where(local & ~hq, amount, 0.0),
-        "known_ex_hq": np.where(add & known & ~hq, amount, 0.0),
-        "addressable_payments": add.astype("int64"),
-    }
-    if cols:
-        f = pd.DataFrame({**{c: (ids if c == "supplier_id" else payments[c]) for c in cols}, **sums})
-        out = f.groupby(cols, dropna=False, sort=False)[SHARE_COLUMNS].sum().reset_index()
-    else:
-        out = pd.DataFrame({c: [np.nansum(v)] for c, v in sums.items()})
-    if ids is not None and names:
-        out = out.join(supplier_names(payments, ids), on="supplier_id")
-    return out
 
 
 def finish_shares(df: pd.DataFrame, keys: list[str], sort: bool = True) -> pd.DataFrame:

@@ -1,72 +1,57 @@
-"""Equity (DESIGN.md, Definitions: Utilisation, Availability, Disparity index) and the spend
-distribution across IMD deciles of supplier location. Public through ``anchorlib.metrics``."""
+"""Equity (docs/methodology.md#utilisation-availability-and-disparity): utilisation, availability and
+the disparity index per group, and the spend distribution across the IMD deciles of supplier location
+(#imd-decile-reach). Public through ``anchorlib.metrics``; the sums come from the engine."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
+from anchorlib.data.dataset import Dataset
 from anchorlib.metrics.definitions import (
-    SUPPLIER,
+    FOUR_FIFTHS,
     availability_counts,
     base_choices,
-    engine_for,
     equity_frame,
     equity_groups,
-    supplier_ids,
 )
-from anchorlib.metrics.leakage import ANY_LOCATION, rule_set, sums
+from anchorlib.metrics.engine import Engine, choose
+from anchorlib.metrics.leakage import rule_set
 
 IMD_ROWS = [str(d) for d in range(1, 11)] + ["unknown"]
 
 
-def equity_sums(payments: pd.DataFrame, groups: list[tuple[str, str]], keys: list[str]) -> pd.DataFrame:
-    """Per ``keys`` value, over addressable payments: addressable_spend and each group's £ in the group
-    (``in_g``) and £ whose membership is known (``known_g``; for IMD 1-2: whose IMD decile is known)."""
-    p = payments[payments["addressable"].astype(bool).to_numpy()]
-    amount = p["amount"].to_numpy(dtype="float64")
-    columns = {"addressable_spend": amount}  # built as numpy columns, the frame made once
-    for g, flag in groups:
-        if flag == "imd_1_2":
-            decile = p["imd_decile"].to_numpy(dtype="float64", na_value=np.nan)
-            known, member = ~np.isnan(decile), decile <= 2
-        else:
-            flags = p[flag].astype("boolean")
-            known, member = flags.notna().to_numpy(), flags.fillna(False).to_numpy(dtype=bool)
-        columns[f"in_{g}"] = np.where(member, amount, 0.0)
-        columns[f"known_{g}"] = np.where(known, amount, 0.0)
-    if keys:
-        f = pd.DataFrame({**{k: p[k] for k in keys}, **columns})
-        return f.groupby(keys, dropna=False, sort=False).sum().reset_index()
-    return pd.DataFrame({c: [np.nansum(v)] for c, v in columns.items()})
-
-
-def equity(ds, payments: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
+def equity(
+    ds: Dataset,
+    payments: pd.DataFrame,
+    by: str | None = None,
+    *,
+    pool: pd.DataFrame | None = None,
+    engine: Engine | str | None = None,
+) -> pd.DataFrame:
     """Utilisation, availability and disparity index per group, overall or per ``by`` value (e.g. 'category').
 
     Utilisation = addressable £ with suppliers in the group / addressable £ whose membership is known;
-    availability = share of register suppliers in the group among those whose membership is known (the
-    whole register is the availability pool, for every ``by`` value); disparity index = 100 x
-    utilisation / availability, ``below_four_fifths`` when under 80. Unknown shares sit beside both.
+    availability = share of the availability pool's suppliers in the group among those whose membership is
+    known (``pool``: the supplier register by default, e.g. its suppliers in one area; the same pool for
+    every ``by`` value); disparity index = 100 x utilisation / availability, ``below_four_fifths`` when
+    under 80. Unknown shares sit beside both.
     """
+    register = ds.suppliers if pool is None else pool
     groups = equity_groups(ds.suppliers)
     keys = [by] if by else []
-    if engine_for(payments) == "duckdb":
-        from anchorlib.metrics.engine import duckdb_engine as engine_duckdb
-
-        df = engine_duckdb.equity(ds, payments, by)
-    else:
-        df = equity_frame(
-            equity_sums(payments, groups, keys), availability_counts(ds.suppliers, groups), keys, groups
-        )
+    sums = choose(payments, engine).equity_sums(payments, groups, keys)
+    df = equity_frame(sums, availability_counts(register, groups), keys, groups)
     df.attrs["choices"] = base_choices(
         None,
         ds.ruleset.name,
         imd_vintage=ds.geography.imd_vintage,
         by=by,
-        availability_pool="the supplier register (suppliers.csv)",
+        availability_pool="the supplier register (suppliers.csv)"
+        if pool is None
+        else f"{len(register):,} of the register's suppliers",
         imd_1_2="suppliers located in IMD deciles 1-2; known where the location is",
-        four_fifths_threshold=80,
+        four_fifths_threshold=int(FOUR_FIFTHS),
     )
     return df
 
@@ -92,25 +77,13 @@ def _per_decile(decile: pd.Series, amount: np.ndarray, supplier: np.ndarray) -> 
     return spend, n
 
 
-def imd_distribution(payments: pd.DataFrame, *, imd_vintage: str | None = None) -> pd.DataFrame:
+def imd_distribution(
+    payments: pd.DataFrame, *, imd_vintage: str | None = None, engine: Engine | str | None = None
+) -> pd.DataFrame:
     """Addressable spend by the IMD decile of the supplier's location (1 = most deprived), rows '1'..'10'
     then 'unknown': ``spend``, ``share`` of the spend whose decile is known (NaN for 'unknown') and
     ``n_suppliers`` (resolved suppliers with addressable payments)."""
-    if engine_for(payments) == "duckdb":
-        s = sums(payments, ANY_LOCATION, ["imd_decile", SUPPLIER])
-        s = s[s["addressable_payments"] > 0]
-        spend, n = _per_decile(
-            s["imd_decile"], s["addressable_spend"].to_numpy(dtype=float), np.arange(len(s))
-        )  # one row per (decile, supplier)
-    else:
-        add = payments["addressable"].astype(bool).to_numpy()
-        ids = payments["supplier_id"] if "supplier_id" in payments.columns else supplier_ids(payments)
-        codes = (
-            ids.cat.codes.to_numpy() if isinstance(ids.dtype, pd.CategoricalDtype) else pd.factorize(ids)[0]
-        )
-        spend, n = _per_decile(
-            payments["imd_decile"][add], payments["amount"].to_numpy(dtype=float)[add], codes[add]
-        )
+    spend, n = _per_decile(*choose(payments, engine).decile_spend(payments))
     known = spend[:10].sum()
     with np.errstate(invalid="ignore", divide="ignore"):
         share = spend / known if known != 0 else spend * np.nan

@@ -1,29 +1,32 @@
-"""Leakage by every cut, top leaking suppliers, concentration, opportunities and shared suppliers
-(DESIGN.md, Definitions: Local, Local share, Leakage). Public through ``anchorlib.metrics``.
+"""Local share and leakage by every cut, top leaking suppliers, concentration, opportunities and shared
+suppliers (docs/methodology.md#local, #local-share-and-leakage). Public through ``anchorlib.metrics``.
 
-Every function aggregates with ``sums`` (pandas below ``ENGINE_MIN_ROWS`` payments, DuckDB above:
-the same columns and numbers) and shapes the small result the same way on both engines.
+Every function asks its engine (``engine``: pandas or DuckDB, chosen by ``engine.choose`` when not
+given) for the share sums and shapes the small result the same way whichever engine summed.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from anchorlib.data.places import BUILTIN_AREAS, Area
+from anchorlib.data.dataset import Dataset
+from anchorlib.data.places import Area
+from anchorlib.data.rollup import SHARE_COLUMNS as SHARE_INPUTS
+from anchorlib.data.rollup import SUPPLIER_COLUMNS
+from anchorlib.data.suppliers import NO_NAME
 from anchorlib.errors import ParameterError
 from anchorlib.metrics.definitions import (
+    ANY_LOCATION,
     SUPPLIER,
+    LocalShare,
     base_choices,
-    engine_for,
     finish_shares,
     largest_first,
-    share_sums,
-    supplier_ids,
-    supplier_names,
+    to_local_share,
 )
-from anchorlib.metrics.selection import select
+from anchorlib.metrics.engine import Engine, choose
+from anchorlib.metrics.selection import subset
 
-ANY_LOCATION = BUILTIN_AREAS["uk"]  # for sums where locality does not matter
 LEAKAGE_COLUMNS = [
     "total_spend",
     "addressable_spend",
@@ -35,18 +38,6 @@ LEAKAGE_COLUMNS = [
 ]
 
 
-def sums(
-    payments: pd.DataFrame, area: Area | dict[str, Area], keys: list[str], names: bool = True
-) -> pd.DataFrame:
-    """``metrics_base.share_sums`` on the engine ``engine_for`` picks (``area`` a dict: per anchor too;
-    ``names`` False: the pandas engine leaves out the suppliers' display names, which DuckDB always gives)."""
-    if engine_for(payments) == "duckdb":
-        from anchorlib.metrics.engine import duckdb_engine as engine_duckdb
-
-        return engine_duckdb.share_sums(payments, area, keys)
-    return share_sums(payments, area, keys, names)
-
-
 def rule_set(payments: pd.DataFrame, ruleset_name: str | None = None) -> str:
     """The addressable rule set's name: given, else carried by ``metrics.select`` in ``payments.attrs``."""
     return (
@@ -54,6 +45,30 @@ def rule_set(payments: pd.DataFrame, ruleset_name: str | None = None) -> str:
         or payments.attrs.get("addressable_rule_set")
         or "as classified in payments['addressable']"
     )
+
+
+def local_share(
+    payments: pd.DataFrame, area: Area, ruleset_name: str = "", *, engine: Engine | str | None = None
+) -> LocalShare:
+    """Local share, leakage and the unknown-location bucket for a set of payments
+    (docs/methodology.md#local-share-and-leakage). The rule set's name defaults to the one ``select``
+    carried in ``payments.attrs``."""
+    sums = choose(payments, engine).share_sums(payments, area, [])
+    return to_local_share(sums.iloc[0], area, rule_set(payments, ruleset_name))
+
+
+def local_share_per(
+    payments: pd.DataFrame, area: Area, by: str, ruleset_name: str = "", *, engine: Engine | str | None = None
+) -> dict[str, LocalShare]:
+    """``local_share`` for each value of the column ``by`` that the payments have (e.g. each financial
+    year), in one aggregation; keys are the values as text, in sorted order."""
+    ruleset_name = rule_set(payments, ruleset_name)
+    present = {
+        str(v) for v in payments[by].dropna().unique()
+    }  # (a categorical's unused values are not years)
+    sums = choose(payments, engine).share_sums(payments, area, [by])
+    rows = {str(r[by]): r for _, r in sums.iterrows() if pd.notna(r[by])}
+    return {k: to_local_share(rows[k], area, ruleset_name) for k in sorted(present)}
 
 
 def _keys(by: str | list[str]) -> list[str]:
@@ -64,9 +79,14 @@ def _keys(by: str | list[str]) -> list[str]:
 
 
 def leakage_by(
-    payments: pd.DataFrame, area: Area, by: str | list[str], *, ruleset_name: str | None = None
+    payments: pd.DataFrame,
+    area: Area,
+    by: str | list[str],
+    *,
+    ruleset_name: str | None = None,
+    engine: Engine | str | None = None,
 ) -> pd.DataFrame:
-    """Local share and leakage (addressable - local, DESIGN.md) per value of ``by``, largest leakage first.
+    """Local share and leakage (addressable - local) per value of ``by``, largest leakage first.
 
     ``by``: 'financial_year', 'category', 'expense_area', 'anchor_id', or 'supplier': the resolved
     supplier (register entry when matched, else the normalised payee name), so one supplier paid under
@@ -74,9 +94,8 @@ def leakage_by(
     ``known_leakage`` excludes the unknown-location £.
     """
     keys = _keys(by)
-    return _leakage_columns(
-        finish_shares(sums(payments, area, keys), keys), keys, area, rule_set(payments, ruleset_name)
-    )
+    sums = choose(payments, engine).share_sums(payments, area, keys)
+    return _leakage_columns(finish_shares(sums, keys), keys, area, rule_set(payments, ruleset_name))
 
 
 def _leakage_columns(df: pd.DataFrame, keys: list[str], area: Area, ruleset_name: str) -> pd.DataFrame:
@@ -96,36 +115,36 @@ def top_leaking(
     n: int = 10,
     *,
     ruleset_name: str | None = None,
+    engine: Engine | str | None = None,
 ) -> pd.DataFrame:
     """The ``n`` rows of ``leakage_by`` with the most known-location non-local addressable spend
     (``known_leakage``; unknown location is never counted as non-local), with the supplier's ``lad``.
-    By supplier, only those ``n`` are named (``supplier_names`` over their payments)."""
+    By supplier, only those ``n`` are named."""
     keys = _keys(by)
     ruleset_name = rule_set(payments, ruleset_name)
-    if SUPPLIER in keys and "supplier_id" not in payments.columns and engine_for(payments) == "pandas":
-        payments = payments.assign(
-            supplier_id=supplier_ids(payments)
-        )  # resolved once, for the sums and the names
-    df = finish_shares(sums(payments, area, keys, names=False), keys, sort=False)
+    eng = choose(payments, engine)
+    if SUPPLIER in keys:
+        payments = eng.resolve(payments)  # resolved once, for the sums and the names
+    df = finish_shares(eng.share_sums(payments, area, keys, names=False), keys, sort=False)
     df = df[df["known_leakage"] > 0]
     # the n largest and any tied with the n-th, then ranked with the ties broken by key: only those are sorted
     top = largest_first(df.nlargest(int(n), "known_leakage", keep="all"), "known_leakage", keys).head(int(n))
-    if SUPPLIER in keys and SUPPLIER not in top.columns:
-        ids = supplier_ids(payments)
-        mine = ids.isin(top["supplier_id"]).to_numpy()
-        top = top.join(supplier_names(payments[mine], ids[mine]), on="supplier_id")
+    if SUPPLIER in keys:
+        top = top.join(eng.supplier_names(payments, top["supplier_id"].tolist()), on="supplier_id")
     top = _leakage_columns(top, keys, area, ruleset_name)
     top.attrs["choices"].update({"ranked_by": "known-location non-local addressable spend", "n": int(n)})
     return top
 
 
-def concentration(payments: pd.DataFrame, by: str = "category", n: int = 10) -> pd.DataFrame:
+def concentration(
+    payments: pd.DataFrame, by: str = "category", n: int = 10, *, engine: Engine | str | None = None
+) -> pd.DataFrame:
     """Per ``by`` value: addressable spend, suppliers paid, the top-``n`` suppliers' share and the HHI
     (sum of squared percentage shares, 0-10,000) of suppliers' net addressable spend.
 
     Shares are over suppliers with positive net addressable spend (a supplier whose credits exceed its
     payments holds no share of the market)."""
-    s = sums(payments, ANY_LOCATION, [by, SUPPLIER], names=False)
+    s = choose(payments, engine).share_sums(payments, ANY_LOCATION, [by, SUPPLIER], names=False)
     s = s[s["addressable_payments"] > 0]
     rows = []
     for key, g in s.groupby(by, dropna=False, sort=False):
@@ -152,7 +171,7 @@ def concentration(payments: pd.DataFrame, by: str = "category", n: int = 10) -> 
     return out
 
 
-def local_register_categories(ds, area: Area) -> pd.Series:
+def local_register_categories(ds: Dataset, area: Area) -> pd.Series:
     """Number of register suppliers located in ``area`` listing each category (suppliers.csv ``categories``,
     ';'-joined; a supplier counts once per category)."""
     reg = ds.suppliers
@@ -164,9 +183,18 @@ def local_register_categories(ds, area: Area) -> pd.Series:
     return cats.reset_index().drop_duplicates().groupby("categories").size()
 
 
-def opportunities_frame(ds, by_category: pd.DataFrame, area: Area, min_local_suppliers: int) -> pd.DataFrame:
-    """Categories whose addressable spend leaks although at least ``min_local_suppliers`` register suppliers
-    in ``area`` list them, from per-category leakage (``leakage_by`` columns over addressable payments)."""
+def opportunities(
+    ds: Dataset,
+    payments: pd.DataFrame,
+    area: Area,
+    min_local_suppliers: int = 3,
+    *,
+    engine: Engine | str | None = None,
+) -> pd.DataFrame:
+    """Categories where addressable spend leaks although at least ``min_local_suppliers`` local register
+    suppliers serve them: the £ at stake (leakage), largest first."""
+    sums = choose(payments, engine).share_sums(payments, area, ["category"], filters={"addressable": [True]})
+    by_category = finish_shares(sums, ["category"])
     n_local = local_register_categories(ds, area)
     df = by_category[by_category["category"].notna()].copy()
     df["local_suppliers_in_register"] = df["category"].astype(str).map(n_local).fillna(0).astype("int64")
@@ -185,25 +213,19 @@ def opportunities_frame(ds, by_category: pd.DataFrame, area: Area, min_local_sup
     return out
 
 
-def opportunities(ds, payments: pd.DataFrame, area: Area, min_local_suppliers: int = 3) -> pd.DataFrame:
-    """Categories where addressable spend leaks although at least ``min_local_suppliers`` local register
-    suppliers serve them: the £ at stake (leakage), largest first."""
-    if engine_for(payments) == "duckdb":
-        from anchorlib.metrics.engine import duckdb_engine as engine_duckdb
-
-        return engine_duckdb.opportunities(ds, payments, area, min_local_suppliers)
-    add = payments[payments["addressable"].astype(bool)]
-    return opportunities_frame(
-        ds, finish_shares(share_sums(add, area, ["category"]), ["category"]), area, min_local_suppliers
-    )
-
-
-def shared_suppliers(ds, anchor_ids: list[str] | None = None, min_anchors: int = 2) -> pd.DataFrame:
+def shared_suppliers(
+    ds: Dataset,
+    anchor_ids: list[str] | None = None,
+    min_anchors: int = 2,
+    *,
+    engine: Engine | str | None = None,
+) -> pd.DataFrame:
     """Suppliers (resolved, so spellings merge) paid addressable spend by at least ``min_anchors`` anchors:
-    how many and which anchors, their combined addressable spend and the supplier's LAD."""
-    p = select(ds, anchor_ids)
-    s = sums(p, ANY_LOCATION, ["anchor_id", SUPPLIER])
-    s = s[(s["addressable_payments"] > 0) & (s["supplier_id"] != "(no payee name)")]
+    how many and which anchors, their combined addressable spend and the supplier's LAD. Summed over the
+    dataset's rollup by anchor and supplier (``Dataset.rollup``): the same sums from fewer rows."""
+    p = subset(ds, ds.rollup(["anchor_id", *SHARE_INPUTS, *SUPPLIER_COLUMNS], resolved=True), anchor_ids)
+    s = choose(p, engine).share_sums(p, ANY_LOCATION, ["anchor_id", SUPPLIER])
+    s = s[(s["addressable_payments"] > 0) & (s["supplier_id"] != NO_NAME)]
     s = s.assign(anchor_id=s["anchor_id"].astype(str))  # plain text: joining categoricals per group is slow
     g = s.groupby("supplier_id", sort=False)
     out = pd.DataFrame(

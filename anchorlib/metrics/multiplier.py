@@ -1,4 +1,5 @@
-"""LM3 (NEF, Sacks 2002) and shift scenarios (DESIGN.md, Definitions). Public through ``anchorlib.metrics``.
+"""LM3 (NEF, Sacks 2002) and shift scenarios (docs/methodology.md#lm3, #shift-scenario). Public through
+``anchorlib.metrics``.
 
 R1 = the anchor's addressable spend; R2 = the part of R1 spent with local suppliers; R3 = sum over
 surveyed local suppliers s of R2_s x (local_staff_share_s + local_supplier_share_s), from
@@ -11,9 +12,10 @@ from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
-from anchorlib.errors import DatasetError, ParameterError
-from anchorlib.metrics.definitions import SUPPLIER, base_choices, div, supplier_ids
-from anchorlib.metrics.leakage import sums
+from anchorlib.data.dataset import Dataset
+from anchorlib.errors import ParameterError
+from anchorlib.metrics.definitions import SUPPLIER, base_choices, div
+from anchorlib.metrics.engine import Engine, choose
 
 UNSURVEYED = "unsurveyed local suppliers counted with R3 = 0 (conservative)"
 
@@ -56,71 +58,27 @@ class Shift:
         return asdict(self)
 
 
-def survey_suppliers(ds) -> pd.DataFrame:
-    """lm3_survey.csv resolved like the spend files' payees (same register, overrides and fuzzy rule):
-    supplier_id, re_spend = local_staff_share + local_supplier_share, capped at 1 (a supplier cannot
-    re-spend locally more than it received; ``capped`` marks the rows), and the file ``line``.
-    One-line errors for a share outside 0-1 or a supplier surveyed twice. Resolved once per survey,
-    register and decisions, and kept with the dataset's tables (anchorlib/dataset_cache.py)."""
-    from anchorlib.data.storage.tables import derived
-
-    return derived(
-        ds, "lm3_survey_suppliers", ("lm3_survey", "suppliers", "supplier_overrides"), _resolve_survey
-    )
-
-
-def _resolve_survey(ds) -> pd.DataFrame:
-    from anchorlib.data.suppliers import resolve_names
-
-    s = ds.lm3_survey
-    src = "lm3_survey.csv"
-    for i in s.index:
-        for col in ("local_staff_share", "local_supplier_share"):
-            v = s.at[i, col]
-            if pd.isna(v) or not 0 <= float(v) <= 1:
-                raise DatasetError(
-                    f"{col} must be a fraction from 0 to 1, not '{v}'", path=src, line=int(i) + 2
-                )
-    names = s["supplier_name"].astype("string")
-    resolved = resolve_names(
-        names, pd.Series(False, index=s.index), ds.suppliers["supplier_key"], ds.supplier_overrides
-    )
-    ids = supplier_ids(
-        pd.DataFrame(
-            {
-                "register_row": resolved["register_row"],
-                "supplier_key": resolved["supplier_key"],
-                "supplier_name": names,
-            }
-        )
-    )
-    dup = ids.duplicated()
-    if dup.any():
-        i = dup.idxmax()
-        raise DatasetError(
-            f"supplier '{names[i]}' is surveyed twice (same supplier as an earlier row)",
-            path=src,
-            line=int(i) + 2,
-        )
-    total = (s["local_staff_share"] + s["local_supplier_share"]).astype(float)
-    return pd.DataFrame(
-        {"supplier_id": ids, "re_spend": total.clip(upper=1.0), "capped": total > 1, "line": s.index + 2}
-    )
-
-
-def lm3(ds, payments: pd.DataFrame, area, *, survey: pd.DataFrame | None = None) -> LM3:
+def lm3(
+    ds: Dataset,
+    payments: pd.DataFrame,
+    area,
+    *,
+    survey: pd.DataFrame | None = None,
+    engine: Engine | str | None = None,
+) -> LM3:
     """LM3 = (R1 + R2 + R3) / R1 for ``payments`` with local meaning ``area``; None without lm3_survey.csv.
-    ``survey``: ``survey_suppliers(ds)`` when the caller computes several LM3s of one dataset."""
-    s = sums(payments, area, [SUPPLIER], names=False)
+    ``survey``: the survey's resolved suppliers (default ``ds.survey_suppliers``)."""
+    s = choose(payments, engine).share_sums(payments, area, [SUPPLIER], names=False)
     hit = _surveyed(ds, s, survey)
     return _lm3_of(ds, float(s["addressable_spend"].sum()), float(s["local_spend"].sum()), hit, area)
 
 
 def anchor_lm3s(
-    ds, supplier_sums: pd.DataFrame, areas: dict, *, survey: pd.DataFrame | None = None
+    ds: Dataset, supplier_sums: pd.DataFrame, areas: dict, *, survey: pd.DataFrame | None = None
 ) -> dict[str, LM3]:
     """``lm3`` of each anchor in ``areas`` (anchor_id -> the area local means for it) from the per anchor and
-    resolved supplier sums of its payments, ``leakage.sums(payments, areas, [SUPPLIER])`` (one aggregation)."""
+    resolved supplier sums of its payments, ``engine.share_sums(payments, areas, [SUPPLIER])`` (one
+    aggregation)."""
     s = supplier_sums.assign(anchor_id=supplier_sums["anchor_id"].astype(str))
     r = s.groupby("anchor_id", sort=False)[["addressable_spend", "local_spend"]].sum()
     hit = _surveyed(ds, s, survey)
@@ -143,7 +101,7 @@ def _surveyed(ds, s: pd.DataFrame, survey: pd.DataFrame | None) -> pd.DataFrame 
     if ds.lm3_survey is None:
         return None
     local = s[s["local_spend"] != 0]
-    return local.merge(survey_suppliers(ds) if survey is None else survey, on="supplier_id", how="inner")
+    return local.merge(ds.survey_suppliers if survey is None else survey, on="supplier_id", how="inner")
 
 
 def _lm3_of(ds, r1: float, r2: float, hit: pd.DataFrame | None, area) -> LM3:
@@ -175,7 +133,14 @@ def _lm3_of(ds, r1: float, r2: float, hit: pd.DataFrame | None, area) -> LM3:
 
 
 def shift_scenario(
-    ds, payments: pd.DataFrame, area, categories: list[str], share: float, *, lm3_of: LM3 | None = None
+    ds: Dataset,
+    payments: pd.DataFrame,
+    area,
+    categories: list[str],
+    share: float,
+    *,
+    lm3_of: LM3 | None = None,
+    engine: Engine | str | None = None,
 ) -> Shift:
     """Move ``share`` (0-1) of the leakage (addressable - local spend) in ``categories`` to local suppliers:
     adds share x leakage to R2 (local spend), and share x leakage x LM3 to local economic value.
@@ -187,7 +152,8 @@ def shift_scenario(
     if not 0 <= share <= 1:
         raise ParameterError(f"share must be a fraction from 0 to 1, not {share:g}")
     cats = [str(c) for c in categories]
-    every = sums(payments, area, ["category"])
+    eng = choose(payments, engine)
+    every = eng.share_sums(payments, area, ["category"])
     local, known = float(every["local_spend"].sum()), float(every["known_addressable_spend"].sum())
     by = every[every["category"].notna()]
     known_cats = set(by["category"].astype(str))
@@ -198,7 +164,7 @@ def shift_scenario(
     leak = float((scope["addressable_spend"] - scope["local_spend"]).sum())
     unknown = float(scope["unknown_location_spend"].sum())
     added = share * leak
-    m = lm3(ds, payments, area) if lm3_of is None else lm3_of
+    m = lm3(ds, payments, area, engine=eng) if lm3_of is None else lm3_of
     choices = {
         **m.choices,
         "categories": cats,

@@ -7,7 +7,6 @@ import numpy as np
 import pandas as pd
 
 from anchorlib.data.dataset import Dataset
-from anchorlib.metrics.definitions import payments_attrs
 
 
 def _in(column: pd.Series, values: list) -> np.ndarray:
@@ -33,18 +32,28 @@ def select(
     ds: Dataset, anchor_ids: list[str] | None = None, financial_years: list[str] | None = None
 ) -> pd.DataFrame:
     """The payments of some anchors and financial years (all when None); ``attrs`` carry the dataset's
-    addressable rule set and IMD vintage for the functions that take payments alone."""
-    p = ds.payments
-    mask = np.ones(len(p), dtype=bool)
+    choices (addressable rule set, IMD vintage) for the functions that take payments alone."""
+    return subset(ds, ds.payments, anchor_ids, financial_years)
+
+
+def subset(
+    ds: Dataset,
+    frame: pd.DataFrame,
+    anchor_ids: list[str] | None = None,
+    financial_years: list[str] | None = None,
+) -> pd.DataFrame:
+    """``select`` over ``frame``, the dataset's payments or one of its rollups (``Dataset.rollup``): the
+    rows of those anchors and years, a shallow copy when they are all of them."""
+    mask = np.ones(len(frame), dtype=bool)
     if anchor_ids:
         for a in anchor_ids:
             ds.anchor(a)  # raises a clear error for an unknown anchor
         if set(anchor_ids) != set(ds.anchor_ids):
-            mask &= _in(p["anchor_id"], anchor_ids)
+            mask &= _in(frame["anchor_id"], anchor_ids)
     if financial_years:
-        mask &= _in(p["financial_year"], financial_years)
-    p = _rows(p, mask)
-    if p is ds.payments:
-        p = p.copy(deep=False)
-    p.attrs.update(payments_attrs(ds))
-    return p
+        mask &= _in(frame["financial_year"], financial_years)
+    out = _rows(frame, mask)
+    if out is frame:
+        out = frame.copy(deep=False)
+    out.attrs.update(ds.choices)
+    return out

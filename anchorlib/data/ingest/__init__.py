@@ -1,23 +1,10 @@
-"""Spend files in, normalised payments and load reports out (see DESIGN.md, Contracts).
+"""Spend files in, normalised payments (``SPEND_COLUMNS``) and load reports out.
 
 ``load_spend_file`` imports the loader and its parsing modules on first use: opening a cached
 dataset needs none of them (README, "Performance").
 """
 
-from anchorlib.data.ingest.report import LoadReport, Rejection, RepairNote
-
-SPEND_COLUMNS = [  # the normalised columns of every loaded file (loader.py)
-    "payment_date",
-    "amount",
-    "supplier_name",
-    "expense_type",
-    "expense_area",
-    "transaction_id",
-    "supplier_postcode",
-    "redacted",
-    "source_file",
-    "source_line",
-]
+from anchorlib.data.ingest.report import SPEND_COLUMNS, LoadReport, Rejection, RepairNote
 
 __all__ = ["SPEND_COLUMNS", "LoadReport", "Rejection", "RepairNote", "load_spend_file"]
 

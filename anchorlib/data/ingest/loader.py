@@ -18,11 +18,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from anchorlib.data.ingest import SPEND_COLUMNS
 from anchorlib.data.ingest.headers import map_header, normalise_header, role_candidates
 from anchorlib.data.ingest.reader import RawTable, read_table
 from anchorlib.data.ingest.repair import repair_fused
-from anchorlib.data.ingest.report import LoadReport, Rejection, RepairNote
+from anchorlib.data.ingest.report import SPEND_COLUMNS, LoadReport, Rejection, RepairNote
 from anchorlib.data.ingest.values import (
     TEXT,
     blank_as_null,

@@ -4,6 +4,19 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+SPEND_COLUMNS = [  # the normalised columns of every loaded file (loader.py)
+    "payment_date",
+    "amount",
+    "supplier_name",
+    "expense_type",
+    "expense_area",
+    "transaction_id",
+    "supplier_postcode",
+    "redacted",
+    "source_file",
+    "source_line",
+]
+
 
 @dataclass(frozen=True)
 class Rejection:

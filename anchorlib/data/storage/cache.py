@@ -41,7 +41,8 @@ def _user_dir(root: Path) -> Path:
 
 
 def cache_dir(root: Path) -> Path | None:
-    """Where the cache of dataset ``root`` lives: beside the data, else a user cache dir; None if neither is writable."""
+    """Where the cache of dataset ``root`` lives: beside the data, else a user cache dir; None if neither
+    is writable."""
     candidates = [] if os.environ.get("ANCHORLIB_CACHE_DIR") else [root / CACHE_DIRNAME]
     candidates.append(_user_dir(root))
     for d in candidates:
@@ -170,7 +171,7 @@ def read_payments(directory: Path, key: str) -> pd.DataFrame | None:
 
 
 def read_mapped(path: Path) -> pd.DataFrame | None:
-    """The frame stored at ``path`` by anchorlib/mapped.py (memory-mapped), or None when absent or unreadable."""
+    """The frame stored at ``path`` by ``mapped`` (memory-mapped), or None when absent or unreadable."""
     from anchorlib.data.storage import mapped
 
     try:
@@ -195,7 +196,7 @@ def write_mapped(path: Path, df: pd.DataFrame) -> bool:
         return False
 
 
-def _keep_newest(paths, n: int) -> list[Path]:
+def keep_newest(paths, n: int) -> list[Path]:
     """Remove all but the ``n`` newest (by modification time) of ``paths``; returns those kept."""
     entries = sorted(paths, key=lambda p: p.stat().st_mtime_ns, reverse=True)
     for old in entries[n:]:
@@ -209,7 +210,8 @@ PAYMENTS_KEEP = (
 
 
 def write_payments(directory: Path, key: str, payments: pd.DataFrame) -> bool:
-    """Store the payments, keeping the ``PAYMENTS_KEEP`` newest entries of this dataset (False when not stored)."""
+    """Store the payments, keeping the ``PAYMENTS_KEEP`` newest entries of this dataset (False when not
+    stored)."""
     from anchorlib.data.storage import mapped
 
     try:
@@ -218,7 +220,7 @@ def write_payments(directory: Path, key: str, payments: pd.DataFrame) -> bool:
             old.unlink(missing_ok=True)
         kept = {
             e.name[len("payments-") : -len(".arrow")]
-            for e in _keep_newest(directory.glob("payments-*.arrow"), PAYMENTS_KEEP)
+            for e in keep_newest(directory.glob("payments-*.arrow"), PAYMENTS_KEEP)
         }
         for old in directory.glob("derived-*.arrow"):  # frames made from payments no longer kept
             if old.name.split("-")[1] not in kept:
@@ -226,79 +228,3 @@ def write_payments(directory: Path, key: str, payments: pd.DataFrame) -> bool:
         return True
     except (OSError, TypeError):
         return False
-
-
-_PAYMENTS_ENTRY = "_payments_entry"  # Dataset.__dict__: (cache folder, payments key, the payments as opened)
-
-
-def attach_payments(ds, directory: Path, key: str) -> None:
-    """Record that ``ds.payments`` are the payments cached as ``key`` in ``directory`` (see payments_derived)."""
-    ds.__dict__[_PAYMENTS_ENTRY] = (directory, key, ds.payments)
-
-
-def payments_derived(ds, name: str) -> Path | None:
-    """Where a frame made from ``ds.payments`` alone is stored beside them (``derived-<payments key>-<name>.arrow``,
-    removed with that payments entry), or None when the payments are not the cached ones as opened."""
-    directory, key, opened = ds.__dict__.get(_PAYMENTS_ENTRY, (None, None, None))
-    return directory / f"derived-{key}-{name}.arrow" if opened is not None and ds.payments is opened else None
-
-
-DERIVED_KEEP = (
-    12  # frames kept per payments entry (newest first): the apps' and summary's rollups, and some to spare
-)
-
-
-def write_derived(path: Path, df: pd.DataFrame) -> None:
-    """Store ``df`` at ``path`` (a ``payments_derived`` path), keeping the ``DERIVED_KEEP`` newest frames of the
-    same payments (those of older code go); nothing is stored when it cannot be: the caller has the frame."""
-    if write_mapped(path, df):
-        try:
-            _keep_newest(path.parent.glob("-".join(path.name.split("-")[:2]) + "-*.arrow"), DERIVED_KEEP)
-        except OSError:
-            pass
-
-
-# --- results of whole commands (``anchorlib summary``) ----------------------------------------
-# Keyed by every file of the dataset folder (path, size, mtime_ns), the command's arguments and
-# the package's source, so any change to the data or the code computes it again. Checking the key
-# needs neither pandas nor the data: a repeated ``anchorlib summary`` prints in start-up time.
-RESULT_KEEP = 16  # result entries kept per dataset (oldest removed first)
-
-
-def result_key(root: Path, command: str, args: object) -> str:
-    """Key of a command's output: its arguments, the ANCHORLIB_* settings (e.g. ANCHORLIB_ENGINE, named in
-    the output), every file of the dataset folder and the package source."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k.startswith("ANCHORLIB_") and k not in ("ANCHORLIB_CACHE", "ANCHORLIB_CACHE_DIR")
-    }
-    h = hashlib.sha1(f"result-v1|{command}|{json.dumps([args, env], sort_keys=True, default=str)}".encode())
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if not name.startswith("."):
-                f = Path(dirpath) / name
-                h.update(file_key(f, str(f.relative_to(root))).encode())
-    for f in sorted(PACKAGE_DIR.rglob("*.py")):
-        h.update(f.read_bytes())
-    return h.hexdigest()
-
-
-def read_result(directory: Path, key: str) -> dict | None:
-    """A command's stored outputs for ``key`` (e.g. {"json": ..., "table": ...}), or None."""
-    try:
-        return json.loads((directory / f"result-{key}.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def write_result(directory: Path, key: str, outputs: dict) -> None:
-    """Store a command's outputs (text), keeping the ``RESULT_KEEP`` newest entries."""
-    tmp = directory / f".result-{key}.{os.getpid()}.tmp"
-    try:
-        tmp.write_text(json.dumps(outputs), encoding="utf-8")
-        os.replace(tmp, directory / f"result-{key}.json")
-        _keep_newest(directory.glob("result-*.json"), RESULT_KEEP)
-    except OSError:
-        tmp.unlink(missing_ok=True)

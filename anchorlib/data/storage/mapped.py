@@ -44,7 +44,7 @@ def _columns(df: pd.DataFrame):
             arrays.append(pa.array(values.view(np.uint8) if values.dtype == bool else values))
             arrays.append(pa.array(s.isna().to_numpy().view(np.uint8)))
             spec.update(kind="masked")
-        elif d == bool:
+        elif d == np.dtype(bool):
             arrays.append(pa.array(s.to_numpy().view(np.uint8)))
             spec.update(kind="bool")
         elif isinstance(d, np.dtype) and d.kind in "iufM":

@@ -6,7 +6,7 @@ supplier_matches.csv decisions, notes) is one entry: a folder of mapped Arrow fi
 no pickle) and a JSON manifest. Its key is every file of ``INPUTS`` (path, size, mtime_ns, or absent)
 and the source of the modules in ``CODE``, so a changed file is read, and checked, again: a bad file
 still raises its one-line error (DESIGN.md, Contracts: dataset folder). Small frames computed from these
-tables alone (the LM3 survey resolved to suppliers) join the entry when first computed (``derived``).
+tables alone (the LM3 survey resolved to suppliers) join the entry when first computed (``derived.py``).
 An unreadable entry is a cache miss.
 """
 
@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -47,7 +46,6 @@ CODE = [
     "metrics/definitions.py",
 ]
 KEEP = 2  # entries kept per dataset, as cache.PAYMENTS_KEEP
-_ENTRY = "_tables_entry"  # Dataset.__dict__: (entry folder, the tables as opened)
 
 
 def key(root: Path) -> str:
@@ -65,7 +63,8 @@ def _frame(path: Path) -> pd.DataFrame:
 
 
 def read(folder: Path) -> tuple[dict[str, pd.DataFrame], dict] | None:
-    """(frames by name, with their ``attrs``; the manifest's ``meta``) of an entry, or None when absent or unreadable."""
+    """(frames by name, with their ``attrs``; the manifest's ``meta``) of an entry, or None when absent or
+    unreadable."""
     try:
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         if manifest.get("format") != FORMAT:
@@ -106,31 +105,3 @@ def write(folder: Path, frames: dict[str, pd.DataFrame | None], meta: dict) -> b
     except (OSError, TypeError, ValueError):
         shutil.rmtree(tmp, ignore_errors=True)
         return False
-
-
-def attach(ds, folder: Path, names: list[str]) -> None:
-    """Tie dataset ``ds`` to its entry ``folder``: ``derived`` frames of the attributes ``names`` go there
-    while those attributes are still the objects opened."""
-    ds.__dict__[_ENTRY] = (folder, {n: getattr(ds, n) for n in names})
-
-
-def derived(ds, name: str, inputs: tuple[str, ...], build: Callable[[object], pd.DataFrame]) -> pd.DataFrame:
-    """``build(ds)``, a frame computed from the dataset attributes ``inputs`` alone, once: kept on ``ds`` while
-    those attributes are the same objects, and in the dataset's entry while they are the tables as opened,
-    so a new process reads it instead. What ``build`` raises is raised every time (nothing is stored)."""
-    now = tuple(getattr(ds, a) for a in inputs)
-    memo = ds.__dict__.get(f"_derived_{name}")
-    if memo is not None and all(a is b for a, b in zip(memo[0], now)):
-        return memo[1]
-    folder, opened = ds.__dict__.get(_ENTRY, (None, {}))
-    on_disk = folder is not None and all(a in opened and opened[a] is v for a, v in zip(inputs, now))
-    path = folder / f"derived-{name}.arrow" if on_disk else None
-    value = cache.read_mapped(path) if path is not None else None
-    if value is not None:
-        value = value.copy()  # in memory and writable, as the tables are (_frame)
-    else:
-        value = build(ds)
-        if path is not None:
-            cache.write_mapped(path, value)
-    ds.__dict__[f"_derived_{name}"] = (now, value)
-    return value

@@ -1,0 +1,58 @@
+"""Stored results of whole commands (``anchorlib summary``), beside a dataset's other caches.
+
+A result is keyed by every file of the dataset folder (path, size, mtime_ns), the command's arguments,
+the ``ANCHORLIB_*`` settings and the package's source, so any change to the data or the code computes
+it again. Checking the key needs neither pandas nor the data: a repeated ``anchorlib summary`` prints
+in start-up time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from anchorlib.data.storage.cache import file_key, keep_newest
+from anchorlib.paths import PACKAGE_DIR
+
+RESULT_KEEP = 16  # result entries kept per dataset (oldest removed first)
+
+
+def result_key(root: Path, command: str, args: object) -> str:
+    """Key of a command's output: its arguments, the ANCHORLIB_* settings (e.g. ANCHORLIB_ENGINE, named in
+    the output), every file of the dataset folder and the package source."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k.startswith("ANCHORLIB_") and k not in ("ANCHORLIB_CACHE", "ANCHORLIB_CACHE_DIR")
+    }
+    h = hashlib.sha1(f"result-v1|{command}|{json.dumps([args, env], sort_keys=True, default=str)}".encode())
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if not name.startswith("."):
+                f = Path(dirpath) / name
+                h.update(file_key(f, str(f.relative_to(root))).encode())
+    for f in sorted(PACKAGE_DIR.rglob("*.py")):
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def read_result(directory: Path, key: str) -> dict | None:
+    """A command's stored outputs for ``key`` (e.g. {"json": ..., "table": ...}), or None."""
+    try:
+        return json.loads((directory / f"result-{key}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def write_result(directory: Path, key: str, outputs: dict) -> None:
+    """Store a command's outputs (text), keeping the ``RESULT_KEEP`` newest entries."""
+    tmp = directory / f".result-{key}.{os.getpid()}.tmp"
+    try:
+        tmp.write_text(json.dumps(outputs), encoding="utf-8")
+        os.replace(tmp, directory / f"result-{key}.json")
+        keep_newest(directory.glob("result-*.json"), RESULT_KEEP)
+    except OSError:
+        tmp.unlink(missing_ok=True)
