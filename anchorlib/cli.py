@@ -1,4 +1,5 @@
-"""The ``anchorlib`` command line (DESIGN.md, Contracts: Command line).
+"""The ``anchorlib`` command line: summary, validate, sample, serve, tenders and reports
+(docs/architecture.md).
 
 Errors reach the user as one line on stderr with exit code 2, never a traceback.
 """
@@ -17,6 +18,7 @@ import typer
 
 from anchorlib import collector
 from anchorlib.errors import AnchorlibError
+from anchorlib.formatting import number
 
 app = typer.Typer(
     add_completion=False,
@@ -56,19 +58,22 @@ def summary(
         str | None,
         typer.Option("--area", help="home (default), city_hackney, london, uk or an areas.csv id."),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print DESIGN.md's summary JSON.")] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="Print the summary as JSON (docs/methodology.md defines each figure)."),
+    ] = False,
 ) -> None:
     """The headline metrics per anchor and for the network."""
-    from anchorlib.data.storage import cache
+    from anchorlib.data.storage import cache, results
     from anchorlib.paths import default_data_dir
 
     root = Path(data).expanduser().resolve() if data is not None else default_data_dir()
     store = cache.cache_dir(root) if cache.enabled() and root.is_dir() else None
-    key = cache.result_key(root, "summary", {"anchor": anchor, "area": area}) if store else None
-    hit = cache.read_result(store, key) if store else None  # same data, code and arguments: same output
+    key = results.result_key(root, "summary", {"anchor": anchor, "area": area}) if store else None
+    hit = results.read_result(store, key) if store else None  # same data, code and arguments: same output
     if hit is None:
-        # the collector's passes over what importing pandas, pyarrow and DuckDB creates free next to nothing
-        # and cost ~0.07 s of a 1M-payment summary; frozen after, the collector does not walk it either
+        # the garbage collector's passes over what importing pandas, pyarrow and DuckDB creates free next
+        # to nothing, so it is paused while they load; frozen after, the collector does not walk it either
         with collector.paused(freeze=True):
             from anchorlib import metrics
             from anchorlib.data.dataset import open_dataset
@@ -80,7 +85,7 @@ def summary(
                 fail(err)
             hit = {"json": json_text(result), "table": summary_table(result)}
         if store:
-            cache.write_result(store, key, hit)
+            results.write_result(store, key, hit)
     typer.echo(hit["json"] if as_json else hit["table"])
     global _quick_exit
     _quick_exit = True  # all written (cache entries are renamed into place): nothing left to tear down
@@ -109,12 +114,13 @@ def validate(
         if r.repairs:
             lines = ", ".join(str(x.line) for x in r.repairs[:10]) + (", ..." if len(r.repairs) > 10 else "")
             typer.echo(
-                f"  repaired {len(r.repairs):,} lines whose fields the export had fused: {lines} (--json says how)"
+                f"  repaired {number(len(r.repairs))} lines whose fields the export had fused: {lines} "
+                "(--json says how)"
             )
         for rej in r.rejections[:20]:
             typer.echo(f"  line {rej.line}: {rej.reason}")
         if len(r.rejections) > 20:
-            typer.echo(f"  ... and {len(r.rejections) - 20:,} more (use --json for all)")
+            typer.echo(f"  ... and {number(len(r.rejections) - 20)} more (use --json for all)")
 
 
 @app.command()
@@ -148,7 +154,7 @@ def serve(
 @app.command()
 def tenders(
     data: DataOpt = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print DESIGN.md's tenders JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the tenders as JSON.")] = False,
 ) -> None:
     """Per tender: the winner at 5%, 10% and 20% social value weight, and the tipping weight."""
     from anchorlib.data.dataset import open_dataset
@@ -213,9 +219,8 @@ def reports(
     index = rp.write_index(out, plan, outcomes, financial_year or "all years")
     typer.echo(rp.summary_table(outcomes))
     failed = sum(o.status != "ok" for o in outcomes)
-    typer.echo(
-        f"{len(outcomes) - failed} of {len(outcomes)} reports in {time.perf_counter() - started:.1f}s; index: {index}"
-    )
+    seconds = time.perf_counter() - started
+    typer.echo(f"{len(outcomes) - failed} of {len(outcomes)} reports in {seconds:.1f}s; index: {index}")
     if failed:
         raise typer.Exit(1)
 
@@ -227,10 +232,10 @@ def main() -> None:  # pragma: no cover
     """The console script: the commands, a one-line error for an AnchorlibError that escapes them.
 
     On the way out every object is frozen out of the garbage collector: the interpreter's last
-    collection would otherwise walk all that pandas, pyarrow and DuckDB allocated (0.1-0.15 s of a
-    1M-payment ``anchorlib summary``) only for the operating system to free the memory anyway. A command
-    that sets ``_quick_exit`` (summary: its output and cache entries are written and closed) then ends
-    the process at once, skipping the teardown of pandas, pyarrow and NumPy (another 0.1-0.2 s)."""
+    collection would otherwise walk all that pandas, pyarrow and DuckDB allocated only for the operating
+    system to free the memory anyway. A command that sets ``_quick_exit`` (summary: its output and cache
+    entries are written and closed) then ends the process at once, skipping the teardown of pandas,
+    pyarrow and NumPy."""
     code = 0
     try:
         app()

@@ -1,6 +1,7 @@
 """The apps' update path without a browser: what AppChart's spec and updates draw is Altair's validated
-spec compiled to Vega, a new area sends rows and titles but no new spec, an unchanged chart is not sent again, Memo keeps the latest choices, the what-if bars per
-category equal one shift_scenario per category, and under Voila the charts import one served module."""
+spec compiled to Vega, a new area sends rows and titles but no new spec, an unchanged chart is not sent
+again, Memo keeps the latest choices, the what-if bars per category equal one shift_scenario per
+category, and under Voila the charts import one served module."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ import pandas as pd
 import pytest
 
 from anchorlib import apps, charts, metrics
-from anchorlib.apps import chart_bundle as chart_module
-from anchorlib.apps.app_chart import TITLE_SIGNALS
-from anchorlib.apps.common import AppChart, Memo, app_values, vega_spec
+from anchorlib.apps import chart_bundle
+from anchorlib.apps.app_chart import TITLE_SIGNALS, AppChart, app_values, vega_spec
+from anchorlib.apps.memo import Memo
 
 CHARTS = {
     "leakage": ["trend", "categories", "suppliers"],
@@ -138,14 +139,14 @@ def test_what_if_bars_equal_one_shift_scenario_per_category(sample_ds):
 
 
 def test_under_voila_charts_import_the_served_module(tmp_path):
-    name = chart_module.ensure_bundle(tmp_path)
+    name = chart_bundle.ensure_bundle(tmp_path)
     path = tmp_path / "voila" / "templates" / "anchorlib" / "static" / name
     assert path.stat().st_size > 100_000 and "vega" in path.read_text()[:200_000]
-    esm = chart_module.loader({chart_module.ENV: name, "VOILA_BASE_URL": "/base/"})
+    esm = chart_bundle.loader({chart_bundle.ENV: name, "VOILA_BASE_URL": "/base/"})
     assert f'"/base/voila/templates/anchorlib/static/{name}"' in esm and "location.origin" in esm
     assert "export default" in esm and len(esm) < 300
-    assert chart_module.loader({chart_module.ENV: name}) is None  # not under Voila: the inline bundle
-    preload = (path.parents[1] / chart_module.PRELOAD).read_text()
+    assert chart_bundle.loader({chart_bundle.ENV: name}) is None  # not under Voila: the inline bundle
+    preload = (path.parents[1] / chart_bundle.PRELOAD).read_text()
     assert preload == (
         '<link rel="modulepreload" href="{{ resources.base_url }}voila/templates/anchorlib/static/'
         f'{name}">\n'
@@ -210,6 +211,7 @@ def test_under_voila_an_app_freezes_what_it_built_and_not_in_jupyterlab(sample_d
     import gc
 
     gc.unfreeze()
+    gc.collect()  # earlier tests' garbage is not frozen with the app (the swap's collection would free it)
     try:
         monkeypatch.delenv("VOILA_PREHEAT", raising=False)
         apps.network(sample_ds)

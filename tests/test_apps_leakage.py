@@ -7,8 +7,8 @@ import pytest
 
 from anchorlib import metrics
 from anchorlib.apps import leakage
-from anchorlib.apps.common import money, pct
 from anchorlib.charts import leakage as charts_apps
+from anchorlib.formatting import money, pct
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,8 @@ import pandas as pd
 
 from anchorlib import metrics
 from anchorlib.apps import network
-from anchorlib.apps.common import money, pct
 from anchorlib.charts import network as network_charts
+from anchorlib.formatting import money, pct
 
 
 def test_tiles_follow_the_area_and_equal_summary(sample_ds):

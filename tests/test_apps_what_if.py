@@ -8,8 +8,8 @@ import pytest
 
 from anchorlib import metrics
 from anchorlib.apps import what_if
-from anchorlib.apps.common import money, pct
 from anchorlib.charts import what_if as charts_what_if
+from anchorlib.formatting import money, pct
 
 
 @pytest.fixture(scope="module")
@@ -65,10 +65,7 @@ def test_bad_share_is_a_plain_message(sample_ds):
 
 
 def test_without_a_survey_no_value_is_claimed(sample_ds):
-    import copy
-
-    ds = copy.copy(sample_ds)
-    ds.lm3_survey = None
+    ds = sample_ds.replace(lm3_survey=None)
     view = what_if(ds).view
     assert "al-lm3-value'>n/a (no survey)<" in view.tiles.value and "no LM3 ratio" in view.note.value
 

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 import pytest
 
 from anchorlib import metrics
-from anchorlib.apps.common import money, pct
+from anchorlib.formatting import money, pct
 from anchorlib.paths import NOTEBOOKS_DIR
 from tests.voila_server import chromium, open_page, voila_server, wait_drawn
 
@@ -29,14 +29,14 @@ def app_page(notebook: str, tmp_path, chromium_path, ready: str, n_charts: int, 
         chromium(chromium_path) as browser,
     ):
         page = open_page(browser)
-        modules = []  # the offline chart module (anchorlib/chart_module.py): one request for every chart
+        modules = []  # the offline chart module (anchorlib/apps/chart_bundle.py): one request for every chart
         page.on("request", lambda r: modules.append(r.url) if "/static/anchorlib-chart-" in r.url else None)
         page.goto(server.url)
         wait_drawn(page, ready, n_charts)
         timings["first_render_s"] = round(time.monotonic() - t0, 2)
         assert page.inner_text(".al-status").strip() == ""
         assert len(modules) == 1, modules
-        # fetched while the page loads: the template's head preloads it (chart_module.PRELOAD)
+        # fetched while the page loads: the template's head preloads it (chart_bundle.PRELOAD)
         assert page.evaluate("document.querySelector('link[rel=modulepreload]').href") == modules[0]
         yield page
         assert page.outside == [], page.outside

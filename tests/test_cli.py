@@ -1,4 +1,4 @@
-"""The console script as users call it: exit codes, one-line errors, DESIGN.md's JSON."""
+"""The console script as users call it: exit codes, one-line errors, the summary JSON."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`anchorlib validate FILE... [--json]` (DESIGN.md, Command line), through typer's CliRunner."""
+"""`anchorlib validate FILE... [--json]` through typer's CliRunner."""
 
 from __future__ import annotations
 

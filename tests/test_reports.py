@@ -203,9 +203,8 @@ def test_a_failing_anchor_in_the_middle_does_not_stop_the_others(tmp_path):
         ("nel_icb", "ok"),
         ("network", "ok"),
     ]
-    assert (
-        outcomes[1].error
-        == "ParameterError: financial year '1999-00' has no payments; this dataset has 2021-22, 2022-23, 2023-24"
+    assert outcomes[1].error == (
+        "ParameterError: financial year '1999-00' has no payments; this dataset has 2021-22, 2022-23, 2023-24"
     )
     for name in ("anchor-hackney.html", "anchor-nel_icb.html", "network.html"):
         assert (tmp_path / name).is_file()

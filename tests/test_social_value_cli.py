@@ -1,4 +1,4 @@
-"""``anchorlib tenders``: DESIGN.md's JSON from the sample, the table, and one-line errors."""
+"""``anchorlib tenders``: the JSON from the sample, the table, and one-line errors."""
 
 from __future__ import annotations
 

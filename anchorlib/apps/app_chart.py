@@ -1,18 +1,18 @@
-"""The apps' chart widget: an Altair chart drawn offline by Vega, updated in place (STYLE.md: model + view).
+"""The apps' chart widget: an Altair chart drawn offline by Vega, updated in place.
 
 ``AppChart(chart)`` is an anywidget whose browser side is ``anchorlib/static/app_chart.js``. Setting
 ``.chart`` to a new Altair chart does the least the browser needs:
 
-- the chart's Vega-Lite (``to_dict(validate=False)`` with ``app_values``: schema validation and Altair's
-  data sanitising were most of an update's kernel time; the builders' specs are validated by the tests)
-  is split into its *shape* (everything but the datasets' rows, the top-level title and subtitle text
-  and the description) and those parts;
+- the chart's Vega-Lite (``to_dict(validate=False)`` with ``app_values``: no schema validation and no
+  Altair data sanitising on each update, the costliest part of it in the kernel; the builders' specs
+  are validated by the tests) is split into its *shape* (everything but the datasets' rows, the
+  top-level title and subtitle text and the description) and those parts;
 - a new shape is compiled to Vega by vl-convert (the Vega-Lite version of the offline bundle; compiled
   shapes are kept, so a shape seen before costs nothing) with the title text as Vega signals, and sent
   as ``spec``: the browser builds a new view;
 - the same shape sends only ``updates``: the rows of each dataset that changed, the title signals'
-  values and the ARIA description; the browser replaces those in the live view (no new view, no
-  recompile), about a tenth of building one.
+  values and the ARIA description; the browser replaces those in the live view, with no new view and
+  no recompile.
 
 Datasets are renamed ``al_data_<i>`` (Altair names them by a hash of their rows) so that one shape
 has one compiled spec. The apps' charts have no params or selections.
@@ -38,8 +38,9 @@ _PLACEHOLDER = "\u241f{}\u241f"  # stands for a title text or the description in
 
 def app_values(data) -> dict:
     """Altair data transformer for the apps' small frames: the max-rows guard (``alt.limit_rows``), then
-    records of Python values with missing values as null (half a millisecond where
-    ``sanitize_pandas_dataframe`` took 15 per chart); frames with date columns go through Altair's own."""
+    records of Python values with missing values as null, straight from the columns without the
+    copy and conversion of the whole frame that Altair's ``sanitize_pandas_dataframe`` makes first;
+    frames with date columns go through Altair's own."""
     if isinstance(data, pd.DataFrame) and not any(
         pd.api.types.is_datetime64_any_dtype(t) for t in data.dtypes
     ):
@@ -164,7 +165,7 @@ def filled(template: dict, parts: ChartParts) -> dict:
 
 class AppChart(anywidget.AnyWidget):
     """An offline Vega chart the apps update in place (module docstring). Its browser module, chosen when
-    the first chart is made (``chart_module.module``): under Voila a small module that imports the served
+    the first chart is made (``chart_bundle.module``): under Voila a small module that imports the served
     bundle, elsewhere the bundle."""
 
     _esm = None  # the browser module, set on first use
@@ -177,9 +178,9 @@ class AppChart(anywidget.AnyWidget):
 
     def __init__(self, chart: alt.TopLevelMixin | None = None, **kw):
         if AppChart._esm is None:
-            from anchorlib.apps import chart_bundle as chart_module
+            from anchorlib.apps import chart_bundle
 
-            AppChart._esm = chart_module.module()
+            AppChart._esm = chart_bundle.module()
         self._parts = Memo(16)  # id(chart) -> (chart, parts); holding the chart keeps its id unique
         self._base: ChartParts | None = None  # the parts ``spec`` was filled with
         super().__init__(**kw)
@@ -195,7 +196,8 @@ class AppChart(anywidget.AnyWidget):
         parts = self._parts.get(id(chart), lambda: (chart, chart_parts(chart)))[1]
         base = self._base
         if base is not None and parts.shape == base.shape:
-            # the same shape: the rows and title text that differ from the spec's (the browser redraws what changed)
+            # the same shape: the rows and title text that differ from the spec's (the browser redraws
+            # what changed)
             self.updates = [
                 *({"data": n, "values": v} for n, v in parts.datasets.items() if v != base.datasets[n]),
                 *({"signal": s, "value": t} for s, t in parts.titles.items() if t != base.titles[s]),

@@ -1,13 +1,14 @@
 """One offline chart module for every chart on a Voila page.
 
 The apps' chart widget (apps/app_chart.py, its browser side ``static/app_chart.js``) needs Vega and
-vega-embed: ``bundle()`` is that script bundled with them by vl-convert (~0.9 MB, no import left to
-fetch). Carried inline in each chart widget's state, a page with three charts would receive and evaluate
-it three times, and each kernel would spend seconds building it. Under ``anchorlib serve`` the bundle is
-written once per script, Altair and vl-convert version to a folder on Voila's static path
-(``voila_env``), and the apps' charts carry a small module (``loader``) that imports it from the page's own
-server: the browser loads and evaluates it once, and nothing leaves 127.0.0.1 (PITFALLS.md: Altair
-charts offline). Elsewhere (JupyterLab, papermill) charts carry the bundle inline.
+vega-embed: ``bundle()`` is that script bundled with them by vl-convert (about 0.9 MB, no import left
+to fetch). Carried inline in each chart widget's state, a page with three charts would receive and
+evaluate it three times, and each kernel would spend seconds building it. Under ``anchorlib serve`` the
+bundle is written once per script, Altair and vl-convert version to a folder on Voila's static path
+(``voila_env``), and the apps' charts carry a small module (``loader``) that imports it from the page's
+own server: the browser loads and evaluates it once, and nothing leaves 127.0.0.1 (Altair's default
+renderer would fetch Vega from a CDN, which fails offline). Elsewhere (JupyterLab, papermill) charts
+carry the bundle inline.
 """
 
 from __future__ import annotations
@@ -69,10 +70,8 @@ def ensure_bundle(where: Path | None = None) -> str:
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         _write(path, bundle())
-    preload = (
-        f'<link rel="modulepreload" href="{{{{ resources.base_url }}}}voila/templates/{TEMPLATE}/static/{name}">'
-        "\n"
-    )
+    href = f"{{{{ resources.base_url }}}}voila/templates/{TEMPLATE}/static/{name}"
+    preload = f'<link rel="modulepreload" href="{href}">\n'
     if not (template / PRELOAD).exists() or (template / PRELOAD).read_text(encoding="utf-8") != preload:
         _write(template / PRELOAD, preload)
     return name
@@ -89,8 +88,9 @@ def loader(env: dict[str, str] | None = None) -> str | None:
     """The module an app chart carries under Voila (it imports the served bundle from the page's own
     origin), or None outside Voila or without a bundle (``ENV`` and Voila's ``VOILA_BASE_URL`` unset).
     The bundle is imported when the first chart draws, not when the module loads: anywidget gives a
-    widget's module 2 s to load, which a busy machine can take to fetch and evaluate 0.9 MB (the
-    charts then stayed blank); drawing has no such limit, and the page's charts share the one import."""
+    widget's module 2 s to load, too little for a busy machine to fetch and evaluate the bundle, and a
+    module that misses it leaves its chart blank; drawing has no such limit, and the page's charts
+    share the one import."""
     env = os.environ if env is None else env
     name, base = env.get(ENV), env.get("VOILA_BASE_URL")
     if not name or base is None:
@@ -104,5 +104,6 @@ def loader(env: dict[str, str] | None = None) -> str | None:
 
 
 def module() -> str:
-    """The chart widget's browser module here: under Voila the loader of the served bundle, else the bundle."""
+    """The chart widget's browser module here: under Voila the loader of the served bundle, else the
+    bundle itself."""
     return loader() or bundle()

@@ -12,12 +12,11 @@ import ipywidgets as widgets
 import pandas as pd
 import traitlets
 
-from anchorlib.apps.app_chart import AppChart, app_values, vega_spec  # noqa: F401  (the apps import them from here)
+from anchorlib.apps.app_chart import AppChart
 from anchorlib.apps.memo import Memo
 from anchorlib.data.dataset import Dataset, open_dataset
 from anchorlib.data.places import Area
 from anchorlib.errors import AnchorlibError, ParameterError
-from anchorlib.formatting import money, pct  # noqa: F401  (the apps import them from here)
 
 #: A chart widget and how to make its chart for the current choices (``Guarded.show_charts``).
 ChartMaker = tuple[AppChart, Callable[[], alt.TopLevelMixin]]
@@ -26,7 +25,8 @@ AREA_LABELS = {"home": "Home borough(s)", "city_hackney": "City & Hackney", "lon
 
 STYLE = """<style>
 .al-tiles {display: flex; gap: 10px; flex-wrap: wrap; margin: 4px 0 6px}
-.al-tile {border: 1px solid #ccc; border-radius: 6px; padding: 6px 10px; min-width: 150px; background: #f7fafc}
+.al-tile {border: 1px solid #ccc; border-radius: 6px; padding: 6px 10px; min-width: 150px;
+  background: #f7fafc}
 .al-tile .al-label {font-size: 13px; color: #333}
 .al-tile .al-value {font-size: 22px; font-weight: bold; color: #000}
 .al-tile .al-note {font-size: 13px; color: #444}
@@ -40,7 +40,8 @@ def tiles_html(tiles: list[tuple[str, str, str, str]]) -> str:
         "<div class='al-tiles'>"
         + "".join(
             f"<div class='al-tile'><div class='al-label'>{html.escape(label)}</div>"
-            f"<div class='al-value al-{key}'>{html.escape(value)}</div><div class='al-note'>{html.escape(note)}</div></div>"
+            f"<div class='al-value al-{key}'>{html.escape(value)}</div>"
+            f"<div class='al-note'>{html.escape(note)}</div></div>"
             for key, label, value, note in tiles
         )
         + "</div>"

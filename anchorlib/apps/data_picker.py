@@ -12,7 +12,7 @@ from pathlib import Path
 
 import ipywidgets as widgets
 
-from anchorlib.apps.common import STYLE
+from anchorlib.apps.common import STYLE, open_or_message
 from anchorlib.data.dataset import Dataset, open_dataset
 from anchorlib.errors import AnchorlibError
 
@@ -99,12 +99,21 @@ class AppShell(widgets.VBox):
         freeze_under_voila(again=True)
 
 
+def app_shell(data_dir, make: Callable[..., widgets.Widget], **choices) -> AppShell:
+    """The app view ``make(ds, **choices)`` on ``data_dir`` (a folder, a Dataset, or None = the bundled
+    sample) with the data picker under it; a folder opened there gets the app with its default choices.
+    Problems show as a plain message (``open_or_message``)."""
+    return AppShell(
+        lambda ds: open_or_message(ds, make), open_or_message(data_dir, lambda d: make(d, **choices))
+    )
+
+
 def freeze_under_voila(again: bool = False) -> None:
     """In a kernel Voila runs (``VOILA_PREHEAT`` set), put what the app has built out of the garbage
-    collector's reach (``gc.freeze``): a full collection walks its ~120k objects (modules, dataset, rollups,
-    widgets) in ~100 ms, and one fell due in the first widget change after the page connected. ``again``:
-    after a new dataset replaced the view, what became garbage is collected before freezing again. Not in
-    JupyterLab, where running a cell again makes the previous app garbage that a frozen heap would keep."""
+    collector's reach (``gc.freeze``), so that no full collection walks its objects (modules, dataset,
+    rollups, widgets) in the middle of a visitor's widget change. ``again``: after a new dataset
+    replaced the view, what became garbage is collected before freezing again. Not in JupyterLab,
+    where running a cell again makes the previous app garbage that a frozen heap would keep."""
     if "VOILA_PREHEAT" not in os.environ:
         return
     if again:

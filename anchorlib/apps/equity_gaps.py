@@ -1,14 +1,13 @@
-"""The equity gaps app (STYLE.md: model + view): does the spend reach SMEs, VCSEs, BAME-led, women-led
-and youth-led suppliers, and suppliers in the most deprived neighbourhoods, as often as they exist?
+"""The equity gaps app (a model and a view): does the spend reach SMEs, VCSEs, BAME-led, women-led and
+youth-led suppliers, and suppliers in the most deprived neighbourhoods, as often as they exist?
 
-``EquityModel`` calls ``metrics.equity`` and ``metrics.imd_distribution`` (DESIGN.md: utilisation,
-availability, disparity index; below 80 is a substantial disparity); ``EquityView`` updates tiles and
-offline charts (AppChart) in place.
+``EquityModel`` holds the choices and calls ``metrics.equity`` and ``metrics.imd_distribution``
+(docs/methodology.md, Utilisation, availability and disparity: below 80 is a substantial disparity);
+``EquityView`` updates tiles and offline charts (AppChart) in place.
 """
 
 from __future__ import annotations
 
-import copy
 import html
 
 import ipywidgets as widgets
@@ -26,17 +25,16 @@ from anchorlib.apps.common import (
     anchor_picker,
     area_options,
     area_picker,
-    open_or_message,
-    pct,
     placeholder,
     select_rows,
     tiles_html,
 )
-from anchorlib.apps.data_picker import AppShell
+from anchorlib.apps.data_picker import AppShell, app_shell
 from anchorlib.charts import equity as charts_equity
 from anchorlib.data.dataset import Dataset
 from anchorlib.data.rollup import GROUP_COLUMNS, SHARE_COLUMNS, SUPPLIER_COLUMNS, selected_rollup
 from anchorlib.errors import ParameterError
+from anchorlib.formatting import disparity, pct
 
 ANYWHERE = "anywhere"
 
@@ -49,8 +47,9 @@ class EquityModel(ChoiceModel):
     group = traitlets.Unicode("sme")
 
     def __init__(self, ds: Dataset, **kw):
-        # the payments rolled up once, by anchor, to what equity and the IMD deciles read (the groups' flags
-        # and IMD decile are the supplier's; anchorlib/rollup.py): a choice of anchors is a selection of its rows
+        # the payments rolled up once, by anchor, to what equity and the IMD deciles read (the groups'
+        # flags and IMD decile are the supplier's; anchorlib/data/rollup.py): a choice of anchors is a
+        # selection of its rows
         self.base = selected_rollup(
             ds, ["anchor_id", *SHARE_COLUMNS, *SUPPLIER_COLUMNS, "category", *GROUP_COLUMNS], resolved=True
         )
@@ -83,29 +82,27 @@ class EquityModel(ChoiceModel):
             ("selection", tuple(self.anchor_ids)), lambda: select_rows(self.base, self.anchor_ids)
         )
 
-    def pool(self) -> Dataset:
-        """The dataset whose register is the availability pool: the whole register, or its suppliers
-        located in the chosen area (so utilisation and availability count the same place)."""
+    def pool(self) -> pd.DataFrame | None:
+        """The availability pool: None for the whole register, or its suppliers located in the chosen area
+        (so utilisation and availability count the same place)."""
         if self.area_id == ANYWHERE:
-            return self.ds
-
-        def local_register():
-            ds = copy.copy(self.ds)  # shallow: shares the payments and everything else
-            ds.suppliers = ds.suppliers[metrics.is_local(ds.suppliers, self.area()).to_numpy()]
-            return ds
-
-        return self._cached("pool", local_register)
+            return None
+        return self._cached(
+            "pool", lambda: self.ds.suppliers[metrics.is_local(self.ds.suppliers, self.area()).to_numpy()]
+        )
 
     def _cached(self, what: str, fn):
         return self._memo.get((what, tuple(self.anchor_ids), self.area_id), fn)
 
     def overall(self) -> pd.DataFrame:
         """``metrics.equity`` over all the chosen spend, one row per group."""
-        return self._cached("overall", lambda: metrics.equity(self.pool(), self.payments()))
+        return self._cached("overall", lambda: metrics.equity(self.ds, self.payments(), pool=self.pool()))
 
     def by_category(self) -> pd.DataFrame:
         """``metrics.equity`` by category for the chosen group."""
-        df = self._cached("category", lambda: metrics.equity(self.pool(), self.payments(), by="category"))
+        df = self._cached(
+            "category", lambda: metrics.equity(self.ds, self.payments(), by="category", pool=self.pool())
+        )
         out = df[df["group"] == self.group]
         if out.empty:
             raise ParameterError(f"this dataset has no figures for {metrics.GROUP_LABELS[self.group]}")
@@ -115,12 +112,9 @@ class EquityModel(ChoiceModel):
         return self._cached("imd", lambda: metrics.imd_distribution(self.payments()))
 
 
-def _di(x) -> str:
-    return "n/a" if x is None or pd.isna(x) else f"{x:.0f}"
-
-
 class EquityView(Guarded, widgets.VBox):
-    """Controls, one tile per group (disparity index), one chart of disparity and utilisation by category, IMD deciles."""
+    """Controls, one tile per group (disparity index), one chart of disparity and utilisation by category,
+    IMD deciles."""
 
     def __init__(self, model: EquityModel):
         self.model = m = model
@@ -176,8 +170,8 @@ class EquityView(Guarded, widgets.VBox):
             (
                 f"di-{r.group}",
                 r.label,
-                _di(r.disparity_index),
-                f"uses {pct(_num(r.utilisation))}, exists {pct(_num(r.availability))}",
+                disparity(r.disparity_index),
+                f"uses {pct(r.utilisation)}, exists {pct(r.availability)}",
             )
             for r in m.overall().itertuples()
         ]
@@ -185,19 +179,18 @@ class EquityView(Guarded, widgets.VBox):
         self.show_charts((tuple(m.anchor_ids), m.area_id, m.group), self._charts())
         ov = m.overall()
         unknown = ov.set_index("group")["utilisation_unknown_share"].get(m.group)
-        self.note.value = (
-            "<p><small>Tiles: disparity index = 100 x utilisation / availability; below 80 is a substantial "
-            "disparity (four-fifths rule). Utilisation = spend with suppliers in the group / spend with suppliers "
-            "whose membership is known; availability = the group's share of the supplier register, among suppliers "
-            f"whose membership is known (DESIGN.md). For {html.escape(metrics.GROUP_LABELS[m.group])}, "
-            f"{pct(_num(unknown))} of the spend went to suppliers whose membership is unknown. Availability pool: "
-            f"{'the whole supplier register' if m.area_id == ANYWHERE else 'register suppliers in the same area'}."
-            "</small></p>"
+        pool = (
+            "the whole supplier register" if m.area_id == ANYWHERE else "register suppliers in the same area"
         )
-
-
-def _num(x) -> float | None:
-    return None if x is None or pd.isna(x) else float(x)
+        self.note.value = (
+            "<p><small>Tiles: disparity index = 100 x utilisation / availability; below 80 is a "
+            "substantial disparity (four-fifths rule). Utilisation = spend with suppliers in the group / "
+            "spend with suppliers whose membership is known; availability = the group's share of the "
+            "supplier register, among suppliers whose membership is known (docs/methodology.md, "
+            f"Utilisation, availability and disparity). For {html.escape(metrics.GROUP_LABELS[m.group])}, "
+            f"{pct(unknown)} of the spend went to suppliers whose membership is unknown. Availability "
+            f"pool: {pool}.</small></p>"
+        )
 
 
 def equity(
@@ -210,7 +203,4 @@ def equity(
         "group": group,
         **({"anchor_ids": list(anchor_ids)} if anchor_ids else {}),
     }
-    return AppShell(
-        lambda ds: open_or_message(ds, lambda d: EquityView(EquityModel(d))),
-        open_or_message(data_dir, lambda d: EquityView(EquityModel(d, **kw))),
-    )
+    return app_shell(data_dir, lambda d, **choices: EquityView(EquityModel(d, **choices)), **kw)

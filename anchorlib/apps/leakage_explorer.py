@@ -1,4 +1,4 @@
-"""The leakage explorer (STYLE.md: model + view): where an anchor's money goes, local or not.
+"""The leakage explorer (a model and a view): where an anchor's money goes, local or not.
 
 ``LeakageModel`` holds the choices and calls ``metrics`` (never reimplementing them); ``LeakageView``
 updates its tiles and offline charts (AppChart) in place.
@@ -23,14 +23,11 @@ from anchorlib.apps.common import (
     anchor_picker,
     area_options,
     area_picker,
-    money,
-    open_or_message,
-    pct,
     placeholder,
     select_rows,
     tiles_html,
 )
-from anchorlib.apps.data_picker import AppShell
+from anchorlib.apps.data_picker import AppShell, app_shell
 from anchorlib.charts import leakage as leakage_charts
 from anchorlib.data.dataset import Dataset
 from anchorlib.data.rollup import (
@@ -41,6 +38,7 @@ from anchorlib.data.rollup import (
     selected_rollup,
 )
 from anchorlib.errors import ParameterError
+from anchorlib.formatting import money, pct
 
 
 class LeakageModel(ChoiceModel):
@@ -50,8 +48,9 @@ class LeakageModel(ChoiceModel):
     addressable_only = traitlets.Bool(True)
 
     def __init__(self, ds: Dataset, **kw):
-        # the payments rolled up once per grain the figures need, by anchor and year (anchorlib/rollup.py;
-        # stored beside a cached dataset): a choice of anchors and years is then a selection of these rows
+        # the payments rolled up once per grain the figures need, by anchor and year
+        # (anchorlib/data/rollup.py; stored beside a cached dataset): a choice of anchors and years is then
+        # a selection of these rows
         self.base = {
             "category": selected_rollup(ds, ["anchor_id", "financial_year", "category", *SHARE_COLUMNS]),
             "supplier": selected_rollup(
@@ -104,7 +103,8 @@ class LeakageModel(ChoiceModel):
         )
 
     def trend(self) -> pd.DataFrame:
-        """Per financial year: local share with and without head-office-only suppliers (leakage_charts.trend_data)."""
+        """Per financial year: local share with and without head-office-only suppliers
+        (``leakage_charts.trend_data``)."""
 
         def rows():
             shares = metrics.local_share_per(
@@ -236,7 +236,8 @@ class LeakageView(Guarded, widgets.VBox):
         )
         self.show_charts((*m._selection(), m.area_id), self._charts())
         self.note.value = (
-            f"<p><small>Local share = local spend / spend with known location (DESIGN.md). "
+            "<p><small>Local share = local spend / spend with known location (docs/methodology.md, "
+            "Local share and leakage). "
             f"Rule set: {html.escape(ls.choices.get('addressable_rule_set', ''))}. Head-office effect: "
             "suppliers marked hq_only invoice from a local office but may work elsewhere.</small></p>"
         )
@@ -257,7 +258,4 @@ def leakage(
         **({"anchor_ids": list(anchor_ids)} if anchor_ids else {}),
         **({"years": list(years)} if years else {}),
     }
-    return AppShell(
-        lambda ds: open_or_message(ds, lambda d: LeakageView(LeakageModel(d))),
-        open_or_message(data_dir, lambda d: LeakageView(LeakageModel(d, **kw))),
-    )
+    return app_shell(data_dir, lambda d, **choices: LeakageView(LeakageModel(d, **choices)), **kw)

@@ -1,4 +1,4 @@
-"""The network overview (STYLE.md: model + view): all anchors side by side, pooled and mean local share.
+"""The network overview (a model and a view): all anchors side by side, pooled and mean local share.
 
 Figures come from ``metrics.summary``; the view updates tiles and an offline chart (AppChart) in place.
 """
@@ -19,15 +19,13 @@ from anchorlib.apps.common import (
     Memo,
     area_options,
     area_picker,
-    money,
-    open_or_message,
-    pct,
     tiles_html,
 )
-from anchorlib.apps.data_picker import AppShell
+from anchorlib.apps.data_picker import AppShell, app_shell
 from anchorlib.charts import network as network_charts
 from anchorlib.data.dataset import Dataset
-from anchorlib.data.rollup import SHARE_COLUMNS, rolled_dataset
+from anchorlib.formatting import money, number, pct
+from anchorlib.metrics import pooling
 
 
 class NetworkModel(traitlets.HasTraits):
@@ -36,35 +34,27 @@ class NetworkModel(traitlets.HasTraits):
     area_id = traitlets.Unicode("home")
 
     def __init__(self, ds: Dataset, **kw):
+        # the metrics below sum the dataset's rollups (Dataset.rollup): same sums, far fewer rows
         self.ds = ds
-        # same sums, far fewer rows (anchorlib/rollup.py): per supplier for the shared suppliers, and only what
-        # local share reads for the area's figures
-        self.rolled = rolled_dataset(ds)
-        self.shares = rolled_dataset(ds, ["anchor_id", *SHARE_COLUMNS])
         self._cache = Memo()
         super().__init__(**kw)
 
     def shared(self) -> pd.DataFrame:
         """``metrics.shared_suppliers``: suppliers paid by 2+ anchors (all years; independent of the area)."""
-        return self._cache.get("shared", lambda: metrics.shared_suppliers(self.rolled))
+        return self._cache.get("shared", lambda: metrics.shared_suppliers(self.ds))
 
     def summary(self) -> dict:
         """For the chosen area, ``metrics.summary``'s shape with only what the view shows: ``anchors`` (name
         and ``metrics.local_share`` of each) and ``network`` (``metrics.network``); cached per area."""
 
         def compute():
-            ds, area_id = self.shares, self.area_id
+            ds, area_id = self.ds, self.area_id
+            shares = pooling.anchor_shares(ds, None, area_id)
             rows = [
-                {
-                    "anchor_id": a,
-                    "name": str(ds.anchor(a)["name"]),
-                    **metrics.local_share(
-                        metrics.select(ds, [a]), ds.area(area_id, a), ds.ruleset.name
-                    ).to_dict(),
-                }
-                for a in ds.anchor_ids
+                {"anchor_id": a, "name": str(ds.anchor(a)["name"]), **share.to_dict()}
+                for a, share in shares.items()
             ]
-            return {"anchors": rows, "network": metrics.network(ds, None, area_id)}
+            return {"anchors": rows, "network": pooling.network_of(shares, area_id, ds.ruleset.name)}
 
         return self._cache.get(("summary", self.area_id), compute)
 
@@ -82,7 +72,7 @@ class NetworkView(Guarded, widgets.VBox):
         self.shared_tiles = widgets.HTML(
             tiles_html(
                 [
-                    ("shared", "Shared suppliers", f"{len(shared):,}", "paid by 2 or more anchors"),
+                    ("shared", "Shared suppliers", number(len(shared)), "paid by 2 or more anchors"),
                     (
                         "shared-spend",
                         "Their combined spend",
@@ -101,8 +91,8 @@ class NetworkView(Guarded, widgets.VBox):
         self.note = widgets.HTML(
             "<p><small>Pooled local share = the network's local spend / its addressable spend "
             "with known location (ratio of sums). The mean of the anchors' shares is a different "
-            "number; both are shown, labelled (DESIGN.md, Pooling). 'Home' uses each anchor's own "
-            "home boroughs.</small></p>"
+            "number; both are shown, labelled (docs/methodology.md, Pooling). 'Home' uses each anchor's "
+            "own home boroughs.</small></p>"
         )
         self.link(self.area, m, "area_id")
         m.observe(lambda _: self._guard(self.refresh), "area_id")
@@ -155,7 +145,4 @@ class NetworkView(Guarded, widgets.VBox):
 def network(data_dir=None, area_id: str = "home") -> AppShell:
     """Open the dataset (``data_dir`` or a Dataset; None = the bundled sample) and build the overview
     (``.view``) with a picker for one's own data folder."""
-    return AppShell(
-        lambda ds: open_or_message(ds, lambda d: NetworkView(NetworkModel(d))),
-        open_or_message(data_dir, lambda d: NetworkView(NetworkModel(d, area_id=area_id))),
-    )
+    return app_shell(data_dir, lambda d, **choices: NetworkView(NetworkModel(d, **choices)), area_id=area_id)

@@ -1,8 +1,8 @@
 """``anchorlib serve``: the Voila apps in notebooks/ on 127.0.0.1, offline, with preheated kernels.
 
 Voila serves the folder as its tree, so the page at / links every app. The "anchorlib" template is
-Voila's lab template without CDN stylesheets (PITFALLS.md); tracebacks stay hidden; each app keeps
-one kernel preheated (the notebook already run) so a page opens without waiting for start-up.
+Voila's lab template without CDN stylesheets (offline, they would fail); tracebacks stay hidden; each
+app keeps one kernel preheated (the notebook already run) so a page opens without waiting for start-up.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from anchorlib.apps import chart_bundle as chart_module
+from anchorlib.apps import chart_bundle
 from anchorlib.paths import NOTEBOOKS_DIR, PACKAGE_DIR
 
 TEMPLATES_PATH = PACKAGE_DIR / "templates"
@@ -43,14 +43,14 @@ def voila_args(port: int, pool_size: int = 1, timeout: int = 120) -> list[str]:
 
 def voila_env(env: dict[str, str] | None = None) -> dict[str, str]:
     """``env`` (default os.environ) with anchorlib's templates first on JUPYTER_PATH, then the folder of the
-    one chart module every chart on a page loads (chart_module.py; written on first use), named in
+    one chart module every chart on a page loads (apps/chart_bundle.py; written on first use), named in
     ``ANCHORLIB_CHART_MODULE`` for the kernels."""
     env = dict(os.environ if env is None else env)
     try:
-        env[chart_module.ENV] = chart_module.ensure_bundle()
+        env[chart_bundle.ENV] = chart_bundle.ensure_bundle()
     except OSError as err:  # no writable cache folder: each chart carries the bundle inline, as in JupyterLab
         print(f"anchorlib: charts carry their own module ({err})", file=sys.stderr)
-    paths = (str(TEMPLATES_PATH), str(chart_module.root()), env.get("JUPYTER_PATH", ""))
+    paths = (str(TEMPLATES_PATH), str(chart_bundle.root()), env.get("JUPYTER_PATH", ""))
     env["JUPYTER_PATH"] = os.pathsep.join(p for p in paths if p)
     return env
 

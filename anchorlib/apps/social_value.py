@@ -1,4 +1,4 @@
-"""The social value app: tender weighting simulator and commitments monitor (STYLE.md: model + view).
+"""The social value app: tender weighting simulator and commitments monitor (a model and a view).
 
 ``SocialValueModel`` holds the state (weight, tender, grouping, proxy values) and computes tables
 with ``social_value`` and ``commitments``; ``SocialValueView`` is a VBox whose widgets and offline
@@ -19,6 +19,7 @@ from anchorlib.apps.common import AppChart
 from anchorlib.charts import social_value as csv_charts
 from anchorlib.data.dataset import Dataset, open_dataset
 from anchorlib.errors import AnchorlibError
+from anchorlib.formatting import money, number, pct
 from anchorlib.social_value import commitments as cm
 from anchorlib.social_value import tenders as sv
 
@@ -92,11 +93,11 @@ class SocialValueModel(traitlets.HasTraits):
                 "Rank": r["rank"],
                 "Bidder": r["bidder"],
                 "Local / SME / VCSE": flags.replace("", "-"),
-                "Price (£)": r["price"].map("{:,.0f}".format),
+                "Price (£)": r["price"].map(number),
                 "Price score": r["price_score"].round(1),
                 "Quality": r["quality_score"],
                 "Social value": r["social_value_score"],
-                f"Total (price {pw:.1%}, quality {qw:.1%}, SV {self.sv_weight:.1%})": r["total"].round(2),
+                f"Total (price {pct(pw)}, quality {pct(qw)}, SV {pct(self.sv_weight)})": r["total"].round(2),
             }
         )
 
@@ -114,9 +115,9 @@ class SocialValueModel(traitlets.HasTraits):
             {
                 "Tender": s["tender_id"],
                 "Bids": s["bids"],
-                "Own weight": s["own_weight"].map("{:.0%}".format),
+                "Own weight": s["own_weight"].map(lambda w: pct(w, 0)),
                 "Winner at own weight": s["winner"],
-                f"Winner at {self.sv_weight:.1%}": s["tender_id"].map(now),
+                f"Winner at {pct(self.sv_weight)}": s["tender_id"].map(now),
                 "Changed": (s["tender_id"].map(now) != s["winner"]).map({True: "yes", False: ""}),
                 "Tipping weight": [sv.percent(None if pd.isna(w) else w) for w in s["tipping_weight"]],
             }
@@ -128,9 +129,9 @@ class SocialValueModel(traitlets.HasTraits):
         here = sv.outcomes_by_weight(self.tenders, weights=(self.sv_weight,))
         local = here[here["group"] == "Local"].set_index("measure")["share"]
         return (
-            f"At {self.sv_weight:.1%}, {changed} of {len(s)} tenders have a different winner than at their own "
-            f"weight; local bidders win {local['tenders']:.0%} of tenders and {local['contract value']:.0%} "
-            "of contract value (the winning prices)."
+            f"At {pct(self.sv_weight)}, {changed} of {len(s)} tenders have a different winner than at their "
+            f"own weight; local bidders win {pct(local['tenders'], 0)} of tenders and "
+            f"{pct(local['contract value'], 0)} of contract value (the winning prices)."
         )
 
     def outcomes_chart(self) -> alt.HConcatChart:
@@ -153,9 +154,9 @@ class SocialValueModel(traitlets.HasTraits):
                 "Measure": t["measure"],
                 "Unit": t["unit"],
                 "Contracts": t["contracts"],
-                "Committed": t["committed"].map("{:,.0f}".format),
-                "Delivered": t["delivered"].map("{:,.0f}".format),
-                "Delivered / target": t["progress"].map("{:.0%}".format),
+                "Committed": t["committed"].map(number),
+                "Delivered": t["delivered"].map(number),
+                "Delivered / target": t["progress"].map(lambda x: pct(x, 0)),
                 "Rating": t["rating"],
             }
         )
@@ -167,8 +168,8 @@ class SocialValueModel(traitlets.HasTraits):
             {
                 BY_LABELS[self.by]: m[self.by],
                 "Measures priced": m["measures"],
-                "Committed (£)": m["committed_value"].map("£{:,.0f}".format),
-                "Delivered (£)": m["delivered_value"].map("£{:,.0f}".format),
+                "Committed (£)": m["committed_value"].map(money),
+                "Delivered (£)": m["delivered_value"].map(money),
             }
         ), unpriced
 
@@ -186,7 +187,8 @@ def _table(df: pd.DataFrame, highlight: list[bool] | None = None) -> str:
 
 STYLE = """<style>
 .sv-table {border-collapse: collapse; font-size: 13px; margin: 4px 0 10px}
-.sv-table th, .sv-table td {padding: 3px 8px; border-bottom: 1px solid #ddd; text-align: left; line-height: 1.35}
+.sv-table th, .sv-table td {padding: 3px 8px; border-bottom: 1px solid #ddd; text-align: left;
+  line-height: 1.35}
 .sv-table tr.sv-first td {font-weight: bold; background: #eef5fb}
 .sv-status {color: #B00020; font-weight: bold}
 </style>"""
@@ -269,8 +271,8 @@ class SocialValueView(widgets.VBox):
         tip = sv.percent(tp.weight) + ("" if tp.weight is None else f", from which {tp.new_winner} wins")
         self.winner.value = (
             f"<p style='font-size:16px'>Winner of <b>{html.escape(m.tender_id)}</b> at "
-            f"{m.sv_weight:.1%}: <b class='sv-winner-name'>{html.escape(m.winner())}</b>"
-            f" &middot; at its own weight ({tp.own_weight:.0%}): {html.escape(tp.winner)}"
+            f"{pct(m.sv_weight)}: <b class='sv-winner-name'>{html.escape(m.winner())}</b>"
+            f" &middot; at its own weight ({pct(tp.own_weight, 0)}): {html.escape(tp.winner)}"
             f" &middot; tipping weight: {html.escape(tip)}</p>"
         )
         ranking = m.ranking()

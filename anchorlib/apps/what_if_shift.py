@@ -1,8 +1,9 @@
-"""The what-if app (STYLE.md: model + view): move x% of the leakage in chosen categories to local
+"""The what-if app (a model and a view): move x% of the leakage in chosen categories to local
 suppliers and see the added local spend, the new local share and its LM3-weighted value.
 
-``WhatIfModel`` calls ``metrics.leakage_by``, ``metrics.shift_scenario`` and ``metrics.lm3`` (DESIGN.md:
-shift scenario, LM3); ``WhatIfView`` updates tiles and offline charts (AppChart) in place.
+``WhatIfModel`` holds the choices and calls ``metrics.leakage_by``, ``metrics.shift_scenario`` and
+``metrics.lm3`` (docs/methodology.md, Shift scenario and LM3); ``WhatIfView`` updates tiles and
+offline charts (AppChart) in place.
 """
 
 from __future__ import annotations
@@ -23,18 +24,16 @@ from anchorlib.apps.common import (
     Memo,
     anchor_picker,
     area_picker,
-    money,
-    open_or_message,
-    pct,
     placeholder,
     select_rows,
     tiles_html,
 )
-from anchorlib.apps.data_picker import AppShell
+from anchorlib.apps.data_picker import AppShell, app_shell
 from anchorlib.charts import what_if as charts_what_if
 from anchorlib.data.dataset import Dataset
 from anchorlib.data.rollup import SHARE_COLUMNS, SUPPLIER_COLUMNS, selected_rollup
 from anchorlib.errors import ParameterError
+from anchorlib.formatting import money, multiplier, pct
 
 
 class WhatIfModel(ChoiceModel):
@@ -44,8 +43,8 @@ class WhatIfModel(ChoiceModel):
     share = traitlets.Float(0.10)
 
     def __init__(self, ds: Dataset, **kw):
-        # the payments rolled up once, by anchor, to what the shift and LM3 read (anchorlib/rollup.py): a choice of
-        # anchors is then a selection of these rows
+        # the payments rolled up once, by anchor, to what the shift and LM3 read (anchorlib/data/rollup.py):
+        # a choice of anchors is then a selection of these rows
         self.base = selected_rollup(
             ds, ["anchor_id", *SHARE_COLUMNS, *SUPPLIER_COLUMNS, "category"], resolved=True
         )
@@ -95,7 +94,8 @@ class WhatIfModel(ChoiceModel):
         )
 
     def shift(self) -> metrics.Shift:
-        """``metrics.shift_scenario`` for the choices: one per slider position, categories, anchors and area."""
+        """``metrics.shift_scenario`` for the choices: one per slider position, categories, anchors and
+        area."""
         return self._memo.get(
             ("shift", *self._key(), tuple(self.categories), self.share),
             lambda: metrics.shift_scenario(
@@ -105,7 +105,7 @@ class WhatIfModel(ChoiceModel):
 
     def per_category(self) -> pd.DataFrame:
         """Each chosen category's leakage (``metrics.leakage_by``: addressable - local spend, as in
-        ``shift_scenario``) and the part moved, share x leakage (DESIGN.md, shift scenario)."""
+        ``shift_scenario``) and the part moved, share x leakage (docs/methodology.md, Shift scenario)."""
         leak = (
             self.by_category()
             .assign(category=lambda d: d["category"].astype(str))
@@ -131,7 +131,7 @@ def lm3_text(lm3) -> str:
             "added local value is not estimated."
         )
     return (
-        f"LM3 = {lm3.lm3:.2f} from a survey of {lm3.surveyed_suppliers} local suppliers "
+        f"LM3 = {multiplier(lm3.lm3)} from a survey of {lm3.surveyed_suppliers} local suppliers "
         f"({money(lm3.surveyed_local_spend)} of local spend; {money(lm3.unsurveyed_local_spend)} unsurveyed: "
         f"{lm3.unsurveyed_treatment})."
     )
@@ -249,15 +249,15 @@ class WhatIfView(Guarded, widgets.VBox):
                     "lm3-value",
                     "LM3-weighted local value",
                     value,
-                    "added spend x LM3" + ("" if s.lm3_ratio is None else f" ({s.lm3_ratio:.2f})"),
+                    "added spend x LM3" + ("" if s.lm3_ratio is None else f" ({multiplier(s.lm3_ratio)})"),
                 ),
             ]
         )
         self.show_charts((*m._key(), tuple(m.categories), m.share), self._charts(s))
         self.note.value = (
             f"<p><small>{html.escape(lm3_text(m.lm3()))} Moving x% of a category's leakage adds "
-            "x% x leakage to local spend (R2) and to local value at the LM3 ratio (DESIGN.md, shift "
-            "scenario).</small></p>"
+            "x% x leakage to local spend (R2) and to local value at the LM3 ratio (docs/methodology.md, "
+            "Shift scenario).</small></p>"
         )
 
 
@@ -276,7 +276,4 @@ def what_if(
         **({"anchor_ids": list(anchor_ids)} if anchor_ids else {}),
         **({"categories": list(categories)} if categories else {}),
     }
-    return AppShell(
-        lambda ds: open_or_message(ds, lambda d: WhatIfView(WhatIfModel(d))),
-        open_or_message(data_dir, lambda d: WhatIfView(WhatIfModel(d, **kw))),
-    )
+    return app_shell(data_dir, lambda d, **choices: WhatIfView(WhatIfModel(d, **choices)), **kw)

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 import altair as alt
 import pandas as pd
 
-from anchorlib import metrics, open_anchor
+from anchorlib import metrics
 from anchorlib.charts import leakage as leakage_charts
 from anchorlib.charts import network as network_charts
-from anchorlib.data.dataset import Dataset, open_dataset
+from anchorlib.data.dataset import Dataset, open_anchor, open_dataset
 from anchorlib.errors import ParameterError
 from anchorlib.formatting import disparity, exact, figure, money, pct, table
 

@@ -2,7 +2,7 @@
 // from the Altair chart (`spec`), embedded once; when a later chart differs only in its data and title
 // text, the kernel sends `updates` instead: rows for named datasets, values for the title signals and
 // the ARIA description, applied to the live Vega view, so a widget change redraws without building a new view.
-// vl-convert's javascript_bundle supplies `vegaEmbed` (chart_module.py); nothing is fetched.
+// vl-convert's javascript_bundle supplies `vegaEmbed` (apps/chart_bundle.py); nothing is fetched.
 // After each drawing the chart's element counts it in `data-al-drawn` (benchmarks and tests wait on it).
 
 function render({ model, el }) {
