@@ -4,7 +4,6 @@ page) go to test-artifacts/."""
 
 from __future__ import annotations
 
-import copy
 import json
 import time
 from contextlib import contextmanager
@@ -12,7 +11,7 @@ from contextlib import contextmanager
 import pytest
 
 from anchorlib import metrics
-from anchorlib.formatting import money, pct
+from anchorlib.formatting import disparity, money, number, pct
 from anchorlib.paths import NOTEBOOKS_DIR
 from tests.voila_server import chromium, open_page, voila_server, wait_drawn
 
@@ -117,22 +116,21 @@ def test_equity_gaps_in_chromium(tmp_path, chromium_path, artifacts, sample_ds):
     p = metrics.select(sample_ds, [anchor])
     anywhere = metrics.equity(sample_ds, p).set_index("group")
     area = sample_ds.area("london")
-    pool = copy.copy(sample_ds)
-    pool.suppliers = sample_ds.suppliers[metrics.is_local(sample_ds.suppliers, area)]
-    london = metrics.equity(pool, p[metrics.is_local(p, area)]).set_index("group")
+    pool = sample_ds.suppliers[metrics.is_local(sample_ds.suppliers, area).to_numpy()]
+    london = metrics.equity(sample_ds, p[metrics.is_local(p, area).to_numpy()], pool=pool).set_index("group")
     assert round(london.loc["sme", "disparity_index"]) != round(anywhere.loc["sme", "disparity_index"])
     timings = {}
     with app_page("11_equity_gaps.ipynb", tmp_path, chromium_path, ".al-di-sme", 2, timings) as page:
         for g in ("sme", "vcse", "bame_led", "women_led", "imd_1_2"):
-            assert page.inner_text(f".al-di-{g}") == f"{anywhere.loc[g, 'disparity_index']:.0f}", g
+            assert page.inner_text(f".al-di-{g}") == disparity(anywhere.loc[g, "disparity_index"]), g
         chart_text(page, "SME: disparity index by category")
         shot(page, artifacts, "equity_gaps")
 
         t1 = time.monotonic()
         page.select_option(".al-area select", label="London")
-        text_is(page, ".al-di-sme", f"{london.loc['sme', 'disparity_index']:.0f}")
+        text_is(page, ".al-di-sme", disparity(london.loc["sme", "disparity_index"]))
         timings["area_change_s"] = round(time.monotonic() - t1, 3)
-        assert page.inner_text(".al-di-vcse") == f"{london.loc['vcse', 'disparity_index']:.0f}"
+        assert page.inner_text(".al-di-vcse") == disparity(london.loc["vcse", "disparity_index"])
         page.select_option(".al-group select", label="VCSE")
         chart_text(page, "VCSE: disparity index by category")
         chart_text(page, "suppliers in London")
@@ -182,7 +180,7 @@ def test_network_overview_in_chromium(tmp_path, chromium_path, artifacts, sample
     with app_page("13_network_overview.ipynb", tmp_path, chromium_path, ".al-pooled", 2, timings) as page:
         assert page.inner_text(".al-pooled") == pct(home["local_share"])
         assert page.inner_text(".al-mean") == pct(home["mean_anchor_local_share"])
-        assert page.inner_text(".al-shared") == f"{len(shared):,}"
+        assert page.inner_text(".al-shared") == number(len(shared))
         chart_text(page, str(shared["supplier"].iloc[0]))
         shot(page, artifacts, "network_overview")
         shot(page, artifacts, "network_overview_shared", ".al-shared-chart")
@@ -197,8 +195,10 @@ def test_network_overview_in_chromium(tmp_path, chromium_path, artifacts, sample
     save(artifacts, "network", timings)
 
 
-def test_served_tree_links_apps_and_preheated_app_opens_fast(tmp_path, chromium_path, artifacts):
-    """What `anchorlib serve` runs: the tree at / links every app offline; a preheated app opens fast."""
+def test_served_tree_links_apps_and_preheated_app_opens_first(tmp_path, chromium_path, artifacts):
+    """What `anchorlib serve` runs: the tree at / links every app offline; a preheated app (the leakage
+    explorer, three charts) draws before a cold one does (the network overview, two charts, whose kernel
+    starts and runs the notebook when the page asks): the bound holds however busy the machine is."""
     from anchorlib.apps.serve import voila_args
 
     # as `anchorlib serve` runs, but only the leakage explorer preheated, so its kernel is ready in the wait
@@ -233,4 +233,11 @@ def test_served_tree_links_apps_and_preheated_app_opens_fast(tmp_path, chromium_
         timings["leakage_preheated_first_render_s"] = round(time.monotonic() - t0, 2)
         assert page.outside == [], page.outside
         assert page.errors == [], page.errors
+        t0 = time.monotonic()
+        page.goto(server.url + "voila/render/13_network_overview.ipynb")
+        wait_drawn(page, ".al-pooled", 2, timeout=120_000)
+        timings["network_cold_first_render_s"] = round(time.monotonic() - t0, 2)
+        assert page.outside == [], page.outside
+        assert page.errors == [], page.errors
     save(artifacts, "tree", timings)
+    assert timings["leakage_preheated_first_render_s"] < timings["network_cold_first_render_s"], timings
