@@ -59,7 +59,7 @@ test: lint chromium ## lint, then every test (unit, notebooks, browser)
 test-fast: setup ## unit tests only (no notebooks, no browser): the inner loop
 	$(BIN)/python -m pytest tests -m "not browser and not notebook"
 
-bench: setup ## scale benchmark at 1M and 10M rows (data and caches in /tmp, about 3 GB; README "Performance")
+bench: setup ## scale benchmark at 1M and 10M rows (data and caches in /tmp, about 3 GB; docs/performance.md)
 	@nproc; free -g | head -2; uptime
 	nice -n 10 $(BIN)/python benchmarks/run.py --rows 1000000
 	nice -n 10 $(BIN)/python benchmarks/run.py --rows 10000000

@@ -89,7 +89,9 @@ BACK = {"ArrowRight": "ArrowLeft"}
 CLOCK = """
 window.__al = {start: null, first: new Map(), last: null};
 for (const kind of ['change', 'keydown', 'click']) {
-  document.addEventListener(kind, () => { if (window.__al.start === null) window.__al.start = performance.now(); }, true);
+  document.addEventListener(kind, () => {
+    if (window.__al.start === null) window.__al.start = performance.now();
+  }, true);
 }
 new MutationObserver(records => {
   const now = performance.now();

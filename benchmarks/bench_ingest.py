@@ -46,7 +46,8 @@ def write_file(path: Path, rows: int, seed: int = 3) -> float:
             else:
                 m = f'"£{x:,.2f}"' if u[i] < 0.7 else f"{x:.2f}"
             f.write(
-                f"Hackney Council,E09000012,{areas[i % 3]},Home Care Services,{day[i]:02d}/{month[i]:02d}/2023,"
+                f"Hackney Council,E09000012,{areas[i % 3]},Home Care Services,"
+                f"{day[i]:02d}/{month[i]:02d}/2023,"
                 f"HAC{i:09d},{m},{suppliers[who[i]]}\r\n"
             )
             if i == rows // 2:
@@ -147,10 +148,12 @@ def main() -> None:
         f"declared £{a['declared_total']:,.2f}, reconciled {a['reconciled']})"
     )
     print(
-        f"pyarrow.csv.read_csv  best {p['best_s']:.2f} s (CPU {p['cpu_s']:.2f} s)  peak RSS {p['peak_rss_mb']:.0f} MB"
+        f"pyarrow.csv.read_csv  best {p['best_s']:.2f} s (CPU {p['cpu_s']:.2f} s)  "
+        f"peak RSS {p['peak_rss_mb']:.0f} MB"
     )
     print(
-        f"load_spend_file       best {a['best_s']:.2f} s (CPU {a['cpu_s']:.2f} s)  peak RSS {a['peak_rss_mb']:.0f} MB"
+        f"load_spend_file       best {a['best_s']:.2f} s (CPU {a['cpu_s']:.2f} s)  "
+        f"peak RSS {a['peak_rss_mb']:.0f} MB"
     )
     print(f"ratio {out['ratio']:.2f}x wall (target <= 3x), {out['cpu_ratio']:.2f}x CPU time")
 

@@ -128,9 +128,12 @@ def ref_summary(con, ds):
                sum(amount) FILTER (addressable AND {local}) local,
                sum(amount) FILTER (addressable AND lad IS NULL) unknown,
                sum(amount) FILTER (addressable AND lad IS NOT NULL) known,
-               sum(amount) FILTER (addressable AND {local} AND NOT coalesce(hq_only, false)) local_ex_hq,
-               sum(amount) FILTER (addressable AND lad IS NOT NULL AND NOT coalesce(hq_only, false)) known_ex_hq,
-               sum(amount * (s.local_staff_share + s.local_supplier_share)) FILTER (addressable AND {local}) r3
+               sum(amount) FILTER (addressable AND {local} AND NOT coalesce(hq_only, false))
+                 local_ex_hq,
+               sum(amount) FILTER (addressable AND lad IS NOT NULL AND NOT coalesce(hq_only, false))
+                 known_ex_hq,
+               sum(amount * (s.local_staff_share + s.local_supplier_share)) FILTER (addressable AND {local})
+                 r3
         FROM p LEFT JOIN s ON p.register_name = s.supplier_name GROUP BY anchor_id""").fetchall()
     return shares, con.execute(_equity_sql("anchor_id")).fetchall(), _availability(con)
 
@@ -144,8 +147,10 @@ def ref_opportunities(con, ds, anchor_id, min_local_suppliers=3):
     return con.execute(f"""
         WITH leak AS (SELECT category, sum(amount) addressable, sum(amount) FILTER (lad IN {lads}) local,
                              sum(amount) - coalesce(sum(amount) FILTER (lad IN {lads}), 0) leakage
-                      FROM p WHERE addressable AND anchor_id = '{anchor_id}' AND category IS NOT NULL GROUP BY category),
-             reg AS (SELECT trim(unnest(string_split(coalesce(categories, ''), ';'))) category FROM r WHERE lad IN {lads}),
+                      FROM p WHERE addressable AND anchor_id = '{anchor_id}' AND category IS NOT NULL
+                      GROUP BY category),
+             reg AS (SELECT trim(unnest(string_split(coalesce(categories, ''), ';'))) category
+                     FROM r WHERE lad IN {lads}),
              n AS (SELECT category, count(*) n FROM reg GROUP BY category)
         SELECT leak.*, n.n FROM leak JOIN n USING (category)
         WHERE leakage > 0 AND n.n >= {int(min_local_suppliers)} ORDER BY leakage DESC""").fetchall()
@@ -154,13 +159,18 @@ def ref_opportunities(con, ds, anchor_id, min_local_suppliers=3):
 def ref_app_update(con, ds, anchor_id, year):
     lads = _in(ds.home_area(anchor_id).lads)
     where = f"anchor_id = '{anchor_id}' AND financial_year = '{year}'"
-    head = con.execute(f"""SELECT sum(amount), sum(amount) FILTER (addressable), sum(amount) FILTER (addressable AND lad IN {lads}),
-                           sum(amount) FILTER (addressable AND lad IS NOT NULL) FROM p WHERE {where}""").fetchall()
+    head = con.execute(f"""SELECT sum(amount), sum(amount) FILTER (addressable),
+                           sum(amount) FILTER (addressable AND lad IN {lads}),
+                           sum(amount) FILTER (addressable AND lad IS NOT NULL)
+                           FROM p WHERE {where}""").fetchall()
     cats = con.execute(f"""SELECT category, sum(amount) FILTER (addressable AND lad IN {lads}) local,
-                           sum(amount) FILTER (addressable) - coalesce(sum(amount) FILTER (addressable AND lad IN {lads}), 0) leakage
+                           sum(amount) FILTER (addressable)
+                             - coalesce(sum(amount) FILTER (addressable AND lad IN {lads}), 0) leakage
                            FROM p WHERE {where} GROUP BY category ORDER BY leakage DESC""").fetchall()
-    top = con.execute(f"""SELECT coalesce(register_name, supplier_key) supplier, any_value(lad), sum(amount) leakage FROM p
-                          WHERE {where} AND addressable AND lad IS NOT NULL AND NOT coalesce(lad IN {lads}, false)
+    top = con.execute(f"""SELECT coalesce(register_name, supplier_key) supplier, any_value(lad),
+                          sum(amount) leakage FROM p
+                          WHERE {where} AND addressable AND lad IS NOT NULL
+                            AND NOT coalesce(lad IN {lads}, false)
                           GROUP BY 1 ORDER BY leakage DESC LIMIT 10""").fetchall()
     return head, cats, top
 
@@ -338,7 +348,8 @@ def run(rows: int, data: Path, fresh: bool = True) -> dict:
 def table(result: dict) -> str:
     lines = [
         (
-            f"rows={result['rows']:,} (payments {result['payments']:,}; peak {result['project_peak_mb']:,} MB in "
+            f"rows={result['rows']:,} (payments {result['payments']:,}; "
+            f"peak {result['project_peak_mb']:,} MB in "
             f"anchorlib's steps, {result['peak_mb']:,} MB with the references; "
             f"load average {result['load']:.1f})"
         ),

@@ -80,4 +80,8 @@ def test_shift_chart_specs():
     assert [t["field"] for t in spec["encoding"]["tooltip"]] == ["category", "part", "amount", "leakage"]
     spec = charts_what_if.before_after_chart(0.2, 0.3, "Local share").to_dict()
     assert spec["encoding"]["y"]["title"] == "Local share (%)" and spec["title"]["text"] == "Local share"
-    assert isinstance(pd.DataFrame(next(iter(spec["datasets"].values()))), pd.DataFrame)
+    rows = pd.DataFrame(next(iter(spec["datasets"].values())))
+    assert rows[["when", "local_share"]].to_dict("list") == {
+        "when": ["Today", "With the shift"],
+        "local_share": [0.2, 0.3],
+    }

@@ -60,7 +60,8 @@ def test_home_area(ds):
     assert ls.unknown_location_spend == pytest.approx(1000.0)
     assert ls.local_spend == pytest.approx(1000.0)
     assert ls.local_share == pytest.approx(1000.0 / 3400.0)
-    assert ls.leakage == pytest.approx(3400.0)  # DESIGN.md: addressable - local (includes unknown £)
+    # docs/methodology.md#leakage: addressable - local (includes the unknown-location £)
+    assert ls.leakage == pytest.approx(3400.0)
     assert ls.known_leakage == pytest.approx(2400.0)
 
 

@@ -1,5 +1,5 @@
 """The CLES Greater Manchester benchmark: spend with each council's top 300 suppliers, and the part with
-suppliers based or branched in the council's own boundary (DESIGN.md, Pooling).
+suppliers based or branched in the council's own boundary (docs/methodology.md#pooling).
 
 Source: CLES for the Association of Greater Manchester Authorities (AGMA), Greater Manchester Social
 Value Procurement Framework baseline report, Appendix 3b "CLES Benchmarking Analysis Summary Table 1:

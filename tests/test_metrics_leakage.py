@@ -70,7 +70,7 @@ def test_supplier_paid_under_two_spellings_is_one_row(a1):
 
 
 def test_top_leaking_ranks_known_non_local_spend_only(a1):
-    """Unknown Traders' 1,000 leaks by DESIGN.md's definition but has no known location: never in the top."""
+    """Unknown Traders' 1,000 leaks by the definition but has no known location: never in the top."""
     top = metrics.top_leaking(*a1, n=10)
     assert top["supplier"].tolist() == ["Northern Supplies Ltd", "City Law LLP", "Bermondsey Builders Ltd"]
     assert top["lad"].tolist() == ["E08000003", "E09000001", "E09000028"]

@@ -1,4 +1,4 @@
-"""``metrics.summary`` / ``anchorlib summary --json`` against DESIGN.md's contract, and the readable table."""
+"""``metrics.summary`` / ``anchorlib summary --json`` against its JSON contract, and the readable table."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ GROUP_KEYS = {
 
 
 def test_summary_contract_on_the_sample(sample_ds, engine):
-    """Every DESIGN.md key present and, on the sample (which has a survey and every flag), non-null."""
+    """Every key of the contract present and, on the sample (which has a survey and every flag), non-null."""
     s = metrics.summary(sample_ds)
     assert s["choices"]["engine"] == engine
     for a in s["anchors"]:

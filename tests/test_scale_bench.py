@@ -1,4 +1,4 @@
-"""benchmarks/run.py prints the JSON contract of the scale issue (README, "Performance") on a small
+"""benchmarks/run.py prints the JSON contract of the scale issue (docs/performance.md) on a small
 dataset."""
 
 from __future__ import annotations

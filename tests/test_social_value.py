@@ -1,4 +1,5 @@
-"""Tender scoring and the weighting simulator against hand-worked tenders (DESIGN.md: Tender scoring).
+"""Tender scoring and the weighting simulator against hand-worked tenders
+(docs/methodology.md#tender-scoring).
 
 Every tender here uses own weights price 0.57, quality 0.38, social value 0.05, so that
 A = (0.57 x price score + 0.38 x quality) / 0.95 = 0.6 x price score + 0.4 x quality and a bid
@@ -233,7 +234,7 @@ def test_sample_tenders_tell_a_workshop_story(sample_ds):
 
 
 def _brute_winners(bids: pd.DataFrame, weights: np.ndarray) -> list[str]:
-    """Winners at each weight, computed independently of the module: DESIGN.md's formula on a grid."""
+    """Winners at each weight, computed independently of the module: the methodology's formula on a grid."""
     p, q, s = (bids[c].to_numpy(float) for c in ("price", "quality_score", "social_value_score"))
     pw, qw = float(bids["price_weight"].iloc[0]), float(bids["quality_weight"].iloc[0])
     ps = 100 * p.min() / p

@@ -1,4 +1,4 @@
-"""Commitments monitor: every rating, its thresholds, totals and the user-priced view (DESIGN.md:
+"""Commitments monitor: every rating, its thresholds, totals and the user-priced view (docs/methodology.md:
 Commitments)."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """A hermetic Voila server for browser tests: start it on a free 127.0.0.1 port, wait until it
 listens, stop it. Jupyter's config, data and runtime files go to a temporary folder, where the
-notebooks' "anchorlib" kernelspec is registered to run this Python (PITFALLS.md: Kernels).
+notebooks' "anchorlib" kernelspec is registered to run this Python (make setup registers it).
 
     with voila_server(NOTEBOOKS_DIR / "20_social_value.ipynb", tmp_path) as server:
         page.goto(server.url)
@@ -23,7 +23,7 @@ from anchorlib.paths import PACKAGE_DIR
 
 #: anchorlib's Voila template (lab without CDN stylesheets) lives under this JUPYTER_PATH entry.
 TEMPLATES_PATH = PACKAGE_DIR / "templates"
-#: Debian's chromium under Playwright (PITFALLS.md: set-up figures). Chromium 156 renders the address bar's
+#: Debian's chromium under Playwright (never `playwright install`). Chromium 156 renders the address bar's
 #: suggestion popup as a WebUI page in a renderer of its own for every new window, hidden or not: on 2 cores
 #: that renderer took 1.1-1.4 s of CPU during each app's first render (a browser in use has it running
 #: before the page opens), so it is turned off.

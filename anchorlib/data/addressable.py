@@ -1,4 +1,5 @@
-"""Addressable (influenceable) spend: spend a local supplier could plausibly win (DESIGN.md).
+"""Addressable (influenceable) spend: spend a local supplier could plausibly win
+(docs/methodology.md#addressable-spend).
 
 Excluded by a named, user-editable rule set. The default excludes payments to other public bodies,
 pensions, tax and benefits, payments to individuals and redacted personal data. A dataset's

@@ -1,4 +1,5 @@
-"""A dataset folder -> validated tables: the one entry point for data (DESIGN.md, Contracts).
+"""A dataset folder -> validated tables: the one entry point for data (the folder contract: README,
+"Point it at your own data").
 
 ``open_dataset(path)`` reads and checks every file of the folder contract; ``Dataset.payments``
 is the spend joined to suppliers, places and the addressable rule set, ready for the metrics.
@@ -270,7 +271,8 @@ def _read_suppliers(root: Path, geography: Geography) -> pd.DataFrame:
 
 
 def _register_location_notes(reg: pd.DataFrame) -> list[str]:
-    """Register suppliers whose location is unknown (DESIGN.md: its own bucket), counted by cause."""
+    """Register suppliers whose location is unknown (docs/methodology.md#unknown-location: its own bucket),
+    counted by cause."""
     malformed = int((reg["postcode"].isna() & reg["postcode_raw"].notna()).sum())
     blank = int(reg["postcode_raw"].isna().sum())
     absent = int((reg["postcode"].notna() & reg["lad"].isna()).sum())

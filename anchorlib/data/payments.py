@@ -1,4 +1,4 @@
-"""``Dataset.payments``: spend joined to the register, places and the addressable rule set (DESIGN.md).
+"""``Dataset.payments``: spend joined to the register, places and the addressable rule set.
 
 Built for tens of millions of rows: text columns are pandas categoricals (a national dataset repeats
 a few thousand payees, expense types and places), and name matching, location and the rule set run
@@ -142,8 +142,8 @@ def _locations(spend: pd.DataFrame, reg: pd.DataFrame, geography: Geography, row
 
 
 def _classes(spend: pd.DataFrame, ruleset: RuleSet) -> dict:
-    """category, addressable, exclusion by ``ruleset`` (DESIGN.md, Addressable), once per distinct
-    (expense type, payee, redacted)."""
+    """category, addressable, exclusion by ``ruleset`` (docs/methodology.md#addressable-spend), once per
+    distinct (expense type, payee, redacted)."""
     e, etypes = factorize(spend["expense_type"])
     s, names = factorize(spend["supplier_name"])
     red = spend["redacted"].to_numpy(dtype=bool)

@@ -1,4 +1,4 @@
-"""Postcode -> LSOA -> LAD -> IMD decile, and named, nested local areas (DESIGN.md: Local).
+"""Postcode -> LSOA -> LAD -> IMD decile, and named, nested local areas (docs/methodology.md#local).
 
 A supplier is local to an area when its postcode maps to a local authority district in that area.
 A postcode that is missing, malformed or absent from the directory is *unknown location*: its own

@@ -1,5 +1,5 @@
-"""Supplier names: normalisation and matching to the register (DESIGN.md: suppliers in spend files
-are matched to the register by normalised name)."""
+"""Supplier names: normalisation and matching to the register (docs/methodology.md#supplier-matching):
+suppliers in spend files are matched to the register by normalised name."""
 
 from __future__ import annotations
 
@@ -73,7 +73,7 @@ def resolve_names(
     *,
     threshold: float = FUZZY_THRESHOLD,
 ) -> pd.DataFrame:
-    """Match spend-file payees to register rows (DESIGN.md: matched by normalised name).
+    """Match spend-file payees to register rows (docs/methodology.md#supplier-matching).
 
     Works on unique normalised names, so a payee resolves the same way for every anchor. In order:
     redacted payees are never matched; an analyst's ``overrides`` (normalised spend name -> register

@@ -36,7 +36,7 @@ FOUR_FIFTHS = 80.0  # a disparity index below this is a substantial disparity (t
 SUPPLIER = "supplier"  # the virtual grouping key: the resolved supplier (data.suppliers.supplier_ids)
 ANY_LOCATION = BUILTIN_AREAS["uk"]  # for sums where locality does not matter
 
-#: The sums local share and leakage are made of (docs/methodology.md#local-share-and-leakage): each is
+#: The sums local share and leakage are made of (docs/methodology.md#local-share): each is
 #: ``amount`` summed over the payments meeting all of its conditions ('~' negates one). The conditions:
 #: ``addressable`` (the rule set), ``local`` (the supplier is located in the area), ``known`` (its
 #: location is known) and ``hq_only`` (a head-office-only supplier).
@@ -60,7 +60,7 @@ def div(a: float, b: float) -> float | None:
 
 @dataclass
 class LocalShare:
-    """Local share (docs/methodology.md#local-share-and-leakage): local addressable spend / addressable
+    """Local share (docs/methodology.md#local-share): local addressable spend / addressable
     spend with known location.
 
     ``leakage`` = addressable spend - local spend, so it includes the unknown-location £ (shown beside
@@ -171,8 +171,9 @@ def availability_counts(register: pd.DataFrame, groups: list[tuple[str, str]]) -
 def equity_frame(
     wide: pd.DataFrame, avail: dict, keys: list[str], groups: list[tuple[str, str]]
 ) -> pd.DataFrame:
-    """Utilisation, availability, disparity index (DESIGN.md) from per-key sums ``in_g``/``known_g`` and
-    the register counts: one row per (key, group), the columns ``metrics.equity`` returns."""
+    """Utilisation, availability, disparity index (docs/methodology.md#disparity-index) from per-key sums
+    ``in_g``/``known_g`` and the register counts: one row per (key, group), the columns ``metrics.equity``
+    returns."""
     n, names = len(wide), [g for g, _ in groups]
 
     def stack(col):  # one value per (group, key row), groups one after another

@@ -1,4 +1,4 @@
-"""Equity (docs/methodology.md#utilisation-availability-and-disparity): utilisation, availability and
+"""Equity (docs/methodology.md#disparity-index): utilisation, availability and
 the disparity index per group, and the spend distribution across the IMD deciles of supplier location
 (#imd-decile-reach). Public through ``anchorlib.metrics``; the sums come from the engine."""
 

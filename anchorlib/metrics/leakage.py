@@ -1,5 +1,5 @@
 """Local share and leakage by every cut, top leaking suppliers, concentration, opportunities and shared
-suppliers (docs/methodology.md#local, #local-share-and-leakage). Public through ``anchorlib.metrics``.
+suppliers (docs/methodology.md#local, #local-share). Public through ``anchorlib.metrics``.
 
 Every function asks its engine (``engine``: pandas or DuckDB, chosen by ``engine.choose`` when not
 given) for the share sums and shapes the small result the same way whichever engine summed.
@@ -51,7 +51,7 @@ def local_share(
     payments: pd.DataFrame, area: Area, ruleset_name: str = "", *, engine: Engine | str | None = None
 ) -> LocalShare:
     """Local share, leakage and the unknown-location bucket for a set of payments
-    (docs/methodology.md#local-share-and-leakage). The rule set's name defaults to the one ``select``
+    (docs/methodology.md#local-share). The rule set's name defaults to the one ``select``
     carried in ``payments.attrs``."""
     sums = choose(payments, engine).share_sums(payments, area, [])
     return to_local_share(sums.iloc[0], area, rule_set(payments, ruleset_name))

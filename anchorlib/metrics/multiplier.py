@@ -40,7 +40,8 @@ class LM3:
 
 @dataclass
 class Shift:
-    """Moving ``share`` of the leakage in ``categories`` to local suppliers (DESIGN.md, Shift scenario)."""
+    """Moving ``share`` of the leakage in ``categories`` to local suppliers
+    (docs/methodology.md#shift-scenario)."""
 
     share: float
     categories: list[str]

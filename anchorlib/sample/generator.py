@@ -1083,7 +1083,8 @@ def write_sample(out: str | Path, rows: int = DEFAULT_ROWS, seed: int = SEED) ->
     local = suppliers[(suppliers["_zone"] == "home") & ~suppliers["_large"]].index.to_numpy()
     surveyed = rng.choice(local, size=min(60, local.size), replace=False)
     staff = np.round(rng.uniform(0.3, 0.85, surveyed.size), 2)
-    # a supplier re-spends at most what it receives: staff + supplier shares stay within 1 (DESIGN.md, LM3)
+    # a supplier re-spends at most what it receives: staff + supplier shares stay within 1
+    # (docs/methodology.md#lm3)
     supply = np.round(np.minimum(rng.uniform(0.1, 0.45, surveyed.size), 1 - staff), 2)
     pd.DataFrame(
         {

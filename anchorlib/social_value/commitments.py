@@ -1,4 +1,4 @@
-"""Social value commitments: committed vs delivered, rated (DESIGN.md: Commitments).
+"""Social value commitments: committed vs delivered, rated (docs/methodology.md#commitments).
 
 Each contract and measure is rated as the Procurement Act 2023 contract performance notices do,
 from progress = delivered to date / target, where the target is the whole commitment, or with

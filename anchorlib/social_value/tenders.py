@@ -1,4 +1,4 @@
-"""Tender scoring and the social value weighting simulator (DESIGN.md: Tender scoring).
+"""Tender scoring and the social value weighting simulator (docs/methodology.md#tender-scoring).
 
 A bid's score = w_price x price score + w_quality x quality score + w_sv x social value score, with
 price score = 100 x lowest price in the tender / bid price. Changing w_sv scales the price and
@@ -249,7 +249,7 @@ def tender_summary(tenders: pd.DataFrame, weights=MARKED_WEIGHTS) -> pd.DataFram
 
 
 def tenders_json(tenders: pd.DataFrame) -> dict:
-    """DESIGN.md's ``anchorlib tenders --json``: winners at 5%, 10% and 20% and the tipping weight."""
+    """``anchorlib tenders --json``: winners at 5%, 10% and 20% and the tipping weight."""
     out = []
     for r in tender_summary(tenders).to_dict("records"):
         tip = r["tipping_weight"]

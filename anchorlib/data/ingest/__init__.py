@@ -1,7 +1,7 @@
 """Spend files in, normalised payments (``SPEND_COLUMNS``) and load reports out.
 
 ``load_spend_file`` imports the loader and its parsing modules on first use: opening a cached
-dataset needs none of them (README, "Performance").
+dataset needs none of them (docs/performance.md).
 """
 
 from anchorlib.data.ingest.report import SPEND_COLUMNS, LoadReport, Rejection, RepairNote

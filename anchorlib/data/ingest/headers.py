@@ -182,7 +182,7 @@ _PIVOT_TOTAL = {"total", "grand total", "sum"}
 def pivot_header(above: list[object], cells: list[object]) -> HeaderMatch | None:
     """A spreadsheet pivot export: a 'Sum of <amount field>' line, then '<Supplier Name>, Total'.
 
-    The rows below are per-supplier aggregates with no dates (DESIGN.md: nothing is invented)."""
+    The rows below are per-supplier aggregates with no dates (nothing is invented)."""
     first = next((str(c) for c in above if c is not None and str(c).strip()), "")
     m = _PIVOT_VALUE.match(first)
     if not m or _ROLE_OF.get(normalise_header(m.group(1)), ("",))[0] != "amount":

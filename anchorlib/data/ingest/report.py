@@ -61,7 +61,7 @@ class LoadReport:
     repairs: list[RepairNote] = field(default_factory=list)
 
     def to_json(self) -> dict:
-        """The JSON of DESIGN.md's ``anchorlib validate --json`` (plus a few extra keys)."""
+        """The JSON of ``anchorlib validate --json`` (plus a few extra keys)."""
         d = asdict(self)
         d["net_total"] = round(self.net_total, 2)
         return d

@@ -1,4 +1,4 @@
-"""Parquet cache of normalised spend, one entry per source file (DESIGN.md, Contracts: dataset folder).
+"""Parquet cache of normalised spend, one entry per source file (docs/performance.md, caching).
 
 A spend file is parsed once; later opens read its normalised rows (``ingest.SPEND_COLUMNS``) from
 Parquet and its ``LoadReport`` from JSON. The key is the file's relative path, size and mtime_ns, so

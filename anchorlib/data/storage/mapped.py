@@ -6,7 +6,7 @@ Int64/Float64/boolean column as its values plus a one-byte-per-row mask, bool as
 and datetimes as their numpy values, text as an Arrow string array. Opening is then independent
 of the number of rows (the operating system pages the data in as it is used, and can drop it
 again), which is what lets a cached ``Dataset.payments`` of ten million rows open in well under a
-second (README, "Performance").
+second (docs/performance.md).
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
-"""The small tables of a dataset folder, stored once beside the spend cache (README, "Performance").
+"""The small tables of a dataset folder, stored once beside the spend cache (docs/performance.md).
 
 Everything ``open_dataset`` reads besides the spend (anchors, the supplier register after name
 normalisation and location, geography, areas, categories, LM3 survey, tenders, commitments,
 supplier_matches.csv decisions, notes) is one entry: a folder of mapped Arrow files (anchorlib/mapped.py,
 no pickle) and a JSON manifest. Its key is every file of ``INPUTS`` (path, size, mtime_ns, or absent)
 and the source of the modules in ``CODE``, so a changed file is read, and checked, again: a bad file
-still raises its one-line error (DESIGN.md, Contracts: dataset folder). Small frames computed from these
+still raises its one-line error (the folder contract). Small frames computed from these
 tables alone (the LM3 survey resolved to suppliers) join the entry when first computed (``derived.py``).
 An unreadable entry is a cache miss.
 """
