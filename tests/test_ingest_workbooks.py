@@ -7,9 +7,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+import tempfile
 import zipfile
+from pathlib import Path
 
+import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from anchorlib import open_dataset
@@ -211,6 +216,10 @@ def test_a_pivot_or_summary_beside_dated_payments_is_skipped(book):
     other = ("Grants", [["Supplier Name", "Amount"], ["H Trust", 5000.0]])
     _, r = load_spend_file(book([APR, other], "grants"))
     assert [s.read for s in r.sheets] == [True, True] and r.net_total == 5330.50 and r.undated_rows == 1
+    assert r.sheets[1].note == (
+        "no payment dates, beside sheet 'Apr 2024' with them: its £5,000.00 counts in no financial year "
+        "(check it is not a summary of them)"
+    )
 
 
 def test_no_sheet_with_a_header_is_one_line(book):
@@ -344,3 +353,129 @@ def test_ods_and_multi_sheet_xlsx_in_a_dataset(tmp_path, monkeypatch):
         assert f["net_total"].tolist() == [9.5, 3830.75]
         assert len(ds.spend) == 7 and ds.spend["amount"].sum() == pytest.approx(3840.25)
         assert [s.name for s in ds.load_reports["a1"][1].sheets][-1] == "Jun 2024"
+
+
+# --- random workbooks ---------------------------------------------------------------------------
+
+LAYOUTS = [APR_HEADER, MAY_HEADER, ["Vendor Name", "Clearing Date", "Net Amount"]]
+
+
+@st.composite
+def workbooks(draw):
+    """(sheets, expected payments as (sheet, pennies, supplier), per-sheet expectations, whether any
+    sheet is read). Data sheets: title lines, a header of one of LAYOUTS, payments each perhaps followed
+    by a blank line, a junk line (rejected) or the header again under a title (structure)."""
+    kinds = draw(
+        st.lists(st.sampled_from(["data", "data", "notes", "empty", "hidden"]), min_size=1, max_size=5)
+    )
+    if all(k == "hidden" for k in kinds):  # a workbook shows at least one sheet
+        kinds.append("notes")
+    sheets, payments, expect = [], [], []
+    for k, kind in enumerate(kinds):
+        name = f"S{k}"
+        if kind == "notes":
+            sheets.append((name, [["About these figures"], [], ["Amounts exclude VAT"]]))
+            expect.append((name, False, "no header row found in its first 60 rows", 0, 0, 0))
+            continue
+        if kind == "empty":
+            sheets.append((name, []))
+            expect.append((name, False, "empty", 0, 0, 0))
+            continue
+        header = draw(st.sampled_from(LAYOUTS))
+        roles = {c: i for i, c in enumerate(header)}
+        rows = [[t] for t in draw(st.lists(st.sampled_from(["Council spend", "Period: 2024"]), max_size=3))]
+        rows.append(list(header))
+        mine, rejected, structure = [], 0, 0
+        for i in range(draw(st.integers(0, 6))):
+            pennies = draw(st.integers(-100_000, 10_000_000))
+            day = dt.date(2024, 1 + k % 12, 1 + i)
+            row = [""] * len(header)
+            amount = next(c for c in header if c in ("Amount", "Value (£)", "Net Amount"))
+            date = next(c for c in header if "Date" in c)
+            supplier = next(c for c in header if c in ("Supplier Name", "Payee", "Vendor Name"))
+            row[roles[amount]] = (
+                Money(pennies / 100) if draw(st.booleans()) else f"£{pennies / 100:,.2f}".replace("£-", "-£")
+            )
+            row[roles[date]] = day if draw(st.booleans()) else day.strftime("%d/%m/%Y")
+            row[roles[supplier]] = f"Supplier {k}-{i}"
+            rows.append(row)
+            mine.append((name, pennies, f"Supplier {k}-{i}"))
+            quirk = draw(st.integers(0, 6))
+            if quirk == 0:
+                rows.append([])
+                structure += 1
+            elif quirk == 1:
+                rows.append(["Page 2 of 3"])
+                rejected += 1
+            elif quirk == 2:
+                if draw(st.booleans()):
+                    rows.append([f"Payments over £500: part {i}"])
+                    structure += 1
+                rows.append(list(header))
+                structure += 1
+        while rows[-1] == []:  # a sheet ends at its last row with a cell: no blank line after it
+            rows.pop()
+            structure -= 1
+        hidden = kind == "hidden"
+        sheets.append((name, rows, hidden))
+        if hidden:
+            at = len(rows) - rows.index(list(header)) - 1
+            reason = f"hidden; it holds a spend header at row {rows.index(list(header)) + 1} and {at:,} rows "
+            expect.append(
+                (name, False, reason + "below it, not counted: unhide the sheet to load them", 0, 0, 0)
+            )
+        else:
+            payments.extend(mine)
+            expect.append((name, True, None, len(mine), rejected, structure))
+    return sheets, payments, expect, any(e[1] for e in expect)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(workbooks(), st.sampled_from([".xlsx", ".ods"]))
+def test_random_workbooks_keep_every_sheets_payments_to_the_penny(case, suffix):
+    sheets, payments, expect, readable = case
+    with tempfile.TemporaryDirectory() as d:
+        path = WORKBOOK_WRITERS[suffix](Path(d) / f"book{suffix}", sheets)
+        if not readable:
+            with pytest.raises(SpendFileError, match="of any sheet"):
+                load_spend_file(path)
+            return
+        df, r = load_spend_file(path)
+    got = [(s.name, s.read, s.reason, s.rows_loaded, s.rows_rejected, s.structure_lines) for s in r.sheets]
+    assert got == expect
+    assert df["supplier_name"].tolist() == [p[2] for p in payments]
+    pennies = np.round(df["amount"].to_numpy() * 100).astype("int64")
+    assert pennies.tolist() == [p[1] for p in payments]
+    assert round(r.net_total * 100) == sum(p[1] for p in payments)
+    assert accounted(r) and r.lines_below_header == sum(
+        len(s[1]) - s[1].index(next(row for row in s[1] if row in LAYOUTS)) - 1
+        for s, e in zip(sheets, expect)
+        if e[1]
+    )
+
+
+@pytest.fixture(scope="module")
+def published_bytes(tmp_path_factory):
+    d = tmp_path_factory.mktemp("books")
+    return {s: WORKBOOK_WRITERS[s](d / f"q1{s}", PUBLISHED).read_bytes() for s in WORKBOOK_WRITERS}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.sampled_from(sorted(WORKBOOK_WRITERS)),
+    st.lists(st.tuples(st.integers(0, 10**6), st.binary(min_size=0, max_size=3)), min_size=1, max_size=6),
+)
+def test_damaged_workbooks_load_or_raise_only_spend_file_error(published_bytes, suffix, edits):
+    data = bytearray(published_bytes[suffix])
+    for pos, repl in edits:
+        at = pos % (len(data) + 1)
+        data[at : at + 1] = repl
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d) / f"spend{suffix}"
+        p.write_bytes(bytes(data))
+        try:
+            _, r = load_spend_file(p)
+        except SpendFileError as err:
+            assert "\n" not in str(err) and str(err).startswith(str(p))
+        else:
+            assert accounted(r)

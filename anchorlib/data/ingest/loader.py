@@ -445,7 +445,8 @@ def _load_table(t: RawTable, path: Path) -> tuple[pd.DataFrame, LoadReport]:
 
 @dataclass
 class _Part:
-    """A read sheet while the workbook is put together: its payments, report and whether it is a pivot."""
+    """A read sheet while the workbook is put together: its payments, its report, and the summed field
+    when it is a pivot table."""
 
     sheet: SheetReport
     df: pd.DataFrame
@@ -529,6 +530,11 @@ def _skip_summaries(parts: list[_Part]) -> None:
                 f"a summary without payment dates whose total, £{r.net_total:,.2f}, equals that of the "
                 f"payments on {names}: not counted twice",
             )
+        else:
+            p.sheet.note = (
+                f"no payment dates, beside {names} with them: its £{r.net_total:,.2f} counts in no "
+                "financial year (check it is not a summary of them)"
+            )
 
 
 def _names(names: list[str]) -> str:
@@ -565,6 +571,18 @@ def _skip_repeats(parts: list[_Part]) -> None:
             total += mine
 
 
+#: The counts of a workbook's report that are the sums of its sheets'.
+_SUMMED = (
+    "rows_loaded",
+    "rows_rejected",
+    "rows_repaired",
+    "blank_lines",
+    "undated_rows",
+    "lines_below_header",
+    "structure_lines",
+)
+
+
 def _combine(path: Path, parts: list[_Part], sheets: list[SheetReport]) -> tuple[pd.DataFrame, LoadReport]:
     """The read sheets as one file: payments one sheet after another, counts summed."""
     reports = [p.report for p in parts]
@@ -579,9 +597,7 @@ def _combine(path: Path, parts: list[_Part], sheets: list[SheetReport]) -> tuple
         encoding=first.encoding,
         sheets=sheets,
     )
-    for key in ("rows_loaded", "rows_rejected", "rows_repaired", "blank_lines", "undated_rows"):
-        setattr(report, key, sum(getattr(r, key) for r in reports))
-    for key in ("lines_below_header", "structure_lines"):
+    for key in _SUMMED:
         setattr(report, key, sum(getattr(r, key) for r in reports))
     report.structure = {k: sum(r.structure[k] for r in reports) for k in first.structure}
     report.rejections = [x for r in reports for x in r.rejections]

@@ -401,6 +401,12 @@ def read_sheets(path: Path) -> Iterator[Sheet]:
         raise
     except Exception as exc:  # the readers raise many types for a broken zip or a file of another kind
         raise SpendFileError(f"cannot open as {what} ({type(exc).__name__}: {exc})", path=path) from exc
+    except (
+        BaseException
+    ) as exc:  # a panic in python-calamine's Rust is pyo3's PanicException (not an Exception)
+        if type(exc).__name__ != "PanicException":
+            raise
+        raise SpendFileError(f"cannot open as {what} (the reader failed: {exc})", path=path) from exc
 
 
 def _excel_table(rows: list[list[str]], match: HeaderMatch, fmt: str, sheet: str) -> RawTable:

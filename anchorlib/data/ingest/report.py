@@ -76,14 +76,18 @@ class SheetReport:
     def summary(self) -> str:
         if not self.read:
             return f"sheet '{self.name}': skipped, {self.reason}"
-        recon = {True: "reconciles", False: "DOES NOT reconcile", None: "no declared total"}[self.reconciled]
-        declared = f" to £{self.declared_total:,.2f}" if self.declared_total is not None else ""
         note = f"; {self.note}" if self.note else ""
         return (
             f"sheet '{self.name}': read, header row {self.header_line}; {self.rows_loaded:,} rows loaded, "
             f"{self.rows_rejected:,} rejected, {self.structure_lines:,} structure, "
-            f"net £{self.net_total:,.2f}; {recon}{declared}{note}"
+            f"net £{self.net_total:,.2f}; {_reconciliation(self.reconciled, self.declared_total)}{note}"
         )
+
+
+def _reconciliation(reconciled: bool | None, declared: float | None) -> str:
+    """'reconciles to £1,472.50', 'DOES NOT reconcile to £20.00' or 'no declared total'."""
+    text = {True: "reconciles", False: "DOES NOT reconcile", None: "no declared total"}[reconciled]
+    return text + (f" to £{declared:,.2f}" if declared is not None else "")
 
 
 def _without_sheet(d: dict) -> dict:
@@ -105,8 +109,8 @@ class LoadReport:
 
     file: str
     layout: str = "unknown"
-    header_line: int | None = None
-    columns: dict[str, str] = field(default_factory=dict)  # role -> header as published
+    header_line: int | None = None  # in a workbook, of the first sheet read
+    columns: dict[str, str] = field(default_factory=dict)  # role -> header as published (first sheet read)
     rows_loaded: int = 0
     rows_rejected: int = 0
     rows_repaired: int = 0
@@ -159,8 +163,6 @@ class LoadReport:
         return f"{self.structure_lines:,} structure" + (f" ({', '.join(parts)})" if parts else "")
 
     def summary_line(self) -> str:
-        recon = {True: "reconciles", False: "DOES NOT reconcile", None: "no declared total"}[self.reconciled]
-        declared = f" to £{self.declared_total:,.2f}" if self.declared_total is not None else ""
         repaired = f" ({self.rows_repaired:,} repaired)" if self.rows_repaired else ""
         sheets = ""
         if self.sheets:
@@ -169,5 +171,5 @@ class LoadReport:
         return (
             f"{self.file}: {self.layout}; {self.rows_loaded:,} rows loaded{repaired}, "
             f"{self.rows_rejected:,} rejected, {self.structure_text()}, net £{self.net_total:,.2f}; "
-            f"{recon}{declared}{sheets}"
+            f"{_reconciliation(self.reconciled, self.declared_total)}{sheets}"
         )
