@@ -316,23 +316,29 @@ class Sheet:
 
 
 def _sheets_calamine(path: Path):
-    """(name, why it has no cells or None, hidden or None, rows) per sheet via python-calamine (Rust;
-    ~20x openpyxl). Empty leading rows are kept (``skip_empty_area=False``) so that a row's index + 1 is
-    its sheet row number."""
+    """(name, why it has no cells or None, hidden or None, [rows] or []) per sheet via python-calamine
+    (Rust; ~20x openpyxl). Empty leading rows are kept (``skip_empty_area=False``) so that a row's index
+    + 1 is its sheet row number. The rows come in a list the caller empties, so that this generator holds
+    no sheet's cells while the caller works; the workbook is closed before its last sheet is yielded."""
     from python_calamine import CalamineWorkbook
 
     wb = CalamineWorkbook.from_path(str(path))
+    metas = wb.sheets_metadata
     try:
-        for meta in wb.sheets_metadata:  # the enums are neither hashable nor named: 'SheetTypeEnum.Vba'
+        for k, meta in enumerate(metas):  # the enums are neither hashable nor named: 'SheetTypeEnum.Vba'
             kind = _SHEET_KINDS.get(str(meta.typ).rpartition(".")[2])
-            if kind is not None:
-                yield meta.name, kind, None, None
-                continue
-            rows = wb.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
-            yield meta.name, None, _HIDDEN.get(str(meta.visible).rpartition(".")[2]), rows
+            box = [] if kind else [wb.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)]
+            if k == len(metas) - 1:
+                wb = _close(wb)
+            yield meta.name, kind, _HIDDEN.get(str(meta.visible).rpartition(".")[2]), box
     finally:
-        if hasattr(wb, "close"):
-            wb.close()
+        _close(wb)
+
+
+def _close(wb) -> None:
+    """Close a python-calamine workbook (None: already closed); returns None."""
+    if wb is not None and hasattr(wb, "close"):
+        wb.close()
 
 
 def _sheets_openpyxl(path: Path):
@@ -342,7 +348,7 @@ def _sheets_openpyxl(path: Path):
     try:
         for ws in wb.worksheets:
             hidden = {"hidden": _HIDDEN["Hidden"], "veryHidden": _HIDDEN["VeryHidden"]}.get(ws.sheet_state)
-            yield ws.title, None, hidden, ws.iter_rows(values_only=True)
+            yield ws.title, None, hidden, [ws.iter_rows(values_only=True)]
     finally:
         wb.close()
 
@@ -386,13 +392,14 @@ def read_sheets(path: Path) -> Iterator[Sheet]:
         sheets = _sheets_openpyxl
     what = "an OpenDocument spreadsheet" if fmt == "ods" else "an Excel workbook"
     try:
-        for name, kind, hidden, rows in sheets(path):
+        for name, kind, hidden, box in sheets(path):
             if kind is not None:
                 sheet = Sheet(name, skipped=kind)
             else:
                 with collector.paused():  # a list per row: the collector would walk them all, freeing nothing
-                    sheet = _sheet(name, [list(map(cell_text, r)) for r in rows], hidden, fmt)
-            del rows
+                    rows = [list(map(cell_text, r)) for r in box.pop()]  # the reader's cells freed after
+                    sheet = _sheet(name, rows, hidden, fmt)
+                    del rows
             yield sheet
             del sheet
     except OSError as exc:
