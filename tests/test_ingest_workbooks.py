@@ -209,6 +209,10 @@ def test_a_pivot_or_summary_beside_dated_payments_is_skipped(book):
         "'Apr 2024': not counted twice"
     )
     assert (r.rows_loaded, r.net_total, r.undated_rows) == (3, 330.50, 0)
+    # beside a copied sheet, the summary is still checked against the payments counted once
+    _, r = load_spend_file(book([APR, ("Apr (2)", APR[1]), summary], "copied"))
+    assert [s.read for s in r.sheets] == [True, False, False] and r.net_total == 330.50
+    assert r.sheets[2].reason.startswith("a summary without payment dates whose total, £330.50,")
     # alone (beside a notes sheet) a pivot table is the file's data, as a pivot CSV is
     _, r = load_spend_file(book([NOTES, pivot], "pivot"))
     assert r.rows_loaded == 2 and r.undated_rows == 2 and r.net_total == 350.50

@@ -494,8 +494,8 @@ def load_workbook(path: Path) -> tuple[pd.DataFrame, LoadReport]:
     if not parts:
         why = "; ".join(f"'{s.name}': {s.reason}" for s in sheets) or "the workbook has no sheets"
         raise SpendFileError(f"{NO_HEADER} of any sheet ({why})", path=path)
+    _skip_repeats(parts)  # first: a copied sheet must not double the total a summary is checked against
     _skip_summaries(parts)
-    _skip_repeats(parts)
     return _combine(path, [p for p in parts if p.sheet.read], sheets)
 
 
@@ -509,6 +509,7 @@ def _skip(part: _Part, reason: str) -> None:
 
 def _skip_summaries(parts: list[_Part]) -> None:
     """Sheets of per-supplier sums without dates, beside sheets of dated payments, summarise them."""
+    parts = [p for p in parts if p.sheet.read]
     dated = [p for p in parts if p.report.rows_loaded > p.report.undated_rows]
     if not dated:
         return
