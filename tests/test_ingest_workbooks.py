@@ -82,7 +82,7 @@ def accounted(r: LoadReport) -> bool:
 @pytest.fixture(params=[".xlsx", ".ods", ".xlsx-openpyxl"])
 def book(request, tmp_path, monkeypatch):
     """A writer of workbooks in one format; '.xlsx-openpyxl' reads them with the fallback reader."""
-    suffix = request.param[:5] if request.param.startswith(".xlsx") else request.param
+    suffix = request.param.split("-")[0]
     if request.param.endswith("openpyxl"):
         monkeypatch.setitem(sys.modules, "python_calamine", None)
 
