@@ -452,6 +452,20 @@ class _Part:
     df: pd.DataFrame
     report: LoadReport
     pivot_of: str | None
+    _multiset: _Multiset | None = None
+
+    def multiset(self) -> _Multiset:
+        """The sheet's payments as a multiset of row hashes over ``_IDENTITY`` (computed once)."""
+        if self._multiset is None:
+            self._multiset = _Multiset(pd.util.hash_pandas_object(self.df[_IDENTITY], index=False).to_numpy())
+        return self._multiset
+
+    def date_range(self) -> tuple[np.datetime64, np.datetime64]:
+        """(first, last) payment date; the widest range when a payment has no date."""
+        dates = self.df["payment_date"].to_numpy()
+        if np.isnat(dates).any():
+            return np.datetime64("1677-09-22"), np.datetime64("2262-04-11")
+        return dates.min(), dates.max()
 
 
 #: What makes two payments the same one, for finding a sheet that repeats another.
@@ -546,30 +560,62 @@ def _names(names: list[str]) -> str:
 def _skip_repeats(parts: list[_Part]) -> None:
     """In workbook order, a sheet whose every payment (as many times as it holds it) is on the sheets
     kept before it repeats them: skipped, with which. A kept sheet that shares only some payments with
-    earlier ones is noted (published workbooks do repeat a payment across months, rarely)."""
+    earlier ones is noted (published workbooks do repeat a payment across months, rarely). Payments are
+    compared only between sheets whose payment dates overlap: monthly sheets are never hashed."""
     live = [p for p in parts if p.sheet.read and p.report.rows_loaded]
     if len(live) < 2:
         return
-    kept: list[tuple[str, Counter]] = []
-    total: Counter = Counter()
+    kept: list[_Part] = []
     for p in live:
-        mine = Counter(pd.util.hash_pandas_object(p.df[_IDENTITY], index=False).tolist())
-        n = p.report.rows_loaded
-        same = next((name for name, c in kept if c == mine), None)
+        near = [q for q in kept if _dates_overlap(p, q)]
+        if not near:
+            kept.append(p)
+            continue
+        mine, n = p.multiset(), p.report.rows_loaded
+        same = next((q.sheet.name for q in near if q.multiset() == mine), None)
+        have = sum((q.multiset().counts_of(mine.values) for q in near), np.zeros(len(mine.values), np.int64))
+        sharing = _names([q.sheet.name for q in near if q.multiset().shares(mine)])
         if same is not None:
             _skip(p, f"repeats sheet '{same}': the same {n:,} payments, not counted twice")
-        elif kept and not mine - total:
-            where = _names([name for name, c in kept if mine & c])
-            _skip(p, f"its {n:,} payments all appear on {where}: not counted twice")
+        elif (have >= mine.counts).all():
+            _skip(p, f"its {n:,} payments all appear on {sharing}: not counted twice")
         else:
-            shared = sum((mine & total).values())
+            shared = int(np.minimum(have, mine.counts).sum())
             if shared:
-                where = _names([name for name, c in kept if mine & c])
                 p.sheet.note = (
-                    f"{shared:,} of its payments are identical to ones on {where} (counted on both)"
+                    f"{shared:,} of its payments are identical to ones on {sharing} (counted on both)"
                 )
-            kept.append((p.sheet.name, mine))
-            total += mine
+            kept.append(p)
+
+
+def _dates_overlap(a: _Part, b: _Part) -> bool:
+    """Whether two sheets' payment dates overlap (always, when either has a payment without a date)."""
+    (a0, a1), (b0, b1) = a.date_range(), b.date_range()
+    return a0 <= b1 and b0 <= a1
+
+
+class _Multiset:
+    """Row hashes with their multiplicities: sorted distinct ``values`` and their ``counts``."""
+
+    def __init__(self, keys: np.ndarray):
+        self.values, self.counts = np.unique(keys, return_counts=True)
+
+    def counts_of(self, values: np.ndarray) -> np.ndarray:
+        """How many times each of ``values`` is in the multiset (0 when it is not)."""
+        if not len(self.values):
+            return np.zeros(len(values), np.int64)
+        idx = np.minimum(np.searchsorted(self.values, values), len(self.values) - 1)
+        return np.where(self.values[idx] == values, self.counts[idx], 0)
+
+    def shares(self, other: _Multiset) -> bool:
+        return bool(np.isin(other.values, self.values, assume_unique=True).any())
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, _Multiset)
+            and np.array_equal(self.values, other.values)
+            and np.array_equal(self.counts, other.counts)
+        )
 
 
 #: The counts of a workbook's report that are the sums of its sheets'.
