@@ -144,7 +144,7 @@ def test_months_joined_under_their_titles(tmp_path):
     df, r = load_spend_file(write(tmp_path, text))
     assert df["source_line"].tolist() == [2, 9, 11] and r.net_total == 16.0
     assert reasons(r) == {
-        3: "no amount: 1 field of text where the header has 3",
+        3: "no amount: 1 field of text (the header has 3)",
         10: "no amount",
     }
     assert structure(r) == {

@@ -115,7 +115,8 @@ class _Rows:
         self.boundaries: list[int] = []  # lines of repeated headers
         self.structure: list[StructureLine] = []  # repeated headers, title lines, total rows
         self.blank = 0
-        self.blank_at: list[np.ndarray] = []  # the lines of the blank records
+        self.blank_at: list[np.ndarray] = []  # the lines of the blank records of the header's width
+        self.blank_odd: list[int] = []  # and of the others
         self.textual: dict[int, str] = {}  # rejected rows of one or two cells of text: titles?
 
     # -- records of another width than the header --------------------------------------------
@@ -126,7 +127,7 @@ class _Rows:
         for line, cells in t.odd:
             if _blank(cells):
                 self.blank += 1
-                self.blank_at.append(np.array([line], dtype="int64"))
+                self.blank_odd.append(line)
             elif len(cells) > n and _blank(cells[n:]):
                 regular.append((line, cells[:n]))
             elif named <= len(cells) < n:
@@ -149,7 +150,7 @@ class _Rows:
             if len(text) <= 2 and np.isnan(parse_amounts(text)).all():
                 self.textual[line] = " ".join(text)
                 fields = f"{len(cells)} field{'s' if len(cells) != 1 else ''}"
-                reason = f"no amount: {fields} of text where the header has {n}"
+                reason = f"no amount: {fields} of text (the header has {n})"
             else:
                 reason = (
                     f"{len(cells)} fields where the header has {n} "
@@ -269,7 +270,7 @@ class _Rows:
         above a blank line that parts it from the run, stays rejected (e.g. 'no amount')."""
         if not self.boundaries or not self.textual:
             return
-        blank = np.sort(np.concatenate(self.blank_at)) if self.blank_at else np.zeros(0, "int64")
+        blank = np.sort(np.concatenate([np.array(self.blank_odd, dtype="int64"), *self.blank_at]))
 
         def is_blank(line: int) -> bool:
             k = int(np.searchsorted(blank, line))
