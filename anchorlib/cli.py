@@ -93,10 +93,12 @@ def summary(
 
 @app.command()
 def validate(
-    files: Annotated[list[Path], typer.Argument(help="Spend files (.csv or .xlsx).")],
+    files: Annotated[list[Path], typer.Argument(help="Spend files (.csv, .xlsx, .xlsm or .ods).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object per file (a list).")] = False,
 ) -> None:
-    """Load spend files and report what was read: rows loaded and rejected, totals, reconciliation."""
+    """Load spend files and report what was read: each workbook sheet read or skipped (and why), rows
+    loaded, rejected (line and reason) and structure (blank lines, repeated headers, titles, totals),
+    totals, reconciliation."""
     from anchorlib.data.ingest import load_spend_file
 
     reports = []
@@ -111,6 +113,8 @@ def validate(
         return
     for r in reports:
         typer.echo(r.summary_line())
+        for sheet in r.sheets:
+            typer.echo(f"  {sheet.summary()}")
         if r.repairs:
             lines = ", ".join(str(x.line) for x in r.repairs[:10]) + (", ..." if len(r.repairs) > 10 else "")
             typer.echo(
@@ -118,7 +122,8 @@ def validate(
                 "(--json says how)"
             )
         for rej in r.rejections[:20]:
-            typer.echo(f"  line {rej.line}: {rej.reason}")
+            where = f"sheet '{rej.sheet}' row" if rej.sheet is not None else "line"
+            typer.echo(f"  {where} {rej.line}: {rej.reason}")
         if len(r.rejections) > 20:
             typer.echo(f"  ... and {number(len(r.rejections) - 20)} more (use --json for all)")
 

@@ -86,12 +86,20 @@ def test_unknown_area(tmp_path):
 
 
 def test_load_report_frame_accounts_for_every_row_of_the_sample(sample_ds):
-    """Per file: loaded rows sum to the spend table; Hackney's CSVs each reject their repeated header and
-    total row, count their blank line and reconcile to the total they declare."""
+    """Per file: loaded rows sum to the spend table; Hackney's CSVs each count their repeated header, total
+    row and blank line as structure, reject nothing and reconcile to the total they declare; the City's
+    workbooks read their one sheet."""
     f = sample_ds.load_report_frame()
-    assert {"rows_repaired", "undated_rows", "blank_lines", "reconciled"} <= set(f.columns)
+    assert {"rows_repaired", "undated_rows", "blank_lines", "structure_lines", "reconciled"} <= set(f.columns)
     assert f["rows_loaded"].sum() == len(sample_ds.spend)
     hackney = f[f["anchor_id"] == "hackney"]
-    assert hackney["rows_rejected"].tolist() == [2, 2, 2] and hackney["blank_lines"].tolist() == [1, 1, 1]
+    assert hackney["rows_rejected"].tolist() == [0, 0, 0] and hackney["blank_lines"].tolist() == [1, 1, 1]
+    assert hackney["structure_lines"].tolist() == [3, 3, 3] and hackney["total_rows"].tolist() == [1, 1, 1]
+    assert hackney["sheets_read"].tolist() == ["", "", ""]
+    city = f[f["anchor_id"] == "city_of_london"]
+    assert (
+        city["sheets_read"].tolist() == ["Spend over £500"] * 3
+        and city["sheets_skipped"].tolist() == [""] * 3
+    )
     assert hackney["reconciled"].tolist() == [True, True, True]
     assert (hackney["net_total"] == hackney["declared_total"].round(2)).all()

@@ -34,12 +34,12 @@ def test_json_per_file_with_lines_and_reasons(tmp_path):
     assert r.exit_code == 0, r.output
     ra, rb = json.loads(r.stdout)
     assert KEYS <= set(ra)
-    assert (ra["file"], ra["rows_loaded"], ra["rows_rejected"], ra["net_total"]) == (str(a), 1, 2, 10.0)
+    assert (ra["file"], ra["rows_loaded"], ra["rows_rejected"], ra["net_total"]) == (str(a), 1, 1, 10.0)
     assert ra["declared_total"] == 10.0 and ra["reconciled"] is True
-    assert ra["rejections"] == [
-        {"line": 3, "reason": "date 'bad' not recognised"},
-        {"line": 4, "reason": "total row: declares £10.00"},
-    ]
+    assert ra["rejections"] == [{"line": 3, "reason": "date 'bad' not recognised"}]  # no 'sheet' in a CSV
+    assert ra["structure_lines"] == 1 and ra["lines_below_header"] == 3 and ra["sheets"] == []
+    assert ra["structure"] == {"blank_lines": 0, "repeated_headers": 0, "title_lines": 0, "total_rows": 1}
+    assert ra["structure_rows"] == [{"line": 4, "kind": "total row", "note": "total row: declares £10.00"}]
     assert (rb["rows_loaded"], rb["declared_total"], rb["reconciled"], rb["rejections"]) == (
         1,
         None,
@@ -77,7 +77,7 @@ def test_real_lambeth_repairs_reported(real_dir):
     r = validate(f)
     assert r.exit_code == 0
     assert (
-        "3,155 rows loaded (639 repaired), 1 rejected" in r.stdout
+        "3,155 rows loaded (639 repaired), 0 rejected, 6 structure (5 blank, 1 total row)" in r.stdout
         and "reconciles to £40,292,334.84" in r.stdout
     )
     assert "repaired 639 lines whose fields the export had fused: 19, 20, 21" in r.stdout

@@ -23,6 +23,21 @@ def reasons(report) -> dict[int, str]:
     return {r.line: r.reason for r in report.rejections}
 
 
+def structure(report) -> dict[int, str]:
+    return {r.line: f"{r.kind}: {r.note}" for r in report.structure_rows}
+
+
+def accounted(report) -> bool:
+    """Every line below the header loaded, rejected or structure, and the structure kinds add up."""
+    return (
+        report.rows_loaded + report.rows_rejected + report.structure_lines == report.lines_below_header
+        and report.unaccounted == 0
+        and sum(report.structure.values()) == report.structure_lines
+        and report.structure["blank_lines"] == report.blank_lines
+        and report.rows_rejected == len(report.rejections)
+    )
+
+
 def test_lgtc_file_with_every_quirk(tmp_path):
     lines = [
         "London Borough of Hackney",  # 1 title
@@ -55,13 +70,17 @@ def test_lgtc_file_with_every_quirk(tmp_path):
     assert df.loc[3, "supplier_name"] == "Padded Ltd"
     assert df.loc[0, "expense_area"] == "Adults, Health"
     assert reasons(r) == {
-        9: "repeated header row",
-        11: "no amount",
+        11: "no amount",  # 'Page 2 of 2' is not above a repeated header: no title
         12: "no payment date",
         13: "amount 'ten pounds' is not a number",
-        14: "total row: declares £1,472.50",
     }
-    assert (r.rows_loaded, r.rows_rejected, r.blank_lines, r.header_line) == (4, 5, 1, 4)
+    assert structure(r) == {
+        9: "repeated header: the header row again",
+        14: "total row: total row: declares £1,472.50",
+    }
+    assert (r.rows_loaded, r.rows_rejected, r.blank_lines, r.header_line) == (4, 3, 1, 4)
+    assert r.structure == {"blank_lines": 1, "repeated_headers": 1, "title_lines": 0, "total_rows": 1}
+    assert (r.structure_lines, r.lines_below_header) == (3, 10) and accounted(r)
     assert r.net_total == 1472.50 and r.declared_total == 1472.50 and r.reconciled is True
     assert (
         r.layout
@@ -84,8 +103,10 @@ def test_unlabelled_total_only_at_the_end_and_equal_to_the_rows_above(tmp_path):
     assert got[3].startswith("amount 10.00 alone on its row") and got[5].startswith(
         "amount 7.00 alone on its row"
     )
-    assert got[6] == "unlabelled total row (equals the rows above): declares £15.00"
-    assert r.declared_total == 15.0 and r.reconciled is True
+    assert set(got) == {3, 5} and structure(r) == {
+        6: "total row: unlabelled total row (equals the rows above): declares £15.00"
+    }
+    assert r.declared_total == 15.0 and r.reconciled is True and accounted(r)
 
 
 def test_no_false_total_without_one(tmp_path):
@@ -100,7 +121,40 @@ def test_months_joined_with_block_totals(tmp_path):
     )
     _, r = load_spend_file(write(tmp_path, text))
     assert r.rows_loaded == 3 and r.declared_total == 16.0 and r.reconciled is True
-    assert reasons(r)[4] == "repeated header row"
+    assert r.rows_rejected == 0 and r.structure["repeated_headers"] == 1 and r.structure["total_rows"] == 2
+    assert structure(r)[4] == "repeated header: the header row again" and accounted(r)
+
+
+def test_months_joined_under_their_titles(tmp_path):
+    """A title line (one field, or a full row of one cell) in one run above a repeated header is
+    structure; the same line elsewhere, or parted from the run by a blank line, is rejected."""
+    text = (
+        "Supplier,Date,Amount\n"  # 1
+        "A,01/01/2024,10.00\n"  # 2
+        "Printed by FINANCE\n"  # 3 rejected: a blank line parts it from the titles below
+        ",,\n"  # 4
+        "Payments over £500\n"  # 5 title, one field
+        "February 2024,,\n"  # 6 title, a full row
+        ",,\n"  # 7
+        "Supplier,Date,Amount\n"  # 8
+        "B,01/02/2024,5.00\n"  # 9
+        "Page 2 of 2,,\n"  # 10 rejected: no header follows
+        "C,02/02/2024,1.00\n"  # 11
+    )
+    df, r = load_spend_file(write(tmp_path, text))
+    assert df["source_line"].tolist() == [2, 9, 11] and r.net_total == 16.0
+    assert reasons(r) == {
+        3: "no amount: 1 field of text (the header has 3)",
+        10: "no amount",
+    }
+    assert structure(r) == {
+        5: "title line: a title above a repeated header: 'Payments over £500'",
+        6: "title line: a title above a repeated header: 'February 2024'",
+        8: "repeated header: the header row again",
+    }
+    assert r.structure == {"blank_lines": 2, "repeated_headers": 1, "title_lines": 2, "total_rows": 0}
+    assert (r.rows_loaded, r.rows_rejected, r.structure_lines, r.lines_below_header) == (3, 2, 5, 10)
+    assert accounted(r)
 
 
 def test_cp1252_pound_signs(tmp_path):
@@ -179,6 +233,8 @@ def test_fused_fields_repaired_and_listed(tmp_path):
     assert r.rows_repaired == 2 and [x.line for x in r.repairs] == [3, 4]
     assert reasons(r)[5].startswith("4 fields where the header has 6")
     assert r.declared_total == 11189.44 and r.reconciled is True
+    assert (r.rows_loaded, r.rows_rejected, r.structure_lines, r.lines_below_header) == (3, 1, 1, 5)
+    assert accounted(r)
 
 
 def test_no_date_column_loads_undated_rows(tmp_path):
@@ -218,7 +274,9 @@ def test_excel_dates_serials_and_title_rows(tmp_path, monkeypatch, reader):
         "1003",
     ]
     assert df["redacted"].tolist() == [False, False, True]
-    assert r.declared_total == 1219.5 and r.reconciled is True and r.encoding == "xlsx sheet 'Sheet'"
+    assert r.declared_total == 1219.5 and r.reconciled is True and r.encoding == "xlsx"
+    assert [(s.name, s.read, s.header_line, s.rows_loaded) for s in r.sheets] == [("Sheet", True, 3, 3)]
+    assert r.structure_rows[0].sheet == "Sheet" and r.lines_below_header == 4 and accounted(r)
 
 
 @pytest.mark.parametrize(

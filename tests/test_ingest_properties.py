@@ -60,8 +60,8 @@ def money(pennies: int, style: int, pad: bool) -> str:
 
 @st.composite
 def spend_files(draw):
-    """(file bytes, name, expected payments as (pennies, supplier or None, date str, redacted), expected
-    total or None)."""
+    """(file bytes, expected payments as (pennies, supplier or None, date str, redacted), expected total
+    or None, counts of the records below the header: blank, rejected, structure and all of them)."""
     n = draw(st.integers(0, 25))
     roles = ["amount", "supplier", "date"] + draw(st.lists(st.sampled_from(EXTRAS), unique=True, max_size=3))
     order = draw(st.permutations(roles))
@@ -77,8 +77,9 @@ def spend_files(draw):
     fmt = draw(st.sampled_from(DATE_FORMATS))
     rows: list[list[str]] = [[t] for t in draw(st.lists(st.sampled_from(TITLES), max_size=3))]
     garbled = draw(st.booleans())
+    header_at = len(rows)  # 0-based record of the header
     rows.append([("ï»¿" + c if garbled and i == 0 else c) for i, c in enumerate(cells)])
-    expected, blank, rejected = [], 0, 0
+    expected, blank, rejected, structure = [], 0, 0, 0
     for _ in range(n):
         pennies = draw(st.integers(-5_000_000, 50_000_000))
         redacted = draw(st.integers(0, 9)) == 0
@@ -103,9 +104,13 @@ def spend_files(draw):
         elif quirk == 2:
             rows.append([draw(st.sampled_from(JUNK))] + [""] * (w - 1))
             rejected += 1
-        elif quirk == 3:
-            rows.append(list(cells))  # months joined: the header again
-            rejected += 1
+        elif quirk == 3:  # months joined: the header again, perhaps under the month's title
+            title = draw(st.sampled_from(["", "Payments over £500: May", "*** continued ***"]))
+            if title:
+                rows.append([title] + ([""] * (w - 1) if draw(st.booleans()) else []))
+                structure += 1
+            rows.append(list(cells))
+            structure += 1
     total = sum(p for p, *_ in expected)
     kind = draw(st.sampled_from(["none", "labelled", "unlabelled"]))
     if kind != "none":
@@ -116,7 +121,7 @@ def spend_files(draw):
                 st.sampled_from(["Total", "Grand Total", "TOTAL"])
             )
         rows.append(row)
-        rejected += 1
+        structure += 1
     for _ in range(draw(st.integers(0, 2))):
         rows.append([""] * w)
         blank += 1
@@ -124,7 +129,13 @@ def spend_files(draw):
     csv.writer(buf, lineterminator=draw(st.sampled_from(["\r\n", "\n"]))).writerows(rows)
     text = buf.getvalue()
     encoding = draw(st.sampled_from(["utf-8", "utf-8-sig", "cp1252"]))
-    return text.encode(encoding), expected, (total if kind != "none" else None), blank, rejected
+    counts = {
+        "blank": blank,
+        "rejected": rejected,
+        "structure": structure,
+        "below": len(rows) - header_at - 1,
+    }
+    return text.encode(encoding), expected, (total if kind != "none" else None), counts
 
 
 def load_bytes(data: bytes, suffix: str = ".csv"):
@@ -137,10 +148,13 @@ def load_bytes(data: bytes, suffix: str = ".csv"):
 @SETTINGS
 @given(spend_files())
 def test_payments_counts_and_pennies_survive(case):
-    data, expected, total, blank, rejected = case
+    data, expected, total, counts = case
     _, df, r = load_bytes(data)
     assert r.rows_loaded == len(expected) == len(df)
-    assert r.rows_rejected == rejected and r.blank_lines == blank
+    assert r.rows_rejected == counts["rejected"] and r.blank_lines == counts["blank"]
+    assert r.structure_lines == counts["structure"] + counts["blank"]
+    # every record below the header: loaded, rejected or structure
+    assert r.lines_below_header == counts["below"] and r.unaccounted == 0
     pennies = np.round(df["amount"].to_numpy() * 100).astype("int64")
     assert pennies.tolist() == [p for p, *_ in expected]
     assert int(pennies.sum()) == sum(p for p, *_ in expected)

@@ -1,5 +1,6 @@
-"""Every real spend file in ../shared/real/spend loads, every data line is accounted for, and the
-totals the files declare reconcile (issue #3). Skips when ../shared/real is absent."""
+"""Every real spend file in ../shared/real/spend loads, every line below its header is accounted for
+(loaded + rejected + structure = the lines a csv-module count finds), and the totals the files declare
+reconcile (issues #3, #20). Skips when ../shared/real is absent."""
 
 from __future__ import annotations
 
@@ -32,6 +33,14 @@ DECLARED = {
     "devon_DCCSpendingOver500_202603.csv": 57_492_900.67,
     "lambeth_2011-07_payments_by_supplier.csv": 36_508_441.64,
 }
+# File -> its structure lines by kind, where it has any (every other file has none). No real file
+# rejects a line: each line below the header is a payment or structure.
+STRUCTURE = {
+    "devon_DCCSpendingOver500_202603.csv": {"total_rows": 1},
+    "lambeth_2011-07_payments_by_supplier.csv": {"total_rows": 1},
+    "lambeth_2012-06_payments_transactions.csv": {"blank_lines": 5, "total_rows": 1},
+    "leeds_raw_2011-09.csv": {"blank_lines": 55_936},
+}
 PAD = " \t\r\n\u00a0\u2020"
 
 
@@ -56,15 +65,23 @@ def loaded(real_dir):
 
 
 @pytest.mark.parametrize("name", sorted(FILES))
-def test_every_data_line_loaded_or_rejected(loaded, name):
+def test_every_line_loaded_rejected_or_structure(loaded, name):
     path, df, r = loaded[name]
     data, blank = count_lines(path, FILES[name])
     assert r.header_line == FILES[name]
-    assert r.rows_loaded + r.rows_rejected == data
-    assert r.blank_lines == blank
+    # the identity: every line below the header is loaded, rejected or structure, and nothing else
+    assert r.lines_below_header == data + blank
+    assert r.rows_loaded + r.rows_rejected + r.structure_lines == data + blank and r.unaccounted == 0
+    assert r.blank_lines == r.structure["blank_lines"] == blank
+    assert r.rows_rejected == len(r.rejections) == 0
+    assert r.structure == {"blank_lines": 0, "repeated_headers": 0, "title_lines": 0, "total_rows": 0} | (
+        STRUCTURE.get(name, {})
+    )
+    assert len(r.structure_rows) == r.structure_lines - blank  # every structure line but the blank listed
+    assert r.sheets == []
     assert len(df) == r.rows_loaded and df["source_line"].is_unique
-    rejected = {x.line for x in r.rejections}
-    assert not rejected & set(df["source_line"])
+    other = {x.line for x in r.rejections} | {x.line for x in r.structure_rows}
+    assert not other & set(df["source_line"])
     assert math.isclose(df["amount"].sum(), r.net_total, abs_tol=0.005)
 
 
@@ -81,8 +98,10 @@ def test_declared_totals_and_no_false_ones(loaded, name):
 
 def test_lambeth_2012_06_fused_rows_repaired(loaded):
     _, df, r = loaded["lambeth_2012-06_payments_transactions.csv"]
-    assert (r.rows_loaded, r.rows_repaired, r.blank_lines) == (3155, 639, 5)
-    assert [x.reason for x in r.rejections] == ["total row: declares £40,292,334.84"]
+    assert (r.rows_loaded, r.rows_repaired, r.blank_lines, r.rows_rejected) == (3155, 639, 5, 0)
+    assert [(x.line, x.kind, x.note) for x in r.structure_rows] == [
+        (3167, "total row", "total row: declares £40,292,334.84")
+    ]
     assert len(r.repairs) == 639 and r.repairs[0].line == 19
     by_line = df.set_index("source_line")
     assert by_line.loc[19, ["supplier_name", "amount"]].tolist() == ["A A GuestHouses", 900.0]
@@ -104,15 +123,16 @@ def test_lambeth_pivot_is_a_dateless_per_supplier_layout(loaded):
         "198 Contemporary Arts & Learning Ltd",
         16484.0,
     ]
-    assert [x.line for x in r.rejections] == [1046]
+    assert [(x.line, x.kind) for x in r.structure_rows] == [(1046, "total row")] and not r.rejections
 
 
 def test_devon_2026_03_unlabelled_total(loaded):
     _, _, r = loaded["devon_DCCSpendingOver500_202603.csv"]
     assert r.rows_loaded == 3545
-    assert [(x.line, x.reason) for x in r.rejections] == [
+    assert [(x.line, x.note) for x in r.structure_rows] == [
         (3547, "unlabelled total row (equals the rows above): declares £57,492,900.67")
     ]
+    assert not r.rejections
     assert r.columns["amount"] == "Amount"  # published as " Amount " (padded)
 
 

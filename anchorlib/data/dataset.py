@@ -26,7 +26,7 @@ from anchorlib.data.survey import resolve_survey
 from anchorlib.data.tables import parse_flag, parse_number, read_table
 from anchorlib.errors import DatasetError, ParameterError
 
-SPEND_FILE_SUFFIXES = {".csv", ".xlsx", ".xlsm"}
+SPEND_FILE_SUFFIXES = {".csv", ".xlsx", ".xlsm", ".ods"}  # ingest/reader.py reads each
 
 
 @dataclass(frozen=True, eq=False)
@@ -143,8 +143,10 @@ class Dataset:
         return match_table(self.payments)
 
     def load_report_frame(self) -> pd.DataFrame:
-        """One row per spend file: anchor, file, layout, rows loaded (of them repaired and undated),
-        rejected, blank lines, totals, reconciled. ``load_reports`` holds each rejection's line and reason."""
+        """One row per spend file: anchor, file, layout, the sheets of a workbook read and skipped (with
+        why; blank for a CSV), rows loaded (of them repaired and undated), rejected, structure lines (of
+        them blank lines, repeated headers, title lines, total rows), totals, reconciled.
+        ``load_reports`` holds each rejection's line (and sheet) and reason."""
         rows = []
         for anchor_id, reports in self.load_reports.items():
             for r in reports:
@@ -153,11 +155,14 @@ class Dataset:
                         "anchor_id": anchor_id,
                         "file": Path(r.file).name,
                         "layout": r.layout,
+                        "sheets_read": ", ".join(s.name for s in r.sheets if s.read),
+                        "sheets_skipped": "; ".join(f"{s.name} ({s.reason})" for s in r.sheets if not s.read),
                         "rows_loaded": r.rows_loaded,
                         "rows_repaired": r.rows_repaired,
                         "undated_rows": r.undated_rows,
                         "rows_rejected": r.rows_rejected,
-                        "blank_lines": r.blank_lines,
+                        "structure_lines": r.structure_lines,
+                        **r.structure,
                         "net_total": round(r.net_total, 2),
                         "declared_total": r.declared_total,
                         "reconciled": r.reconciled,

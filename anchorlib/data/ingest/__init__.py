@@ -4,9 +4,24 @@
 dataset needs none of them (docs/performance.md).
 """
 
-from anchorlib.data.ingest.report import SPEND_COLUMNS, LoadReport, Rejection, RepairNote
+from anchorlib.data.ingest.report import (
+    SPEND_COLUMNS,
+    LoadReport,
+    Rejection,
+    RepairNote,
+    SheetReport,
+    StructureLine,
+)
 
-__all__ = ["SPEND_COLUMNS", "LoadReport", "Rejection", "RepairNote", "load_spend_file"]
+__all__ = [
+    "SPEND_COLUMNS",
+    "LoadReport",
+    "Rejection",
+    "RepairNote",
+    "SheetReport",
+    "StructureLine",
+    "load_spend_file",
+]
 
 
 def __getattr__(name: str):

@@ -4,13 +4,15 @@ CSV: the title lines and header are found with Python's csv module on the first 
 read by ``pyarrow.csv`` as strings (fast, multi-threaded). Every record is accounted for: when the
 body has records whose field count differs from the header's, pyarrow is asked again, serially, for
 their line numbers; when records and physical lines do not pair one to one (a quoted newline), the
-body is read again with the csv module. Excel: the first sheet with a recognisable header.
+body is read again with the csv module. Workbooks (.xlsx, .xlsm, .ods): every sheet, each with its own
+header, or the reason it is skipped (``read_sheets``).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +23,7 @@ import pyarrow.csv as pacsv
 
 from anchorlib import collector
 from anchorlib.data.ingest.headers import HeaderMatch, find_header
-from anchorlib.data.ingest.values import TEXT
+from anchorlib.data.ingest.values import PAD_CHARS, TEXT
 from anchorlib.errors import SpendFileError
 
 DELIMITERS = (",", ";", "\t", "|")
@@ -42,17 +44,22 @@ class RawTable:
     columns: list[pa.Array | pa.ChunkedArray]  # one string column per header column
     lines: np.ndarray  # int64, 1-based source line of each row
     odd: list[tuple[int, list[str]]] = field(default_factory=list)  # rows of another width: (line, cells)
-    encoding: str = "utf-8"
+    encoding: str = "utf-8"  # a CSV's encoding; a workbook's format ('xlsx', 'xlsm', 'ods')
+    sheet: str | None = None  # the workbook sheet it is
+
+    @property
+    def records(self) -> int:
+        """Records below the header (as read, before any is folded or repaired)."""
+        return len(self.lines) + len(self.odd)
 
 
 def read_table(path: Path) -> RawTable:
-    """Dispatch on the suffix; raise ``SpendFileError`` for an unreadable or header-less file."""
+    """A CSV (``.csv``, ``.txt``, ``.tsv`` or no suffix); raise ``SpendFileError`` for an unreadable or
+    header-less file, or a suffix that is neither a CSV's nor a workbook's (``read_sheets``)."""
     suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        return read_excel(path)
     if suffix in (".csv", ".txt", ".tsv", ""):
         return read_csv(path)
-    raise SpendFileError(f"unsupported file type '{suffix}' (expected .csv or .xlsx)", path=path)
+    raise SpendFileError(f"unsupported file type '{suffix}' (expected .csv, .xlsx, .xlsm or .ods)", path=path)
 
 
 # --- CSV ----------------------------------------------------------------------------------------
@@ -287,14 +294,51 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".ods")
+_SHEET_KINDS = {  # python-calamine's SheetTypeEnum names of sheets without a table of cells
+    "ChartSheet": "a chart sheet (no cells)",
+    "DialogSheet": "a dialog sheet (no cells)",
+    "MacroSheet": "a macro sheet (not data)",
+    "Vba": "a VBA module (not data)",
+}
+_HIDDEN = {"Hidden": "hidden", "VeryHidden": "hidden (very hidden: only a macro can show it)"}
+
+
+@dataclass
+class Sheet:
+    """One sheet of a workbook: its ``table`` (its header and the rows below it), or why it is
+    ``skipped``. ``rows``: the sheet's rows through its last used one."""
+
+    name: str
+    rows: int = 0
+    table: RawTable | None = None
+    skipped: str | None = None
+
+
 def _sheets_calamine(path: Path):
-    """(title, rows) per sheet via python-calamine (Rust; ~20x openpyxl). Empty leading rows are kept
-    (``skip_empty_area=False``) so that a row's index + 1 is its sheet row number."""
+    """(name, why it has no cells or None, hidden or None, [rows] or []) per sheet via python-calamine
+    (Rust; ~20x openpyxl). Empty leading rows are kept (``skip_empty_area=False``) so that a row's index
+    + 1 is its sheet row number. The rows come in a list the caller empties, so that this generator holds
+    no sheet's cells while the caller works; the workbook is closed before its last sheet is yielded."""
     from python_calamine import CalamineWorkbook
 
     wb = CalamineWorkbook.from_path(str(path))
-    for name in wb.sheet_names:
-        yield name, wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    metas = wb.sheets_metadata
+    try:
+        for k, meta in enumerate(metas):  # the enums are neither hashable nor named: 'SheetTypeEnum.Vba'
+            kind = _SHEET_KINDS.get(str(meta.typ).rpartition(".")[2])
+            box = [] if kind else [wb.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)]
+            if k == len(metas) - 1:
+                wb = _close(wb)
+            yield meta.name, kind, _HIDDEN.get(str(meta.visible).rpartition(".")[2]), box
+    finally:
+        _close(wb)
+
+
+def _close(wb) -> None:
+    """Close a python-calamine workbook (None: already closed); returns None."""
+    if wb is not None and hasattr(wb, "close"):
+        wb.close()
 
 
 def _sheets_openpyxl(path: Path):
@@ -303,36 +347,76 @@ def _sheets_openpyxl(path: Path):
     wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
         for ws in wb.worksheets:
-            yield ws.title, ws.iter_rows(values_only=True)
+            hidden = {"hidden": _HIDDEN["Hidden"], "veryHidden": _HIDDEN["VeryHidden"]}.get(ws.sheet_state)
+            yield ws.title, None, hidden, [ws.iter_rows(values_only=True)]
     finally:
         wb.close()
 
 
-def read_excel(path: Path) -> RawTable:
-    """Rows of the first sheet with a recognisable header; a row's line is its sheet row number."""
+def _is_empty(rows: list[list[str]]) -> bool:
+    return not any(c.strip(PAD_CHARS) for r in rows for c in r)
+
+
+def _sheet(name: str, rows: list[list[str]], hidden: str | None, fmt: str) -> Sheet:
+    """A sheet's cells (as text) -> its table, or why it is skipped."""
+    if _is_empty(rows):
+        return Sheet(name, len(rows), skipped="empty")
+    match = find_header(rows)
+    if hidden:
+        held = (
+            f"; it holds a spend header at row {match.index + 1} and {len(rows) - match.index - 1:,} rows "
+            "below it, not counted: unhide the sheet to load them"
+            if match is not None
+            else ""
+        )
+        return Sheet(name, len(rows), skipped=hidden + held)
+    if match is None:
+        return Sheet(name, len(rows), skipped="no header row found in its first 60 rows")
+    return Sheet(name, len(rows), table=_excel_table(rows, match, fmt, name))
+
+
+def read_sheets(path: Path) -> Iterator[Sheet]:
+    """Every sheet of an .xlsx, .xlsm or .ods workbook in order, one at a time (a sheet's cells are
+    freed before the next is read): its table when it has a recognisable header and is visible, else
+    the reason it is skipped. A row's line is its sheet row number."""
+    fmt = path.suffix.lower().lstrip(".")
     try:
         import python_calamine  # noqa: F401  (the fast reader when installed)
 
         sheets = _sheets_calamine
-    except ImportError:
+    except ImportError as exc:
+        if fmt == "ods":
+            raise SpendFileError(
+                "reading .ods needs python-calamine (pip install python-calamine)", path=path
+            ) from exc
         sheets = _sheets_openpyxl
+    what = "an OpenDocument spreadsheet" if fmt == "ods" else "an Excel workbook"
     try:
-        for title, rows in sheets(path):
-            with collector.paused():  # a list per row: the collector would walk them all, freeing nothing
-                rows = [list(map(cell_text, r)) for r in rows]
-                match = find_header(rows)
-                if match is not None:
-                    return _excel_table(rows, match, f"xlsx sheet '{title}'")
+        for name, kind, hidden, box in sheets(path):
+            if kind is not None:
+                sheet = Sheet(name, skipped=kind)
+            else:
+                with collector.paused():  # a list per row: the collector would walk them all, freeing nothing
+                    rows = [list(map(cell_text, r)) for r in box.pop()]  # the reader's cells freed after
+                    sheet = _sheet(name, rows, hidden, fmt)
+                    del rows
+            yield sheet
+            del sheet
+    except OSError as exc:
+        raise SpendFileError(f"cannot read file ({exc.strerror or exc})", path=path) from exc
     except SpendFileError:
         raise
-    except Exception as exc:  # the readers raise many types for a broken zip or a non-xlsx file
-        raise SpendFileError(
-            f"cannot open as an Excel workbook ({type(exc).__name__}: {exc})", path=path
-        ) from exc
-    raise SpendFileError(NO_HEADER, path=path)
+    except Exception as exc:  # the readers raise many types for a broken zip or a file of another kind
+        raise SpendFileError(f"cannot open as {what} ({type(exc).__name__}: {exc})", path=path) from exc
+    except (
+        BaseException
+    ) as exc:  # a panic in python-calamine's Rust is pyo3's PanicException (not an Exception)
+        if type(exc).__name__ != "PanicException":
+            raise
+        raise SpendFileError(f"cannot open as {what} (the reader failed: {exc})", path=path) from exc
 
 
-def _excel_table(rows: list[list[str]], match: HeaderMatch, encoding: str) -> RawTable:
+def _excel_table(rows: list[list[str]], match: HeaderMatch, fmt: str, sheet: str) -> RawTable:
     header = rows[match.index]
     while header and not header[-1].strip():
         header = header[:-1]
@@ -346,5 +430,5 @@ def _excel_table(rows: list[list[str]], match: HeaderMatch, encoding: str) -> Ra
             body.append(cells[:n])
             lines.append(k + 1)
     return RawTable(
-        header, match.index + 1, match, _columns(body, n), np.array(lines, dtype="int64"), odd, encoding
+        header, match.index + 1, match, _columns(body, n), np.array(lines, dtype="int64"), odd, fmt, sheet
     )

@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # pandas and the loader are imported where used: a cached res
     from anchorlib.data.ingest import LoadReport
 
 CACHE_DIRNAME = ".anchorlib-cache"
-FORMAT = "spend-v3"  # bump when the normalised columns or the loader's output change
+FORMAT = "spend-v4"  # bump when the normalised columns or the loader's output change (v4: every sheet)
 
 
 def enabled() -> bool:
