@@ -1,11 +1,12 @@
 """Writing a cache file so that every reader sees all of it or none of it (docs/architecture.md, storage).
 
 A file is written under a temporary name of its own in the same folder (``.<name>.<pid>-<random>.tmp``:
-two processes, or two threads, never share one), flushed to the disk (``fsync``), then renamed over the
-final name (``os.replace``, atomic on POSIX). A process killed mid-write leaves only its temporary file,
-which no reader opens and ``clean_stale`` removes once it is an hour old; a power cut cannot leave the
-final name pointing at unwritten blocks. A reader that has a file open or mapped keeps reading the file
-it opened when another process replaces or removes it.
+two processes, or two threads, never share one), flushed to the disk (``fsync``, for the Parquet and
+Arrow files that hold data), then renamed over the final name (``os.replace``, atomic on POSIX). A
+process killed mid-write leaves only its temporary file, which no reader opens and ``clean_stale``
+removes once it is an hour old; a power cut cannot leave a data file's name pointing at unwritten
+blocks. A reader that has a file open or mapped keeps reading the file it opened when another process
+replaces or removes it.
 """
 
 from __future__ import annotations
@@ -42,21 +43,24 @@ def fsync(path: Path) -> None:
 
 
 @contextmanager
-def replacing(final: Path) -> Iterator[Path]:
-    """A temporary path to write; when the block ends without an error the file is flushed and renamed to
-    ``final``, else removed."""
+def replacing(final: Path, durable: bool = True) -> Iterator[Path]:
+    """A temporary path to write; when the block ends without an error the file is flushed to the disk
+    (``durable``) and renamed to ``final``, else removed."""
     tmp = temp_path(final)
     try:
         yield tmp
-        fsync(tmp)
+        if durable:
+            fsync(tmp)
         os.replace(tmp, final)
     finally:
         tmp.unlink(missing_ok=True)
 
 
 def write_text(final: Path, text: str) -> None:
-    """``final`` holds ``text`` (UTF-8), written whole or not at all."""
-    with replacing(final) as tmp:
+    """``final`` holds ``text`` (UTF-8 JSON or HTML), written whole or not at all. Not flushed to the disk
+    first: after a power cut such a file is whole, empty or cut short, and a cut JSON file does not parse,
+    so its reader takes it for a miss; the data files it describes were flushed before it was written."""
+    with replacing(final, durable=False) as tmp:
         tmp.write_text(text, encoding="utf-8")
 
 
