@@ -112,10 +112,15 @@ def _read_stamp(path: Path) -> dict | None:
         return None
 
 
+_stamps_trimmed: set[Path] = set()  # cache folders whose stamps this process has trimmed
+
+
 def _write_stamp(path: Path, stamp: dict) -> None:
     try:
         atomic.write_text(path, json.dumps(stamp))
-        keep_newest(path.parent.glob("stamp-*.json"), STAMPS_KEEP)
+        if path.parent not in _stamps_trimmed:  # once per process: a fresh dataset writes one per file
+            _stamps_trimmed.add(path.parent)
+            keep_newest(path.parent.glob("stamp-*.json"), STAMPS_KEEP)
     except OSError:  # not stored: the file is hashed again next time
         pass
 
