@@ -47,6 +47,7 @@ def shows_as_text(page, where: str, names: list[str]) -> None:
     assert missing == [], (where, missing)
 
 
+@pytest.mark.notebook
 def test_reports_and_notebooks_show_names_as_text(hostile_root, tmp_path, chromium_path, artifacts):
     out = tmp_path / "reports"
     run = subprocess.run(
