@@ -107,6 +107,7 @@ def clean_run(root: Path, monkeypatch) -> tuple[dict, pd.DataFrame]:
         return json.loads(json.dumps(metrics.summary(ds), default=str)), ds.payments
 
 
+@pytest.mark.slow
 def test_a_writer_killed_at_any_step_leaves_nothing_read_wrong(tmp_path, monkeypatch, cached_everything):
     root = network_case(tmp_path / "ds")  # two anchors, a register, a survey: every kind of cache file
     reference, payments = clean_run(root, monkeypatch)
@@ -135,6 +136,7 @@ def test_a_writer_killed_at_any_step_leaves_nothing_read_wrong(tmp_path, monkeyp
     assert len(list(store.glob("tables-*"))) == tables_cache.KEEP
 
 
+@pytest.mark.slow
 def test_writers_at_once_on_a_fresh_folder_all_read_right(copy, monkeypatch, cached_everything):
     reference, payments = clean_run(copy, monkeypatch)
     with monkeypatch.context() as m:
@@ -193,6 +195,7 @@ def _edit_amount(f: Path, old: str, new: str) -> None:
     assert (f.stat().st_size, f.stat().st_mtime_ns) == (st.st_size, st.st_mtime_ns)
 
 
+@pytest.mark.slow
 def test_a_spend_file_edited_in_place_is_read_again(copy, monkeypatch, cached_everything):
     """One amount edited after the dataset was cached (payments, rollups, the summary result), in place,
     same size and modification time: every figure moves by exactly the edit."""
@@ -293,6 +296,7 @@ def test_stale_temporary_files_go_and_nothing_else(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*keep, young.name])
 
 
+@pytest.mark.slow
 def test_a_register_changed_while_the_dataset_opens_is_read_again(copy, monkeypatch, cached_everything):
     """The payments' key covers the register as it was read: edited between the read and the end of the
     open, the payments made from the old register are not taken for the new one's."""
