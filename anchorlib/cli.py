@@ -69,7 +69,7 @@ def summary(
 
     root = Path(data).expanduser().resolve() if data is not None else default_data_dir()
     store = cache.cache_dir(root) if cache.enabled() and root.is_dir() else None
-    key = results.result_key(root, "summary", {"anchor": anchor, "area": area}) if store else None
+    key = results.result_key(root, "summary", {"anchor": anchor, "area": area}, store) if store else None
     hit = results.read_result(store, key) if store else None  # same data, code and arguments: same output
     if hit is None:
         # the garbage collector's passes over what importing pandas, pyarrow and DuckDB creates free next

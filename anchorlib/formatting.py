@@ -8,6 +8,7 @@ NaT) is recognised through pandas only when pandas is already loaded, as it is w
 
 from __future__ import annotations
 
+import html
 import math
 import sys
 from collections.abc import Callable, Mapping
@@ -84,6 +85,20 @@ Formatter = Callable[[object], str] | str
 
 def table(df, formats: Mapping[str, Formatter], caption: str = ""):
     """A pandas DataFrame as a table for reading (a Styler): columns formatted by ``formats``, 'n/a' for
-    missing values, no index, and the ``caption`` when given."""
-    out = df.style.format(dict(formats), na_rep=NA).hide(axis="index")
-    return out.set_caption(caption) if caption else out
+    missing values, no index, and the ``caption`` when given.
+
+    Every cell, column label and the caption are text, never markup: what a formatter returns and every
+    unformatted value is HTML-escaped, so a payee named ``<img onerror=...>`` in a spend file shows as
+    those characters in a notebook or report instead of running (pandas' Styler escapes nothing unless
+    told to)."""
+    out = df.style.format(na_rep=NA, escape="html")  # every column: its text, escaped
+    if formats:  # then the formatted columns (a dict given to Styler.format resets the columns it omits)
+        out = out.format({c: _escaped(f) for c, f in formats.items()}, subset=list(formats), na_rep=NA)
+    out = out.format_index(escape="html", axis=1).hide(axis="index")
+    return out.set_caption(html.escape(caption)) if caption else out
+
+
+def _escaped(fmt: Formatter) -> Callable[[object], str]:
+    """``fmt`` whose text is HTML-escaped (escaped as it leaves the formatter, whatever it was given)."""
+    show = fmt.format if isinstance(fmt, str) else fmt
+    return lambda x: html.escape(str(show(x)))

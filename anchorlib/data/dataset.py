@@ -212,17 +212,22 @@ def _spend_files(root: Path, anchors: pd.DataFrame) -> dict[str, list[Path]]:
 
 
 def _read_spend(
-    root: Path, anchors: pd.DataFrame, store: Path | None
+    root: Path, anchors: pd.DataFrame, store: Path | None, payments_inputs: str | None = None
 ) -> tuple[pd.DataFrame, dict[str, list[LoadReport]], pd.DataFrame | None, str | None]:
     """(spend, load reports, cached payments or None, the payments' cache key or None), through the cache
     of anchorlib/cache.py: when the payments of these exact files are cached, spend is their view and no
-    spend file is read."""
+    spend file is read. ``payments_inputs``: ``cache.payments_inputs`` as taken before the tables were
+    read (every key is taken before what it covers is read)."""
     frames, reports = [], {}
     files = _spend_files(root, anchors)
     keys = (
-        {f: cache.file_key(f, str(f.relative_to(root))) for fs in files.values() for f in fs} if store else {}
+        {f: cache.file_key(f, str(f.relative_to(root)), store) for fs in files.values() for f in fs}
+        if store
+        else {}
     )
-    payments_key = cache.payments_key(root, list(keys.values())) if store is not None else None
+    payments_key = (
+        cache.payments_key(root, list(keys.values()), payments_inputs) if store is not None else None
+    )
     if store is not None:
         payments = cache.read_payments(store, payments_key)
         cached_reports = {a: [cache.read_report(store, keys[f]) for f in fs] for a, fs in files.items()}
@@ -412,13 +417,17 @@ def open_dataset(path: str | Path | None = None) -> Dataset:
     if not root.is_dir():
         raise DatasetError("dataset folder does not exist", path=root)
     store = cache.cache_dir(root) if cache.enabled() else None
+    # keys first, then the files they cover: a file changed meanwhile is keyed as it is read or later
+    payments_inputs = cache.payments_inputs(root, store) if store is not None else None
     folder = dataset_cache.entry(store, root) if store is not None else None
     tables = _load_tables(folder) if folder is not None else None
     if tables is None:
         tables = _read_tables(root)
         if folder is not None and not _store_tables(folder, tables):
             folder = None
-    spend, reports, cached_payments, payments_key = _read_spend(root, tables["anchors"], store)
+    spend, reports, cached_payments, payments_key = _read_spend(
+        root, tables["anchors"], store, payments_inputs
+    )
     ds = Dataset(root=root, spend=spend, load_reports=reports, **tables, derived=Derived(tables_entry=folder))
     if cached_payments is not None:
         ds.derived.payments_cached(store, payments_key, cached_payments)

@@ -2,13 +2,16 @@
 
 Each job runs a report notebook with papermill (kernel named explicitly) in its own process, then
 exports static HTML (code hidden, SVG charts, no CDN). A failing job is recorded, never fatal to
-the others; ``index.html`` links every report with its headline figures.
+the others; ``index.html`` links every report with its headline figures. Every output file is written
+whole or not at all (``data.storage.atomic``): a run killed part-way, or two runs into one folder, leave
+complete reports or none.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -16,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from anchorlib.data.dataset import open_dataset
+from anchorlib.data.storage import atomic
 from anchorlib.errors import ParameterError
 from anchorlib.formatting import exact, figure
 from anchorlib.paths import NOTEBOOKS_DIR, PACKAGE_DIR
@@ -143,7 +147,7 @@ def export_html(ipynb: Path, out: Path) -> None:
         exclude_output_prompt=True,
     )
     body, _ = exporter.from_notebook_node(nbformat.read(ipynb, as_version=4))
-    out.write_text(body, encoding="utf-8")
+    atomic.write_text(out, body)
 
 
 def notebook_figures(ipynb: Path) -> dict:
@@ -169,16 +173,23 @@ def run_job(job: Job, kernel_name: str, execution_timeout: int = 300) -> Outcome
 
     start = time.perf_counter()
     try:
-        pm.execute_notebook(
-            str(job.notebook),
-            str(job.ipynb),
-            parameters=job.parameters,
-            kernel_name=kernel_name,
-            progress_bar=False,
-            log_output=False,
-            execution_timeout=execution_timeout,
-            cwd=str(job.ipynb.parent),
-        )
+        # papermill writes the notebook as it runs: under a name of its own, renamed once it is done (a
+        # failed one too: it holds the traceback)
+        ipynb = atomic.temp_path(job.ipynb, ".ipynb")
+        try:
+            pm.execute_notebook(
+                str(job.notebook),
+                str(ipynb),
+                parameters=job.parameters,
+                kernel_name=kernel_name,
+                progress_bar=False,
+                log_output=False,
+                execution_timeout=execution_timeout,
+                cwd=str(job.ipynb.parent),
+            )
+        finally:
+            if ipynb.exists():
+                os.replace(ipynb, job.ipynb)
         export_html(job.ipynb, job.html)
     except Exception as err:  # noqa: BLE001 - the driver's job: record any failure, run the rest
         return Outcome(job.name, "failed", time.perf_counter() - start, _error_line(err))
@@ -204,6 +215,7 @@ def run_batch(
 
     for job in jobs:
         job.ipynb.parent.mkdir(parents=True, exist_ok=True)
+        atomic.clean_stale(job.ipynb.parent)  # what a killed run left
         for stale in (job.ipynb, job.html):
             stale.unlink(missing_ok=True)
     results: dict[str, Outcome] = {}
@@ -275,5 +287,5 @@ td[data-key]{{text-align:right;font-variant-numeric:tabular-nums}}
 </tbody></table></body></html>
 """
     path = Path(out_dir) / "index.html"
-    path.write_text(page, encoding="utf-8")
+    atomic.write_text(path, page)
     return path

@@ -1,10 +1,11 @@
 """Parquet cache of normalised spend, one entry per source file (docs/performance.md, caching).
 
 A spend file is parsed once; later opens read its normalised rows (``ingest.SPEND_COLUMNS``) from
-Parquet and its ``LoadReport`` from JSON. The key is the file's relative path, size and mtime_ns, so
-an edited or replaced file is parsed again. The cache lives in ``<dataset>/.anchorlib-cache/``,
-or in ``$ANCHORLIB_CACHE_DIR`` (one sub-folder per dataset) when set or when the dataset folder is
-read-only. ``ANCHORLIB_CACHE=0`` turns it off.
+Parquet and its ``LoadReport`` from JSON. The key is the file's relative path, size, mtime, ctime and
+inode (``file_key``), and its content too while it is new, so an edited or replaced file is parsed
+again. Every file is written whole or not at all (``atomic``), the JSON last. The cache lives in
+``<dataset>/.anchorlib-cache/``, or in ``$ANCHORLIB_CACHE_DIR`` (one sub-folder per dataset) when set or
+when the dataset folder is read-only. ``ANCHORLIB_CACHE=0`` turns it off.
 
 For datasets over ``PAYMENTS_MIN_ROWS`` payments the joined ``Dataset.payments`` is stored too, as a
 memory-mapped Arrow file (anchorlib/mapped.py) that opens without reading or copying its rows.
@@ -15,9 +16,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from anchorlib.data.storage import atomic
 from anchorlib.paths import PACKAGE_DIR
 
 if TYPE_CHECKING:  # pandas and the loader are imported where used: a cached result needs neither
@@ -48,7 +51,7 @@ def cache_dir(root: Path) -> Path | None:
     for d in candidates:
         try:
             d.mkdir(parents=True, exist_ok=True)
-            probe = d / ".write-test"
+            probe = atomic.temp_path(d / "write-test")  # its own name: opens at once do not collide
             probe.touch()
             probe.unlink()
             return d
@@ -57,10 +60,69 @@ def cache_dir(root: Path) -> Path | None:
     return None
 
 
-def file_key(path: Path, rel: str) -> str:
-    """Cache key of one source file: its relative path, size and mtime_ns (and the cache format)."""
+#: A file whose last change (mtime or ctime) is this recent when its key is taken is keyed by its content
+#: too: file timestamps have a granularity (a kernel tick on Linux, 2 s on FAT), so a second change
+#: within it could leave size and times as they were (docs/performance.md, caching).
+RACY_SECONDS = 3
+STAMPS_KEEP = 1024  # content stamps kept per cache folder (one per file keyed while it was new)
+
+
+def file_key(path: Path, rel: str, store: Path | None = None) -> str:
+    """Cache key of one source file: its relative path, size, mtime_ns, ctime_ns and inode (and the cache
+    format).
+
+    Any later write to the file, or a change of its times (``touch``, ``cp -p``, ``tar``), sets its ctime
+    to the time then, so it changes the key. Only a change within the timestamps' granularity of the last
+    one could keep size and times, so a file changed less than ``RACY_SECONDS`` before its key is taken
+    is keyed by a hash of its content as well. With a cache folder ``store`` that hash is kept there as
+    the file's stamp (``stamp-<key>.json``): later opens key the file by the same hash, hashing it again
+    until its last change is ``RACY_SECONDS`` old and then never (a settled stamp), so the key does not
+    change when the file stops being new. The cost falls on files just written; a file that has not
+    changed for ``RACY_SECONDS`` and has no stamp costs one ``stat``."""
+    now = time.time_ns()  # before the stat: a change after it has a ctime of now or later
     st = path.stat()
-    return hashlib.sha1(f"{FORMAT}|{rel}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()
+    base = hashlib.sha1(
+        f"{FORMAT}|{rel}|{st.st_size}|{st.st_mtime_ns}|{st.st_ctime_ns}|{st.st_ino}".encode()
+    ).hexdigest()
+    racy = max(st.st_mtime_ns, st.st_ctime_ns) >= now - RACY_SECONDS * 10**9
+    stamp_path = store / f"stamp-{base}.json" if store is not None else None
+    stamp = _read_stamp(stamp_path) if stamp_path is not None else None
+    if stamp is None and not racy:
+        return base
+    if stamp is not None and stamp["settled"]:
+        digest = stamp["sha1"]
+    else:
+        try:
+            with path.open("rb") as fh:
+                digest = hashlib.file_digest(fh, "sha1").hexdigest()
+        except PermissionError:  # nothing can be read from it, so nothing is cached from it either
+            return f"{base}-unreadable"
+        if stamp_path is not None and (stamp is None or stamp["sha1"] != digest or not racy):
+            _write_stamp(stamp_path, {"sha1": digest, "settled": not racy})
+    return hashlib.sha1(f"{base}|sha1:{digest}".encode()).hexdigest()
+
+
+def _read_stamp(path: Path) -> dict | None:
+    try:
+        stamp = json.loads(path.read_text(encoding="utf-8"))
+        return (
+            stamp if isinstance(stamp.get("sha1"), str) and isinstance(stamp.get("settled"), bool) else None
+        )
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+_stamps_trimmed: set[Path] = set()  # cache folders whose stamps this process has trimmed
+
+
+def _write_stamp(path: Path, stamp: dict) -> None:
+    try:
+        atomic.write_text(path, json.dumps(stamp))
+        if path.parent not in _stamps_trimmed:  # once per process: a fresh dataset writes one per file
+            _stamps_trimmed.add(path.parent)
+            keep_newest(path.parent.glob("stamp-*.json"), STAMPS_KEEP)
+    except OSError:  # not stored: the file is hashed again next time
+        pass
 
 
 def _report_to_json(r: LoadReport) -> dict:
@@ -114,14 +176,16 @@ def read_report(directory: Path, key: str) -> LoadReport | None:
 
 
 def write(directory: Path, key: str, df: pd.DataFrame, report: LoadReport) -> None:
-    """Store one file's normalised frame (Parquet, dictionary-encoded strings) and its load report (JSON)."""
-    tmp = directory / f".{key}.{os.getpid()}.tmp"
+    """Store one file's normalised frame (Parquet, dictionary-encoded strings) and its load report (JSON),
+    each whole or not at all, the JSON last: ``read`` takes an entry only when both are there. Nothing is
+    stored when the folder is not writable."""
+    atomic.clean_stale(directory)
     try:
-        df.to_parquet(tmp, index=False)
-        os.replace(tmp, directory / f"{key}.parquet")
-        (directory / f"{key}.json").write_text(json.dumps(_report_to_json(report)), encoding="utf-8")
-    except OSError:
-        tmp.unlink(missing_ok=True)
+        with atomic.replacing(directory / f"{key}.parquet") as tmp:
+            df.to_parquet(tmp, index=False)
+        atomic.write_text(directory / f"{key}.json", json.dumps(_report_to_json(report)))
+    except (OSError, TypeError, ValueError):
+        pass
 
 
 # --- the enriched payments (Dataset.payments) ----------------------------------------------
@@ -148,17 +212,29 @@ PAYMENTS_CODE = [
 PAYMENTS_MIN_ROWS = 100_000  # below this building the payments is quicker than caching them
 
 
-def payments_key(root: Path, spend_keys: list[str]) -> str:
-    return inputs_key(f"payments-v1|{'|'.join(sorted(spend_keys))}", root, PAYMENTS_INPUTS, PAYMENTS_CODE)
+def payments_inputs(root: Path, store: Path | None = None) -> str:
+    """The part of the payments' key that covers the files the join reads besides the spend, and its code.
+    Taken before those files are read (``open_dataset``), so that a file changed while the dataset opens
+    keys the payments made from it as they were read, never as they became."""
+    return inputs_key("payments-inputs-v1", root, PAYMENTS_INPUTS, PAYMENTS_CODE, store)
 
 
-def inputs_key(prefix: str, root: Path, inputs: list[str], code: list[str]) -> str:
-    """A key over ``prefix``, the dataset files ``inputs`` (each one's ``file_key``, or absent) and the
-    source of the package modules ``code``."""
+def payments_key(root: Path, spend_keys: list[str], inputs: str | None = None) -> str:
+    """The payments' key: every spend file's key and ``payments_inputs`` (taken now when not given)."""
+    inputs = payments_inputs(root) if inputs is None else inputs
+    return hashlib.sha1(f"payments-v2|{'|'.join(sorted(spend_keys))}|{inputs}".encode()).hexdigest()
+
+
+def inputs_key(prefix: str, root: Path, inputs: list[str], code: list[str], store: Path | None = None) -> str:
+    """A key over ``prefix``, the dataset files ``inputs`` (each one's ``file_key``, stamped in ``store``, or
+    absent) and the source of the package modules ``code``."""
     h = hashlib.sha1(prefix.encode())
     for rel in inputs:
         f = root / rel
-        h.update(file_key(f, rel).encode() if f.exists() else f"absent:{rel}".encode())
+        try:
+            h.update(file_key(f, rel, store).encode())
+        except FileNotFoundError:
+            h.update(f"absent:{rel}".encode())
     pkg = PACKAGE_DIR
     for rel in code:
         h.update((pkg / rel).read_bytes())
@@ -197,11 +273,19 @@ def write_mapped(path: Path, df: pd.DataFrame) -> bool:
 
 
 def keep_newest(paths, n: int) -> list[Path]:
-    """Remove all but the ``n`` newest (by modification time) of ``paths``; returns those kept."""
-    entries = sorted(paths, key=lambda p: p.stat().st_mtime_ns, reverse=True)
-    for old in entries[n:]:
-        old.unlink(missing_ok=True)  # a process that has it mapped keeps reading it
-    return entries[:n]
+    """Remove all but the ``n`` newest (by modification time) of ``paths``; returns those kept. A file
+    another process removed meanwhile is passed over; one a process has open or mapped stays readable
+    to it, and one it is about to open is a cache miss there (its readers return None)."""
+    entries = []
+    for p in paths:
+        try:
+            entries.append((p.stat().st_mtime_ns, p.name, p))
+        except FileNotFoundError:
+            continue
+    entries.sort(reverse=True)
+    for _, _, old in entries[n:]:
+        old.unlink(missing_ok=True)
+    return [p for _, _, p in entries[:n]]
 
 
 PAYMENTS_KEEP = (
@@ -214,8 +298,12 @@ def write_payments(directory: Path, key: str, payments: pd.DataFrame) -> bool:
     stored)."""
     from anchorlib.data.storage import mapped
 
+    atomic.clean_stale(directory)
     try:
         mapped.write(directory / f"payments-{key}.arrow", payments)
+    except (OSError, TypeError, ValueError):
+        return False
+    try:
         for old in directory.glob("payments-*.parquet"):  # the format before mapped files
             old.unlink(missing_ok=True)
         kept = {
@@ -225,6 +313,6 @@ def write_payments(directory: Path, key: str, payments: pd.DataFrame) -> bool:
         for old in directory.glob("derived-*.arrow"):  # frames made from payments no longer kept
             if old.name.split("-")[1] not in kept:
                 old.unlink(missing_ok=True)
-        return True
-    except (OSError, TypeError):
-        return False
+    except OSError:  # a folder another process is trimming too: what is left goes next time
+        pass
+    return True

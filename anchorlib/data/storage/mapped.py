@@ -12,12 +12,13 @@ second (docs/performance.md).
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+
+from anchorlib.data.storage import atomic
 
 META_KEY = b"anchorlib.frame"
 FORMAT = 1
@@ -60,7 +61,8 @@ def _columns(df: pd.DataFrame):
 
 
 def write(path: Path, df: pd.DataFrame) -> None:
-    """Write ``df`` (default index; columns of the dtypes above) to ``path`` atomically."""
+    """Write ``df`` (default index; columns of the dtypes above) to ``path``, whole or not at all
+    (``atomic.replacing``: a reader maps the old file or the new one, never a part)."""
     arrays, specs = _columns(df)
     meta = {META_KEY: json.dumps({"format": FORMAT, "rows": len(df), "columns": specs}).encode()}
     # a string column comes as a ChunkedArray already: chunked_array([it]) would rebuild it value by value
@@ -69,13 +71,12 @@ def write(path: Path, df: pd.DataFrame) -> None:
     table = pa.Table.from_arrays(
         columns, names=[f"c{i}" for i in range(len(arrays))]
     ).replace_schema_metadata(meta)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
-            writer.write_table(table.combine_chunks())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with (
+        atomic.replacing(path) as tmp,
+        pa.OSFile(str(tmp), "wb") as sink,
+        pa.ipc.new_file(sink, table.schema) as writer,
+    ):
+        writer.write_table(table.combine_chunks())
 
 
 def _numpy(arr: pa.ChunkedArray) -> np.ndarray:

@@ -7,7 +7,8 @@ no pickle) and a JSON manifest. Its key is every file of ``INPUTS`` (path, size,
 and the source of the modules in ``CODE``, so a changed file is read, and checked, again: a bad file
 still raises its one-line error (the folder contract). Small frames computed from these
 tables alone (the LM3 survey resolved to suppliers) join the entry when first computed (``derived.py``).
-An unreadable entry is a cache miss.
+An unreadable entry is a cache miss. An entry is renamed into place whole (``write``), so a reader sees
+all of it or none.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from anchorlib.data.storage import cache, mapped
+from anchorlib.data.storage import atomic, cache, mapped
 
 FORMAT = "tables-v1"
 INPUTS = [
@@ -48,14 +49,15 @@ CODE = [
 KEEP = 2  # entries kept per dataset, as cache.PAYMENTS_KEEP
 
 
-def key(root: Path) -> str:
-    """Key of the tables of dataset ``root``: its INPUTS files, FORMAT and the CODE modules' source."""
-    return cache.inputs_key(FORMAT, root, INPUTS, CODE)
+def key(root: Path, store: Path | None = None) -> str:
+    """Key of the tables of dataset ``root``: its INPUTS files (stamped in the cache folder ``store``,
+    ``cache.file_key``), FORMAT and the CODE modules' source."""
+    return cache.inputs_key(FORMAT, root, INPUTS, CODE, store)
 
 
 def entry(store: Path, root: Path) -> Path:
     """The entry folder for the current files of ``root`` in cache folder ``store``."""
-    return store / f"tables-{key(root)}"
+    return store / f"tables-{key(root, store)}"
 
 
 def _frame(path: Path) -> pd.DataFrame:
@@ -81,10 +83,14 @@ def read(folder: Path) -> tuple[dict[str, pd.DataFrame], dict] | None:
 def write(folder: Path, frames: dict[str, pd.DataFrame | None], meta: dict) -> bool:
     """Store ``frames`` (None ones left out) and the JSON-able ``meta`` as the entry ``folder``, keeping the
     ``KEEP`` newest entries. False, and nothing stored, when a frame cannot be (an index other than
-    0..n-1, a dtype mapped.py does not hold) or the folder is not writable."""
-    tmp = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")
+    0..n-1, a dtype mapped.py does not hold) or the folder is not writable.
+
+    The entry is built in a temporary folder, its manifest last, and renamed into place whole. An entry of
+    the same key that another process stored meanwhile is kept (it holds the same tables); an unreadable
+    one is moved aside and replaced."""
+    atomic.clean_stale(folder.parent)
+    tmp = atomic.temp_path(folder)
     try:
-        shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir()
         stored = {}
         for name, df in frames.items():
@@ -95,13 +101,32 @@ def write(folder: Path, frames: dict[str, pd.DataFrame | None], meta: dict) -> b
             mapped.write(tmp / f"{name}.arrow", df)
             stored[name] = dict(df.attrs)
         manifest = {"format": FORMAT, "frames": stored, "meta": meta}
-        (tmp / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-        shutil.rmtree(folder, ignore_errors=True)  # an unreadable entry of the same key
-        os.replace(tmp, folder)
-        entries = sorted(folder.parent.glob("tables-*"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
-        for old in entries[KEEP:]:
-            shutil.rmtree(old, ignore_errors=True)
+        atomic.write_text(tmp / "manifest.json", json.dumps(manifest))
+        if not atomic.publish_folder(tmp, folder) and read(folder) is None:
+            aside = atomic.temp_path(folder)  # a torn or foreign entry of this key: replaced
+            try:
+                os.rename(folder, aside)
+            except FileNotFoundError:  # another writer moved it first
+                pass
+            shutil.rmtree(aside, ignore_errors=True)
+            if not atomic.publish_folder(tmp, folder) and read(folder) is None:
+                return False
+        _trim(folder.parent)
         return True
     except (OSError, TypeError, ValueError):
-        shutil.rmtree(tmp, ignore_errors=True)
         return False
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _trim(store: Path) -> None:
+    """Keep the ``KEEP`` newest entries (by modification time); entries other processes removed meanwhile
+    are passed over."""
+    entries = []
+    for p in store.glob("tables-*"):
+        try:
+            entries.append((p.stat().st_mtime_ns, p.name, p))
+        except FileNotFoundError:
+            continue
+    for _, _, old in sorted(entries, reverse=True)[KEEP:]:
+        shutil.rmtree(old, ignore_errors=True)
