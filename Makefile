@@ -56,8 +56,8 @@ test: lint chromium ## lint, then every test (unit, notebooks, browser)
 
 # `tests` only: pytest's testpaths include notebooks/, whose cells nbval would collect and execute
 # (tests/conftest.py marks them `notebook` too, so -m deselects them wherever they are collected)
-test-fast: setup ## unit tests only (no notebooks, no browser): the inner loop
-	$(BIN)/python -m pytest tests -m "not browser and not notebook"
+test-fast: setup ## unit tests only (no notebooks, no browser, nothing marked slow): the inner loop
+	$(BIN)/python -m pytest tests -m "not browser and not notebook and not slow"
 
 bench: setup ## scale benchmark at 1M and 10M rows (data and caches in /tmp, about 3 GB; docs/performance.md)
 	@nproc; free -g | head -2; uptime
