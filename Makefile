@@ -4,10 +4,11 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.anchorlib-installed
-BUILD := build
+BUILD ?= build
+DATA ?= data/sample
 
 .DEFAULT_GOAL := help
-.PHONY: help setup chromium demo lint format test test-fast bench sample clean
+.PHONY: help setup chromium demo demo-steps lint format test test-fast bench sample clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -26,22 +27,28 @@ setup: $(STAMP) ## build .venv with pip, install anchorlib[dev], register the 'a
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@# setuptools warns on every editable install that a folder named like the package may shadow it
+	@# (BuildBackendWarning "Editable installation."): true of every checkout, so that one message is ignored
+	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip install --quiet -e '.[dev]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name anchorlib --display-name "Python (anchorlib)" >/dev/null
 	touch $(STAMP)
 
 chromium: ## install Debian's chromium for the browser tests when it is missing
 	@bash scripts/ensure-chromium.sh
 
-demo: setup ## headline table, the leakage notebook and the batch reports on data/sample
-	$(BIN)/anchorlib summary --data data/sample
-	$(BIN)/anchorlib reports --data data/sample --out $(BUILD)/reports --jobs 2
-	@echo "reports: $(BUILD)/reports/index.html"
-	mkdir -p $(BUILD)
-	$(BIN)/papermill --log-level WARNING -k anchorlib notebooks/01_spend_leakage.ipynb $(BUILD)/01_spend_leakage.ipynb
-	@echo "executed notebook: $(BUILD)/01_spend_leakage.ipynb"
+demo: demo-steps ## headline table, the batch reports and the leakage notebook on data/sample, then the apps
 	@echo "serving the workshop apps (Ctrl-C to stop)"
 	$(BIN)/anchorlib serve
+
+# what `make demo` runs before it serves the apps; tests/test_console.py runs it on a copy of the sample
+# (DATA=... BUILD=...) and fails on any alarming line
+demo-steps: setup ## make demo without the final serve (DATA=dataset folder, BUILD=output folder)
+	$(BIN)/anchorlib summary --data $(DATA)
+	$(BIN)/anchorlib reports --data $(DATA) --out $(BUILD)/reports --jobs 2
+	@echo "reports: $(BUILD)/reports/index.html"
+	mkdir -p $(BUILD)
+	$(BIN)/papermill --engine anchorlib -k anchorlib -p data_dir $(abspath $(DATA)) \
+	  notebooks/01_spend_leakage.ipynb $(BUILD)/01_spend_leakage.ipynb
 
 lint: setup ## ruff format --check and ruff check, as make test runs them first (fails on any finding)
 	$(BIN)/ruff format --check .
