@@ -8,10 +8,10 @@ BUILD ?= build
 DATA ?= data/sample
 
 .DEFAULT_GOAL := help
-.PHONY: help setup chromium demo demo-steps lint format test test-fast bench sample clean
+.PHONY: help setup chromium demo demo-steps lint format test test-fast test-install bench sample clean
 
 help: ## list the targets
-	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
 
 setup: $(STAMP) ## build .venv with pip, install anchorlib[dev], register the 'anchorlib' Jupyter kernel
 	@# bytecode for the editable package, whose imports cannot write it where PYTHONDONTWRITEBYTECODE is set
@@ -65,6 +65,10 @@ test: lint chromium ## lint, then every test (unit, notebooks, browser)
 # (tests/conftest.py marks them `notebook` too, so -m deselects them wherever they are collected)
 test-fast: setup ## unit tests only (no notebooks, no browser, nothing marked slow): the inner loop
 	$(BIN)/python -m pytest tests -m "not browser and not notebook and not slow"
+
+# not in make test: pip installs every dependency into a new venv (docs/performance.md has the times)
+test-install: setup ## build the wheel, pip install it into a clean venv, run summary, reports and serve from /tmp
+	ANCHORLIB_TEST_INSTALL=1 $(BIN)/python -m pytest tests/test_package.py -v
 
 bench: setup ## scale benchmark at 1M and 10M rows (data and caches in /tmp, about 3 GB; docs/performance.md)
 	@nproc; free -g | head -2; uptime
