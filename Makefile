@@ -4,11 +4,12 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.anchorlib-installed
+LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.d
 BUILD ?= build
 DATA ?= data/sample
 
 .DEFAULT_GOAL := help
-.PHONY: help setup chromium demo demo-steps lint format test test-fast test-install bench sample clean
+.PHONY: help setup lab chromium demo demo-steps lint format test test-fast test-install bench sample clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -24,14 +25,25 @@ setup: $(STAMP) ## build .venv with pip, install anchorlib[dev], register the 'a
 	@if ls $(VENV)/lib/python3*/site-packages/rfc3987_syntax >/dev/null 2>&1; then \
 	  $(BIN)/python -m pip uninstall --quiet --yes rfc3987-syntax; fi
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml scripts/lab-overrides.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	@# setuptools warns on every editable install that a folder named like the package may shadow it
 	@# (BuildBackendWarning "Editable installation."): true of every checkout, so that one message is ignored
 	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip install --quiet -e '.[dev]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name anchorlib --display-name "Python (anchorlib)" >/dev/null
+	mkdir -p $(LAB_OVERRIDES) && cp scripts/lab-overrides.json $(LAB_OVERRIDES)/anchorlib.json
 	touch $(STAMP)
+
+# JupyterLab for analysts: settings, workspaces and server config in $(LAB_DIR) (JUPYTER_CONFIG_DIR), so the
+# user's own ~/.jupyter is neither read nor written; Lab's defaults for this venv (no news prompt, no update
+# check: nothing may call out) are in scripts/lab-overrides.json, installed by make setup as a package would
+LAB_DIR ?= .jupyter
+LAB_ARGS ?=
+LAB_ROOT ?= notebooks
+lab: setup ## JupyterLab on notebooks/ with the 'anchorlib' kernel (LAB_ARGS="--no-browser --port=8890" ...)
+	JUPYTER_CONFIG_DIR=$(abspath $(LAB_DIR)) $(BIN)/jupyter lab --ServerApp.root_dir=$(LAB_ROOT) \
+	  --MappingKernelManager.default_kernel_name=anchorlib $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 chromium: ## install Debian's chromium for the browser tests when it is missing
 	@bash scripts/ensure-chromium.sh
