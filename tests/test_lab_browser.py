@@ -6,17 +6,16 @@ inside it. Screenshots go to test-artifacts/lab_<notebook>_<chart>.png."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from anchorlib.paths import NOTEBOOKS_DIR, PROJECT_DIR
+from tests.processes import stop_group, wait_listening
 from tests.voila_server import DRAWN_MARKS, chromium, free_port, open_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -60,30 +59,13 @@ def lab(tmp_path_factory):
             start_new_session=True,  # make, Lab and its kernels: one process group, stopped together
         )
     try:
-        wait_listening(port, proc, log)
+        try:
+            wait_listening(port, proc, "make lab")
+        except RuntimeError as err:
+            raise RuntimeError(f"{err}: {log.read_text()[-2000:]}") from None
         yield Lab(f"http://127.0.0.1:{port}", root, log)
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-
-
-def wait_listening(port: int, proc: subprocess.Popen, log: Path, timeout: float = 120) -> None:
-    import socket
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"make lab exited with {proc.returncode}: {log.read_text()[-2000:]}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"JupyterLab did not listen within {timeout} s: {log.read_text()[-2000:]}")
+        stop_group(proc, signal.SIGTERM)
 
 
 GEOMETRY = """() => {

@@ -10,7 +10,6 @@ import hashlib
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import tarfile
@@ -23,6 +22,7 @@ import pytest
 
 from anchorlib import paths
 from anchorlib.paths import PROJECT_DIR
+from tests.processes import stop_group
 from tests.voila_server import free_port
 
 pytestmark = pytest.mark.slow
@@ -231,12 +231,7 @@ def test_installed_wheel_runs_summary_reports_and_serve_outside_a_checkout(dist,
         times["serve_first_app_s"] = time.perf_counter() - t1
         assert "NetworkView(" in app and '"output_type": "error"' not in app and "Traceback" not in app
     finally:
-        os.killpg(serve.pid, signal.SIGINT)
-        try:
-            serve.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(serve.pid, signal.SIGKILL)
-            serve.wait(timeout=10)
+        stop_group(serve)  # SIGINT, as Ctrl-C in a terminal
     (artifacts / "package_install_timings.json").write_text(
         json.dumps({k: round(v, 2) for k, v in times.items()}, indent=2)
     )
