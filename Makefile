@@ -4,13 +4,15 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.anchorlib-installed
-BUILD := build
+LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.d
+BUILD ?= build
+DATA ?= data/sample
 
 .DEFAULT_GOAL := help
-.PHONY: help setup chromium demo lint format test test-fast bench sample clean
+.PHONY: help setup lab chromium demo demo-steps lint format test test-fast test-install bench sample clean
 
 help: ## list the targets
-	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
 
 setup: $(STAMP) ## build .venv with pip, install anchorlib[dev], register the 'anchorlib' Jupyter kernel
 	@# bytecode for the editable package, whose imports cannot write it where PYTHONDONTWRITEBYTECODE is set
@@ -23,25 +25,42 @@ setup: $(STAMP) ## build .venv with pip, install anchorlib[dev], register the 'a
 	@if ls $(VENV)/lib/python3*/site-packages/rfc3987_syntax >/dev/null 2>&1; then \
 	  $(BIN)/python -m pip uninstall --quiet --yes rfc3987-syntax; fi
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml scripts/lab-overrides.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@# setuptools warns on every editable install that a folder named like the package may shadow it
+	@# (BuildBackendWarning "Editable installation."): true of every checkout, so that one message is ignored
+	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip install --quiet -e '.[dev]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name anchorlib --display-name "Python (anchorlib)" >/dev/null
+	mkdir -p $(LAB_OVERRIDES) && cp scripts/lab-overrides.json $(LAB_OVERRIDES)/anchorlib.json
 	touch $(STAMP)
+
+# JupyterLab for analysts: settings, workspaces and server config in $(LAB_DIR) (JUPYTER_CONFIG_DIR), so the
+# user's own ~/.jupyter is neither read nor written; Lab's defaults for this venv (no news prompt, no update
+# check: nothing may call out) are in scripts/lab-overrides.json, installed by make setup as a package would
+LAB_DIR ?= .jupyter
+LAB_ARGS ?=
+LAB_ROOT ?= notebooks
+lab: setup ## JupyterLab on notebooks/ with the 'anchorlib' kernel (LAB_ARGS="--no-browser --port=8890" ...)
+	JUPYTER_CONFIG_DIR=$(abspath $(LAB_DIR)) $(BIN)/jupyter lab --ServerApp.root_dir=$(LAB_ROOT) \
+	  --MappingKernelManager.default_kernel_name=anchorlib $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 chromium: ## install Debian's chromium for the browser tests when it is missing
 	@bash scripts/ensure-chromium.sh
 
-demo: setup ## headline table, the leakage notebook and the batch reports on data/sample
-	$(BIN)/anchorlib summary --data data/sample
-	$(BIN)/anchorlib reports --data data/sample --out $(BUILD)/reports --jobs 2
-	@echo "reports: $(BUILD)/reports/index.html"
-	mkdir -p $(BUILD)
-	$(BIN)/papermill --log-level WARNING -k anchorlib notebooks/01_spend_leakage.ipynb $(BUILD)/01_spend_leakage.ipynb
-	@echo "executed notebook: $(BUILD)/01_spend_leakage.ipynb"
+demo: demo-steps ## headline table, the batch reports and the leakage notebook on data/sample, then the apps
 	@echo "serving the workshop apps (Ctrl-C to stop)"
 	$(BIN)/anchorlib serve
+
+# what `make demo` runs before it serves the apps; tests/test_console.py runs it on a copy of the sample
+# (DATA=... BUILD=...) and fails on any alarming line
+demo-steps: setup ## make demo without the final serve (DATA=dataset folder, BUILD=output folder)
+	$(BIN)/anchorlib summary --data $(DATA)
+	$(BIN)/anchorlib reports --data $(DATA) --out $(BUILD)/reports --jobs 2
+	@echo "reports: $(BUILD)/reports/index.html"
+	mkdir -p $(BUILD)
+	$(BIN)/papermill --engine anchorlib -k anchorlib -p data_dir $(abspath $(DATA)) \
+	  notebooks/01_spend_leakage.ipynb $(BUILD)/01_spend_leakage.ipynb
 
 lint: setup ## ruff format --check and ruff check, as make test runs them first (fails on any finding)
 	$(BIN)/ruff format --check .
@@ -58,6 +77,10 @@ test: lint chromium ## lint, then every test (unit, notebooks, browser)
 # (tests/conftest.py marks them `notebook` too, so -m deselects them wherever they are collected)
 test-fast: setup ## unit tests only (no notebooks, no browser, nothing marked slow): the inner loop
 	$(BIN)/python -m pytest tests -m "not browser and not notebook and not slow"
+
+# not in make test: pip installs every dependency into a new venv (docs/performance.md has the times)
+test-install: setup ## build the wheel, pip install it into a clean venv, run summary, reports and serve from /tmp
+	ANCHORLIB_TEST_INSTALL=1 $(BIN)/python -m pytest tests/test_package.py -v
 
 bench: setup ## scale benchmark at 1M and 10M rows (data and caches in /tmp, about 3 GB; docs/performance.md)
 	@nproc; free -g | head -2; uptime

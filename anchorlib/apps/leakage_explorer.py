@@ -172,7 +172,8 @@ class LeakageView(Guarded, widgets.VBox):
                 controls,
                 self.status,
                 self.tiles,
-                widgets.HBox([self.trend, self.categories]),
+                # side by side where they fit (Voila's 1340 px), one under the other in a narrower Lab
+                widgets.HBox([self.trend, self.categories], layout=widgets.Layout(flex_flow="row wrap")),
                 self.suppliers,
                 self.note,
             ],

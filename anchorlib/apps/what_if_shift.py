@@ -174,7 +174,9 @@ class WhatIfView(Guarded, widgets.VBox):
         self.link(self.slider, m, "share", lambda v: v / 100)
         m.observe(lambda _: self._guard(self._new_choices), ["anchor_ids", "area_id"])
         m.observe(lambda _: self._guard(self.refresh), ["categories", "share"])
-        controls = widgets.HBox([widgets.VBox([self.anchors, self.area]), self.categories])
+        # rows wrap where they do not fit (a narrower JupyterLab main area)
+        wrap = widgets.Layout(flex_flow="row wrap")
+        controls = widgets.HBox([widgets.VBox([self.anchors, self.area]), self.categories], layout=wrap)
         super().__init__(
             [
                 widgets.HTML(STYLE),
@@ -182,7 +184,7 @@ class WhatIfView(Guarded, widgets.VBox):
                 self.slider,
                 self.status,
                 self.tiles,
-                widgets.HBox([self.by_category, self.before_after]),
+                widgets.HBox([self.by_category, self.before_after], layout=wrap),
                 self.note,
             ],
             layout=widgets.Layout(max_width="1340px"),

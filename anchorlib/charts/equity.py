@@ -12,6 +12,9 @@ import pandas as pd
 from anchorlib.charts import base as charts
 from anchorlib.metrics import FOUR_FIFTHS
 
+#: each half of the gaps chart, px: the whole chart, labels and legend included, fits the ~980 px a notebook
+#: output has in JupyterLab at 1400 px with the file browser open (tests/test_lab_browser.py)
+GAPS_HALF_WIDTH = 260
 _TIP = [
     alt.Tooltip("category:N", title="Category"),
     alt.Tooltip("utilisation:Q", title="Utilisation", format=".1%"),
@@ -66,7 +69,7 @@ def _disparity_layers() -> alt.LayerChart:
         .mark_rule(color="#000", strokeDash=[6, 3], strokeWidth=2)
         .encode(x="x:Q", tooltip=[alt.Tooltip("x:Q", title="Four-fifths line")])
     )
-    return alt.layer(bars, line).properties(width=300, height=alt.Step(19))
+    return alt.layer(bars, line).properties(width=GAPS_HALF_WIDTH, height=alt.Step(19))
 
 
 def _utilisation_layers() -> alt.LayerChart:
@@ -82,7 +85,7 @@ def _utilisation_layers() -> alt.LayerChart:
         )
     )
     ticks = base.mark_tick(color="#000", thickness=3, size=16).encode(x="availability:Q")
-    return alt.layer(bars, ticks).properties(width=300, height=alt.Step(19))
+    return alt.layer(bars, ticks).properties(width=GAPS_HALF_WIDTH, height=alt.Step(19))
 
 
 _DISPARITY_TEXT = (

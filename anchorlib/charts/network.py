@@ -34,7 +34,7 @@ def network_chart(
     mean: float | None,
     title: str,
     subtitle: str = "",
-    width: int = 620,
+    width: int = 520,
     step: int = 34,
     full_scale: bool = True,
 ) -> alt.LayerChart:

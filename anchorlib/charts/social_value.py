@@ -76,7 +76,7 @@ def outcomes_chart(outcomes: pd.DataFrame, current: float | None = None, title: 
             )
         )
         panels.append(
-            alt.layer(lines, _weight_rules(current), title=heading).properties(width=400, height=190)
+            alt.layer(lines, _weight_rules(current), title=heading).properties(width=340, height=190)
         )
     return alt.hconcat(
         *panels,

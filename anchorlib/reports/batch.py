@@ -4,7 +4,9 @@ Each job runs a report notebook with papermill (kernel named explicitly) in its 
 exports static HTML (code hidden, SVG charts, no CDN). A failing job is recorded, never fatal to
 the others; ``index.html`` links every report with its headline figures. Every output file is written
 whole or not at all (``data.storage.atomic``): a run killed part-way, or two runs into one folder, leave
-complete reports or none.
+complete reports or none. What a notebook wrote to stderr (a warning from a cell) is kept with the job's
+outcome and shown under the summary table. Kernels run encrypted and are not interrupted when they are
+shut down (reports/kernel.py), so a batch that went well prints nothing alarming.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ NETWORK_NOTEBOOK = NOTEBOOKS_DIR / "03_network_report.ipynb"
 TEMPLATES_DIR = PACKAGE_DIR / "templates" / "nbconvert"
 DEFAULT_KERNEL = "anchorlib"
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+_WARNING = re.compile(r"^\S.*?:\d+: (\w*Warning: .*)$")  # how warnings.showwarning starts a warning
 
 
 @dataclass
@@ -50,6 +53,7 @@ class Outcome:
     seconds: float
     error: str = ""
     figures: dict = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # lines the notebook's cells wrote to stderr
 
 
 def anchor_parameters(data_dir: Path, anchor_id: str, financial_year: str = "", area: str = "home") -> dict:
@@ -161,6 +165,29 @@ def notebook_figures(ipynb: Path) -> dict:
     return {}
 
 
+def notebook_warnings(ipynb: Path, limit: int = 20) -> list[str]:
+    """The distinct non-blank lines an executed notebook's cells wrote to stderr, in order, at most
+    ``limit``. A Python warning (``<file>:<line>: UserWarning: text`` and the source line under it)
+    reads as ``UserWarning: text``."""
+    nb = json.loads(ipynb.read_text(encoding="utf-8"))
+    lines: dict[str, None] = {}
+    for cell in nb["cells"]:
+        for o in cell.get("outputs", []):
+            if o.get("output_type") != "stream" or o.get("name") != "stderr":
+                continue
+            text = o.get("text", "")
+            source_line = False  # the line after a warning's first is its source line, indented
+            for line in ("".join(text) if isinstance(text, list) else text).splitlines():
+                if source_line and line.startswith("  "):
+                    source_line = False
+                    continue
+                m = _WARNING.match(line)
+                source_line = m is not None
+                if line.strip():
+                    lines[m.group(1) if m else line.rstrip()] = None
+    return list(lines)[:limit]
+
+
 def _error_line(err: BaseException) -> str:
     ename, evalue = getattr(err, "ename", None), getattr(err, "evalue", None)
     text = f"{ename}: {evalue}" if ename else f"{type(err).__name__}: {err}"
@@ -170,6 +197,8 @@ def _error_line(err: BaseException) -> str:
 def run_job(job: Job, kernel_name: str, execution_timeout: int = 300) -> Outcome:
     """Run one report notebook and export its HTML; failures come back as an Outcome, not raised."""
     import papermill as pm
+
+    from anchorlib.reports.kernel import BatchKernelManager
 
     start = time.perf_counter()
     try:
@@ -186,14 +215,22 @@ def run_job(job: Job, kernel_name: str, execution_timeout: int = 300) -> Outcome
                 log_output=False,
                 execution_timeout=execution_timeout,
                 cwd=str(job.ipynb.parent),
+                kernel_manager_class=BatchKernelManager,
             )
         finally:
             if ipynb.exists():
                 os.replace(ipynb, job.ipynb)
         export_html(job.ipynb, job.html)
     except Exception as err:  # noqa: BLE001 - the driver's job: record any failure, run the rest
-        return Outcome(job.name, "failed", time.perf_counter() - start, _error_line(err))
-    return Outcome(job.name, "ok", time.perf_counter() - start, figures=notebook_figures(job.ipynb))
+        warned = notebook_warnings(job.ipynb) if job.ipynb.is_file() else []
+        return Outcome(job.name, "failed", time.perf_counter() - start, _error_line(err), warnings=warned)
+    return Outcome(
+        job.name,
+        "ok",
+        time.perf_counter() - start,
+        figures=notebook_figures(job.ipynb),
+        warnings=notebook_warnings(job.ipynb),
+    )
 
 
 def run_batch(
@@ -246,10 +283,11 @@ def run_batch(
 
 
 def summary_table(outcomes: list[Outcome]) -> str:
-    """Plain-text table: anchor, status, time, error line."""
+    """Plain-text table: anchor, status, time, error line; then what each notebook wrote to stderr."""
     w = max([len("report")] + [len(o.name) for o in outcomes])
     lines = [f"{'report':<{w}}  {'status':<6}  {'time':>6}  error", "-" * (w + 24)]
     lines += [f"{o.name:<{w}}  {o.status:<6}  {o.seconds:5.1f}s  {o.error}" for o in outcomes]
+    lines += [f"{o.name}: stderr: {line}" for o in outcomes for line in o.warnings]
     return "\n".join(lines)
 
 

@@ -5,7 +5,8 @@ Parquet and its ``LoadReport`` from JSON. The key is the file's relative path, s
 inode (``file_key``), and its content too while it is new, so an edited or replaced file is parsed
 again. Every file is written whole or not at all (``atomic``), the JSON last. The cache lives in
 ``<dataset>/.anchorlib-cache/``, or in ``$ANCHORLIB_CACHE_DIR`` (one sub-folder per dataset) when set or
-when the dataset folder is read-only. ``ANCHORLIB_CACHE=0`` turns it off.
+when the dataset folder is read-only or inside the installed package (the sample a wheel bundles).
+``ANCHORLIB_CACHE=0`` turns it off.
 
 For datasets over ``PAYMENTS_MIN_ROWS`` payments the joined ``Dataset.payments`` is stored too, as a
 memory-mapped Arrow file (anchorlib/mapped.py) that opens without reading or copying its rows.
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from anchorlib.data.storage import atomic
-from anchorlib.paths import PACKAGE_DIR
+from anchorlib.paths import PACKAGE_DIR, is_installed
 
 if TYPE_CHECKING:  # pandas and the loader are imported where used: a cached result needs neither
     import pandas as pd
@@ -45,8 +46,9 @@ def _user_dir(root: Path) -> Path:
 
 def cache_dir(root: Path) -> Path | None:
     """Where the cache of dataset ``root`` lives: beside the data, else a user cache dir; None if neither
-    is writable."""
-    candidates = [] if os.environ.get("ANCHORLIB_CACHE_DIR") else [root / CACHE_DIRNAME]
+    is writable. Never inside an installed package (site-packages is no place for caches)."""
+    beside = not os.environ.get("ANCHORLIB_CACHE_DIR") and not is_installed(root)
+    candidates = [root / CACHE_DIRNAME] if beside else []
     candidates.append(_user_dir(root))
     for d in candidates:
         try:
