@@ -8,6 +8,8 @@ import pytest
 from anchorlib import open_dataset
 from anchorlib.data.places import (
     BUILTIN_AREAS,
+    code_kind,
+    lad_code_problem,
     normalise_postcode,
     normalise_postcodes,
     read_geography,
@@ -100,3 +102,33 @@ def test_nested_areas_and_areas_csv(tmp_path):
         "inner_ne": [True, True, False, False, False],
     }
     assert set(BUILTIN_AREAS) <= set(ds.areas)
+
+
+@pytest.mark.parametrize(
+    "value, kind",
+    [
+        ("E09000012", "a local authority district code"),
+        ("W06000015", "a local authority district code"),
+        ("S12000036", "a local authority district code"),
+        ("N09000003", "a local authority district code"),
+        ("E01000001", "an LSOA code"),
+        ("S01006506", "a data zone code"),
+        ("E12000007", "a region code"),
+        ("E92000001", "a country code"),
+        ("E54000027", "an integrated care board code"),
+        ("L99999999", "an ONS pseudo code (no area)"),
+        ("E13000001", "a code of no kind anchorlib knows"),
+        ("00AM", "a code of no kind anchorlib knows"),
+        ("SE6 2UR", "a postcode"),
+        ("HACKNEY", "a name, not a code"),
+        ("Tower Hamlets", "a name, not a code"),
+    ],
+)
+def test_codes_are_read_by_their_shape(value, kind):
+    assert code_kind(value) == kind
+    assert (lad_code_problem(value) is None) == kind.startswith("a local authority district")
+
+
+def test_a_lad_code_in_lower_case_is_a_lad_code_and_a_name_is_named_as_written():
+    assert lad_code_problem("e09000012") is None
+    assert lad_code_problem("Hackney").startswith("'Hackney' is a name, not a local authority district code")

@@ -156,8 +156,9 @@ SUPPLIER_ID_SQL = f"""CASE WHEN register_row IS NOT NULL THEN 'R' || CAST(regist
 
 def read_overrides(path, register: pd.DataFrame, *, root=None) -> dict[str, int | None]:
     """supplier_matches.csv (spend_name, register_name; blank register_name = force no match) ->
-    normalised spend name -> register row. A register_name not in the register is an error."""
-    from anchorlib.data.tables import read_table
+    normalised spend name -> register row. One-line errors for a blank spend_name (or one of punctuation
+    only), a register_name not in the register, and one payee (normalised) decided twice differently."""
+    from anchorlib.data.tables import read_table, shown
     from anchorlib.errors import DatasetError
 
     df = read_table(path, ["spend_name", "register_name"], root=root)
@@ -167,20 +168,36 @@ def read_overrides(path, register: pd.DataFrame, *, root=None) -> dict[str, int 
     spend_keys = normalise_name(df["spend_name"])
     reg_keys = normalise_name(df["register_name"])
     out: dict[str, int | None] = {}
+    lines: dict[str, int] = {}
+    source = df.attrs["source"]
     for i in df.index:
-        line = int(i) + 2
-        if pd.isna(spend_keys[i]):
-            raise DatasetError("spend_name is blank", path=df.attrs["source"], line=line)
-        name = df.at[i, "register_name"]
-        if pd.isna(name):
-            out[spend_keys[i]] = None
-            continue
-        hit = by_name.get(str(name).upper(), by_key.get(reg_keys[i]))
-        if hit is None or pd.isna(hit):
+        line, spend_name = int(i) + 2, df.at[i, "spend_name"]
+        if pd.isna(spend_name):
+            raise DatasetError("spend_name is blank", path=source, line=line)
+        key = spend_keys[i]
+        if pd.isna(key):
             raise DatasetError(
-                f"register_name '{name}' is not in suppliers.csv", path=df.attrs["source"], line=line
+                f"spend_name '{shown(spend_name)}' is nothing but legal forms or punctuation",
+                path=source,
+                line=line,
             )
-        out[spend_keys[i]] = int(hit)
+        name = df.at[i, "register_name"]
+        hit = None
+        if pd.notna(name):
+            hit = by_name.get(str(name).upper(), by_key.get(reg_keys[i]))
+            if hit is None or pd.isna(hit):
+                raise DatasetError(
+                    f"register_name '{shown(name)}' is not in suppliers.csv", path=source, line=line
+                )
+            hit = int(hit)
+        if key in out and out[key] != hit:
+            said = "no match" if out[key] is None else f"'{shown(register.at[out[key], 'supplier_name'])}'"
+            raise DatasetError(
+                f"spend_name '{shown(spend_name)}' is decided on line {lines[key]} too ({said}), differently",
+                path=source,
+                line=line,
+            )
+        out[key], lines[key] = hit, line
     return out
 
 
