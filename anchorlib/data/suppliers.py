@@ -20,11 +20,21 @@ _DROP_SUFFIXES = re.compile(r"(\s+(LTD|PLC|LLP|CIC|LP|INC|CO|UK))+$")
 _TRADING_AS = re.compile(r"\s+(T/A|TA|T A|TRADING AS)\s+.*$")
 
 
+#: Unicode's combining marks (accents once NFKD has split them from their letters).
+_COMBINING = r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
+#: Latin letters NFKD does not split into a letter and an accent.
+_FOLD = str.maketrans(
+    {"Ø": "O", "ø": "o", "Æ": "AE", "æ": "ae", "Œ": "OE", "œ": "oe", "Ł": "L", "ł": "l", "Đ": "D", "đ": "d"}
+    | {"Þ": "TH", "þ": "th", "ß": "ss", "ı": "i"}
+)
+
+
 def normalise_name(series: pd.Series) -> pd.Series:
-    """Key for matching: upper case, '&' -> AND, punctuation dropped, leading THE, trading-as
-    (leading or trailing) and legal forms (LTD/LIMITED, PLC, LLP, CIC, '& Co') removed, accents folded.
-    'The Green Café Limited' -> 'GREEN CAFE'."""
-    s = series.astype("string").str.normalize("NFKD").str.upper()  # 'Café' -> 'CAFE' + a combining accent
+    """Key for matching: accents folded, upper case, '&' -> AND, punctuation dropped, leading THE,
+    trading-as (leading or trailing) and legal forms (LTD/LIMITED, PLC, LLP, CIC, '& Co') removed.
+    'The Green Café Limited' -> 'GREEN CAFE', 'Café Crème' -> 'CAFE CREME', 'Søren & Co' -> 'SOREN'."""
+    s = series.astype("string").str.normalize("NFKD")  # 'é' -> 'e' + a combining accent
+    s = s.str.replace(_COMBINING, "", regex=True).str.translate(_FOLD).str.upper()  # before punctuation goes
     s = s.str.replace(r"\bT/A\b", " TA ", regex=True)
     for pattern, repl in _LEGAL_FORMS:
         s = s.str.replace(pattern, repl, regex=True)
