@@ -33,8 +33,11 @@ def normalise_name(series: pd.Series) -> pd.Series:
     """Key for matching: accents folded, upper case, '&' -> AND, punctuation dropped, leading THE,
     trading-as (leading or trailing) and legal forms (LTD/LIMITED, PLC, LLP, CIC, '& Co') removed.
     'The Green Café Limited' -> 'GREEN CAFE', 'Café Crème' -> 'CAFE CREME', 'Søren & Co' -> 'SOREN'."""
-    s = series.astype("string").str.normalize("NFKD")  # 'é' -> 'e' + a combining accent
-    s = s.str.replace(_COMBINING, "", regex=True).str.translate(_FOLD).str.upper()  # before punctuation goes
+    s = series.astype("string")
+    if s.str.contains(r"[^\x00-\x7f]", regex=True).any():  # accents folded before punctuation goes
+        s = s.str.normalize("NFKD").str.replace(_COMBINING, "", regex=True)  # 'é' -> 'e' + accent -> 'e'
+        s = s.str.translate(_FOLD)
+    s = s.str.upper()
     s = s.str.replace(r"\bT/A\b", " TA ", regex=True)
     for pattern, repl in _LEGAL_FORMS:
         s = s.str.replace(pattern, repl, regex=True)

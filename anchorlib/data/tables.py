@@ -24,6 +24,7 @@ from anchorlib.errors import DatasetError
 _TRUE = {"true", "yes", "y", "1", "t"}
 _FALSE = {"false", "no", "n", "0", "f"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_CONTROL_BYTES = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])  # not tab, line feed, return
 _LEADING_BLANK_LINES = re.compile(rb"(?:[ \t]*(?:\r\n|\n|\r))*")
 _CHUNK = 1 << 23  # bytes checked as UTF-8 at a time: the text itself is never held whole
 
@@ -172,10 +173,10 @@ def read_table(
     if not raw.strip():
         raise DatasetError("the file is empty", path=shown_path)
     raw, encoding = _decode(raw, shown_path)
-    frame, starts = _parse(raw, encoding, shown_path)
-    controls = sum(len(_CONTROL.findall(str(v))) for v in frame.iloc[:200].to_numpy().ravel() if pd.notna(v))
-    if controls > 8:
+    sample = raw[: 1 << 16]
+    if len(sample) - len(sample.translate(None, _CONTROL_BYTES)) > 8:
         raise DatasetError("holds binary content (control characters), not CSV text", path=shown_path)
+    frame, starts = _parse(raw, encoding, shown_path)
     header = [_clean_header(c) for c in frame.iloc[0]]
     wanted = {alt.lower() for c in [*required, *optional] for alt in [c, *(aliases or {}).get(c, [])]}
     names, seen = [], {}
@@ -193,6 +194,8 @@ def read_table(
     df.columns = names
     df.index = pd.Index(starts[1:], dtype="int64") - 2
     df = df.dropna(how="all")
+    if df.index.equals(pd.RangeIndex(len(df))):
+        df.index = pd.RangeIndex(len(df))  # lines 2, 3, ...: the usual case, and pandas' fastest index
     df = df.drop(columns=[c for h, c in zip(header, names) if not h and df[c].isna().all()])
     for c in df.columns:
         df[c] = df[c].str.strip().replace("", pd.NA)
@@ -218,9 +221,9 @@ def read_table(
 def parse_flag(values: pd.Series, *, path: object = None, column: str = "") -> pd.Series:
     """yes/no/true/false/1/0 -> nullable boolean; blank -> <NA> (unknown). Anything else is an error."""
     s = values.astype("string").str.strip().str.lower()
-    out = pd.Series(pd.NA, index=values.index, dtype="boolean")
-    out[s.isin(_TRUE).fillna(False)] = True
-    out[s.isin(_FALSE).fillna(False)] = False
+    true = s.isin(_TRUE).fillna(False).to_numpy(dtype=bool)
+    false = s.isin(_FALSE).fillna(False).to_numpy(dtype=bool)
+    out = pd.Series(pd.arrays.BooleanArray(true, ~(true | false)), index=values.index)
     bad = s.notna() & ~s.isin(_TRUE | _FALSE).fillna(False)
     if bad.any():
         first = bad.idxmax()
