@@ -132,3 +132,37 @@ def test_codes_are_read_by_their_shape(value, kind):
 def test_a_lad_code_in_lower_case_is_a_lad_code_and_a_name_is_named_as_written():
     assert lad_code_problem("e09000012") is None
     assert lad_code_problem("Hackney").startswith("'Hackney' is a name, not a local authority district code")
+
+
+def test_a_postcode_the_lookup_puts_in_two_districts_is_of_unknown_location_and_named(tmp_path):
+    """E8 1AA listed in Hackney and in Southwark. Taken either way, Acme's £1,000 would be local or leak;
+    it is unknown: of a1's addressable £1,500 (Acme £1,000, Beta £500 in Southwark), local £0, unknown
+    £1,000, home share 0 / 500 = 0.0, and the notes name the postcode and its lines."""
+    root = tiny_dataset(
+        tmp_path,
+        postcodes=[
+            ["E8 1AA", "E09000012", "E01900001", "E12000007"],
+            ["SE1 1AA", "E09000028", "E01900004", "E12000007"],
+            ["E8 1AA", "E09000028", "E01900004", "E12000007"],
+            ["E8 2BB", "E09000012", "E01900002", "E12000007"],
+        ],
+        suppliers=[supplier("Acme Ltd", "E8 1AA"), supplier("Beta Ltd", "SE1 1AA")],
+        spend={
+            "a1": [
+                ("Cleaning", "01/05/2023", "1000", "Acme Ltd"),
+                ("Cleaning", "02/05/2023", "500", "Beta Ltd"),
+            ]
+        },
+    )
+    ds = open_dataset(root)
+    assert ds.notes == [
+        "geography/postcodes.csv: 1 postcode maps to two or more districts (first E8 1AA, lines 2, 4: "
+        "E09000012, E09000028): location unknown",
+        "suppliers.csv: 1 of 2 suppliers have an unknown location (0 malformed postcode, 0 blank, 0 not in "
+        "geography/postcodes.csv, 1 with no single district there)",
+    ]
+    from anchorlib import metrics
+
+    (a1,) = metrics.summary(ds)["anchors"]
+    assert (a1["addressable_spend"], a1["local_spend"], a1["unknown_location_spend"]) == (1500, 0, 1000)
+    assert a1["local_share"] == 0.0

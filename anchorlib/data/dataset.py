@@ -447,20 +447,20 @@ def _register_repeats(reg: pd.DataFrame, written: pd.DataFrame) -> tuple[pd.Data
     return reg.drop(index=repeats), [note]
 
 
-def _register_location_notes(reg: pd.DataFrame) -> list[str]:
+def _register_location_notes(reg: pd.DataFrame, geography: Geography) -> list[str]:
     """Register suppliers whose location is unknown (docs/methodology.md#unknown-location: its own bucket),
-    counted by cause."""
+    counted by cause: malformed or blank postcode, not in the directory, no single district there."""
     malformed = int((reg["postcode"].isna() & reg["postcode_raw"].notna()).sum())
     blank = int(reg["postcode_raw"].isna().sum())
-    absent = int((reg["postcode"].notna() & reg["lad"].isna()).sum())
-    if not malformed + blank + absent:
+    listed = reg["postcode"].isin(geography.postcodes["postcode"])
+    absent = int((reg["postcode"].notna() & ~listed).sum())
+    ambiguous = int((listed & reg["lad"].isna()).sum())
+    if not malformed + blank + absent + ambiguous:
         return []
-    return [
-        (
-            f"suppliers.csv: {malformed + blank + absent} of {len(reg)} suppliers have an unknown location "
-            f"({malformed} malformed postcode, {blank} blank, {absent} not in geography/postcodes.csv)"
-        )
-    ]
+    causes = f"{malformed} malformed postcode, {blank} blank, {absent} not in {POSTCODES_FILE}"
+    causes += f", {ambiguous} with no single district there" if ambiguous else ""
+    unknown = malformed + blank + absent + ambiguous
+    return [f"{SUPPLIERS_FILE}: {unknown} of {len(reg)} suppliers have an unknown location ({causes})"]
 
 
 def _read_optional(
@@ -630,7 +630,7 @@ def _read_tables(root: Path) -> dict:
         "notes": [
             *geography.notes,
             *register_notes,
-            *_register_location_notes(suppliers),
+            *_register_location_notes(suppliers, geography),
             *_coverage_notes(anchors, areas, geography),
         ],
     }
