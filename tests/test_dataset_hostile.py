@@ -298,6 +298,36 @@ CASES = [
         ("error", "anchors.csv:3: anchor_id is blank"),
     ),
     (
+        "anchors.csv two anchor_ids differing in case only",
+        add("anchors.csv", "A1,Anchor One again,council,E09000012"),
+        (
+            "error",
+            "anchors.csv:4: anchor_id 'A1' differs from 'a1' (line 2) only in case: on Windows and macOS "
+            "the two would share one spend folder",
+        ),
+    ),
+    (
+        "anchors.csv separated by semicolons",
+        recode(
+            "anchors.csv",
+            "utf-8",
+            ANCHORS.replace(",", ";")
+            + "a1;Anchor One;council;E09000012\na2;Anchor Two;nhs_trust;E09000012,E09000001\n",
+        ),
+        ("same", None),
+    ),
+    (
+        "anchors.csv with Excel's sep= line",
+        recode(
+            "anchors.csv",
+            "utf-8",
+            "sep=,\n"
+            + ANCHORS
+            + "a1,Anchor One,council,E09000012\na2,Anchor Two,nhs_trust,E09000012;E09000001\n",
+        ),
+        ("same", None),
+    ),
+    (
         "anchors.csv anchor_id that is a path",
         line("anchors.csv", 2, "../a1,Anchor One,council,E09000012"),
         (

@@ -234,15 +234,19 @@ def _read_anchors(root: Path) -> pd.DataFrame:
             path=ANCHORS_FILE,
             line=i,
         )
-    dup = df["anchor_id"].duplicated()
+    folded = df["anchor_id"].str.casefold()  # Windows and macOS ignore case in folder names
+    dup = folded.duplicated()
     if dup.any():
         i = _first(dup)
-        earlier = _first(df["anchor_id"] == df.at[i - 2, "anchor_id"])
-        raise DatasetError(
-            f"anchor_id '{shown(df.at[i - 2, 'anchor_id'])}' appears twice (first on line {earlier})",
-            path=ANCHORS_FILE,
-            line=i,
+        this, earlier = df.at[i - 2, "anchor_id"], _first(folded == folded[i - 2])
+        that = df.at[earlier - 2, "anchor_id"]
+        problem = (
+            f"anchor_id '{shown(this)}' appears twice (first on line {earlier})"
+            if this == that
+            else f"anchor_id '{shown(this)}' differs from '{shown(that)}' (line {earlier}) only in case: "
+            "on Windows and macOS the two would share one spend folder"
         )
+        raise DatasetError(problem, path=ANCHORS_FILE, line=i)
     codes = [_lad_codes(t, "home_lads", ANCHORS_FILE, int(i) + 2) for i, t in df["home_lads"].items()]
     df["home_lads"] = pd.Series(codes, index=df.index, dtype=object)
     return df.reset_index(drop=True)

@@ -102,11 +102,13 @@ def _physical_lines(raw: bytes) -> int:
     return n + (0 if raw.endswith((b"\n", b"\r")) else 1)
 
 
-def _records_by_csv(text: str, shown_path: object, lead: int) -> tuple[list[list[str]], list[int]]:
+def _records_by_csv(
+    text: str, shown_path: object, lead: int, sep: str = ","
+) -> tuple[list[list[str]], list[int]]:
     """Every record of ``text`` with the line it starts on (Python's csv module: slower than pandas' parser,
     used when a record spans lines or a line has too many fields). One-line errors for an unclosed quote
     and for a line with more non-blank fields than the header."""
-    reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True, strict=False)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, skipinitialspace=True, strict=False)
     records, starts, previous = [], [], 0
     for row in reader:
         records.append(row)
@@ -125,21 +127,39 @@ def _records_by_csv(text: str, shown_path: object, lead: int) -> tuple[list[list
     return records, starts
 
 
+def _separator(body: bytes) -> tuple[str, int]:
+    """(the field separator, the length of an Excel 'sep=;' line to skip, else 0): ',' unless the header
+    line holds no comma but semicolons, tabs or bars (a European Excel's CSV)."""
+    first = body.split(b"\n", 1)[0].split(b"\r", 1)[0]
+    hinted = re.fullmatch(rb"sep=(.)", first.strip())
+    if hinted and hinted.group(1) in b",;\t|":
+        rest = body[len(first) :]
+        return hinted.group(1).decode(), len(first) + (2 if rest.startswith(b"\r\n") else 1 if rest else 0)
+    if b"," in first:
+        return ",", 0
+    counts = {sep: first.count(sep.encode()) for sep in (";", "\t", "|")}
+    best = max(counts, key=counts.get)
+    return (best if counts[best] else ","), 0
+
+
 def _parse(raw: bytes, encoding: str, shown_path: object) -> tuple[pd.DataFrame, list[int]]:
     """All records as strings (row 0 the header, blank lines as rows of <NA>) and the line each starts on."""
     lead_bytes = _LEADING_BLANK_LINES.match(raw).group()
     lead = _physical_lines(lead_bytes) if lead_bytes else 0  # whole blank lines, each ending in a line break
     body = raw[len(lead_bytes) :]
+    sep, hint = _separator(body)
+    if hint:  # Excel's 'sep=;' line: a line of the file, not the header
+        body, lead = body[hint:], lead + 1
     if not body.strip():
         raise DatasetError("the file is empty", path=shown_path)
     options = dict(header=None, dtype="string", keep_default_na=False, na_values=[""], skip_blank_lines=False)
     try:
-        frame = pd.read_csv(io.BytesIO(body), encoding=encoding, skipinitialspace=True, **options)
+        frame = pd.read_csv(io.BytesIO(body), sep=sep, encoding=encoding, skipinitialspace=True, **options)
         if len(frame) == _physical_lines(body):  # one record per line: record i starts on line i + 1
             return frame, [lead + i + 1 for i in range(len(frame))]
     except (pd.errors.ParserError, ValueError, OverflowError):
         pass  # too many fields on a line, an unclosed quote: the csv module finds the line and says which
-    records, starts = _records_by_csv(body.decode(encoding), shown_path, lead)
+    records, starts = _records_by_csv(body.decode(encoding), shown_path, lead, sep)
     width = len(records[0])
     rows = [(r + [None] * width)[:width] for r in records]
     frame = pd.DataFrame(rows, dtype="string").replace("", pd.NA)
