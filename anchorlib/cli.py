@@ -69,11 +69,10 @@ def summary(
 
     root = Path(data).expanduser().resolve() if data is not None else default_data_dir()
     store = cache.cache_dir(root) if cache.enabled() and root.is_dir() else None
+    # a file of the folder that cannot be looked at (a dangling link, no permission): no stored result
     try:
         key = results.result_key(root, "summary", {"anchor": anchor, "area": area}, store) if store else None
-    except (
-        OSError
-    ):  # a file of the folder cannot be looked at (a dangling link, no permission): no stored result
+    except OSError:
         store = key = None
     hit = results.read_result(store, key) if store else None  # same data, code and arguments: same output
     if hit is None:

@@ -1,7 +1,8 @@
 """Reading the small CSV tables of a dataset folder, with one-line errors naming the file, line and problem.
 
 ``read_table`` takes whatever a user saved as CSV (UTF-8 with or without a byte-order mark, UTF-16,
-Windows-1252; blank lines anywhere; a record split over lines by a quoted line break) and returns its
+Windows-1252; separated by commas, or semicolons, tabs or bars; blank lines anywhere; a record split over
+lines by a quoted line break) and returns its
 rows with each row's index = its CSV line - 2, so ``index + 2`` is always the line a message names. It
 refuses, with one line each, what cannot be a table: an empty file, a folder, binary content, a
 spreadsheet saved under a .csv name, a line with more fields than the header, an unclosed quote, a
@@ -206,7 +207,7 @@ def read_table(
         if seen[name.lower()] > 1:
             if name.lower() in wanted:
                 raise DatasetError(
-                    f"column '{shown(name)}' appears twice in the header", path=shown_path, line=1
+                    f"column '{shown(name)}' appears twice in the header", path=shown_path, line=starts[0]
                 )
             name = f"{name} ({seen[name.lower()]})"  # a repeated column the reader does not use
         names.append(name)
