@@ -1001,3 +1001,15 @@ def test_each_kind_of_damage_and_what_the_user_sees(base, valid, tmp_path, what,
         assert got[0] == "ok" and got[1]["anchors"][0]["name"] == expected
     else:
         assert got[0] == "ok" and got[1:] == valid[1:], got
+
+
+def test_a_dangling_link_in_the_folder_is_named_and_the_summary_still_runs(base, tmp_path):
+    """A link whose target is gone: the summary's cache key cannot look at it (no stored result, no
+    traceback), and the spend folder's note names it as not read."""
+    root = copy_of(base, tmp_path / "ds")
+    (root / "spend" / "a1" / "gone.csv").symlink_to(tmp_path / "nowhere.csv")
+    code, stdout, stderr = cli_summary(root)
+    assert (code, stderr) == (0, "")
+    state, summary, notes = outcome(root)
+    assert json.loads(stdout) == summary
+    assert f"spend/a1/: 1 entry not read (not a {SUFFIXES} file): gone.csv" in notes
