@@ -719,9 +719,12 @@ def open_dataset(path: str | Path | None = None) -> Dataset:
         problem = "is a file, not a dataset folder" if root.exists() else "dataset folder does not exist"
         raise DatasetError(problem, path=root)
     store = cache.cache_dir(root) if cache.enabled() else None
-    # keys first, then the files they cover: a file changed meanwhile is keyed as it is read or later
-    payments_inputs = cache.payments_inputs(root, store) if store is not None else None
-    folder = dataset_cache.entry(store, root) if store is not None else None
+    try:
+        # keys first, then the files they cover: a file changed meanwhile is keyed as it is read or later
+        payments_inputs = cache.payments_inputs(root, store) if store is not None else None
+        folder = dataset_cache.entry(store, root) if store is not None else None
+    except OSError:  # a file that cannot be keyed (a folder in its place): read uncached, its reader says why
+        store = payments_inputs = folder = None
     tables = _load_tables(folder) if folder is not None else None
     if tables is None:
         tables = _read_tables(root)
