@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 
 from anchorlib import collector
-from anchorlib.errors import AnchorlibError
+from anchorlib.errors import AnchorlibError, DatasetError
 from anchorlib.formatting import number
 
 app = typer.Typer(
@@ -69,7 +69,11 @@ def summary(
 
     root = Path(data).expanduser().resolve() if data is not None else default_data_dir()
     store = cache.cache_dir(root) if cache.enabled() and root.is_dir() else None
-    key = results.result_key(root, "summary", {"anchor": anchor, "area": area}, store) if store else None
+    # a file of the folder that cannot be looked at (a dangling link, no permission): no stored result
+    try:
+        key = results.result_key(root, "summary", {"anchor": anchor, "area": area}, store) if store else None
+    except OSError:
+        store = key = None
     hit = results.read_result(store, key) if store else None  # same data, code and arguments: same output
     if hit is None:
         # the garbage collector's passes over what importing pandas, pyarrow and DuckDB creates free next
@@ -83,6 +87,8 @@ def summary(
                 result = metrics.summary(open_dataset(root), anchor or None, area)
             except AnchorlibError as err:
                 fail(err)
+            except OSError as err:  # the folder changed under the run, or cannot be read
+                fail(DatasetError(f"cannot be read ({err.strerror or err})", path=err.filename or root))
             hit = {"json": json_text(result), "table": summary_table(result)}
         if store:
             results.write_result(store, key, hit)

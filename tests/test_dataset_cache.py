@@ -112,20 +112,24 @@ def test_changed_files_are_read_again_with_their_new_figures(tmp_path):
 
 
 def test_a_survey_error_is_raised_every_time_and_never_stored(tmp_path):
+    """The survey's shares are checked when the dataset is opened: a bad one raises on every open, no
+    tables entry is stored for the bad file, and the fixed file is read again (LM3 = 18,200 / 13,800 as in
+    metrics_case, with Hackney Cleaners' shares 0.4 + 0.2)."""
     root = network_case(tmp_path / "case")
-    write_csv(
-        root / "lm3_survey.csv",
-        ["supplier_name", "local_staff_share", "local_supplier_share"],
-        [["Hackney Cleaners Limited", "1.5", "0.2"]],
-    )
+    header = ["supplier_name", "local_staff_share", "local_supplier_share"]
+    write_csv(root / "lm3_survey.csv", header, [["Hackney Cleaners Limited", "1.5", "0.2"]])
     for _ in range(2):
-        ds = open_dataset(root)
         with pytest.raises(
             DatasetError,
             match="^lm3_survey.csv:2: local_staff_share must be a fraction from 0 to 1, not .1.5.$",
         ):
-            _ = ds.survey_suppliers
-    assert not (entry(ds) / "derived-lm3_survey_suppliers.arrow").exists()
+            open_dataset(root)
+    assert not list((root / CACHE_DIRNAME).glob("tables-*"))
+    write_csv(root / "lm3_survey.csv", header, [["Hackney Cleaners Limited", "0.4", "0.2"]])
+    ds = open_dataset(root)
+    assert metrics.lm3(ds, metrics.select(ds, ["a1"]), ds.area(None, "a1")).lm3 == pytest.approx(
+        18200 / 13800
+    )
 
 
 def test_torn_entry_is_ignored_and_rebuilt(copy, monkeypatch):
@@ -143,3 +147,28 @@ def test_torn_entry_is_ignored_and_rebuilt(copy, monkeypatch):
     os.remove(folder / "manifest.json")
     pd.testing.assert_frame_equal(open_dataset(copy).survey_suppliers, resolved)
     assert (folder / "manifest.json").exists()
+
+
+def test_a_bad_file_raises_on_every_open_and_is_read_again_once_fixed(tmp_path):
+    """A folder opened (and cached) while good; a home LAD then written as a name raises on every open,
+    from the files and from `anchorlib summary`, never the cached good tables; fixed, the file is read
+    again and gives the first figures; broken again, it raises again."""
+    from tests.hostile_folder import cli_summary, outcome, valid_folder
+
+    root = valid_folder(tmp_path / "ds")
+    good = outcome(root)
+    anchors = (root / "anchors.csv").read_text(encoding="utf-8")
+    bad = anchors.replace("a1,Anchor One,council,E09000012", "a1,Anchor One,council,HACKNEY")
+    message = (
+        "anchors.csv:2: home_lads: 'HACKNEY' is a name, not a local authority district code "
+        "(E06, E07, E08, E09, W06, S12 or N09 and six digits, e.g. E09000012)"
+    )
+    for text, expected in ((bad, ("error", "DatasetError", message)), (anchors, good), (bad, None)):
+        (root / "anchors.csv").write_text(text, encoding="utf-8")
+        expected = expected or ("error", "DatasetError", message)
+        for _ in range(2):
+            assert outcome(root) == expected
+            code, _, stderr = cli_summary(root)
+            assert (code, stderr) == (
+                (2, f"anchorlib: error: {message}") if expected[0] == "error" else (0, "")
+            )

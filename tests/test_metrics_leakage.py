@@ -34,7 +34,7 @@ def test_local_share_never_counts_unknown_location_as_non_local(a1):
     assert ls.local_share == pytest.approx(3500 / 12800)
     assert (ls.leakage, ls.known_leakage) == (10300, 9300)
     assert (
-        ls.choices["addressable_rule_set"] == "anchorlib default exclusions v1"
+        ls.choices["addressable_rule_set"] == "anchorlib default exclusions v2"
     )  # carried by metrics.select
 
 

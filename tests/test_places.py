@@ -8,6 +8,8 @@ import pytest
 from anchorlib import open_dataset
 from anchorlib.data.places import (
     BUILTIN_AREAS,
+    code_kind,
+    lad_code_problem,
     normalise_postcode,
     normalise_postcodes,
     read_geography,
@@ -100,3 +102,67 @@ def test_nested_areas_and_areas_csv(tmp_path):
         "inner_ne": [True, True, False, False, False],
     }
     assert set(BUILTIN_AREAS) <= set(ds.areas)
+
+
+@pytest.mark.parametrize(
+    "value, kind",
+    [
+        ("E09000012", "a local authority district code"),
+        ("W06000015", "a local authority district code"),
+        ("S12000036", "a local authority district code"),
+        ("N09000003", "a local authority district code"),
+        ("E01000001", "an LSOA code"),
+        ("S01006506", "a data zone code"),
+        ("E12000007", "a region code"),
+        ("E92000001", "a country code"),
+        ("E54000027", "an integrated care board code"),
+        ("L99999999", "an ONS pseudo code (no area)"),
+        ("E13000001", "a code of no kind anchorlib knows"),
+        ("00AM", "a code of no kind anchorlib knows"),
+        ("SE6 2UR", "a postcode"),
+        ("HACKNEY", "a name, not a code"),
+        ("Tower Hamlets", "a name, not a code"),
+    ],
+)
+def test_codes_are_read_by_their_shape(value, kind):
+    assert code_kind(value) == kind
+    assert (lad_code_problem(value) is None) == kind.startswith("a local authority district")
+
+
+def test_a_lad_code_in_lower_case_is_a_lad_code_and_a_name_is_named_as_written():
+    assert lad_code_problem("e09000012") is None
+    assert lad_code_problem("Hackney").startswith("'Hackney' is a name, not a local authority district code")
+
+
+def test_a_postcode_the_lookup_puts_in_two_districts_is_of_unknown_location_and_named(tmp_path):
+    """E8 1AA listed in Hackney and in Southwark. Taken either way, Acme's £1,000 would be local or leak;
+    it is unknown: of a1's addressable £1,500 (Acme £1,000, Beta £500 in Southwark), local £0, unknown
+    £1,000, home share 0 / 500 = 0.0, and the notes name the postcode and its lines."""
+    root = tiny_dataset(
+        tmp_path,
+        postcodes=[
+            ["E8 1AA", "E09000012", "E01900001", "E12000007"],
+            ["SE1 1AA", "E09000028", "E01900004", "E12000007"],
+            ["E8 1AA", "E09000028", "E01900004", "E12000007"],
+            ["E8 2BB", "E09000012", "E01900002", "E12000007"],
+        ],
+        suppliers=[supplier("Acme Ltd", "E8 1AA"), supplier("Beta Ltd", "SE1 1AA")],
+        spend={
+            "a1": [
+                ("Cleaning", "01/05/2023", "1000", "Acme Ltd"),
+                ("Cleaning", "02/05/2023", "500", "Beta Ltd"),
+            ]
+        },
+    )
+    ds = open_dataset(root)
+    assert ds.notes == [
+        "geography/postcodes.csv: 1 postcode maps to two or more districts (first E8 1AA, lines 2, 4: "
+        "E09000012, E09000028): location unknown",
+        "suppliers.csv: 1 of 2 suppliers have an unknown location (0 malformed postcode, 0 blank, 0 not in "
+        "geography/postcodes.csv, 1 with no single district there)",
+    ]
+    from anchorlib import metrics
+
+    (a1,) = metrics.summary(ds)["anchors"]
+    assert (a1["addressable_spend"], a1["local_spend"], a1["unknown_location_spend"]) == (1500, 0, 1000)
+    assert a1["local_share"] == 0.0

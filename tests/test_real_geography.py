@@ -112,7 +112,12 @@ def test_summary_on_lewishams_lookup_and_file_1_as_published(real_dir, tmp_path)
         "suppliers.csv: 2 of 6 suppliers have an unknown location "
         "(1 malformed postcode, 0 blank, 1 not in geography/postcodes.csv)"
     )
-    assert open_dataset(root).notes == [note]
+    # Lewisham's lookup holds no Greenwich postcode: Greenwich's home share below is 0 and the notes say why
+    greenwich = (
+        "anchors.csv: no postcode of geography/postcodes.csv is in E09000011 "
+        "(the home area of anchor 'rbg'): no supplier can be local to it"
+    )
+    assert open_dataset(root).notes == [note, greenwich]
     home, raw = summary()
     lbl, rbg = home["lbl"], home["rbg"]
     assert raw["choices"]["imd_vintage"] == "IoD2019 (LSOA 2011)"

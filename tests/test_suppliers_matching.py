@@ -195,3 +195,40 @@ def test_a_typo_is_allowed_between_whole_first_words_only(a, b):
 def test_trailing_the_of_register_names_is_dropped():
     got = normalise_name(pd.Series(["First Federation Trust, The", "THE FIRST FEDERATION TRUST"]))
     assert got.tolist() == ["FIRST FEDERATION TRUST", "FIRST FEDERATION TRUST"]
+
+
+def test_accents_are_folded_before_punctuation_is_dropped():
+    """NFKD splits 'è' into 'e' and a combining grave accent; read as punctuation, the accent split the word:
+    'Café Crème' was 'CAFE CRE ME', and so matched 'Cafe Creme Ltd' only by fuzzy score. The marks now go
+    first, and letters NFKD does not split (ø, ß, ł) are spelled out."""
+    got = normalise_name(
+        pd.Series(["Café Crème", "CAFE CREME LTD", "Søren & Co", "Straße Bäckerei", "Łódź Foods"])
+    )
+    assert got.tolist() == ["CAFE CREME", "CAFE CREME", "SOREN", "STRASSE BACKEREI", "LODZ FOODS"]
+    register = pd.Series(normalise_name(pd.Series(["Cafe Creme Ltd"])).to_numpy(), index=[0])
+    r = resolve_names(pd.Series(["Café Crème"], dtype="string"), pd.Series([False]), register)
+    assert (r["match_method"][0], r["register_row"][0], r["match_score"][0]) == ("exact", 0, 100.0)
+
+
+def test_one_payee_decided_twice_differently_is_a_one_line_error(tmp_path):
+    root = tiny_dataset(
+        tmp_path,
+        suppliers=[supplier("Acme Ltd", "E8 1AA"), supplier("Beta Ltd", "E8 1AA")],
+        spend={"a1": [("Cleaning", "01/05/2023", "10", "Acme")]},
+    )
+    write_csv(
+        root / "supplier_matches.csv",
+        ["spend_name", "register_name"],
+        [["Acme", "Acme Ltd"], ["ACME", "Beta Ltd"]],
+    )
+    decided = (
+        r"^supplier_matches.csv:3: spend_name 'ACME' is decided on line 2 too \('Acme Ltd'\), differently$"
+    )
+    with pytest.raises(DatasetError, match=decided):
+        open_dataset(root)
+    write_csv(
+        root / "supplier_matches.csv",
+        ["spend_name", "register_name"],
+        [["Acme", "Acme Ltd"], ["ACME", "Acme Ltd"]],
+    )
+    assert open_dataset(root).supplier_overrides == {"ACME": 0}  # the same decision twice is one decision

@@ -2,9 +2,11 @@
 (docs/methodology.md#addressable-spend).
 
 Excluded by a named, user-editable rule set. The default excludes payments to other public bodies,
-pensions, tax and benefits, payments to individuals and redacted personal data. A dataset's
-``categories.csv`` (expense_type, category, addressable) overrides the default per expense type;
-the rule set's name then says so, and travels with every figure.
+pensions, tax and benefits, payments to individuals and redacted personal data (by the words of the
+expense type or the payee's name), and payments to public bodies named as the payee (councils, NHS
+bodies, government departments and agencies, police and fire authorities: ``PUBLIC_BODY_PAYEES``). A
+dataset's ``categories.csv`` (expense_type, category, addressable) overrides the default per expense
+type; the rule set's name then says so, and travels with every figure.
 """
 
 from __future__ import annotations
@@ -14,17 +16,18 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-DEFAULT_RULESET_NAME = "anchorlib default exclusions v1"
+#: v2 adds PUBLIC_BODY_PAYEES and reads 'pensions' and 'pensions fund' as 'pension' and 'pension fund'.
+DEFAULT_RULESET_NAME = "anchorlib default exclusions v2"
 
 #: reason -> pattern matched (case-insensitive) against expense type and supplier name.
 DEFAULT_EXCLUSIONS: dict[str, str] = {
     "payment to another public body": (
         r"\b(precept|levy|levies|nhs (trust|foundation|england)|payments? to (other )?(public|nhs|government)"
         r"|local authorit(y|ies)|council tax|hm revenue|hmrc|department (of|for)|metropolitan police"
-        r"|greater london authority|transport for london|pension fund|clinical commissioning group"
+        r"|greater london authority|transport for london|pensions? funds?|clinical commissioning group"
         r"|integrated care board|inter.?authority)\b"
     ),
-    "pensions": r"\b(pension|superannuation|lgps)\b",
+    "pensions": r"\b(pensions?|superannuation|lgps)\b",
     "tax and benefits": r"\b(tax|vat|national insurance|nndr|business rates|housing benefit|benefits?)\b",
     "payment to an individual": (
         r"\b(foster(ing)? (care|carer|allowance)s?|direct payments?|personal budgets?|special guardianship"
@@ -33,13 +36,68 @@ DEFAULT_EXCLUSIONS: dict[str, str] = {
 }
 
 
+# Words before 'Council' that make it a body other than a local authority (a charity, a trade or
+# professional body): 'Refugee Council', 'British Fashion Council', 'London Voluntary Service Council'.
+_NOT_AUTHORITIES = (
+    r"fashion|theatre|leadership|refugees?|race|equality|faith|interfaith|sikh|muslim|hindu|jewish|church"
+    r"|parochial|youth|students?'?|carers'?|tenants'?|residents'?|rural|voluntary|services?|studies|research"
+    r"|trade|industry|training|business|sports?|music|design|crafts|film|nursing|medical|dental|pharmacy"
+    r"|veterinary|housing|heritage|building"
+)
+# What may follow '<place> Council' in a payee's name: an account or department, a reference in brackets
+_COUNCIL_TRAILER = (
+    r"(?=\s*($|[-(:,/.&]|(finance|financial|housing|rent|rates|accounts?|a/?c|general|resources)\b))"
+)
+#: kind of public body -> pattern matched (case-insensitive, from the start of the name) against the payee's
+#: name only. Conservative: a payee matches only where its name says what body it is (docs/methodology.md,
+#: "Public bodies named as payees"). Universities, schools and academies, housing associations and
+#: publicly owned companies (Post Office Ltd) are not matched.
+PUBLIC_BODY_PAYEES: dict[str, str] = {
+    "council": (
+        rf"(?!.*\b({_NOT_AUTHORITIES})\s+council\b)("
+        r".*\b(london|royal|metropolitan|county) borough\b|(the )?(metropolitan )?borough of\b"
+        r"|.*\b(city|county|borough|district|dist|town|parish|community) council\b|(the )?council of the\b"
+        rf"|(the )?[a-z&'.,-]+( [a-z&'.,-]+){{0,4}} council\b{_COUNCIL_TRAILER}"
+        r"|london councils\b|.*\bcombined authority\b|.*\bwaste (disposal )?authority\b)"
+    ),
+    "NHS body": (
+        r".*\b(nhs|integrated care board|clinical commissioning group|health board"
+        r"|health and social care trust)\b"
+    ),
+    "government department or agency": (
+        r".*\b(ministry of (justice|defence|housing)|cabinet office|home office"
+        r"|foreign,? (and |& )?commonwealth|hmrc|h m r c|inland revenue"
+        r"|h\.? ?m\.? (treasury|revenue|courts|prison|land registry|passport)"
+        r"|department (of|for) [a-z]|government (legal|actuary'?s?) department|scottish government"
+        r"|welsh (assembly )?government|crown commercial service|crown prosecution service"
+        r"|(environment|valuation office|government property|government internal audit|legal aid"
+        r"|(education and )?skills funding|homes (and|&) communities|uk health security|food standards"
+        r"|rural payments|animal and plant health|maritime and coastguard|london development"
+        r"|driver and vehicle (licensing|standards)|executive) agency"
+        r"|office for national statistics|(audit|electoral|forestry|care quality|charity) commission"
+        r"|health and safety executive|disclosure and barring service|information commissioner"
+        r"|homes england|natural england|historic england|arts council|youth justice board|national highways"
+        r"|highways england|planning inspectorate|insolvency service|probation (service|trust))\b"
+    ),
+    "police or fire authority": (
+        r".*\b(police|constabulary)( service| force| authority)?\b(?!\s+[a-z])"
+        r"|.*\b(police and crime commissioner|police & crime comm|mayor'?s office for policing|mopac)\b"
+        r"|.*\bfire (brigade|commissioner|authority"
+        r"|(and|&) (rescue|emergency planning)( service| authority)?)\b"
+    ),
+}
+PAYEE_REASON = "public body named as payee"  # the exclusion reason: 'public body named as payee: council'
+
+
 @dataclass
 class RuleSet:
-    """A named addressable-spend rule set; ``overrides`` maps lower-case expense types to
-    (category, addressable) from categories.csv."""
+    """A named addressable-spend rule set: ``exclusions`` (reason -> pattern on expense type and payee),
+    ``payees`` (kind of public body -> pattern on the payee's name alone, from its start) and
+    ``overrides``, lower-case expense types -> (category, addressable) from categories.csv."""
 
     name: str = DEFAULT_RULESET_NAME
     exclusions: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_EXCLUSIONS))
+    payees: dict[str, str] = field(default_factory=lambda: dict(PUBLIC_BODY_PAYEES))
     overrides: dict[str, tuple[str | None, bool | None]] = field(default_factory=dict)
 
     def classify(self, payments: pd.DataFrame) -> pd.DataFrame:
@@ -56,6 +114,12 @@ class RuleSet:
             hits = set(uniq[uniq.str.contains(rx, regex=True).fillna(False)].tolist())
             if hits:
                 reason = reason.mask(reason.isna() & text.isin(hits), why)
+        names = pd.Series(supplier.unique(), dtype="string")
+        for kind, pattern in self.payees.items():
+            rx = re.compile(_non_capturing(pattern), re.IGNORECASE)
+            hits = set(names[names.str.match(rx).fillna(False)].tolist())
+            if hits:
+                reason = reason.mask(reason.isna() & supplier.isin(hits), f"{PAYEE_REASON}: {kind}")
         key = etype.str.strip().str.lower()
         category = etype.copy().mask(etype == "", "Uncategorised")
         if self.overrides:

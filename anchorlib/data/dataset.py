@@ -16,15 +16,22 @@ import pandas as pd
 from anchorlib.data.addressable import RuleSet, ruleset_from_categories
 from anchorlib.data.ingest import SPEND_COLUMNS, LoadReport
 from anchorlib.data.payments import GROUP_FLAGS, SPEND_CATEGORICALS, build_payments, compact, concat
-from anchorlib.data.places import BUILTIN_AREAS, Area, Geography, read_geography
+from anchorlib.data.places import (
+    BUILTIN_AREAS,
+    Area,
+    Geography,
+    lad_code_problem,
+    normalise_postcodes,
+    read_geography,
+)
 from anchorlib.data.rollup import stored_rollup
 from anchorlib.data.storage import cache
 from anchorlib.data.storage import tables as dataset_cache
 from anchorlib.data.storage.derived import Derived
 from anchorlib.data.suppliers import match_table, normalise_name, read_overrides
 from anchorlib.data.survey import resolve_survey
-from anchorlib.data.tables import parse_flag, parse_number, read_table
-from anchorlib.errors import DatasetError, ParameterError
+from anchorlib.data.tables import counted, parse_flag, parse_number, read_table, shown
+from anchorlib.errors import DatasetError, ParameterError, SpendFileError
 
 SPEND_FILE_SUFFIXES = {".csv", ".xlsx", ".xlsm", ".ods"}  # ingest/reader.py reads each
 
@@ -40,7 +47,7 @@ class Dataset:
     """
 
     root: Path
-    anchors: pd.DataFrame  # anchor_id, name, kind, home_lads (tuple of LAD codes)
+    anchors: pd.DataFrame  # anchor_id, name, kind, home_lads (a tuple of LAD codes, upper case)
     spend: pd.DataFrame  # anchor_id + ingest.SPEND_COLUMNS
     load_reports: dict[str, list[LoadReport]]  # anchor_id -> one report per spend file
     suppliers: pd.DataFrame  # register, with supplier_key, postcode, lad, rgn, lsoa, imd_decile, flags
@@ -171,55 +178,145 @@ class Dataset:
         return pd.DataFrame(rows)
 
 
+ANCHORS_FILE = "anchors.csv"
+AREAS_FILE = "areas.csv"
+SUPPLIERS_FILE = "suppliers.csv"
+CATEGORIES_FILE = "categories.csv"
+SURVEY_FILE = "lm3_survey.csv"
+POSTCODES_FILE = "geography/postcodes.csv"
+_ROW_INDEX = "__csv_row"  # the index (CSV line - 2) of a table stored in the cache, kept for its messages
+
+
+def _first(bad: pd.Series) -> int:
+    """The CSV line of the first row where ``bad`` holds (a table's index is its CSV line - 2)."""
+    return int(bad[bad].index[0]) + 2
+
+
+def _refuse_blank(
+    df: pd.DataFrame, columns: list[str], path: str, hints: dict[str, str] | None = None
+) -> None:
+    """DatasetError at the first row where one of ``columns`` is blank (``hints``: what to write there)."""
+    for col in columns:
+        blank = df[col].isna()
+        if blank.any():
+            hint = f": {hints[col]}" if hints and col in hints else ""
+            raise DatasetError(f"{col} is blank{hint}", path=path, line=_first(blank))
+
+
+def _lad_codes(text: object, column: str, path: str, line: int) -> tuple[str, ...]:
+    """The LAD codes of a home_lads or lads cell (``split_codes``, upper case); DatasetError at the first
+    that is not a LAD code, as written."""
+    codes = split_codes(text)
+    if not codes:
+        raise DatasetError(f"{column} names no code: give ONS LAD codes, ';'-joined", path=path, line=line)
+    for code in codes:
+        problem = lad_code_problem(code)
+        if problem:
+            raise DatasetError(f"{column}: {problem}", path=path, line=line)
+    return tuple(dict.fromkeys(c.upper() for c in codes))
+
+
 def _read_anchors(root: Path) -> pd.DataFrame:
-    df = read_table(root / "anchors.csv", ["anchor_id", "name", "kind", "home_lads"], root=root)
-    for i, r in df.iterrows():
-        if pd.isna(r["anchor_id"]) or not str(r["anchor_id"]).strip():
-            raise DatasetError("anchor_id is blank", path="anchors.csv", line=int(i) + 2)
-    dup = df["anchor_id"].duplicated()
-    if dup.any():
+    """anchors.csv: one row per anchor, its id naming its folder under spend/, its home area given as ONS
+    LAD codes. One-line errors for no anchors, a blank id, name or home_lads, an id that cannot name a
+    folder, an id given twice, and a home LAD that is not a LAD code (a name, an LSOA or region code)."""
+    df = read_table(root / ANCHORS_FILE, ["anchor_id", "name", "kind", "home_lads"], root=root)
+    if df.empty:
+        raise DatasetError("lists no anchors (a header and no rows)", path=ANCHORS_FILE)
+    home = "give the anchor's home local authority district codes, e.g. E09000012, ';'-joined"
+    _refuse_blank(df, ["anchor_id", "name", "home_lads"], ANCHORS_FILE, {"home_lads": home})
+    unsafe = df["anchor_id"].str.contains(r"[/\\]", regex=True) | df["anchor_id"].str.startswith(".")
+    if unsafe.any():
+        i = _first(unsafe)
         raise DatasetError(
-            f"anchor_id '{df['anchor_id'][dup].iloc[0]}' appears twice",
-            path="anchors.csv",
-            line=int(dup.idxmax()) + 2,
+            f"anchor_id '{shown(df.at[i - 2, 'anchor_id'])}' cannot name a folder of spend/ "
+            "(no '/' or '\\', not starting with '.')",
+            path=ANCHORS_FILE,
+            line=i,
         )
-    df["home_lads"] = df["home_lads"].fillna("").map(split_codes)
-    return df
+    folded = df["anchor_id"].str.casefold()  # Windows and macOS ignore case in folder names
+    dup = folded.duplicated()
+    if dup.any():
+        i = _first(dup)
+        this, earlier = df.at[i - 2, "anchor_id"], _first(folded == folded[i - 2])
+        that = df.at[earlier - 2, "anchor_id"]
+        problem = (
+            f"anchor_id '{shown(this)}' appears twice (first on line {earlier})"
+            if this == that
+            else f"anchor_id '{shown(this)}' differs from '{shown(that)}' (line {earlier}) only in case: "
+            "on Windows and macOS the two would share one spend folder"
+        )
+        raise DatasetError(problem, path=ANCHORS_FILE, line=i)
+    codes = [_lad_codes(t, "home_lads", ANCHORS_FILE, int(i) + 2) for i, t in df["home_lads"].items()]
+    df["home_lads"] = pd.Series(codes, index=df.index, dtype=object)
+    return df.reset_index(drop=True)
 
 
 def split_codes(text: object) -> tuple[str, ...]:
     """ONS codes joined by ';' (or ',') as written in anchors.csv home_lads and areas.csv lads."""
+    if pd.isna(text):
+        return ()
     return tuple(x.strip() for x in str(text).replace(",", ";").split(";") if x.strip())
 
 
-def _spend_files(root: Path, anchors: pd.DataFrame) -> dict[str, list[Path]]:
-    out = {}
+def _spend_files(root: Path, anchors: pd.DataFrame) -> tuple[dict[str, list[Path]], list[str]]:
+    """Each anchor's spend files (those of ``SPEND_FILE_SUFFIXES`` in spend/<anchor_id>/), and notes naming
+    what is there but not read: other files and folders in an anchor's folder, folders of spend/ that name
+    no anchor, files directly under spend/. Hidden files and Excel's lock files (~$...) are passed over."""
+    suffixes = ", ".join(sorted(SPEND_FILE_SUFFIXES))
+    spend = root / "spend"
+    out, notes = {}, []
+
+    def listing(folder: Path) -> list[Path]:
+        try:
+            return sorted(f for f in folder.iterdir() if not f.name.startswith((".", "~$")))
+        except OSError as exc:
+            shown_folder = f"{folder.relative_to(root)}/"
+            raise DatasetError(f"cannot be read ({exc.strerror or exc})", path=shown_folder) from None
+
+    top = listing(spend) if spend.is_dir() else []
     for anchor_id in anchors["anchor_id"]:
-        folder = root / "spend" / anchor_id
+        folder = spend / anchor_id
         if not folder.is_dir():
-            raise DatasetError(f"no spend folder for anchor '{anchor_id}'", path=f"spend/{anchor_id}/")
-        files = sorted(
-            f
-            for f in folder.iterdir()
-            if f.suffix.lower() in SPEND_FILE_SUFFIXES and not f.name.startswith((".", "~$"))
-        )
+            near = [f.name for f in top if f.is_dir() and f.name.lower() == anchor_id.lower()]
+            hint = f" (there is spend/{near[0]}/: the folder must be named as the anchor_id)" if near else ""
+            raise DatasetError(f"no spend folder for anchor '{anchor_id}'{hint}", path=f"spend/{anchor_id}/")
+        entries = listing(folder)
+        files = [f for f in entries if f.suffix.lower() in SPEND_FILE_SUFFIXES and f.is_file()]
+        others = [f.name + ("/" if f.is_dir() else "") for f in entries if f not in files]
         if not files:
+            found = f"; it holds {_names(others)}" if others else ""
             raise DatasetError(
-                f"no .csv or .xlsx spend files for anchor '{anchor_id}'", path=f"spend/{anchor_id}/"
+                f"no spend files ({suffixes}) for anchor '{anchor_id}'{found}", path=f"spend/{anchor_id}/"
             )
+        if others:
+            not_read = counted(len(others), "entry", "entries")
+            notes.append(f"spend/{anchor_id}/: {not_read} not read (not a {suffixes} file): {_names(others)}")
         out[anchor_id] = files
-    return out
+    strays = [f.name + ("/" if f.is_dir() else "") for f in top if f.name not in out]
+    if strays:
+        notes.append(
+            f"spend/: {counted(len(strays), 'entry', 'entries')} not read (an anchor's files go in "
+            f"spend/<anchor_id>/, named as in anchors.csv): {_names(strays)}"
+        )
+    return out, notes
+
+
+def _names(names: list[str], most: int = 5) -> str:
+    return ", ".join(shown(n, 40) for n in names[:most]) + (
+        f" and {len(names) - most} more" if len(names) > most else ""
+    )
 
 
 def _read_spend(
-    root: Path, anchors: pd.DataFrame, store: Path | None, payments_inputs: str | None = None
+    root: Path, files: dict[str, list[Path]], store: Path | None, payments_inputs: str | None = None
 ) -> tuple[pd.DataFrame, dict[str, list[LoadReport]], pd.DataFrame | None, str | None]:
-    """(spend, load reports, cached payments or None, the payments' cache key or None), through the cache
-    of anchorlib/cache.py: when the payments of these exact files are cached, spend is their view and no
-    spend file is read. ``payments_inputs``: ``cache.payments_inputs`` as taken before the tables were
-    read (every key is taken before what it covers is read)."""
+    """(spend, load reports, cached payments or None, the payments' cache key or None) of each anchor's
+    ``files`` (``_spend_files``), through the cache of anchorlib/cache.py: when the payments of these exact
+    files are cached, spend is their view and no spend file is read. ``payments_inputs``:
+    ``cache.payments_inputs`` as taken before the tables were read (every key is taken before what it
+    covers is read)."""
     frames, reports = [], {}
-    files = _spend_files(root, anchors)
     keys = (
         {f: cache.file_key(f, str(f.relative_to(root)), store) for fs in files.values() for f in fs}
         if store
@@ -242,7 +339,11 @@ def _read_spend(
                     load_spend_file,
                 )  # imports the loader only when a file is parsed
 
-                hit = load_spend_file(f)
+                try:
+                    hit = load_spend_file(f)
+                except OSError as exc:  # unreadable (permissions, a file gone since it was listed)
+                    reason = f"cannot be read ({exc.strerror or exc})"
+                    raise SpendFileError(reason, path=f.relative_to(root)) from None
                 if store is not None:
                     cache.write(store, keys[f], *hit)
             df, report = hit
@@ -265,35 +366,105 @@ def _read_spend(
     return concat(frames), reports, None, payments_key
 
 
-def _read_suppliers(root: Path, geography: Geography) -> pd.DataFrame:
-    path = root / "suppliers.csv"
+#: The register's columns two rows of one supplier (one normalised name) must agree on.
+_REGISTER_FACTS = ["postcode", "company_number", "charity_number", *GROUP_FLAGS, "categories"]
+
+
+def _read_suppliers(root: Path, geography: Geography) -> tuple[pd.DataFrame, list[str]]:
+    """suppliers.csv: the register, each row's name normalised (``supplier_key``) and its postcode located;
+    and notes. One-line errors for a blank name, a flag other than yes/no (or blank) and two rows of one
+    supplier (one normalised name: the name matching works on) that disagree on a fact; a row repeating an
+    earlier one is counted once and noted."""
     optional = ["company_number", "charity_number", *GROUP_FLAGS, "categories"]
-    reg = read_table(path, ["supplier_name", "postcode"], optional, root=root)
+    reg = read_table(root / SUPPLIERS_FILE, ["supplier_name", "postcode"], optional, root=root)
+    _refuse_blank(reg, ["supplier_name"], SUPPLIERS_FILE)
+    written = reg.copy()
     for flag in GROUP_FLAGS:
         if flag in reg.columns:
-            reg[flag] = parse_flag(reg[flag], path="suppliers.csv", column=flag)
+            reg[flag] = parse_flag(reg[flag], path=SUPPLIERS_FILE, column=flag)
     reg["supplier_key"] = normalise_name(reg["supplier_name"])
+    reg, notes = _register_repeats(reg, written)
+    if reg.empty:
+        notes.append(
+            f"{SUPPLIERS_FILE} lists no suppliers: no payee is matched to the register, locations come from "
+            "the spend files' own postcodes, and availability is unknown"
+        )
+    nameless = reg["supplier_key"].isna()
+    if nameless.any():
+        example = shown(reg.at[nameless.idxmax(), "supplier_name"])
+        notes.append(
+            f"{SUPPLIERS_FILE}: {counted(int(nameless.sum()), 'name')} with nothing but punctuation or legal "
+            f"forms (first on line {_first(nameless)}: '{example}'): never matched"
+        )
     located = geography.locate(reg["postcode"])
     reg["postcode_raw"] = reg["postcode"]
     for col in ("postcode", "lad", "rgn", "lsoa", "imd_decile"):
         reg[col] = located[col]
-    return reg
+    return reg.reset_index(drop=True), notes
 
 
-def _register_location_notes(reg: pd.DataFrame) -> list[str]:
+def _register_repeats(reg: pd.DataFrame, written: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """The register without rows that repeat an earlier row of the same supplier (same ``supplier_key``)
+    fact for fact (``_REGISTER_FACTS``: postcode compared normalised, flags as read, categories as a set),
+    and the note counting them. DatasetError at the first row of a supplier seen before whose facts differ:
+    matching by name could not tell the two apart."""
+    again = reg["supplier_key"].notna() & reg["supplier_key"].duplicated(keep=False)
+    if not again.any():
+        return reg, []
+    facts = [c for c in _REGISTER_FACTS if c in reg.columns]
+    compared = reg.loc[again, facts].astype("string").fillna("")
+    if "postcode" in facts:
+        raw = reg.loc[again, "postcode"]
+        compared["postcode"] = normalise_postcodes(raw).fillna(raw.str.upper()).fillna("")
+    if "categories" in facts:
+        compared["categories"] = compared["categories"].map(
+            lambda text: ";".join(sorted({c.strip() for c in text.split(";") if c.strip()}))
+        )
+    first: dict[str, int] = {}
+    repeats: list[int] = []
+    for i in compared.index:
+        key = reg.at[i, "supplier_key"]
+        if key not in first:
+            first[key] = i
+            continue
+        j = first[key]
+        for col in facts:
+            if compared.at[i, col] != compared.at[j, col]:
+                this, that = (
+                    shown(written.at[k, col]) if pd.notna(written.at[k, col]) else "blank" for k in (i, j)
+                )
+                raise DatasetError(
+                    f"'{shown(reg.at[i, 'supplier_name'])}' is the supplier of line {j + 2} "
+                    f"('{shown(reg.at[j, 'supplier_name'])}', same name once normalised) with {col} {this}, "
+                    f"not {that}: keep one row, or name them apart",
+                    path=SUPPLIERS_FILE,
+                    line=i + 2,
+                )
+        repeats.append(i)
+    if not repeats:
+        return reg, []
+    i = repeats[0]
+    note = (
+        f"{SUPPLIERS_FILE}: {counted(len(repeats), 'row')} repeating an earlier row of the same supplier "
+        f"(first on line {i + 2}, as line {first[reg.at[i, 'supplier_key']] + 2}): each supplier counted once"
+    )
+    return reg.drop(index=repeats), [note]
+
+
+def _register_location_notes(reg: pd.DataFrame, geography: Geography) -> list[str]:
     """Register suppliers whose location is unknown (docs/methodology.md#unknown-location: its own bucket),
-    counted by cause."""
+    counted by cause: malformed or blank postcode, not in the directory, no single district there."""
     malformed = int((reg["postcode"].isna() & reg["postcode_raw"].notna()).sum())
     blank = int(reg["postcode_raw"].isna().sum())
-    absent = int((reg["postcode"].notna() & reg["lad"].isna()).sum())
-    if not malformed + blank + absent:
+    listed = reg["postcode"].isin(geography.postcodes["postcode"])
+    absent = int((reg["postcode"].notna() & ~listed).sum())
+    ambiguous = int((listed & reg["lad"].isna()).sum())
+    if not malformed + blank + absent + ambiguous:
         return []
-    return [
-        (
-            f"suppliers.csv: {malformed + blank + absent} of {len(reg)} suppliers have an unknown location "
-            f"({malformed} malformed postcode, {blank} blank, {absent} not in geography/postcodes.csv)"
-        )
-    ]
+    causes = f"{malformed} malformed postcode, {blank} blank, {absent} not in {POSTCODES_FILE}"
+    causes += f", {ambiguous} with no single district there" if ambiguous else ""
+    unknown = malformed + blank + absent + ambiguous
+    return [f"{SUPPLIERS_FILE}: {unknown} of {len(reg)} suppliers have an unknown location ({causes})"]
 
 
 def _read_optional(
@@ -304,12 +475,128 @@ def _read_optional(
 
 
 def _read_areas(root: Path) -> dict[str, Area]:
+    """The built-in areas and areas.csv's. One-line errors for a blank id, name or lads, an id that is built
+    in or given twice, and a code in lads that is not a LAD code."""
     areas = dict(BUILTIN_AREAS)
-    df = _read_optional(root, "areas.csv", ["area_id", "name", "lads"])
-    if df is not None:
-        for r in df.itertuples(index=False):
-            areas[str(r.area_id)] = Area(str(r.area_id), str(r.name), frozenset(split_codes(r.lads)))
+    df = _read_optional(root, AREAS_FILE, ["area_id", "name", "lads"])
+    if df is None:
+        return areas
+    lads = "give ONS LAD codes, e.g. E09000012, ';'-joined"
+    _refuse_blank(df, ["area_id", "name", "lads"], AREAS_FILE, {"lads": lads})
+    reserved = ", ".join(["home", *BUILTIN_AREAS])
+    lines: dict[str, int] = {}
+    for i, r in df.iterrows():
+        line, area_id = int(i) + 2, str(r["area_id"])
+        if area_id in ("home", *BUILTIN_AREAS):
+            raise DatasetError(
+                f"area_id '{area_id}' is built in ({reserved}): choose another", path=AREAS_FILE, line=line
+            )
+        if area_id in lines:
+            raise DatasetError(
+                f"area_id '{shown(area_id)}' appears twice (first on line {lines[area_id]})",
+                path=AREAS_FILE,
+                line=line,
+            )
+        lines[area_id] = line
+        lads = _lad_codes(r["lads"], "lads", AREAS_FILE, line)
+        areas[area_id] = Area(area_id, str(r["name"]), frozenset(lads))
     return areas
+
+
+def _coverage_notes(anchors: pd.DataFrame, areas: dict[str, Area], geography: Geography) -> list[str]:
+    """Home LADs (anchors.csv) and areas.csv LADs that no postcode of the directory maps to: a supplier can
+    be local there only through a postcode the directory does not hold, so a share of 0 there would say
+    nothing of the suppliers (an extract cut to other districts, a district renamed since: E07000004
+    became part of E06000060 in 2020)."""
+    known = set(geography.postcodes["lad"].dropna().unique())
+    places = [
+        (ANCHORS_FILE, f"the home area of anchor '{r.anchor_id}'", r.home_lads) for r in anchors.itertuples()
+    ]
+    places += [
+        (AREAS_FILE, f"area '{a.area_id}'", sorted(a.lads))
+        for a in areas.values()
+        if a.area_id not in BUILTIN_AREAS
+    ]
+    notes = []
+    for path, what, lads in places:
+        missing = [c for c in lads if c not in known]
+        if missing:
+            where = f"{path}: no postcode of {POSTCODES_FILE} is in {', '.join(missing)}"
+            if len(missing) == len(lads):
+                notes.append(f"{where} ({what}): no supplier can be local to it")
+            else:
+                notes.append(f"{where}, of {what}: no supplier there can be local")
+    return notes
+
+
+def _read_categories(root: Path) -> pd.DataFrame | None:
+    """categories.csv. One-line errors for a blank expense_type, an addressable flag other than yes/no (or
+    blank), and an expense type (compared trimmed, in any case) given twice with a different category or
+    flag; a repeated identical row is counted once."""
+    categories = _read_optional(root, CATEGORIES_FILE, ["expense_type", "category"], ["addressable"])
+    if categories is None:
+        return None
+    _refuse_blank(categories, ["expense_type"], CATEGORIES_FILE)
+    if "addressable" in categories.columns:
+        categories["addressable"] = parse_flag(
+            categories["addressable"], path=CATEGORIES_FILE, column="addressable"
+        )
+    key = categories["expense_type"].str.lower()
+    seen: dict[str, int] = {}
+    repeats = []
+    for i, k in key.items():
+        if k not in seen:
+            seen[k] = i
+            continue
+        j = seen[k]
+        for col in [c for c in ("category", "addressable") if c in categories.columns]:
+            this, that = categories.at[i, col], categories.at[j, col]
+            if not (pd.isna(this) and pd.isna(that)) and (pd.isna(this) or pd.isna(that) or this != that):
+                raise DatasetError(
+                    f"expense type '{shown(categories.at[i, 'expense_type'])}' is also on line {j + 2} with "
+                    f"{col} {_said(that)}, here {_said(this)}",
+                    path=CATEGORIES_FILE,
+                    line=i + 2,
+                )
+        repeats.append(i)
+    return categories.drop(index=repeats).reset_index(drop=True)
+
+
+def _said(value: object) -> str:
+    return "blank" if pd.isna(value) else f"'{shown(value)}'"
+
+
+def _read_survey(root: Path) -> pd.DataFrame | None:
+    """lm3_survey.csv, its shares parsed. One-line errors for a blank supplier name, a share that is blank, a
+    percentage, not a number or outside 0-1. (A supplier surveyed twice is found when the survey is resolved
+    to suppliers: ``survey.resolve_survey``.) The index stays the CSV line - 2 for that check's message."""
+    survey = _read_optional(root, SURVEY_FILE, ["supplier_name", "local_staff_share", "local_supplier_share"])
+    if survey is None:
+        return None
+    _refuse_blank(survey, ["supplier_name"], SURVEY_FILE)
+    for c in ("local_staff_share", "local_supplier_share"):
+        text = survey[c]
+        for bad, why in (
+            (text.isna(), "is blank"),
+            (text.str.endswith("%").fillna(False), "is a percentage"),
+        ):
+            if bad.any():
+                value = "" if why == "is blank" else f" '{shown(text[bad].iloc[0])}'"
+                raise DatasetError(
+                    f"{c}{value} {why}: give a fraction from 0 to 1 (0.40 for 40%)",
+                    path=SURVEY_FILE,
+                    line=_first(bad),
+                )
+        survey[c] = parse_number(text, path=SURVEY_FILE, column=c)
+        outside = ~survey[c].between(0, 1)
+        if outside.any():
+            i = outside.idxmax()
+            raise DatasetError(
+                f"{c} must be a fraction from 0 to 1, not '{shown(text[i])}'",
+                path=SURVEY_FILE,
+                line=int(i) + 2,
+            )
+    return survey
 
 
 def _read_tables(root: Path) -> dict:
@@ -318,20 +605,10 @@ def _read_tables(root: Path) -> dict:
     geography = read_geography(
         root / "geography" / "postcodes.csv", root / "geography" / "imd.csv", root=root
     )
-    suppliers = _read_suppliers(root, geography)
+    suppliers, register_notes = _read_suppliers(root, geography)
     overrides_path = root / "supplier_matches.csv"
     overrides = read_overrides(overrides_path, suppliers, root=root) if overrides_path.exists() else {}
-    categories = _read_optional(root, "categories.csv", ["expense_type", "category"], ["addressable"])
-    if categories is not None and "addressable" in categories.columns:
-        categories["addressable"] = parse_flag(
-            categories["addressable"], path="categories.csv", column="addressable"
-        )
-    survey = _read_optional(
-        root, "lm3_survey.csv", ["supplier_name", "local_staff_share", "local_supplier_share"]
-    )
-    if survey is not None:
-        for c in ("local_staff_share", "local_supplier_share"):
-            survey[c] = parse_number(survey[c], path="lm3_survey.csv", column=c)
+    areas = _read_areas(root)
     tenders = _read_optional(
         root,
         "social_value/tenders.csv",
@@ -348,27 +625,38 @@ def _read_tables(root: Path) -> dict:
         "anchors": anchors,
         "suppliers": suppliers,
         "geography": geography,
-        "areas": _read_areas(root),
-        "categories": categories,
-        "lm3_survey": survey,
+        "areas": areas,
+        "categories": _read_categories(root),
+        "lm3_survey": _read_survey(root),
         "tenders": tenders,
         "commitments": commitments,
         "supplier_overrides": overrides,
-        "notes": [*geography.notes, *_register_location_notes(suppliers)],
+        "notes": [
+            *geography.notes,
+            *register_notes,
+            *_register_location_notes(suppliers, geography),
+            *_coverage_notes(anchors, areas, geography),
+        ],
     }
 
 
 _FRAMES = ["suppliers", "categories", "lm3_survey", "tenders", "commitments"]  # stored as they are
+_CHECKED_LATER = ["lm3_survey", "tenders", "commitments"]  # their rows' CSV lines are kept for the messages
 
 
 def _store_tables(folder: Path, t: dict) -> bool:
     """``_read_tables``' result as the dataset_cache entry ``folder`` (False when it cannot be stored)."""
     geo = t["geography"]
+
+    def stored(name: str) -> pd.DataFrame | None:
+        df = t[name]
+        return df.reset_index(names=_ROW_INDEX) if df is not None and name in _CHECKED_LATER else df
+
     frames = {
         "anchors": t["anchors"].assign(home_lads=t["anchors"]["home_lads"].map(";".join).astype("string")),
         "postcodes": geo.postcodes,
         "imd": geo.imd,
-        **{n: t[n] for n in _FRAMES},
+        **{n: stored(n) for n in _FRAMES},
     }
     meta = {
         "imd_vintage": geo.imd_vintage,
@@ -381,6 +669,15 @@ def _store_tables(folder: Path, t: dict) -> bool:
     return dataset_cache.write(folder, frames, meta)
 
 
+def _restored(df: pd.DataFrame | None) -> pd.DataFrame | None:
+    """A frame ``_store_tables`` stored with its rows' index as a column, with that index back."""
+    if df is None or _ROW_INDEX not in df.columns:
+        return df
+    out = df.set_index(_ROW_INDEX)
+    out.index = out.index.astype("int64").rename(None)
+    return out
+
+
 def _load_tables(folder: Path) -> dict | None:
     """The tables ``_store_tables`` stored in ``folder``, as ``_read_tables`` returns them; None on a miss."""
     hit = dataset_cache.read(folder)
@@ -388,7 +685,9 @@ def _load_tables(folder: Path) -> dict | None:
         return None
     frames, meta = hit
     anchors = frames["anchors"]
-    anchors["home_lads"] = anchors["home_lads"].fillna("").map(split_codes)
+    anchors["home_lads"] = pd.Series(
+        list(map(split_codes, anchors["home_lads"])), index=anchors.index, dtype=object
+    )
     geography = Geography(
         frames["postcodes"], frames["imd"], meta["imd_vintage"], meta["lsoa_vintage"], meta["geography_notes"]
     )
@@ -397,7 +696,7 @@ def _load_tables(folder: Path) -> dict | None:
         "anchors": anchors,
         "geography": geography,
         "areas": areas,
-        **{n: frames.get(n) for n in _FRAMES},
+        **{n: _restored(frames.get(n)) for n in _FRAMES},
         "supplier_overrides": dict(meta["overrides"]),
         "notes": meta["notes"],
     }
@@ -406,28 +705,34 @@ def _load_tables(folder: Path) -> dict | None:
 def open_dataset(path: str | Path | None = None) -> Dataset:
     """Read and validate a dataset folder (default: ``$ANCHORLIB_DATA`` or the bundled sample).
 
-    Raises DatasetError (one line naming the file and what is missing) for a missing required file
-    or column; spend files that cannot be read raise SpendFileError. The tables other than the spend
-    come from the tables' cache entry (anchorlib/data/storage/tables.py) while none of their files has
-    changed.
+    Raises DatasetError, one line naming the file, the line and the problem, for anything in the folder
+    that would make a figure wrong (docs/methodology.md#what-anchorlib-checks); what leaves the data usable
+    with a part unknown is named in ``Dataset.notes``. Spend files that cannot be read raise
+    SpendFileError. The tables other than the spend come from the tables' cache entry
+    (anchorlib/data/storage/tables.py) while none of their files has changed; a file that raised is read,
+    and raises, again on every open.
     """
     from anchorlib.paths import default_data_dir
 
     root = Path(path).expanduser().resolve() if path is not None else default_data_dir()
     if not root.is_dir():
-        raise DatasetError("dataset folder does not exist", path=root)
+        problem = "is a file, not a dataset folder" if root.exists() else "dataset folder does not exist"
+        raise DatasetError(problem, path=root)
     store = cache.cache_dir(root) if cache.enabled() else None
-    # keys first, then the files they cover: a file changed meanwhile is keyed as it is read or later
-    payments_inputs = cache.payments_inputs(root, store) if store is not None else None
-    folder = dataset_cache.entry(store, root) if store is not None else None
+    try:
+        # keys first, then the files they cover: a file changed meanwhile is keyed as it is read or later
+        payments_inputs = cache.payments_inputs(root, store) if store is not None else None
+        folder = dataset_cache.entry(store, root) if store is not None else None
+    except OSError:  # a file that cannot be keyed (a folder in its place): read uncached, its reader says why
+        store = payments_inputs = folder = None
     tables = _load_tables(folder) if folder is not None else None
     if tables is None:
         tables = _read_tables(root)
         if folder is not None and not _store_tables(folder, tables):
             folder = None
-    spend, reports, cached_payments, payments_key = _read_spend(
-        root, tables["anchors"], store, payments_inputs
-    )
+    files, spend_notes = _spend_files(root, tables["anchors"])
+    spend, reports, cached_payments, payments_key = _read_spend(root, files, store, payments_inputs)
+    tables = {**tables, "notes": [*tables["notes"], *spend_notes]}
     ds = Dataset(root=root, spend=spend, load_reports=reports, **tables, derived=Derived(tables_entry=folder))
     if cached_payments is not None:
         ds.derived.payments_cached(store, payments_key, cached_payments)

@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from anchorlib.data.tables import counted, parse_number, read_table, shown
+from anchorlib.errors import DatasetError
+
 LONDON_REGION = "E12000007"
 CITY_OF_LONDON = "E09000001"
 HACKNEY = "E09000012"
@@ -37,6 +40,73 @@ def normalise_postcodes(values: pd.Series) -> pd.Series:
     s = values.astype("string").str.upper().str.replace(r"[^A-Z0-9]", "", regex=True)
     parts = s.str.extract(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})$")
     return (parts[0] + " " + parts[1]).astype("string")
+
+
+# --- ONS (GSS) codes by their shape ---------------------------------------------------------------
+#: The GSS code prefixes of local authority districts: English unitary authorities (E06), non-metropolitan
+#: districts (E07), metropolitan districts (E08), London boroughs and the City (E09), Welsh principal areas
+#: (W06), Scottish council areas (S12) and Northern Irish districts (N09).
+LAD_PREFIXES = ("E06", "E07", "E08", "E09", "W06", "S12", "N09")
+LAD_RULE = "E06, E07, E08, E09, W06, S12 or N09 and six digits, e.g. E09000012"
+_GSS = re.compile(r"^[A-Z][0-9]{8}$")
+_PSEUDO = re.compile(r"^[A-Z]9{8}$")  # ONS pseudo codes (no area of that kind: the Channel Islands, ...)
+_REGION = re.compile(r"^(E12[0-9]{6}|[ENSW]92[0-9]{6})$")  # English regions; the nations stand in elsewhere
+_LOOKS_LIKE_CODE = re.compile(r"^(?=.*[0-9])[A-Z0-9]{4,12}$")
+UNKNOWN_KIND = "a code of no kind anchorlib knows"
+#: What a GSS code of another prefix names, for messages that say which kind of code was given.
+GSS_KINDS = {
+    **{p: "a local authority district" for p in LAD_PREFIXES},
+    **{p: "an output area" for p in ("E00", "W00", "S00")},
+    **{p: "an LSOA" for p in ("E01", "W01")},
+    "S01": "a data zone",
+    **{p: "an MSOA" for p in ("E02", "W02")},
+    "S02": "an intermediate zone",
+    "E04": "a parish",
+    **{p: "a ward" for p in ("E05", "W05")},
+    "E10": "a county",
+    "E11": "a metropolitan county",
+    "E12": "a region",
+    "E14": "a parliamentary constituency",
+    "E38": "a sub-ICB location (a former CCG)",
+    "E47": "a combined authority",
+    "E54": "an integrated care board",
+    **{p: "a country" for p in ("E92", "W92", "S92", "N92")},
+}
+
+
+def code_kind(value: object) -> str:
+    """What ``value`` is, read by its shape, for a message: 'an LSOA code', 'a region code', 'a postcode',
+    'a name, not a code', 'an ONS pseudo code (no area)' or ``UNKNOWN_KIND``."""
+    text = str(value).strip()
+    if _PSEUDO.match(text):
+        return "an ONS pseudo code (no area)"
+    if _GSS.match(text):
+        kind = GSS_KINDS.get(text[:3])
+        return UNKNOWN_KIND if kind is None else f"{kind} code"
+    if normalise_postcode(text):
+        return "a postcode"
+    return UNKNOWN_KIND if _LOOKS_LIKE_CODE.match(text) else "a name, not a code"
+
+
+def is_lad_code(value: object) -> bool:
+    """Whether ``value`` has the shape of a local authority district's GSS code (``LAD_PREFIXES``)."""
+    text = str(value)
+    return bool(_GSS.match(text)) and text[:3] in LAD_PREFIXES
+
+
+def lad_code_problem(value: object) -> str | None:
+    """None for a LAD code (in any case: 'e09000012' is E09000012); otherwise what is wrong with ``value`` as
+    one, as a message says it."""
+    code = str(value).strip().upper()
+    if is_lad_code(code):
+        return None
+    return f"'{shown(value)}' {_is_what(code)} a local authority district code ({LAD_RULE})"
+
+
+def _is_what(code: str) -> str:
+    """'is an LSOA code, not' / 'is a name, not' / 'is not': how a message puts what ``code`` is instead."""
+    kind = code_kind(code)
+    return "is not" if kind == UNKNOWN_KIND else f"is {kind.removesuffix(', not a code')}, not"
 
 
 @dataclass(frozen=True)
@@ -134,45 +204,130 @@ class Geography:
         return out
 
 
-def read_postcode_directory(path, *, root=None) -> tuple[pd.DataFrame, str | None]:
-    """ONS NSPL/ONSPD or an ONS lookup extract -> (postcode, lad, rgn, lsoa), and the LSOA vintage.
+def _check_codes(df: pd.DataFrame, column: str, ok, what: str, source: object) -> None:
+    """DatasetError at the first row of ``df`` whose ``column`` is given but not ``ok`` (checked once per
+    distinct value: a full directory repeats a few hundred districts over millions of rows)."""
+    values = df[column].dropna()
+    bad = [v for v in values.unique() if not ok(v.upper())]
+    if bad:
+        first = values[values.isin(bad)].index[0]
+        v = values[first]
+        raise DatasetError(
+            f"column {column}: '{shown(v)}' {_is_what(v.upper())} {what}", path=source, line=int(first) + 2
+        )
+
+
+def _is_lsoa_like(value: str) -> bool:
+    """An LSOA column's value: a code (E01/W01 LSOAs, Scottish data zones, Northern Irish SOAs, ONS pseudo
+    codes, a synthetic dataset's own), never a district, a region or a name."""
+    return bool(_LOOKS_LIKE_CODE.match(value)) and not is_lad_code(value) and not _REGION.match(value)
+
+
+def read_postcode_directory(path, *, root=None) -> tuple[pd.DataFrame, str | None, list[str]]:
+    """ONS NSPL/ONSPD or an ONS lookup extract -> (postcode, lad, rgn, lsoa), the LSOA vintage and notes.
 
     Terminated postcodes (``doterm``/``TerminationDate`` set) are kept: a supplier register or an old
     invoice may still carry one, and it still names the place it pointed to. Where a postcode appears
-    twice, the live row wins. Without a region column, E09 LADs are London (E12000007).
+    twice, the live row wins; where the rows that count (the live ones, else all) name two districts, the
+    postcode is *ambiguous*: its location is left unknown and a note names it (two LSOAs of one district:
+    the district stands, the LSOA and so the IMD decile are unknown). Without a region column, E09 LADs are
+    London (E12000007). One-line errors for a district, region or LSOA column holding codes of another kind
+    or names, and for a directory without a single well-formed postcode; rows without one are noted.
     """
-    from anchorlib.data.tables import read_table
-
     df = read_table(
         path, ["pcds", "laua"], ["lsoa11", "lsoa21", "rgn", "doterm"], POSTCODE_ALIASES, root=root
     )
-    if "doterm" in df.columns:  # live rows first, so drop_duplicates below keeps them
-        df = df.iloc[df["doterm"].notna().to_numpy().argsort(kind="stable")]
+    source = df.attrs["source"]
+    if df.empty:
+        raise DatasetError("holds no postcodes: no supplier could be located", path=source)
     lsoa_col = "lsoa21" if "lsoa21" in df.columns else "lsoa11" if "lsoa11" in df.columns else None
+    pseudo = _PSEUDO.match
+    _check_codes(
+        df,
+        "laua",
+        lambda v: is_lad_code(v) or pseudo(v),
+        f"a local authority district code ({LAD_RULE})",
+        source,
+    )
+    if "rgn" in df.columns:
+        _check_codes(
+            df, "rgn", lambda v: _REGION.match(v) or pseudo(v), "a region code (E12 and six digits)", source
+        )
+    if lsoa_col:
+        _check_codes(df, lsoa_col, _is_lsoa_like, "an LSOA code", source)
+    for c in ("laua", "rgn", lsoa_col):
+        if c in df.columns:
+            df[c] = df[c].str.upper()  # ONS codes are upper case; 'e09000012' is E09000012
     out = pd.DataFrame(
         {
             "postcode": normalise_postcodes(df["pcds"]),
-            "lad": df["laua"].astype("string"),
-            "lsoa": df[lsoa_col].astype("string")
-            if lsoa_col
-            else pd.Series(pd.NA, index=df.index, dtype="string"),
+            "lad": df["laua"],
+            "lsoa": df[lsoa_col] if lsoa_col else pd.Series(pd.NA, index=df.index, dtype="string"),
         }
     )
     if "rgn" in df.columns:
-        out["rgn"] = df["rgn"].astype("string")
+        out["rgn"] = df["rgn"]
     else:  # London boroughs are the E09 codes; elsewhere the region is unknown without the column
         out["rgn"] = pd.Series(pd.NA, index=out.index, dtype="string")
         out.loc[out["lad"].str.startswith("E09").fillna(False), "rgn"] = LONDON_REGION
-    out = out.dropna(subset=["postcode"]).drop_duplicates("postcode", keep="first").reset_index(drop=True)
+    notes = []
+    unusable = out["postcode"].isna()
+    if unusable.all():
+        first = df["pcds"].dropna()
+        example = f" (line {int(first.index[0]) + 2}: '{shown(first.iloc[0])}')" if len(first) else ""
+        raise DatasetError(f"no row has a well-formed UK postcode in column pcds{example}", path=source)
+    if unusable.any():
+        i = unusable[unusable].index[0]
+        notes.append(
+            f"{source}: {int(unusable.sum())} of {counted(len(out), 'row')} with a blank or malformed "
+            f"postcode (first on line {int(i) + 2}: '{shown(df.at[i, 'pcds'])}'): not used"
+        )
+    out = out[~unusable].assign(line=out.index[~unusable] + 2)
+    out["live"] = df.loc[out.index, "doterm"].isna() if "doterm" in df.columns else True
+    out = out.iloc[(~out["live"]).to_numpy().argsort(kind="stable")].copy()  # live rows first: they win
+    notes += _ambiguous_postcodes(out, source)
+    out = out.drop_duplicates("postcode", keep="first").drop(columns=["line", "live"]).reset_index(drop=True)
     vintage = {"lsoa21": "LSOA 2021", "lsoa11": "LSOA 2011"}.get(lsoa_col or "")
-    return out, vintage
+    return out, vintage, notes
+
+
+def _ambiguous_postcodes(rows: pd.DataFrame, source: object) -> list[str]:
+    """Postcodes whose rows that count (the live ones, else all) disagree: district (and region) or LSOA
+    set to <NA> on the first such row, in place; the notes that say so."""
+    dup = rows["postcode"].duplicated(keep=False)
+    if not dup.any():
+        return []
+    d = rows[dup]
+    d = d[d["live"] | ~d.groupby("postcode")["live"].transform("any")]
+    distinct = d.groupby("postcode")[["lad", "rgn", "lsoa"]].nunique(dropna=False)
+    place = distinct.index[(distinct["lad"] > 1) | (distinct["rgn"] > 1)]
+    lsoa = distinct.index[(distinct["lsoa"] > 1) & ~distinct.index.isin(place)]
+    rows.loc[rows["postcode"].isin(place), ["lad", "rgn", "lsoa"]] = pd.NA
+    rows.loc[rows["postcode"].isin(lsoa), "lsoa"] = pd.NA
+    notes = []
+    for codes, column, what, then in (
+        (place, "lad", "districts", "location unknown"),
+        (lsoa, "lsoa", "LSOAs of one district", "LSOA and IMD decile unknown"),
+    ):
+        if len(codes):
+            example = d[d["postcode"] == codes[0]]
+            lines = ", ".join(str(x) for x in example["line"].head(3))
+            values = ", ".join(dict.fromkeys(example[column].fillna("blank")))
+            maps = "maps" if len(codes) == 1 else "map"
+            notes.append(
+                f"{source}: {counted(len(codes), 'postcode')} {maps} to two or more {what} "
+                f"(first {codes[0]}, lines {lines}: {values}): {then}"
+            )
+    return notes
 
 
 def read_imd(path, *, root=None) -> tuple[pd.DataFrame, str]:
-    """IoD File 1/File 2 (2019) or IoD2025 -> (lsoa, imd_decile) and the vintage label."""
-    from anchorlib.data.tables import read_table
-    from anchorlib.errors import DatasetError
+    """IoD File 1/File 2 (2019) or IoD2025 -> (lsoa, imd_decile) and the vintage label.
 
+    One-line errors for a blank LSOA or decile, a decile other than a whole number from 1 to 10, an LSOA
+    column holding codes of another kind, and an LSOA listed twice with different deciles (a repeat with
+    the same decile is counted once).
+    """
     df = read_table(
         path,
         ["imd_decile"],
@@ -180,34 +335,58 @@ def read_imd(path, *, root=None) -> tuple[pd.DataFrame, str]:
         {"imd_decile": IMD_DECILE, "lsoa11": IMD_LSOA11, "lsoa21": IMD_LSOA21},
         root=root,
     )
+    source = df.attrs["source"]
     if "lsoa21" in df.columns:
-        lsoa, vintage = df["lsoa21"], "IoD2025 (LSOA 2021)"
+        column, vintage = "lsoa21", "IoD2025 (LSOA 2021)"
     elif "lsoa11" in df.columns:
-        lsoa, vintage = df["lsoa11"], "IoD2019 (LSOA 2011)"
+        column, vintage = "lsoa11", "IoD2019 (LSOA 2011)"
     else:
         raise DatasetError(
-            "missing an LSOA code column (e.g. 'LSOA code (2011)' or 'LSOA code (2021)')",
-            path=df.attrs.get("source", path),
+            "missing an LSOA code column (e.g. 'LSOA code (2011)' or 'LSOA code (2021)')", path=source
         )
-    from anchorlib.data.tables import parse_number
-
-    decile = parse_number(df["imd_decile"], path=df.attrs.get("source"), column="imd_decile")
-    bad = decile.notna() & ~decile.isin(range(1, 11))
+    for c, what in ((column, "LSOA code"), ("imd_decile", "IMD decile")):
+        blank = df[c].isna()
+        if blank.any():
+            raise DatasetError(f"{what} is blank", path=source, line=int(blank.idxmax()) + 2)
+    _check_codes(df, column, _is_lsoa_like, "an LSOA code", source)
+    df[column] = df[column].str.upper()
+    decile = parse_number(df["imd_decile"], path=source, column="imd_decile")
+    bad = ~decile.isin(range(1, 11))
     if bad.any():
         i = bad[bad].index[0]
         raise DatasetError(
-            f"IMD decile '{df.at[i, 'imd_decile']}' is not a whole number from 1 to 10",
-            path=df.attrs.get("source", path),
+            f"IMD decile '{shown(df.at[i, 'imd_decile'])}' is not a whole number from 1 to 10",
+            path=source,
             line=int(i) + 2,
         )
-    return pd.DataFrame({"lsoa": lsoa.astype("string"), "imd_decile": decile.astype("Int64")}), vintage
+    out = pd.DataFrame({"lsoa": df[column].astype("string"), "imd_decile": decile.astype("Int64")})
+    again = out["lsoa"].duplicated(keep=False)
+    if again.any():
+        first = out[again].groupby("lsoa", sort=False)["imd_decile"].transform("first")
+        clash = out[again]["imd_decile"] != first
+        if clash.any():
+            i = clash[clash].index[0]
+            lsoa = out.at[i, "lsoa"]
+            earlier = out[again & (out["lsoa"] == lsoa)].index[0]
+            raise DatasetError(
+                f"LSOA {lsoa} has IMD decile {out.at[i, 'imd_decile']} here and "
+                f"{out.at[earlier, 'imd_decile']} on line {int(earlier) + 2}",
+                path=source,
+                line=int(i) + 2,
+            )
+        out = out.drop_duplicates("lsoa")
+    out = out.reset_index(drop=True)
+    out.attrs["source"] = source
+    return out, vintage
 
 
 def read_geography(postcodes_path, imd_path, *, root=None) -> Geography:
-    """Both geography files, with an LSOA-vintage mismatch reported in ``notes`` (and not joined)."""
-    postcodes, lsoa_vintage = read_postcode_directory(postcodes_path, root=root)
+    """Both geography files, with what a user should know in ``notes``: an LSOA-vintage mismatch (not
+    joined), a directory without LSOAs, no LSOA of the directory in the IMD file, rows without a postcode,
+    ambiguous postcodes (``read_postcode_directory``)."""
+    postcodes, lsoa_vintage, notes = read_postcode_directory(postcodes_path, root=root)
     imd, imd_vintage = read_imd(imd_path, root=root)
-    notes: list[str] = []
+    imd_source = imd.attrs.get("source", imd_path)
     if lsoa_vintage and imd_vintage and lsoa_vintage not in imd_vintage:
         notes.append(
             f"postcode directory uses {lsoa_vintage} but the IMD file is {imd_vintage}: "
@@ -216,4 +395,11 @@ def read_geography(postcodes_path, imd_path, *, root=None) -> Geography:
         imd = imd.iloc[0:0]
     elif lsoa_vintage is None:
         notes.append("postcode directory has no LSOA column: IMD deciles unknown")
+    elif imd.empty:
+        notes.append(f"{imd_source} lists no LSOAs: IMD deciles unknown")
+    elif postcodes["lsoa"].notna().any() and not postcodes["lsoa"].isin(imd["lsoa"]).any():
+        notes.append(
+            "no LSOA of the postcode directory is in the IMD file (e.g. "
+            f"{postcodes['lsoa'].dropna().iloc[0]} is not): IMD deciles unknown"
+        )
     return Geography(postcodes, imd, imd_vintage, lsoa_vintage, notes)

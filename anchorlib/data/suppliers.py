@@ -20,11 +20,24 @@ _DROP_SUFFIXES = re.compile(r"(\s+(LTD|PLC|LLP|CIC|LP|INC|CO|UK))+$")
 _TRADING_AS = re.compile(r"\s+(T/A|TA|T A|TRADING AS)\s+.*$")
 
 
+#: Unicode's combining marks (accents once NFKD has split them from their letters).
+_COMBINING = r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
+#: Latin letters NFKD does not split into a letter and an accent.
+_FOLD = str.maketrans(
+    {"Ø": "O", "ø": "o", "Æ": "AE", "æ": "ae", "Œ": "OE", "œ": "oe", "Ł": "L", "ł": "l", "Đ": "D", "đ": "d"}
+    | {"Þ": "TH", "þ": "th", "ß": "ss", "ı": "i"}
+)
+
+
 def normalise_name(series: pd.Series) -> pd.Series:
-    """Key for matching: upper case, '&' -> AND, punctuation dropped, leading THE, trading-as
-    (leading or trailing) and legal forms (LTD/LIMITED, PLC, LLP, CIC, '& Co') removed, accents folded.
-    'The Green Café Limited' -> 'GREEN CAFE'."""
-    s = series.astype("string").str.normalize("NFKD").str.upper()  # 'Café' -> 'CAFE' + a combining accent
+    """Key for matching: accents folded, upper case, '&' -> AND, punctuation dropped, leading THE,
+    trading-as (leading or trailing) and legal forms (LTD/LIMITED, PLC, LLP, CIC, '& Co') removed.
+    'The Green Café Limited' -> 'GREEN CAFE', 'Café Crème' -> 'CAFE CREME', 'Søren & Co' -> 'SOREN'."""
+    s = series.astype("string")
+    if s.str.contains(r"[^\x00-\x7f]", regex=True).any():  # accents folded before punctuation goes
+        s = s.str.normalize("NFKD").str.replace(_COMBINING, "", regex=True)  # 'é' -> 'e' + accent -> 'e'
+        s = s.str.translate(_FOLD)
+    s = s.str.upper()
     s = s.str.replace(r"\bT/A\b", " TA ", regex=True)
     for pattern, repl in _LEGAL_FORMS:
         s = s.str.replace(pattern, repl, regex=True)
@@ -156,8 +169,9 @@ SUPPLIER_ID_SQL = f"""CASE WHEN register_row IS NOT NULL THEN 'R' || CAST(regist
 
 def read_overrides(path, register: pd.DataFrame, *, root=None) -> dict[str, int | None]:
     """supplier_matches.csv (spend_name, register_name; blank register_name = force no match) ->
-    normalised spend name -> register row. A register_name not in the register is an error."""
-    from anchorlib.data.tables import read_table
+    normalised spend name -> register row. One-line errors for a blank spend_name (or one of punctuation
+    only), a register_name not in the register, and one payee (normalised) decided twice differently."""
+    from anchorlib.data.tables import read_table, shown
     from anchorlib.errors import DatasetError
 
     df = read_table(path, ["spend_name", "register_name"], root=root)
@@ -167,20 +181,36 @@ def read_overrides(path, register: pd.DataFrame, *, root=None) -> dict[str, int 
     spend_keys = normalise_name(df["spend_name"])
     reg_keys = normalise_name(df["register_name"])
     out: dict[str, int | None] = {}
+    lines: dict[str, int] = {}
+    source = df.attrs["source"]
     for i in df.index:
-        line = int(i) + 2
-        if pd.isna(spend_keys[i]):
-            raise DatasetError("spend_name is blank", path=df.attrs["source"], line=line)
-        name = df.at[i, "register_name"]
-        if pd.isna(name):
-            out[spend_keys[i]] = None
-            continue
-        hit = by_name.get(str(name).upper(), by_key.get(reg_keys[i]))
-        if hit is None or pd.isna(hit):
+        line, spend_name = int(i) + 2, df.at[i, "spend_name"]
+        if pd.isna(spend_name):
+            raise DatasetError("spend_name is blank", path=source, line=line)
+        key = spend_keys[i]
+        if pd.isna(key):
             raise DatasetError(
-                f"register_name '{name}' is not in suppliers.csv", path=df.attrs["source"], line=line
+                f"spend_name '{shown(spend_name)}' is nothing but legal forms or punctuation",
+                path=source,
+                line=line,
             )
-        out[spend_keys[i]] = int(hit)
+        name = df.at[i, "register_name"]
+        hit = None
+        if pd.notna(name):
+            hit = by_name.get(str(name).upper(), by_key.get(reg_keys[i]))
+            if hit is None or pd.isna(hit):
+                raise DatasetError(
+                    f"register_name '{shown(name)}' is not in suppliers.csv", path=source, line=line
+                )
+            hit = int(hit)
+        if key in out and out[key] != hit:
+            said = "no match" if out[key] is None else f"'{shown(register.at[out[key], 'supplier_name'])}'"
+            raise DatasetError(
+                f"spend_name '{shown(spend_name)}' is decided on line {lines[key]} too ({said}), differently",
+                path=source,
+                line=line,
+            )
+        out[key], lines[key] = hit, line
     return out
 
 

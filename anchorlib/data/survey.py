@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from anchorlib.data.suppliers import resolve_names, supplier_ids
+from anchorlib.data.tables import shown
 from anchorlib.errors import DatasetError
 
 SOURCE = "lm3_survey.csv"
@@ -16,14 +17,8 @@ def resolve_survey(
     """The survey's suppliers resolved like the spend files' payees (same register, overrides and fuzzy
     rule): ``supplier_id``, ``re_spend`` = local_staff_share + local_supplier_share capped at 1 (a
     supplier cannot re-spend locally more than it received; ``capped`` marks those rows) and the file's
-    ``line``. One-line errors for a share outside 0-1 or a supplier surveyed twice."""
-    for i in survey.index:
-        for col in ("local_staff_share", "local_supplier_share"):
-            v = survey.at[i, col]
-            if pd.isna(v) or not 0 <= float(v) <= 1:
-                raise DatasetError(
-                    f"{col} must be a fraction from 0 to 1, not '{v}'", path=SOURCE, line=int(i) + 2
-                )
+    ``line``. ``survey`` is lm3_survey.csv as ``open_dataset`` checked it (shares from 0 to 1; index = CSV
+    line - 2); a one-line error names a supplier surveyed twice."""
     names = survey["supplier_name"].astype("string")
     resolved = resolve_names(names, pd.Series(False, index=survey.index), register_keys, overrides)
     ids = supplier_ids(
@@ -38,8 +33,9 @@ def resolve_survey(
     dup = ids.duplicated()
     if dup.any():
         i = dup.idxmax()
+        earlier = int(ids[ids == ids[i]].index[0]) + 2
         raise DatasetError(
-            f"supplier '{names[i]}' is surveyed twice (same supplier as an earlier row)",
+            f"supplier '{shown(names[i])}' is surveyed twice (the same supplier as line {earlier})",
             path=SOURCE,
             line=int(i) + 2,
         )
