@@ -84,14 +84,17 @@ def summary(
             from anchorlib.reports.text import summary_table
 
             try:
-                result = metrics.summary(open_dataset(root), anchor or None, area)
+                ds = open_dataset(root)
+                result = metrics.summary(ds, anchor or None, area)
             except AnchorlibError as err:
                 fail(err)
             except OSError as err:  # the folder changed under the run, or cannot be read
                 fail(DatasetError(f"cannot be read ({err.strerror or err})", path=err.filename or root))
-            hit = {"json": json_text(result), "table": summary_table(result)}
+            hit = {"json": json_text(result), "table": summary_table(result), "notes": list(ds.notes)}
         if store:
             results.write_result(store, key, hit)
+    for note in hit.get("notes", []):  # what the data could still be used despite (docs/methodology.md)
+        typer.echo(f"anchorlib: note: {note}", err=True)
     typer.echo(hit["json"] if as_json else hit["table"])
     global _quick_exit
     _quick_exit = True  # all written (cache entries are renamed into place): nothing left to tear down

@@ -76,3 +76,23 @@ def test_validate_unreadable_file_exits_2(tmp_path):
     bad.write_text("nothing,to,see\n1,2,3\n")
     r = run("validate", bad)
     assert r.returncode == 2 and str(bad) in r.stderr and r.stderr.strip().count("\n") == 0
+
+
+def test_summary_says_the_datasets_notes_on_stderr_every_time(tmp_path):
+    """A dataset that can still be used despite a problem opens with a note; the command prints it on
+    stderr beside its figures, computed and again from its stored result."""
+    import shutil
+
+    from anchorlib.data.storage.cache import CACHE_DIRNAME
+
+    data = tmp_path / "ds"
+    shutil.copytree(SAMPLE_DIR, data, ignore=shutil.ignore_patterns(CACHE_DIRNAME))
+    reg = data / "suppliers.csv"
+    lines = reg.read_text(encoding="utf-8").splitlines()
+    reg.write_text("\n".join([*lines, lines[1]]) + "\n", encoding="utf-8")  # one supplier repeated as it is
+    for _ in range(2):
+        r = run("summary", "--data", data, "--json")
+        assert r.returncode == 0, r.stderr
+        notes = [x for x in r.stderr.splitlines() if x.startswith("anchorlib: note: ")]
+        assert len(notes) == 1 and "repeating an earlier row of the same supplier" in notes[0], r.stderr
+        assert json.loads(r.stdout)["anchors"]

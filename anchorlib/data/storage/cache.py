@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -83,6 +84,8 @@ def file_key(path: Path, rel: str, store: Path | None = None) -> str:
     changed for ``RACY_SECONDS`` and has no stamp costs one ``stat``."""
     now = time.time_ns()  # before the stat: a change after it has a ctime of now or later
     st = path.stat()
+    if not stat.S_ISREG(st.st_mode):  # a folder or device where a file belongs: its reader names the problem
+        return hashlib.sha1(f"{FORMAT}|{rel}|not-a-file|{st.st_mode}|{st.st_mtime_ns}".encode()).hexdigest()
     base = hashlib.sha1(
         f"{FORMAT}|{rel}|{st.st_size}|{st.st_mtime_ns}|{st.st_ctime_ns}|{st.st_ino}".encode()
     ).hexdigest()

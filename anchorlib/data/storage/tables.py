@@ -35,7 +35,7 @@ INPUTS = [
     "social_value/tenders.csv",
     "social_value/commitments.csv",
 ]
-# the modules that read the tables, and those that derive frames from them (lm3.survey_suppliers)
+# the modules that read the tables, and those that derive frames from them (survey.resolve_survey)
 CODE = [
     "data/dataset.py",
     "data/storage/tables.py",
@@ -43,8 +43,7 @@ CODE = [
     "data/places.py",
     "data/suppliers.py",
     "data/storage/mapped.py",
-    "metrics/multiplier.py",
-    "metrics/definitions.py",
+    "data/survey.py",
 ]
 KEEP = 2  # entries kept per dataset, as cache.PAYMENTS_KEEP
 
