@@ -146,7 +146,9 @@ def test_batch_kernels_are_encrypted_and_an_interrupt_on_purpose_still_interrupt
             await asyncio.sleep(1)
             await km.interrupt_kernel()
             reply = await kc.get_shell_msg(timeout=30)
-            assert reply["parent_header"]["msg_id"] == msg_id
+            while reply["parent_header"]["msg_id"] != msg_id:  # a late reply to wait_for_ready's requests
+                assert reply["msg_type"] == "kernel_info_reply", reply["msg_type"]
+                reply = await kc.get_shell_msg(timeout=30)
             assert reply["content"]["status"] == "error" and reply["content"]["ename"] == "KeyboardInterrupt"
             signals = []
             send_signal = km.provisioner.send_signal
