@@ -310,3 +310,19 @@ def test_a_folder_that_is_not_a_datasets_folder_is_one_line(tmp_path):
         [ANCHORLIB, "serve", "--pool-for", "10_leakage_explorer"], capture_output=True, text=True
     )
     assert r.returncode == 2 and "expected NOTEBOOK=N" in r.stderr
+
+
+def test_a_chart_shape_is_compiled_once_per_machine(tmp_path, monkeypatch):
+    """A new kernel takes the Vega of each chart shape another kernel compiled (no V8 engine started)."""
+    from anchorlib.apps import app_chart, chart_bundle
+
+    monkeypatch.setattr(chart_bundle, "root", lambda: tmp_path)
+    calls = []
+    real = app_chart.vega_spec
+    monkeypatch.setattr(app_chart, "vega_spec", lambda vl: calls.append(vl) or real(vl))
+    vl = {"mark": "bar", "data": {"name": "al_data_0"}, "datasets": {"al_data_0": []}, "encoding": {}}
+    first = app_chart.compiled(vl)
+    assert len(calls) == 1 and first == real(vl) and len(list((tmp_path / "vega").glob("*.json"))) == 1
+    assert app_chart.compiled(dict(vl)) == first and len(calls) == 1  # the next kernel: read, not compiled
+    app_chart.compiled({**vl, "mark": "line"})  # another shape
+    assert len(calls) == 2
