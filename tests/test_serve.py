@@ -74,6 +74,16 @@ def test_every_notebook_gets_its_pool():
         serve.pool_sizes(NOTEBOOKS_DIR, 1, {"99_nothing.ipynb": 1})
 
 
+def test_a_pool_sized_for_a_room_is_refilled_to_what_the_room_lacks():
+    from anchorlib.apps.voila_main import SPARE, refill_target
+
+    assert SPARE == 2
+    # a pool of ten: nothing new while the room comes in, then two ready for latecomers
+    assert [refill_target(10, n) for n in range(12)] == [10, 9, 8, 7, 6, 5, 4, 3, 2, 2, 2, 2]
+    assert [refill_target(1, n) for n in range(3)] == [1, 1, 1]  # a pool of one: as Voila refills it
+    assert refill_target(0, 5) == 0 and refill_target(3, 0) == 3
+
+
 def test_the_console_drops_only_what_says_all_is_well():
     out = io.StringIO()
     serve.quiet_lines(
@@ -225,7 +235,7 @@ def test_stopping_serve_ends_voila_and_every_kernel(served, how):
         time.sleep(0.5)
     tree = marked(s.marker)
     assert len(kernels(tree)) >= 2, tree
-    assert any("-m voila" in cmd for cmd in tree.values()), tree
+    assert any("-m anchorlib.apps.voila_main" in cmd for cmd in tree.values()), tree
     if how == "SIGINT":
         os.killpg(s.proc.pid, signal.SIGINT)
     else:
@@ -243,6 +253,24 @@ def test_stopping_serve_ends_voila_and_every_kernel(served, how):
         assert "stopping the apps and their kernels" in text
     for noise in ("Traceback", "is not trusted", "KeyboardInterrupt", "without encryption", "Deprecat"):
         assert noise not in text, text
+
+
+@pytest.mark.browser
+def test_a_room_sized_pool_starts_only_what_the_room_lacks(served):
+    """A pool of three, three visitors: Voila alone would preheat three more; serve refills two."""
+    s = served("--pool", "0", "--pool-for", f"{APP.removesuffix('.ipynb')}=3")
+    s.wait_listening()
+    for _ in range(3):
+        status, _, body = s.get(f"/voila/render/{APP}")
+        assert status == 200 and "Network overview" in body
+    deadline = time.monotonic() + serve.FILL_DELAY + 90
+    while len(kernels(marked(s.marker))) < 5 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    time.sleep(5)
+    assert len(kernels(marked(s.marker))) == 5, s.text()
+    assert s.text().count("Kernel started: ") == 5
+    s.proc.send_signal(signal.SIGTERM)
+    s.proc.wait(timeout=STOP_WITHIN)
 
 
 @pytest.mark.browser

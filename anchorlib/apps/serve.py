@@ -452,7 +452,7 @@ def serve(
         cmd = [
             sys.executable,
             "-m",
-            "voila",
+            "anchorlib.apps.voila_main",  # Voila, its pools sized for a room
             str(notebooks),
             *voila_args(port, pool_size, host=host, config_dir=run_dir),
         ]
