@@ -103,5 +103,8 @@ def test_upload_in_the_browser_gives_the_folders_figures(tmp_path, chromium_path
         s.proc.send_signal(signal.SIGTERM)
         s.proc.wait(timeout=60)
         assert not uploads.exists()  # every session's files went with the server
+        text = s.text()
+        for noise in ("Traceback", "WARNING", "ERROR", "Deprecat", "cannot be longer than"):
+            assert noise not in text, text  # a page opened, used and closed: a quiet console
     finally:
         s.cleanup()

@@ -166,8 +166,8 @@ def voila_config(
     pools: dict[str, int], *, host: str = LOOPBACK, token: str | None = None, fill_delay: float = FILL_DELAY
 ) -> dict:
     """Voila's traitlets config (written as voila.json): the pool of each notebook, the refill delay,
-    culling kernels no page is connected to, the largest message a page may send, and the token, which a
-    host beyond loopback must have (ParameterError without)."""
+    culling kernels no page is connected to, the largest message a page may send and the websocket pings,
+    and the token, which a host beyond loopback must have (ParameterError without)."""
     if not is_loopback(host) and not token:
         raise ParameterError(f"--host {host} can be reached from other machines: it needs a token")
     config = {
@@ -183,7 +183,15 @@ def voila_config(
             "cull_interval": CULL_INTERVAL,
             "cull_connected": False,
         },
-        "Voila": {"tornado_settings": {"websocket_max_message_size": WEBSOCKET_MAX_BYTES}},
+        "Voila": {
+            "tornado_settings": {
+                "websocket_max_message_size": WEBSOCKET_MAX_BYTES,
+                # jupyter_server's default pong timeout (3 pings) is one tornado >= 6.5 refuses, saying so
+                # on the console at each page: a page that has not answered one ping in 30 s is gone
+                "ws_ping_interval": 30_000,
+                "ws_ping_timeout": 30_000,
+            }
+        },
     }
     if token:
         config["Voila"]["token"] = token
