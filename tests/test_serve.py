@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from anchorlib.apps import serve
+from anchorlib.apps import chart_bundle, serve
 from anchorlib.errors import ParameterError
 from anchorlib.paths import NOTEBOOKS_DIR
 from tests.voila_server import ANCHORLIB, Served, kernels, marked
@@ -215,6 +215,12 @@ def test_beyond_loopback_nothing_opens_without_the_token(served):
     assert status == 200 and "11_equity_gaps" in body
     with urllib.request.urlopen(link, timeout=60) as r:
         assert r.status == 200
+    # beyond loopback the scripts travel gzipped (a page is about 6 MB of them)
+    status, headers, _ = s.get(
+        f"/voila/templates/anchorlib/static/{chart_bundle.bundle_name()}",
+        headers={"Authorization": f"token {token}", "Accept-Encoding": "gzip"},
+    )
+    assert status == 200 and headers.get("Content-Encoding") == "gzip", headers
     status, _, body = s.get(f"/voila/render/{APP}?token={token}")
     assert status == 200 and "Network overview" in body
     kernel_id = re.search(r'kernelId["\']?\s*[:=]\s*["\']([0-9a-f-]{36})', body) or re.search(
