@@ -17,14 +17,15 @@ on the sample, then each makes five widget changes; `anchorlib serve` as a host 
 3. On each page, once its charts have drawn, makes ``--changes`` widget changes (``CHANGES``: other areas,
    organisations, years, groups), ``--think`` seconds apart.
 
-Measured per page, on the page's own clock (``bench_apps.CLOCK``; 0 = the participant's click):
-first chart (the first chart drawn), ready (every chart drawn), each change (the action until its last
-chart drawing or tile change, as bench_apps times it), errors on the page (console errors, uncaught
-errors, the app's status line, a traceback, a request outside 127.0.0.1). For the server: kernels started
-(before and during the run) and died (Voila's log: a kernel restarted or culled), memory (the sum of RSS,
-and of PSS, over `serve`'s process tree, sampled every 0.5 s), CPU seconds of the server's tree and of
-the browser's. Everything has a timeout: the run ends within ``--timeout`` s. The targets
-(``TARGETS``) are checked at the end; docs/performance.md keeps the figures.
+Measured per page, on the page's own clock (``bench_apps.CLOCK``; 0 = the participant's click): the
+HTML received (Voila's part), the load event (the browser's: about 6 MB of scripts), the kernel's
+websocket opened, first chart (the first chart drawn), ready (every chart drawn), each change (the
+action until its last chart drawing or tile change, as bench_apps times it), errors on the page
+(console errors, uncaught errors, the app's status line, a traceback, a request outside 127.0.0.1).
+For the server: kernels started (before and during the run) and died (Voila's log: a kernel restarted
+or culled), memory (the sum of RSS, and of PSS, over `serve`'s process tree, sampled every 0.5 s), CPU
+seconds of the server's tree and of the browser's. Everything has a timeout: the run ends within
+``--timeout`` s. The targets (``TARGETS``) are checked at the end; docs/performance.md keeps the figures.
 """
 
 from __future__ import annotations
@@ -71,6 +72,18 @@ CHANGES = {
         ("select", ".al-area select", "Home borough(s)"),
     ],
 }
+#: JS run before the page's own, after bench_apps.CLOCK: when the page opened its kernel's websocket
+WEBSOCKET_CLOCK = """
+const PageWebSocket = window.WebSocket;
+window.WebSocket = class extends PageWebSocket {
+  constructor(...args) {
+    super(...args);
+    if (String(args[0]).includes('/channels') && window.__al.ws === undefined) {
+      window.__al.ws = performance.now();
+    }
+  }
+};
+"""
 TARGETS = {
     "kernels_died": 0,
     "pages_with_errors": 0,
@@ -257,6 +270,7 @@ class PageResult:
     arrived_s: float  # since the first participant arrived
     html_s: float | None = None  # the page's HTML received (Voila's part of the first chart)
     loaded_s: float | None = None  # the browser's load event (its scripts run)
+    kernel_s: float | None = None  # the page opened its kernel's websocket
     first_chart_s: float | None = None
     ready_s: float | None = None
     changes_ms: list[float] = field(default_factory=list)
@@ -280,7 +294,7 @@ async def open_app(context, url: str, app: str, result: PageResult, timeout_ms: 
     page.on("console", lambda m: result.errors.append(f"console: {m.text}") if m.type == "error" else None)
     page.on("pageerror", lambda e: result.errors.append(f"page: {e}"))
     page.outside = outside
-    await page.add_init_script(CLOCK)
+    await page.add_init_script(CLOCK + WEBSOCKET_CLOCK)
     await page.goto(url + f"voila/render/{app}", timeout=timeout_ms)
     await page.wait_for_selector(tile, timeout=timeout_ms)
     await page.wait_for_function(
@@ -296,6 +310,8 @@ async def open_app(context, url: str, app: str, result: PageResult, timeout_ms: 
         "(performance.getEntriesByType('navigation')[0])"
     )
     result.html_s, result.loaded_s = round(nav[0] / 1000, 3), round(nav[1] / 1000, 3)
+    ws = await page.evaluate("window.__al.ws")
+    result.kernel_s = round(ws / 1000, 3) if ws is not None else None
     result.first_chart_s = round(times[0] / 1000, 3)
     result.ready_s = round(times[n_charts - 1] / 1000, 3)
     return page
@@ -471,6 +487,7 @@ def main() -> None:
         "ready_s": spread(readies),
         "html_s": spread([r.html_s for r in results if r.html_s is not None]),
         "loaded_s": spread([r.loaded_s for r in results if r.loaded_s is not None]),
+        "kernel_s": spread([r.kernel_s for r in results if r.kernel_s is not None]),
         "first_chart_by_app_s": {
             app: spread([r.first_chart_s for r in results if r.app == app and r.first_chart_s is not None])
             for app in a.apps
