@@ -52,6 +52,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_apps import APPS, CLOCK, QUIET
 
+from anchorlib.paths import NOTEBOOKS_DIR
 from tests.voila_server import CHROMIUM_ARGS, DRAWN_MARKS, free_port, hermetic_env
 
 #: `anchorlib serve` options for a workshop of 20, ten in the leakage explorer and ten in the equity app
@@ -119,15 +120,19 @@ def spread(values: list[float], digits: int = 2) -> dict:
 class Server:
     """`anchorlib serve` on a free 127.0.0.1 port with Jupyter's files under ``base``; its output in a log."""
 
-    def __init__(self, base: Path, serve_args: list[str], env: dict[str, str]):
+    def __init__(self, base: Path, serve_args: list[str], env: dict[str, str], exe: Path):
         self.port = free_port()
         self.log = base / "serve.log"
         self.url = f"http://127.0.0.1:{self.port}/"
-        exe = Path(sys.executable).with_name("anchorlib")
+        run_env = hermetic_env(base / "jupyter", env)
+        spec = Path(run_env["JUPYTER_DATA_DIR"]) / "kernels" / "anchorlib" / "kernel.json"
+        kernel = json.loads(spec.read_text())
+        kernel["argv"][0] = str(exe.with_name("python"))  # the kernels run the served anchorlib's Python
+        spec.write_text(json.dumps(kernel))
         with self.log.open("w") as fh:
             self.proc = subprocess.Popen(
                 [str(exe), "serve", "--port", str(self.port), *serve_args],
-                env=hermetic_env(base / "jupyter", env),
+                env=run_env,
                 stdout=fh,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
@@ -159,6 +164,7 @@ class Server:
             "shutdown": len(re.findall(r"Kernel shutdown: ", text)),
             "died": len(re.findall(r"KernelRestarter: restarting|[Kk]ernel .*died|Kernel restarted", text)),
             "culled": len(re.findall(r"Culling '", text)),
+            "disconnected": len(re.findall(r"Starting buffering for ", text)),  # a page's websocket dropped
         }
 
     def stop(self) -> None:
@@ -169,6 +175,14 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+
+def _role(p) -> str:
+    """What a server process is: serve, voila, or the notebook a kernel was started for."""
+    cmd = _cmd(p)
+    if "ipykernel_launcher" in cmd:
+        return "kernel"
+    return "voila" if "voila" in cmd else "serve"
 
 
 def _cmd(p) -> str:
@@ -187,6 +201,7 @@ class Sampler(threading.Thread):
         self.server, self.every = server, every
         self.samples: list[dict] = []
         self.cpu: dict[str, dict[int, float]] = {"server": {}, "browser": {}}
+        self.rss_by_pid: dict[int, tuple[int, str]] = {}  # the largest RSS each server process reached
         self.browser_pid: int | None = None
         self.done = threading.Event()
 
@@ -202,6 +217,8 @@ class Sampler(threading.Thread):
                     info = p.memory_full_info()
                     rss += info.rss
                     pss += getattr(info, "pss", info.rss)
+                    if info.rss > self.rss_by_pid.get(p.pid, (0, ""))[0]:
+                        self.rss_by_pid[p.pid] = (info.rss, _role(p))
                     t = p.cpu_times()
                     self.cpu["server"][p.pid] = t.user + t.system
                     kernels += "ipykernel_launcher" in _cmd(p)
@@ -247,7 +264,11 @@ def wait_ready(server: Server, sampler: Sampler, timeout: float) -> float:
         if server.proc.poll() is not None:
             raise RuntimeError(f"anchorlib serve ended: {server.text()[-3000:]}")
         want = server.preheating()
-        if want is not None and server.events()["started"] >= want and server.kernels() >= want:
+        if want is None:  # a serve that does not say how many (before room-sized pools): every pool filled
+            filled = len(set(re.findall(r"Kernel pool of (\S+) is filled", server.text())))
+            if filled >= len(list(NOTEBOOKS_DIR.glob("*.ipynb"))):
+                break
+        elif server.events()["started"] >= want and server.kernels() >= want:
             break
         time.sleep(1)
     else:
@@ -386,11 +407,14 @@ async def participant(browser, i: int, apps: list[str], a, url: str, t0: float, 
                 await check_page(page, r) if not r.errors else None
                 await page.wait_for_timeout(int(a.think * 1000))
             await check_page(page, r)
-    finally:
-        await context.close()
+    except Exception as err:  # the participant's browser failed: counted, the others go on
+        mine[0].errors.append(f"participant: {type(err).__name__}: {str(err).splitlines()[0][:200]}")
 
 
-async def room(a, url: str, sampler: Sampler) -> tuple[list[PageResult], float]:
+async def room(a, server: Server, sampler: Sampler) -> tuple[list[PageResult], float, dict]:
+    """The participants; their results, the seconds they took and the server's events before any page
+    was closed."""
+    url = server.url
     from playwright.async_api import async_playwright
 
     results: list[PageResult] = []
@@ -409,8 +433,10 @@ async def room(a, url: str, sampler: Sampler) -> tuple[list[PageResult], float]:
                 if r.first_chart_s is None or len(r.changes_ms) < a.changes:
                     r.errors.append(f"unfinished after the run's {a.timeout} s")
         took = time.monotonic() - t0
+        await asyncio.sleep(2)
+        events = server.events()
         await browser.close()
-    return results, took
+    return results, took, events
 
 
 def _browser_pid() -> int | None:
@@ -435,6 +461,11 @@ def main() -> None:
     ap.add_argument("--each", action="store_true", help="every participant opens every app (else in turn)")
     ap.add_argument("--serve-args", default=WORKSHOP, help=f"anchorlib serve options (default {WORKSHOP!r})")
     ap.add_argument("--data", default="", help="dataset folder (default: the sample)")
+    ap.add_argument(
+        "--anchorlib",
+        default=str(Path(sys.executable).with_name("anchorlib")),
+        help="anchorlib command to serve with (another checkout's, to compare; kernels run its Python)",
+    )
     ap.add_argument("--ready-timeout", type=float, default=600)
     ap.add_argument("--page-timeout", type=float, default=180, help="seconds a page may take to draw")
     ap.add_argument("--timeout", type=float, default=900, help="seconds the whole room may take")
@@ -444,11 +475,13 @@ def main() -> None:
     for app in a.apps:
         if app not in CHANGES:
             ap.error(f"no changes defined for {app}")
+    if a.json:
+        Path(a.json).parent.mkdir(parents=True, exist_ok=True)
 
     env = {"ANCHORLIB_DATA": a.data} if a.data else {}
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="bench-workshop-") as tmp:
-        server = Server(Path(tmp), shlex.split(a.serve_args), env)
+        server = Server(Path(tmp), shlex.split(a.serve_args), env, Path(a.anchorlib))
         sampler = Sampler(server)
         sampler.start()
         try:
@@ -460,10 +493,10 @@ def main() -> None:
             cpu_before = sampler.cpu_seconds("server")
             print(f"ready after {ready:.0f} s: {before['started']} kernels, "
                   f"{mem_ready['rss'] / 1e9:.2f} GB RSS; the room comes in", flush=True)  # fmt: skip
-            results, took = asyncio.run(room(a, server.url, sampler))
-            time.sleep(2)
-            after = server.events()
+            results, took, after = asyncio.run(room(a, server, sampler))
             log = server.text()
+            if a.json:
+                Path(a.json).with_suffix(".serve.log").write_text(log)
         finally:
             sampler.done.set()
             server.stop()
@@ -479,6 +512,7 @@ def main() -> None:
         "apps": a.apps,
         "each": a.each,
         "serve_args": a.serve_args,
+        "anchorlib": a.anchorlib,
         "window_s": a.window,
         "think_s": a.think,
         "ready_after_s": round(ready, 1),
@@ -502,6 +536,7 @@ def main() -> None:
             "started_total": after["started"],
             "died": after["died"],
             "culled": after["culled"],
+            "page_disconnects": after["disconnected"] - before["disconnected"],
             "peak_running": sampler.peak("kernels"),
         },
         "memory_gb": {
@@ -509,6 +544,15 @@ def main() -> None:
             "rss_peak": round(sampler.peak("rss") / 1e9, 2),
             "pss_peak": round(sampler.peak("pss") / 1e9, 2),
             "browser_rss_peak": round(sampler.peak("browser_rss", t_room) / 1e9, 2),
+            "largest_processes": [
+                (role, round(rss / 1e9, 2))
+                for rss, role in sorted(sampler.rss_by_pid.values(), reverse=True)[:5]
+            ],
+            "kernel_rss_median": round(
+                statistics.median([r for r, role in sampler.rss_by_pid.values() if role == "kernel"] or [0])
+                / 1e9,
+                3,
+            ),
         },
         "cpu_s": {
             "server_during_room": round(sampler.cpu_seconds("server") - cpu_before, 1),
@@ -531,7 +575,6 @@ def main() -> None:
         summary["server_log_tracebacks"] = log.count("Traceback")
     print(json.dumps(summary, indent=2))
     if a.json:
-        Path(a.json).parent.mkdir(parents=True, exist_ok=True)
         Path(a.json).write_text(json.dumps(out, indent=1))
     print(
         "targets:",

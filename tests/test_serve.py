@@ -88,6 +88,9 @@ def test_the_console_drops_only_what_says_all_is_well():
             b"http://127.0.0.1:8866/\n",
             b"[Voila] WARNING | Notebook 10_leakage_explorer.ipynb is not trusted\n",
             b"[IPKernelApp] ERROR | KeyboardInterrupt caught in kernel.\n",
+            b"The websocket_ping_timeout (90000) cannot be longer than the websocket_ping_interval (30000)."
+            b"\n",
+            b"Setting websocket_ping_timeout=30000\n",
             b"[Voila] Kernel started: 1234\n",
             b"[Voila] WARNING | Culling 'idle' kernel 'anchorlib' (1234) with 0 connections\n",
             # a kernel shut down while it ran its notebook: its reply had nowhere to go

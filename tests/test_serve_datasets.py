@@ -143,7 +143,9 @@ def test_bad_uploads_get_one_line_and_leave_the_uploads_as_they_were(served, sam
         assert words in text and "Traceback" not in text and "Could not open the upload" in text, text
         assert text.count("<p") == 1
 
-    refused("hackney", [("budget.pdf", b"%PDF-1.4")], "budget.pdf: only spend files (.csv, .ods, .xlsm, .xlsx)")
+    refused(
+        "hackney", [("budget.pdf", b"%PDF-1.4")], "budget.pdf: only spend files (.csv, .ods, .xlsm, .xlsx)"
+    )
     refused("hackney", [("empty.csv", b"")], "empty.csv: the file is empty")
     refused("hackney", [(".env.csv", b"a,b")], "cannot take a file named")
     refused(None, good, "choose whose spend files these are")

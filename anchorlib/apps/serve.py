@@ -78,6 +78,14 @@ QUIET = {
     # jupyter_client interrupts a kernel before shutting it down (a closed page, Voila stopping): the
     # kernel logs the interrupt it was sent on purpose
     re.compile(r"KeyboardInterrupt caught in kernel"): "a kernel shut down on purpose",
+    # jupyter_server pings a page every 30 s and gives it 90 s to answer (in ms); tornado >= 6.5 reads the
+    # two as its own settings (in s, which it does not use here) and says, once, that the second is too
+    # long. Making them equal would drop a page that misses one ping: on a busy machine, pages a minute
+    # into loading did, and had to reconnect (bench_workshop.py, docs/performance.md)
+    re.compile(r"^The websocket_ping_timeout \(\d+\) cannot be longer than the websocket_ping_interval"): (
+        "jupyter_server's ping settings, read by tornado in other units"
+    ),
+    re.compile(r"^Setting websocket_ping_timeout=\d+$"): "the second line of the one before",
     # `serve` prints the link itself (with the token, and the address to share rather than 0.0.0.0)
     re.compile(r"Voil. is running at:$"): "the link is printed by serve",
 }
@@ -166,8 +174,8 @@ def voila_config(
     pools: dict[str, int], *, host: str = LOOPBACK, token: str | None = None, fill_delay: float = FILL_DELAY
 ) -> dict:
     """Voila's traitlets config (written as voila.json): the pool of each notebook, the refill delay,
-    culling kernels no page is connected to, the largest message a page may send and the websocket pings,
-    and the token, which a host beyond loopback must have (ParameterError without)."""
+    culling kernels no page is connected to, the largest message a page may send, and the token, which a
+    host beyond loopback must have (ParameterError without)."""
     if not is_loopback(host) and not token:
         raise ParameterError(f"--host {host} can be reached from other machines: it needs a token")
     config = {
@@ -186,10 +194,6 @@ def voila_config(
         "Voila": {
             "tornado_settings": {
                 "websocket_max_message_size": WEBSOCKET_MAX_BYTES,
-                # jupyter_server's default pong timeout (3 pings) is one tornado >= 6.5 refuses, saying so
-                # on the console at each page: a page that has not answered one ping in 30 s is gone
-                "ws_ping_interval": 30_000,
-                "ws_ping_timeout": 30_000,
             }
         },
     }
