@@ -571,8 +571,8 @@ def main() -> None:
     }
     summary["targets_met"] = verdict
     out = {"summary": summary, "pages": [asdict(r) for r in results], "memory_samples": sampler.samples[::4]}
-    if "Traceback" in log:
-        summary["server_log_tracebacks"] = log.count("Traceback")
+    alarming = [line for line in log.splitlines() if re.search(r"WARNING|ERROR|Traceback", line)]
+    summary["server_log_alarming"] = {line: alarming.count(line) for line in sorted(set(alarming))}
     print(json.dumps(summary, indent=2))
     if a.json:
         Path(a.json).write_text(json.dumps(out, indent=1))

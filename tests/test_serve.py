@@ -60,6 +60,12 @@ def test_beyond_loopback_there_is_always_a_token():
     assert "token" not in serve.voila_config({}, host="127.0.0.1")["Voila"]
 
 
+def test_a_slow_output_is_waited_for_not_dropped():
+    args = serve.voila_args(8866, timeout=120)
+    assert "--VoilaExecutor.iopub_timeout=120" in args and "--VoilaExecutor.timeout=120" in args
+    assert "--KernelManager.transport=ipc" in args and "--Voila.ip=127.0.0.1" in args
+
+
 def test_every_notebook_gets_its_pool():
     sizes = serve.pool_sizes(NOTEBOOKS_DIR, 1, {"10_leakage_explorer.ipynb": 6})
     assert set(sizes) == {p.name for p in NOTEBOOKS_DIR.glob("*.ipynb")}

@@ -225,6 +225,10 @@ def voila_args(
         "--template=anchorlib",
         "--VoilaConfiguration.show_tracebacks=False",
         f"--VoilaExecutor.timeout={timeout}",
+        # nbclient waits 4 s for a cell's output after the cell has run, then drops what has not come: with
+        # 31 kernels preheating on 2 cores, a kernel's app came later, and the visitor it went to got a
+        # blank page (bench_workshop.py)
+        f"--VoilaExecutor.iopub_timeout={timeout}",
         "--VoilaConfiguration.classic_tree=True",  # a plain list of links; the lab tree logs widget errors
         "--KernelManager.transport=ipc",
     ]
