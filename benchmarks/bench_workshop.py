@@ -555,6 +555,7 @@ def main() -> None:
             ),
         },
         "cpu_s": {
+            "server_preheating": round(cpu_before, 1),
             "server_during_room": round(sampler.cpu_seconds("server") - cpu_before, 1),
             "browser": round(sampler.cpu_seconds("browser"), 1),
         },
