@@ -1,7 +1,7 @@
 """`anchorlib serve --datasets DIR` in headless Chromium: the picker offers DIR's datasets by name and no
 path box; spend files uploaded through the browser open as a dataset of the kernel's own with the figures
-the metrics give on the folder they came from; a bad upload is one line; the uploads go when the server
-stops."""
+the metrics give on the folder they came from; a bad upload is one line; leaving the page ends its kernel
+and its uploads, and the uploads folder goes when the server stops."""
 
 from __future__ import annotations
 
@@ -99,7 +99,17 @@ def test_upload_in_the_browser_gives_the_folders_figures(tmp_path, chromium_path
             assert page.inner_text(".al-share") == pct(elft.local_share)
             assert not (session / "spend" / "elft" / "minutes.pdf").exists()
             assert page.outside == [] and page.errors == [], (page.outside, page.errors)
-        uploads = uploads_folder(s.marker)
+            uploads = uploads_folder(s.marker)
+            used = len(kernels(marked(s.marker)))
+
+            # leaving the page shuts its kernel down (Voila's beacon, which needs the page's _xsrf cookie),
+            # and the kernel's uploads go with it
+            page.goto(s.url)
+            deadline = time.monotonic() + 30
+            while session.exists() and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert not session.exists(), s.text()[-2000:]
+            assert "Kernel shutdown" in s.text() and len(kernels(marked(s.marker))) < used
         s.proc.send_signal(signal.SIGTERM)
         s.proc.wait(timeout=60)
         assert not uploads.exists()  # every session's files went with the server
