@@ -5,7 +5,7 @@ a closed page's kernel shut down (``page_sets_xsrf_cookie``).
 Voila refills a notebook's pool to its full size after every kernel a visitor takes. A pool sized for a
 room (``--pool-for 10_leakage_explorer=10``: ten participants open it at once) would then hold the room's
 kernels twice once everyone is in: ten in use and ten more preheating, which is the memory of ten more
-kernels (0.27 GB each) and a notebook run each on the two cores the room is using (docs/performance.md,
+kernels (about 0.3 GB each) and a notebook run each on the two cores the room is using (docs/performance.md,
 "A full workshop"). Here a pool is refilled to ``refill_target``: as many kernels as the room it was
 sized for still lacks, and never fewer than ``SPARE`` (a pool of one is refilled as before). So a pool of
 ten gives its ten kernels and starts no new one until the room is in; then it keeps two ready for
@@ -71,7 +71,7 @@ def page_sets_xsrf_cookie(handler_class) -> None:
     """Have each app page set tornado's ``_xsrf`` cookie. A closing page asks Voila to shut its kernel down
     (a beacon to ``/voila/api/shutdown/<kernel>`` carrying that cookie's value); Voila's pages never set
     the cookie, so the request was refused (403, "'_xsrf' argument missing") and every closed page's
-    kernel, 0.27 GB, lived on until culled."""
+    kernel, about 0.3 GB, lived on until culled."""
     if getattr(handler_class, "_sets_xsrf_cookie", False):
         return
     prepare = handler_class.prepare
