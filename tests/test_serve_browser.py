@@ -112,6 +112,8 @@ def test_upload_in_the_browser_gives_the_folders_figures(tmp_path, chromium_path
                 time.sleep(0.2)
             assert not session.exists(), s.text()[-2000:]
             assert f"Kernel shutdown: {kernel_id}" in s.text()  # (the pool's refill may have started another)
+            while any(kernel_id in cmd for cmd in marked(s.marker).values()) and time.monotonic() < deadline:
+                time.sleep(0.2)  # the process ends just after Voila says so
             assert not any(kernel_id in cmd for cmd in marked(s.marker).values())
         s.proc.send_signal(signal.SIGTERM)
         s.proc.wait(timeout=60)
