@@ -92,3 +92,8 @@ sample: setup ## regenerate data/sample from the generator
 
 clean: ## remove build products (keeps .venv)
 	rm -rf $(BUILD) test-artifacts .pytest_cache
+
+.PHONY: bench-workshop
+bench-workshop: setup chromium ## a full workshop on this machine: 20 participants in two apps (docs/performance.md)
+	@nproc; free -g | head -2; uptime
+	$(BIN)/python benchmarks/bench_workshop.py --participants 20 --json $(BUILD)/bench_workshop.json

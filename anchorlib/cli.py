@@ -154,15 +154,60 @@ def sample(
 
 @app.command()
 def serve(
-    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port on 127.0.0.1.")] = 8866,
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8866,
+    host: Annotated[
+        str,
+        typer.Option(
+            "--host",
+            help="Address to listen on: 127.0.0.1 (default) for this machine only; 0.0.0.0 or this "
+            "machine's address to serve a room, behind a token printed in the link.",
+        ),
+    ] = "127.0.0.1",
     pool: Annotated[
-        int, typer.Option("--pool", min=0, help="Preheated kernels per app (0: start on demand).")
+        int, typer.Option("--pool", min=0, help="Preheated kernels per notebook (0: start on demand).")
     ] = 1,
+    pool_for: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--pool-for",
+            help="NOTEBOOK=N: preheated kernels for one notebook, e.g. 10_leakage_explorer=12 (repeatable; "
+            "docs/performance.md sizes them for a workshop).",
+        ),
+    ] = None,
+    datasets: Annotated[
+        Path | None,
+        typer.Option(
+            "--datasets",
+            help="Folder of dataset folders the apps offer by name (no typed paths); uploads are "
+            "based on them.",
+        ),
+    ] = None,
 ) -> None:
-    """Serve the Voila apps in notebooks/ on 127.0.0.1 (the page at / links every app)."""
+    """Serve the Voila apps in notebooks/ (the page at / links every app) until Ctrl-C, SIGTERM or SIGHUP,
+    which stop Voila and every kernel."""
+    from anchorlib.apps.serve import dataset_folders
     from anchorlib.apps.serve import serve as run
+    from anchorlib.errors import ParameterError
 
-    raise typer.Exit(run(port=port, pool_size=pool))
+    try:
+        if datasets is not None:
+            if not datasets.is_dir():
+                raise ParameterError(f"--datasets {datasets}: there is no folder there")
+            if not dataset_folders(datasets):
+                raise ParameterError(
+                    f"--datasets {datasets}: no dataset folder (one holding anchors.csv) in it"
+                )
+            datasets = datasets.resolve()
+        pools = {}
+        for item in pool_for or []:
+            name, _, n = item.partition("=")
+            if not n.strip().isdigit():
+                raise ParameterError(f"--pool-for {item}: expected NOTEBOOK=N, e.g. 10_leakage_explorer=12")
+            pools[name.strip().removesuffix(".ipynb") + ".ipynb"] = int(n)
+        code = run(port=port, pool_size=pool, host=host, datasets=datasets, pools=pools)
+    except AnchorlibError as err:
+        fail(err)
+    raise typer.Exit(code)
 
 
 @app.command()

@@ -4,16 +4,22 @@ notebooks' "anchorlib" kernelspec is registered to run this Python (make setup r
 
     with voila_server(NOTEBOOKS_DIR / "20_social_value.ipynb", tmp_path) as server:
         page.goto(server.url)
+
+``Served`` runs the real `anchorlib serve` the same way (its tree marked so that a test can find every
+process of it: ``marked``).
 """
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
+import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -201,3 +207,90 @@ def voila_server(notebook: Path, base: Path, **kw):
         yield server
     finally:
         stop_voila(server)
+
+
+# -- `anchorlib serve`, the real command -------------------------------------------------------------------
+
+#: the `anchorlib` console script beside this Python
+ANCHORLIB = str(Path(sys.executable).with_name("anchorlib"))
+
+
+def marked(marker: str) -> dict[int, str]:
+    """pid -> command line of every process whose environment carries ``ANCHORLIB_TEST_RUN=marker``
+    (each process of one `anchorlib serve` tree: it, Voila, every kernel), zombies left out."""
+    found = {}
+    needle = f"ANCHORLIB_TEST_RUN={marker}".encode()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            if needle not in Path(f"/proc/{entry}/environ").read_bytes().split(b"\0"):
+                continue
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            if stat[stat.rindex(")") + 2] == "Z":
+                continue
+            found[int(entry)] = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+    return found
+
+
+def kernels(procs: dict[int, str]) -> list[int]:
+    return [pid for pid, cmd in procs.items() if "ipykernel_launcher" in cmd]
+
+
+class Served:
+    """`anchorlib serve ...args` started in a session of its own (as a terminal runs a command), with
+    Jupyter's files in ``base``; its output in ``log``."""
+
+    def __init__(self, base: Path, *args: str, env: dict[str, str] | None = None):
+        self.marker = uuid.uuid4().hex
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.log = base / "serve.log"
+        extra = {"ANCHORLIB_TEST_RUN": self.marker, **(env or {})}
+        run_env = hermetic_env(base / "jupyter", extra)
+        run_env.pop("JUPYTER_TOKEN", None)
+        with self.log.open("w") as fh:
+            self.proc = subprocess.Popen(
+                [ANCHORLIB, "serve", "--port", str(self.port), *args],
+                env={**run_env, **(env or {})},
+                stdout=fh,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def wait_listening(self, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.proc.poll() is None, self.text()
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.2)
+        raise AssertionError(f"not listening after {timeout} s: {self.text()}")
+
+    def get(self, path: str, host: str = "127.0.0.1", headers: dict | None = None, timeout: float = 180):
+        """(status, headers, body) of a GET, redirects not followed."""
+        conn = http.client.HTTPConnection(host, self.port, timeout=timeout)
+        try:
+            conn.request("GET", path, headers=headers or {})
+            r = conn.getresponse()
+            return r.status, dict(r.getheaders()), r.read().decode("utf-8", "replace")
+        finally:
+            conn.close()
+
+    def cleanup(self) -> None:
+        """Whatever a failed test left of the tree: killed (each process by pid, never by name)."""
+        for pid in marked(self.marker):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
