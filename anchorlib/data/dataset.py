@@ -15,7 +15,14 @@ import pandas as pd
 
 from anchorlib.data.addressable import RuleSet, ruleset_from_categories
 from anchorlib.data.ingest import SPEND_COLUMNS, LoadReport
-from anchorlib.data.payments import GROUP_FLAGS, SPEND_CATEGORICALS, build_payments, compact, concat
+from anchorlib.data.payments import (
+    GROUP_FLAGS,
+    SPEND_CATEGORICALS,
+    build_payments,
+    compact,
+    concat,
+    spend_frame,
+)
 from anchorlib.data.places import (
     BUILTIN_AREAS,
     Area,
@@ -48,7 +55,7 @@ class Dataset:
 
     root: Path
     anchors: pd.DataFrame  # anchor_id, name, kind, home_lads (a tuple of LAD codes, upper case)
-    spend: pd.DataFrame  # anchor_id + ingest.SPEND_COLUMNS
+    spend: pd.DataFrame  # anchor_id + ingest.SPEND_COLUMNS (out of core: the payments' PaymentsRelation)
     load_reports: dict[str, list[LoadReport]]  # anchor_id -> one report per spend file
     suppliers: pd.DataFrame  # register, with supplier_key, postcode, lad, rgn, lsoa, imd_decile, flags
     geography: Geography
@@ -308,6 +315,13 @@ def _names(names: list[str], most: int = 5) -> str:
     )
 
 
+def _file_keys(root: Path, files: dict[str, list[Path]], store: Path | None) -> dict[Path, str]:
+    """Each spend file's cache key (none without a cache)."""
+    if not store:
+        return {}
+    return {f: cache.file_key(f, str(f.relative_to(root)), store) for fs in files.values() for f in fs}
+
+
 def _read_spend(
     root: Path, files: dict[str, list[Path]], store: Path | None, payments_inputs: str | None = None
 ) -> tuple[pd.DataFrame, dict[str, list[LoadReport]], pd.DataFrame | None, str | None]:
@@ -317,11 +331,7 @@ def _read_spend(
     ``cache.payments_inputs`` as taken before the tables were read (every key is taken before what it
     covers is read)."""
     frames, reports = [], {}
-    keys = (
-        {f: cache.file_key(f, str(f.relative_to(root)), store) for fs in files.values() for f in fs}
-        if store
-        else {}
-    )
+    keys = _file_keys(root, files, store)
     payments_key = (
         cache.payments_key(root, list(keys.values()), payments_inputs) if store is not None else None
     )
@@ -348,11 +358,7 @@ def _read_spend(
                     cache.write(store, keys[f], *hit)
             df, report = hit
             report.file = str(f.relative_to(root))
-            df.insert(0, "anchor_id", anchor_id)
-            df["source_file"] = str(f.relative_to(root))
-            for col in SPEND_CATEGORICALS:  # compact each file as it comes: the text is never held whole
-                df[col] = compact(df[col].astype("string"))
-            frames.append(df)
+            frames.append(spend_frame(df, anchor_id, report.file))
             reports[anchor_id].append(report)
             del df, hit
     if not frames:
@@ -731,8 +737,24 @@ def open_dataset(path: str | Path | None = None) -> Dataset:
         if folder is not None and not _store_tables(folder, tables):
             folder = None
     files, spend_notes = _spend_files(root, tables["anchors"])
-    spend, reports, cached_payments, payments_key = _read_spend(root, files, store, payments_inputs)
     tables = {**tables, "notes": [*tables["notes"], *spend_notes]}
+    if store is not None:  # a dataset too large to hold: its payments as Parquet parts, queried
+        from anchorlib.data.outofcore import open_parts
+
+        keys = _file_keys(root, files, store)
+        parts = open_parts(root, files, keys, store, tables, folder, payments_inputs)
+        if parts is not None:
+            relation, reports, payments_key = parts
+            ds = Dataset(
+                root=root,
+                spend=relation,
+                load_reports=reports,
+                **tables,
+                derived=Derived(tables_entry=folder),
+            )
+            ds.derived.payments_cached(store, payments_key, relation)
+            return ds
+    spend, reports, cached_payments, payments_key = _read_spend(root, files, store, payments_inputs)
     ds = Dataset(root=root, spend=spend, load_reports=reports, **tables, derived=Derived(tables_entry=folder))
     if cached_payments is not None:
         ds.derived.payments_cached(store, payments_key, cached_payments)

@@ -17,6 +17,7 @@ import json
 import pandas as pd
 
 from anchorlib.data.payments import GROUP_FLAGS
+from anchorlib.data.relation import is_relation
 from anchorlib.data.storage.derived import Derived
 from anchorlib.data.suppliers import supplier_ids
 from anchorlib.paths import PACKAGE_DIR
@@ -44,6 +45,8 @@ def rollup(
     min_rows = MIN_ROWS if min_rows is None else min_rows
     columns = [c for c in payments.columns if c not in PER_PAYMENT] if columns is None else columns
     cols = [c for c in dict.fromkeys(columns) if c in payments.columns and c != "amount"]
+    if is_relation(payments):
+        return relation_rollup(payments, cols)
     if len(payments) < min_rows:
         out = payments[[*cols, "amount"]]
         out.attrs = dict(payments.attrs)
@@ -63,6 +66,22 @@ def rollup(
             else out[c].astype(payments[c].dtype)
         )
     out.attrs = dict(payments.attrs)  # e.g. the rule set and IMD vintage metrics.select records
+    return out
+
+
+def relation_rollup(payments, cols: list[str]) -> pd.DataFrame:
+    """``rollup`` of an out-of-core dataset's payments (anchorlib/data/relation.py): DuckDB sums its
+    Parquet parts, reading only ``cols`` and ``amount``; the rows come back with the payments' dtypes."""
+    from anchorlib.data.sql import arrow_frame, query_arrow
+
+    keys = ", ".join(f'"{c}"' for c in cols)
+    sql = (
+        f"SELECT {keys}, sum(amount) AS amount FROM p GROUP BY {keys}"
+        if cols
+        else "SELECT sum(amount) AS amount FROM p"
+    )
+    out = arrow_frame(query_arrow(sql, p=payments))
+    out.attrs = dict(payments.attrs)
     return out
 
 
@@ -88,7 +107,7 @@ def stored_rollup(
     kept in ``derived`` (the store of the dataset whose payments these are): stored beside the cached
     payments, so a new process maps the file instead of rolling millions of payments up again."""
     min_rows = MIN_ROWS if min_rows is None else min_rows
-    rolled = len(payments) >= min_rows
+    rolled = is_relation(payments) or len(payments) >= min_rows
     name = f"rollup-{_rollup_name(payments, columns, resolved, rolled)}"
 
     def build() -> pd.DataFrame:
@@ -119,5 +138,5 @@ def _rollup_name(payments: pd.DataFrame, columns: list[str] | None, resolved: bo
 
 @functools.cache
 def _code() -> str:
-    parts = ("data/rollup.py", "data/suppliers.py", "data/storage/mapped.py")
+    parts = ("data/rollup.py", "data/suppliers.py", "data/storage/mapped.py", "data/sql.py")
     return hashlib.sha1(b"".join((PACKAGE_DIR / rel).read_bytes() for rel in parts)).hexdigest()

@@ -193,6 +193,20 @@ def write(directory: Path, key: str, df: pd.DataFrame, report: LoadReport) -> No
         pass
 
 
+def write_report(directory: Path, key: str, report: LoadReport) -> None:
+    """Store one file's load report alone (an out-of-core dataset keeps its rows in its Parquet parts,
+    anchorlib/data/storage/parts.py), under a unique temporary name renamed into place."""
+    path = directory / f"{key}.json"
+    tmp = directory / f".{key}.{os.getpid()}.{os.urandom(4).hex()}.json.tmp"
+    try:
+        tmp.write_text(json.dumps(_report_to_json(report)), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 # --- the enriched payments (Dataset.payments) ----------------------------------------------
 # Keyed by every spend file's key, the files the join reads, and the source of the modules that
 # build it, so a changed register, geography, rule set or join code rebuilds it.
