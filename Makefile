@@ -14,7 +14,7 @@ DATA ?= data/sample
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
 
-setup: $(STAMP) ## build .venv with pip, install anchorlib[dev], register the 'anchorlib' Jupyter kernel
+setup: $(STAMP) ## build .venv with pip, install anchorlib[dev,spark], register the 'anchorlib' Jupyter kernel
 	@# bytecode for the editable package, whose imports cannot write it where PYTHONDONTWRITEBYTECODE is set
 	@# (as on CI): compiling ~40 modules on every run cost a new 'anchorlib summary' 0.1 s; up-to-date files are skipped
 	@$(BIN)/python -m compileall -q anchorlib
@@ -30,7 +30,7 @@ $(STAMP): pyproject.toml scripts/lab-overrides.json
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	@# setuptools warns on every editable install that a folder named like the package may shadow it
 	@# (BuildBackendWarning "Editable installation."): true of every checkout, so that one message is ignored
-	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip install --quiet -e '.[dev]'
+	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip install --quiet -e '.[dev,spark]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name anchorlib --display-name "Python (anchorlib)" >/dev/null
 	mkdir -p $(LAB_OVERRIDES) && cp scripts/lab-overrides.json $(LAB_OVERRIDES)/anchorlib.json
 	touch $(STAMP)
