@@ -278,10 +278,10 @@ def test_engine_choice_by_size(monkeypatch, sample_ds):
     monkeypatch.setattr("anchorlib.metrics.engine.ENGINE_MIN_ROWS", 10)
     assert engine_for(sample_ds.payments) == "duckdb" and choose(sample_ds.payments) is DUCKDB
     assert choose(sample_ds.payments, PANDAS) is PANDAS  # a given engine wins over the size
-    with pytest.raises(ParameterError, match="engine must be 'pandas' or 'duckdb', not 'polars'"):
+    with pytest.raises(ParameterError, match="engine must be 'pandas', 'duckdb' or 'spark', not 'polars'"):
         choose(sample_ds.payments, "polars")
-    monkeypatch.setenv("ANCHORLIB_ENGINE", "spark")
-    with pytest.raises(ParameterError, match="ANCHORLIB_ENGINE must be 'pandas' or 'duckdb'"):
+    monkeypatch.setenv("ANCHORLIB_ENGINE", "polars")
+    with pytest.raises(ParameterError, match="ANCHORLIB_ENGINE must be 'pandas', 'duckdb' or 'spark'"):
         engine_for(sample_ds.payments)
 
 

@@ -31,6 +31,7 @@ from anchorlib.data.places import (
     normalise_postcodes,
     read_geography,
 )
+from anchorlib.data.relation import is_relation
 from anchorlib.data.rollup import stored_rollup
 from anchorlib.data.storage import cache
 from anchorlib.data.storage import tables as dataset_cache
@@ -134,6 +135,14 @@ class Dataset:
             ),
         )
 
+    @property
+    def financial_years(self) -> list[str]:
+        """The financial years with payments, in order (an out-of-core dataset knows them from its parts)."""
+        p = self.payments
+        if is_relation(p):
+            return p.financial_years
+        return sorted(str(y) for y in p["financial_year"].dropna().unique())
+
     def rollup(self, columns: list[str] | None = None, *, resolved: bool = False) -> pd.DataFrame:
         """The payments summed per distinct row of ``columns`` (anchorlib/data/rollup.py; ``resolved``: with
         each row's resolved supplier in ``supplier_id``): the same sums from far fewer rows, made once per
@@ -153,7 +162,8 @@ class Dataset:
 
     @property
     def matches(self) -> pd.DataFrame:
-        """The match table an analyst reviews (``suppliers.match_table``): one row per payee name."""
+        """The match table an analyst reviews (``suppliers.match_table``): one row per payee name (out of
+        core: summed by DuckDB over the Parquet parts)."""
         return match_table(self.payments)
 
     def load_report_frame(self) -> pd.DataFrame:

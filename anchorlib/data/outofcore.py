@@ -12,6 +12,7 @@ exist for the current join stays out of core.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -55,15 +56,11 @@ def open_parts(
     if todo:
         folder.mkdir(parents=True, exist_ok=True)
         jobs = [(a, str(f), str(f.relative_to(root)), keys[f]) for a, f in todo]
-        parallel = (
-            tables_entry is not None
-            and len(todo) >= 2
-            and sum(_estimate(f, reports[f]) for _, f in todo) >= PARALLEL_MIN_ROWS
-        )
-        if parallel:
-            _in_workers(jobs, tables_entry, folder, store)
+        workers = _workers(sum(_estimate(f, reports[f]) for _, f in todo))
+        if tables_entry is not None and len(todo) >= 2 and workers >= 2:
+            _in_workers(jobs, tables_entry, folder, store, workers)
         else:
-            _ingest(jobs, tables, folder, store)
+            ingest(jobs, tables, folder, store)
         for _, f in todo:
             reports[f] = cache.read_report(store, keys[f])
             done[f] = parts.read_manifest(folder, keys[f])
@@ -83,7 +80,18 @@ def open_parts(
     )
 
 
-def _ingest(jobs, tables: dict, folder: Path, store: Path) -> None:
+def _workers(rows: int) -> int:
+    """Worker processes for an ingest of about ``rows`` payments: ``$ANCHORLIB_INGEST_WORKERS`` when set
+    (0 or 1: parse in this process), else ``WORKERS`` from ``PARALLEL_MIN_ROWS`` and 1 below."""
+    value = os.environ.get("ANCHORLIB_INGEST_WORKERS", "").strip()
+    if value:
+        if not value.isdigit():
+            raise ParameterError(f"ANCHORLIB_INGEST_WORKERS must be a whole number, not '{value}'")
+        return int(value)
+    return WORKERS if rows >= PARALLEL_MIN_ROWS else 1
+
+
+def ingest(jobs, tables: dict, folder: Path, store: Path) -> None:
     """Parse, join and write each (anchor, path, relative path, key) of ``jobs``."""
     from anchorlib.data.addressable import ruleset_from_categories
     from anchorlib.data.ingest import load_spend_file
@@ -104,13 +112,11 @@ def _ingest(jobs, tables: dict, folder: Path, store: Path) -> None:
         cache.write_report(store, key, report)
 
 
-def _in_workers(jobs, tables_entry: Path, folder: Path, store: Path) -> None:
-    """``_ingest`` of ``jobs`` split between ``WORKERS`` processes (largest files first, each to the
+def _in_workers(jobs, tables_entry: Path, folder: Path, store: Path, workers: int) -> None:
+    """``ingest`` of ``jobs`` split between ``workers`` processes (largest files first, each to the
     worker with the fewest bytes so far). A worker's one-line error is raised here as it was there."""
-    import os
-
-    loads = [[] for _ in range(WORKERS)]
-    size = [0] * WORKERS
+    loads = [[] for _ in range(workers)]
+    size = [0] * workers
     for job in sorted(jobs, key=lambda j: -os.path.getsize(j[1])):
         w = size.index(min(size))
         loads[w].append(job)
@@ -123,7 +129,7 @@ def _in_workers(jobs, tables_entry: Path, folder: Path, store: Path) -> None:
             {"tables": str(tables_entry), "folder": str(folder), "store": str(store), "jobs": load}
         )
         p = subprocess.Popen(
-            [sys.executable, "-m", "anchorlib.data.outofcore"],
+            [sys.executable, "-m", "anchorlib.data.outofcore_worker"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -142,34 +148,13 @@ def _in_workers(jobs, tables_entry: Path, folder: Path, store: Path) -> None:
         raise errors[0]
 
 
-_ERRORS = {"SpendFileError": SpendFileError, "DatasetError": DatasetError, "ParameterError": ParameterError}
+ERRORS = {"SpendFileError": SpendFileError, "DatasetError": DatasetError, "ParameterError": ParameterError}
 
 
 def _error(out: str, err: str) -> AnchorlibError:
     try:
         e = json.loads(out.strip().splitlines()[-1])
-        return _ERRORS.get(e["kind"], DatasetError)(e["problem"], path=e["path"], line=e["line"])
+        return ERRORS.get(e["kind"], DatasetError)(e["problem"], path=e["path"], line=e["line"])
     except (ValueError, KeyError, IndexError):
         last = (err.strip().splitlines() or ["no output"])[-1]
         return DatasetError(f"a spend-file worker failed: {last}")
-
-
-def _worker() -> int:
-    """A worker process: the spec on stdin, ``_ingest`` of its jobs; a one-line error as JSON on stdout."""
-    from anchorlib.data.dataset import _load_tables
-
-    spec = json.loads(sys.stdin.read())
-    try:
-        tables = _load_tables(Path(spec["tables"]))
-        if tables is None:
-            raise DatasetError("the dataset's stored tables went missing during the ingest")
-        _ingest(spec["jobs"], tables, Path(spec["folder"]), Path(spec["store"]))
-    except AnchorlibError as e:
-        kind = type(e).__name__ if type(e).__name__ in _ERRORS else "DatasetError"
-        print(json.dumps({"kind": kind, "problem": e.problem, "path": e.path, "line": e.line}))
-        return 3
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(_worker())

@@ -233,3 +233,27 @@ def build_payments(
     """One row per payment: the spend columns, financial_year, the match to the register
     (``suppliers.resolve_names``), location, group flags and the addressable classification."""
     return Joiner(reg, geography, ruleset, overrides).join(spend)
+
+
+def from_arrow(table) -> pd.DataFrame:
+    """A query result as a frame with the payments' dtypes (anchorlib/data/payments.py): text as sorted
+    categoricals, the group flags as nullable booleans, register rows and IMD deciles as Int64."""
+    import pyarrow as pa
+
+    cols = {}
+    for name, col in zip(table.column_names, table.columns):
+        t = col.type
+        if pa.types.is_dictionary(t):
+            col, t = col.cast(t.value_type), t.value_type
+        if pa.types.is_string(t) or pa.types.is_large_string(t):
+            cols[name] = compact(pd.Series(col.to_pandas(), dtype="string")).array
+        elif pa.types.is_boolean(t):
+            flag = name in GROUP_FLAGS or col.null_count
+            cols[name] = pd.array(col.to_pandas(), dtype="boolean") if flag else col.to_numpy()
+        elif pa.types.is_integer(t) and (name in ("register_row", "imd_decile") or col.null_count):
+            cols[name] = pd.array(col.to_pandas(), dtype="Int64")
+        elif name == "match_score":
+            cols[name] = pd.array(col.to_pandas(), dtype="Float64")
+        else:
+            cols[name] = col.to_pandas()
+    return pd.DataFrame(cols, index=pd.RangeIndex(table.num_rows))

@@ -103,10 +103,11 @@ class PaymentsRelation:
                 f"{len(self):,} payments are too many to load into pandas (at most {TO_PANDAS_MAX_ROWS:,}); "
                 "select fewer anchors or years, or use Dataset.rollup(columns)"
             )
-        from anchorlib.data.sql import arrow_frame, query_arrow
+        from anchorlib.data.payments import from_arrow
+        from anchorlib.data.sql import query_arrow
 
         cols = list(columns or self.columns)
-        return arrow_frame(
+        return from_arrow(
             query_arrow(f"SELECT {', '.join(chr(34) + c + chr(34) for c in cols)} FROM p", p=self)
         )
 

@@ -72,7 +72,8 @@ def rollup(
 def relation_rollup(payments, cols: list[str]) -> pd.DataFrame:
     """``rollup`` of an out-of-core dataset's payments (anchorlib/data/relation.py): DuckDB sums its
     Parquet parts, reading only ``cols`` and ``amount``; the rows come back with the payments' dtypes."""
-    from anchorlib.data.sql import arrow_frame, query_arrow
+    from anchorlib.data.payments import from_arrow
+    from anchorlib.data.sql import query_arrow
 
     keys = ", ".join(f'"{c}"' for c in cols)
     sql = (
@@ -80,7 +81,7 @@ def relation_rollup(payments, cols: list[str]) -> pd.DataFrame:
         if cols
         else "SELECT sum(amount) AS amount FROM p"
     )
-    out = arrow_frame(query_arrow(sql, p=payments))
+    out = from_arrow(query_arrow(sql, p=payments))
     out.attrs = dict(payments.attrs)
     return out
 

@@ -15,8 +15,6 @@ import tempfile
 import duckdb
 import pandas as pd
 
-from anchorlib.data.relation import is_relation
-
 MEMORY_LIMIT = "4GB"
 
 
@@ -35,10 +33,10 @@ _DB = _connect()  # each query gets its own cursor (cheap, thread-safe)
 def _cursor(tables: dict) -> duckdb.DuckDBPyConnection:
     con = _DB.cursor()
     for name, t in tables.items():
-        if is_relation(t):  # a view over the Parquet parts, local to this cursor
-            con.execute(f'CREATE TEMP VIEW "{name}" AS {t.sql()}')
-        else:
+        if isinstance(t, pd.DataFrame):
             con.register(name, t)
+        else:  # a PaymentsRelation: a view over its Parquet parts, local to this cursor
+            con.execute(f'CREATE TEMP VIEW "{name}" AS {t.sql()}')
     return con
 
 
@@ -58,32 +56,6 @@ def query_arrow(sql: str, **tables):
         return con.sql(sql).to_arrow_table()
     finally:
         con.close()
-
-
-def arrow_frame(table) -> pd.DataFrame:
-    """A query result as a frame with the payments' dtypes (anchorlib/data/payments.py): text as sorted
-    categoricals, the group flags as nullable booleans, register rows and IMD deciles as Int64."""
-    import pyarrow as pa
-
-    from anchorlib.data.payments import GROUP_FLAGS, compact
-
-    cols = {}
-    for name, col in zip(table.column_names, table.columns):
-        t = col.type
-        if pa.types.is_dictionary(t):
-            col, t = col.cast(t.value_type), t.value_type
-        if pa.types.is_string(t) or pa.types.is_large_string(t):
-            cols[name] = compact(pd.Series(col.to_pandas(), dtype="string")).array
-        elif pa.types.is_boolean(t):
-            flag = name in GROUP_FLAGS or col.null_count
-            cols[name] = pd.array(col.to_pandas(), dtype="boolean") if flag else col.to_numpy()
-        elif pa.types.is_integer(t) and (name in ("register_row", "imd_decile") or col.null_count):
-            cols[name] = pd.array(col.to_pandas(), dtype="Int64")
-        elif name == "match_score":
-            cols[name] = pd.array(col.to_pandas(), dtype="Float64")
-        else:
-            cols[name] = col.to_pandas()
-    return pd.DataFrame(cols, index=pd.RangeIndex(table.num_rows))
 
 
 def literal(value) -> str:

@@ -63,12 +63,10 @@ def local_share_per(
     """``local_share`` for each value of the column ``by`` that the payments have (e.g. each financial
     year), in one aggregation; keys are the values as text, in sorted order."""
     ruleset_name = rule_set(payments, ruleset_name)
-    present = {
-        str(v) for v in payments[by].dropna().unique()
-    }  # (a categorical's unused values are not years)
     sums = choose(payments, engine).share_sums(payments, area, [by])
+    # the values the payments have, from the sums (a categorical's unused values are not years)
     rows = {str(r[by]): r for _, r in sums.iterrows() if pd.notna(r[by])}
-    return {k: to_local_share(rows[k], area, ruleset_name) for k in sorted(present)}
+    return {k: to_local_share(rows[k], area, ruleset_name) for k in sorted(rows)}
 
 
 def _keys(by: str | list[str]) -> list[str]:

@@ -710,9 +710,7 @@ class Money:
             return pc.if_else(negative, pc.binary_join_element_wise("-", grouped, ""), grouped)
         r = self.style[a:b]
         plain = pc.binary_join_element_wise(text(pounds), tail, "")
-        positive = pc.if_else(
-            pa.array(r < 0.7), pc.binary_join_element_wise("£", grouped, ""), plain
-        )
+        positive = pc.if_else(pa.array(r < 0.7), pc.binary_join_element_wise("£", grouped, ""), plain)
         credit = pc.if_else(
             pa.array(r < 0.5),
             pc.binary_join_element_wise("(", grouped, ")", ""),
