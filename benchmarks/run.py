@@ -253,6 +253,14 @@ def _cli_summary(data: Path) -> float:
     return time.perf_counter() - t
 
 
+def _cpu_s() -> float:
+    """CPU seconds (user + system) of this process and its finished children (the ingest's workers)."""
+    import resource
+
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def pyarrow_read(ds) -> tuple[float, int]:
     """(seconds, rows): pyarrow's own multi-threaded ``read_csv`` of every CSV spend file of ``ds``, one
     after another, with its default type inference, skipping the title lines above each header (it cannot
@@ -301,7 +309,9 @@ def run(rows: int, data: Path, fresh: bool = True) -> dict:
         record("sample", s, peak)
     if fresh:
         shutil.rmtree(data / CACHE_DIRNAME, ignore_errors=True)
+        cpu = _cpu_s()
         s, peak, ds = timed(lambda: open_dataset(data).payments)
+        cpu = _cpu_s() - cpu
         n = len(ds)
         del ds
         read_s, read_rows = pyarrow_read(open_dataset(data))
@@ -313,6 +323,7 @@ def run(rows: int, data: Path, fresh: bool = True) -> dict:
             pyarrow_read_s=round(read_s, 4),
             pyarrow_rows=read_rows,
             ratio_to_pyarrow=round(s / read_s, 2),
+            cpu_s=round(cpu, 1),
         )
     else:  # a kept cache may be stale (other code or files): refreshed here, untimed, so open_cached
         # opens a cache
@@ -426,6 +437,14 @@ def table(result: dict) -> str:
         ),
         f"{'step':<20}{'project_s':>11}{'reference_s':>13}{'ratio':>8}{'peak_mb':>9}{'pandas_s':>10}",
     ]
+    ingest = result["steps"].get("ingest")
+    if ingest:
+        lines.insert(
+            1,
+            f"ingest: {ingest['rows_per_s']:,} rows/s of wall time ({ingest['cpu_s']:,} s of CPU); "
+            f"pyarrow's read_csv of the same files {ingest['pyarrow_read_s']:.1f} s, "
+            f"ratio {ingest['ratio_to_pyarrow']:.2f}; out of core: {result['out_of_core']}",
+        )
     for name, s in result["steps"].items():
 
         def f(v, w, fmt):

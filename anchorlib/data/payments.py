@@ -70,10 +70,12 @@ def concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
 def spend_frame(df: pd.DataFrame, anchor_id: str, rel: str) -> pd.DataFrame:
     """One loaded spend file's rows (``ingest.SPEND_COLUMNS``) as the payments hold them: ``anchor_id``
     first, ``source_file`` the file's path in the dataset folder, text columns as categoricals."""
-    df.insert(0, "anchor_id", anchor_id)
-    df["source_file"] = rel
+    zeros = np.zeros(len(df), dtype=np.int8)  # the file's anchor and path: one category each
+    df.insert(0, "anchor_id", categorical(zeros, [anchor_id]))
+    df["source_file"] = categorical(zeros, [rel])
     for col in SPEND_CATEGORICALS:  # compact each file as it comes: the text is never held whole
-        df[col] = compact(df[col].astype("string"))
+        if col not in ("anchor_id", "source_file"):
+            df[col] = compact(df[col].astype("string"))
     return df
 
 

@@ -82,7 +82,14 @@ def write(
         tmp = _tmp(path)
         try:
             # microsecond timestamps: what every Parquet reader (Spark included) takes
-            pq.write_table(table, tmp, coerce_timestamps="us", allow_truncated_timestamps=True)
+            pq.write_table(
+                table,
+                tmp,
+                coerce_timestamps="us",
+                allow_truncated_timestamps=True,
+                # a dictionary for every column but the one of unique texts (it would fall back to plain)
+                use_dictionary=[c for c in table.column_names if c != "transaction_id"],
+            )
             os.replace(tmp, path)
         finally:
             tmp.unlink(missing_ok=True)
