@@ -358,11 +358,12 @@ class Recording(PandasEngine):
 
 
 def test_summary_reads_the_rollup_once_and_sums_on_the_engine_it_is_handed(sample_ds):
-    """The summary reads one rollup from the data layer and asks the engine it is given for two sums, per
+    """The summary reads two rollups from the data layer and asks the engine it is given for two sums, per
     anchor and supplier and per anchor and group; it names that engine in its choices."""
     rec = Recording()
     got = metrics.summary(sample_ds, engine=rec)
-    rolled = len(sample_ds.rollup(metrics.headline.SUMMARY_COLUMNS, resolved=True))
-    assert rec.calls == [("share_sums", rolled, (SUPPLIER,)), ("equity_sums", rolled, ("anchor_id",))]
+    shares = len(sample_ds.rollup(metrics.headline.SUMMARY_SHARE_COLUMNS, resolved=True))
+    groups = len(sample_ds.rollup(metrics.headline.SUMMARY_GROUP_COLUMNS))
+    assert rec.calls == [("share_sums", shares, (SUPPLIER,)), ("equity_sums", groups, ("anchor_id",))]
     assert got["choices"]["engine"] == "pandas"
     assert got == metrics.summary(sample_ds, engine="pandas")

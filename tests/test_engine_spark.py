@@ -78,15 +78,28 @@ def test_summary_on_spark_equals_duckdb(spark, sample_ds):
 
 
 def test_metrics_on_spark_read_the_parquet_parts(spark, tmp_path, monkeypatch):
-    """Out of core, Spark reads the payments' Parquet parts itself: equity by category, leakage by
-    supplier (names resolved in SQL) and the IMD reach equal DuckDB's over the same parts."""
+    """Out of core, Spark reads the payments' Parquet parts itself: the summary's rollup (the one scan of
+    the payments), equity by category, leakage by supplier (names resolved in SQL) and the IMD reach
+    equal DuckDB's over the same parts, and so does the whole summary."""
     from anchorlib import metrics, open_dataset
+    from anchorlib.data.rollup import rollup
+    from anchorlib.metrics.engine import get
+    from anchorlib.metrics.headline import SUMMARY_COLUMNS
 
     shutil.copytree(SAMPLE_DIR, tmp_path / "ds", ignore=shutil.ignore_patterns(".anchorlib-cache"))
     monkeypatch.setenv("ANCHORLIB_OUT_OF_CORE_ROWS", "0")
     ds = open_dataset(tmp_path / "ds")
     p = metrics.select(ds, ["hackney"], ["2023-24"])
     assert type(p).__name__ == "PaymentsRelation" and len(p) > 0
+    by_spark = rollup(ds.payments, SUMMARY_COLUMNS, run=get("spark").run)
+    by_duckdb = rollup(ds.payments, SUMMARY_COLUMNS)
+    assert len(by_spark) == len(by_duckdb) > 1000
+    assert by_spark.dtypes.astype(str).to_dict() == by_duckdb.dtypes.astype(str).to_dict()
+    keys = list(SUMMARY_COLUMNS)
+    frames_equal(*(r.assign(**{c: r[c].astype(str) for c in keys}) for r in (by_spark, by_duckdb)), keys)
+    on_spark, duck = metrics.summary(ds, engine="spark"), metrics.summary(ds, engine="duckdb")
+    on_spark["choices"].pop("engine"), duck["choices"].pop("engine")
+    assert same(duck, on_spark) == []
     frames_equal(
         metrics.equity(ds, p, by="category", engine="duckdb"),
         metrics.equity(ds, p, by="category", engine="spark"),

@@ -143,11 +143,12 @@ class Dataset:
             return p.financial_years
         return sorted(str(y) for y in p["financial_year"].dropna().unique())
 
-    def rollup(self, columns: list[str] | None = None, *, resolved: bool = False) -> pd.DataFrame:
+    def rollup(self, columns: list[str] | None = None, *, resolved: bool = False, run=None) -> pd.DataFrame:
         """The payments summed per distinct row of ``columns`` (anchorlib/data/rollup.py; ``resolved``: with
         each row's resolved supplier in ``supplier_id``): the same sums from far fewer rows, made once per
-        dataset and stored beside its cached payments. Shared: do not write to it."""
-        return stored_rollup(self.payments, self.derived, columns, resolved=resolved)
+        dataset and stored beside its cached payments. Shared: do not write to it. Out of core, DuckDB sums
+        the Parquet parts, or ``run`` (an engine's SQL runner: the metrics pass Spark's when it sums)."""
+        return stored_rollup(self.payments, self.derived, columns, resolved=resolved, run=run)
 
     @property
     def survey_suppliers(self) -> pd.DataFrame | None:

@@ -37,16 +37,17 @@ PER_PAYMENT = ("amount", "payment_date", "transaction_id", "source_file", "sourc
 
 
 def rollup(
-    payments: pd.DataFrame, columns: list[str] | None = None, min_rows: int | None = None
+    payments: pd.DataFrame, columns: list[str] | None = None, min_rows: int | None = None, run=None
 ) -> pd.DataFrame:
     """``payments[columns + ['amount']]`` with ``amount`` summed per distinct row of ``columns`` (default:
     every column but PER_PAYMENT; NULLs kept as their own value). Frames under ``min_rows`` rows
-    (default MIN_ROWS) come back as they are (nothing to gain)."""
+    (default MIN_ROWS) come back as they are (nothing to gain). An out-of-core dataset's payments are
+    summed in SQL by ``run`` (an engine's, e.g. Spark's), else by DuckDB (``relation_rollup``)."""
     min_rows = MIN_ROWS if min_rows is None else min_rows
     columns = [c for c in payments.columns if c not in PER_PAYMENT] if columns is None else columns
     cols = [c for c in dict.fromkeys(columns) if c in payments.columns and c != "amount"]
     if is_relation(payments):
-        return relation_rollup(payments, cols)
+        return relation_rollup(payments, cols, run)
     if len(payments) < min_rows:
         out = payments[[*cols, "amount"]]
         out.attrs = dict(payments.attrs)
@@ -69,9 +70,12 @@ def rollup(
     return out
 
 
-def relation_rollup(payments, cols: list[str]) -> pd.DataFrame:
-    """``rollup`` of an out-of-core dataset's payments (anchorlib/data/relation.py): DuckDB sums its
-    Parquet parts, reading only ``cols`` and ``amount``; the rows come back with the payments' dtypes."""
+def relation_rollup(payments, cols: list[str], run=None) -> pd.DataFrame:
+    """``rollup`` of an out-of-core dataset's payments (anchorlib/data/relation.py): DuckDB (or ``run``:
+    sql, **tables -> frame, an engine's) sums its Parquet parts, reading only ``cols`` and ``amount``; the
+    rows come back with the payments' dtypes."""
+    import pyarrow as pa
+
     from anchorlib.data.payments import from_arrow
     from anchorlib.data.sql import query_arrow
 
@@ -81,7 +85,8 @@ def relation_rollup(payments, cols: list[str]) -> pd.DataFrame:
         if cols
         else "SELECT sum(amount) AS amount FROM p"
     )
-    out = from_arrow(query_arrow(sql, p=payments))
+    table = query_arrow(sql, p=payments) if run is None else pa.Table.from_pandas(run(sql, p=payments))
+    out = from_arrow(table)
     out.attrs = dict(payments.attrs)
     return out
 
@@ -103,6 +108,7 @@ def stored_rollup(
     columns: list[str] | None = None,
     min_rows: int | None = None,
     resolved: bool = False,
+    run=None,
 ) -> pd.DataFrame:
     """``rollup(payments, columns, min_rows)``, with ``with_supplier_ids`` when ``resolved``, made once and
     kept in ``derived`` (the store of the dataset whose payments these are): stored beside the cached
@@ -112,7 +118,7 @@ def stored_rollup(
     name = f"rollup-{_rollup_name(payments, columns, resolved, rolled)}"
 
     def build() -> pd.DataFrame:
-        out = rollup(payments, columns, min_rows=min_rows)
+        out = rollup(payments, columns, min_rows=min_rows, run=run)
         if resolved:
             out = with_supplier_ids(out)
         out.attrs = {}  # the dataset's own payments carry none

@@ -24,7 +24,7 @@ from anchorlib.metrics.definitions import (
     largest_first,
     to_local_share,
 )
-from anchorlib.metrics.engine import Engine, choose
+from anchorlib.metrics.engine import Engine, choose, rollup_runner
 from anchorlib.metrics.selection import subset
 
 LEAKAGE_COLUMNS = [
@@ -221,7 +221,10 @@ def shared_suppliers(
     """Suppliers (resolved, so spellings merge) paid addressable spend by at least ``min_anchors`` anchors:
     how many and which anchors, their combined addressable spend and the supplier's LAD. Summed over the
     dataset's rollup by anchor and supplier (``Dataset.rollup``): the same sums from fewer rows."""
-    p = subset(ds, ds.rollup(["anchor_id", *SHARE_INPUTS, *SUPPLIER_COLUMNS], resolved=True), anchor_ids)
+    run = rollup_runner(ds.payments, engine)
+    p = subset(
+        ds, ds.rollup(["anchor_id", *SHARE_INPUTS, *SUPPLIER_COLUMNS], resolved=True, run=run), anchor_ids
+    )
     s = choose(p, engine).share_sums(p, ANY_LOCATION, ["anchor_id", SUPPLIER])
     s = s[(s["addressable_payments"] > 0) & (s["supplier_id"] != NO_NAME)]
     s = s.assign(anchor_id=s["anchor_id"].astype(str))  # plain text: joining categoricals per group is slow

@@ -90,6 +90,19 @@ def choose(payments: pd.DataFrame | PaymentsRelation, engine: Engine | str | Non
     return chosen
 
 
+def rollup_runner(payments, engine: Engine | str | None = None):
+    """What sums an out-of-core dataset's rollups (``Dataset.rollup(run=...)``) for a metric asked to run
+    on ``engine``: the SQL engine's ``run`` when it is one other than DuckDB (Spark: the scan of the
+    Parquet parts happens on the cluster), else None (DuckDB, the data layer's own)."""
+    if not is_relation(payments):
+        return None
+    name = engine if isinstance(engine, str) or engine is None else engine.name
+    name = (name or os.environ.get("ANCHORLIB_ENGINE", "")).strip().lower()
+    if name in ("", "duckdb", "pandas"):
+        return None
+    return choose(payments, engine).run
+
+
 def get(name: str) -> Engine:
     """The engine called ``name`` (one instance per process)."""
     if name == "duckdb":
