@@ -46,7 +46,7 @@ def open_parts(
     """(relation, load reports per anchor, payments key) of an out-of-core dataset, ingesting the files
     not yet in its parts; None when the dataset stays in memory. ``payments_inputs``:
     ``cache.payments_inputs``, taken before the tables were read."""
-    folder = parts.directory(store, parts.join_key(root))
+    folder = parts.directory(store, parts.join_key(payments_inputs))
     reports = {f: cache.read_report(store, keys[f]) for fs in files.values() for f in fs}
     done = {f: parts.read_manifest(folder, keys[f]) for f in reports}
     rows = sum(_estimate(f, reports[f]) for f in reports)

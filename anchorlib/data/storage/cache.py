@@ -195,16 +195,11 @@ def write(directory: Path, key: str, df: pd.DataFrame, report: LoadReport) -> No
 
 def write_report(directory: Path, key: str, report: LoadReport) -> None:
     """Store one file's load report alone (an out-of-core dataset keeps its rows in its Parquet parts,
-    anchorlib/data/storage/parts.py), under a unique temporary name renamed into place."""
-    path = directory / f"{key}.json"
-    tmp = directory / f".{key}.{os.getpid()}.{os.urandom(4).hex()}.json.tmp"
+    anchorlib/data/storage/parts.py), whole or not at all."""
     try:
-        tmp.write_text(json.dumps(_report_to_json(report)), encoding="utf-8")
-        os.replace(tmp, path)
+        atomic.write_text(directory / f"{key}.json", json.dumps(_report_to_json(report)))
     except OSError:
         pass
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 # --- the enriched payments (Dataset.payments) ----------------------------------------------

@@ -10,12 +10,14 @@ The join key covers the tables the join reads (register, geography, rule set, ma
 that file (its path, size and modification time), so a folder that gains a month's file parses and
 joins that file alone. Each part holds the joined payments (anchorlib/data/payments.py) with text as
 dictionary-encoded columns; a part's anchor and year are columns of it too, so any Parquet reader
-(DuckDB, Spark) can read the files as they are. Every file is written under a unique temporary name in
-its folder and renamed into place; a spend file's parts count only once its manifest is there.
+(DuckDB, Spark) can read the files as they are. Every file is written as anchorlib/data/storage/atomic.py
+writes (a temporary name of its own in the same folder, flushed, renamed into place); a spend file's
+parts count only once its manifest is there.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -23,30 +25,31 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from anchorlib.data.relation import Part
-from anchorlib.data.storage import cache
+from anchorlib.data.storage import atomic, cache
+from anchorlib.paths import PACKAGE_DIR
 
 if TYPE_CHECKING:
     import pandas as pd
 
 FORMAT = "parts-v1"
 UNDATED = "undated"  # the folder of payments without a date (no financial year)
-CODE = [*cache.PAYMENTS_CODE, "data/storage/parts.py", "data/relation.py"]
+CODE = ["data/storage/parts.py", "data/relation.py"]  # beside cache.PAYMENTS_CODE, in payments_inputs
 #: The columns whose min and max each part records, for readers that filter on them (DuckDB and Spark
 #: skip a part whose range excludes the filter).
 STATISTICS = ["anchor_id", "financial_year", "payment_date", "category", "lad"]
 
 
-def join_key(root: Path) -> str:
-    """The key of the join's inputs and code (not of the spend files)."""
-    return cache.inputs_key(FORMAT, root, cache.PAYMENTS_INPUTS, CODE)
+def join_key(payments_inputs: str) -> str:
+    """The key of the join's inputs and code (not of the spend files): ``cache.payments_inputs`` (taken
+    before the tables are read) and the source of this module and the relation's."""
+    h = hashlib.sha1(f"{FORMAT}|{payments_inputs}".encode())
+    for rel in CODE:
+        h.update((PACKAGE_DIR / rel).read_bytes())
+    return h.hexdigest()
 
 
 def directory(store: Path, key: str) -> Path:
     return store / f"parts-{key}"
-
-
-def _tmp(path: Path) -> Path:
-    return path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
 
 
 def read_manifest(folder: Path, file_key: str) -> tuple[list[Part], list[str]] | None:
@@ -67,7 +70,9 @@ def read_manifest(folder: Path, file_key: str) -> tuple[list[Part], list[str]] |
 def write(
     folder: Path, file_key: str, anchor_id: str, payments: pd.DataFrame
 ) -> tuple[list[Part], list[str]]:
-    """Write one spend file's joined payments as a part per financial year, then its manifest."""
+    """Write one spend file's joined payments as a part per financial year, then its manifest (each file
+    written whole or not at all: anchorlib/data/storage/atomic.py)."""
+    atomic.clean_stale(folder)
     import numpy as np
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -82,8 +87,7 @@ def write(
         path = folder / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         table = pa.Table.from_pandas(rows, preserve_index=False)
-        tmp = _tmp(path)
-        try:
+        with atomic.replacing(path) as tmp:  # flushed, then renamed into place
             # microsecond timestamps: what every Parquet reader (Spark included) takes
             pq.write_table(
                 table,
@@ -95,18 +99,9 @@ def write(
                 # statistics where a reader filters (the rest cost a third of the write's time)
                 write_statistics=[c for c in STATISTICS if c in table.column_names],
             )
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
         entries.append({"path": str(rel), "anchor_id": anchor_id, "financial_year": year, "rows": len(rows)})
     columns = [str(c) for c in payments.columns]
-    manifest = folder / f"{file_key}.json"
-    tmp = _tmp(manifest)
-    try:
-        tmp.write_text(json.dumps({"parts": entries, "columns": columns}), encoding="utf-8")
-        os.replace(tmp, manifest)
-    finally:
-        tmp.unlink(missing_ok=True)
+    atomic.write_text(folder / f"{file_key}.json", json.dumps({"parts": entries, "columns": columns}))
     return [
         Part(str(folder / e["path"]), anchor_id, e["financial_year"], e["rows"]) for e in entries
     ], columns
