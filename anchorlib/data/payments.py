@@ -236,7 +236,7 @@ def build_payments(
 
 
 def from_arrow(table) -> pd.DataFrame:
-    """A query result as a frame with the payments' dtypes (anchorlib/data/payments.py): text as sorted
+    """A query result as a frame with the dtypes ``build_payments`` gives: text as sorted
     categoricals, the group flags as nullable booleans, register rows and IMD deciles as Int64."""
     import pyarrow as pa
 
@@ -250,7 +250,8 @@ def from_arrow(table) -> pd.DataFrame:
         elif pa.types.is_boolean(t):
             flag = name in GROUP_FLAGS or col.null_count
             cols[name] = pd.array(col.to_pandas(), dtype="boolean") if flag else col.to_numpy()
-        elif pa.types.is_integer(t) and (name in ("register_row", "imd_decile") or col.null_count):
+        elif name in ("register_row", "imd_decile") or (pa.types.is_integer(t) and col.null_count):
+            # (whole numbers, with or without gaps: Spark hands integers with nulls back as floats)
             cols[name] = pd.array(col.to_pandas(), dtype="Int64")
         elif name == "match_score":
             cols[name] = pd.array(col.to_pandas(), dtype="Float64")
