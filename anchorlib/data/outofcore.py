@@ -69,10 +69,9 @@ def open_parts(
     parts.tidy(store, folder, set(keys.values()))
     every = [p for f in reports for p in done[f][0]]
     columns = next(iter(done.values()))[1]
+    for f, r in reports.items():
+        r.file = str(f.relative_to(root))
     by_anchor = {a: [reports[f] for f in fs] for a, fs in files.items()}
-    for a, fs in files.items():
-        for f, r in zip(fs, by_anchor[a]):
-            r.file = str(f.relative_to(root))
     return (
         PaymentsRelation(tuple(every), tuple(columns)),
         by_anchor,
