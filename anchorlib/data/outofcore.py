@@ -103,7 +103,10 @@ def ingest(jobs, tables: dict, folder: Path, store: Path) -> None:
         tables["supplier_overrides"],
     )
     for anchor_id, path, rel, key in jobs:
-        df, report = load_spend_file(Path(path))
+        try:
+            df, report = load_spend_file(Path(path))
+        except OSError as exc:  # unreadable (permissions, a file gone since it was listed), as in memory
+            raise SpendFileError(f"cannot be read ({exc.strerror or exc})", path=rel) from None
         report.file = rel
         payments = joiner.join(spend_frame(df, anchor_id, rel))
         del df
