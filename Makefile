@@ -14,7 +14,7 @@ DATA ?= data/sample
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
 
-setup: $(STAMP) ## build .venv with pip, install anchorlib[dev], register the 'anchorlib' Jupyter kernel
+setup: $(STAMP) ## build .venv with pip, install anchorlib[dev,spark], register the 'anchorlib' Jupyter kernel
 	@# bytecode for the editable package, whose imports cannot write it where PYTHONDONTWRITEBYTECODE is set
 	@# (as on CI): compiling ~40 modules on every run cost a new 'anchorlib summary' 0.1 s; up-to-date files are skipped
 	@$(BIN)/python -m compileall -q anchorlib
@@ -30,7 +30,7 @@ $(STAMP): pyproject.toml scripts/lab-overrides.json
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	@# setuptools warns on every editable install that a folder named like the package may shadow it
 	@# (BuildBackendWarning "Editable installation."): true of every checkout, so that one message is ignored
-	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip install --quiet -e '.[dev]'
+	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip install --quiet -e '.[dev,spark]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name anchorlib --display-name "Python (anchorlib)" >/dev/null
 	mkdir -p $(LAB_OVERRIDES) && cp scripts/lab-overrides.json $(LAB_OVERRIDES)/anchorlib.json
 	touch $(STAMP)
@@ -82,10 +82,12 @@ test-fast: setup ## unit tests only (no notebooks, no browser, nothing marked sl
 test-install: setup ## build the wheel, pip install it into a clean venv, run summary, reports and serve from /tmp
 	ANCHORLIB_TEST_INSTALL=1 $(BIN)/python -m pytest tests/test_package.py -v
 
-bench: setup ## scale benchmark at 1M and 10M rows (data and caches in /tmp, about 3 GB; docs/performance.md)
-	@nproc; free -g | head -2; uptime
+bench: setup ## scale benchmark at 1M, 10M and 100M rows (data in /tmp, ~25 GB; 100M takes 30-60 min; docs/performance.md)
+	@nproc; free -g | head -2; df -h /tmp | tail -1; uptime
 	nice -n 10 $(BIN)/python benchmarks/run.py --rows 1000000
 	nice -n 10 $(BIN)/python benchmarks/run.py --rows 10000000
+	@# out of core (from 20M payments): Parquet parts queried by DuckDB; the sample alone is ~15 GB of CSV
+	nice -n 10 $(BIN)/python benchmarks/run.py --rows 100000000; uptime
 
 sample: setup ## regenerate data/sample from the generator
 	$(BIN)/anchorlib sample --out data/sample

@@ -28,3 +28,8 @@ class SpendFileError(AnchorlibError):
 
 class ParameterError(AnchorlibError):
     """A notebook, app or CLI parameter names something that does not exist."""
+
+
+class OutOfCoreError(DatasetError):
+    """Something asked for a dataset's payments as a pandas frame where they are out of core (a Parquet
+    dataset, queried by DuckDB or Spark, never loaded whole)."""

@@ -278,10 +278,10 @@ def test_engine_choice_by_size(monkeypatch, sample_ds):
     monkeypatch.setattr("anchorlib.metrics.engine.ENGINE_MIN_ROWS", 10)
     assert engine_for(sample_ds.payments) == "duckdb" and choose(sample_ds.payments) is DUCKDB
     assert choose(sample_ds.payments, PANDAS) is PANDAS  # a given engine wins over the size
-    with pytest.raises(ParameterError, match="engine must be 'pandas' or 'duckdb', not 'polars'"):
+    with pytest.raises(ParameterError, match="engine must be 'pandas', 'duckdb' or 'spark', not 'polars'"):
         choose(sample_ds.payments, "polars")
-    monkeypatch.setenv("ANCHORLIB_ENGINE", "spark")
-    with pytest.raises(ParameterError, match="ANCHORLIB_ENGINE must be 'pandas' or 'duckdb'"):
+    monkeypatch.setenv("ANCHORLIB_ENGINE", "polars")
+    with pytest.raises(ParameterError, match="ANCHORLIB_ENGINE must be 'pandas', 'duckdb' or 'spark'"):
         engine_for(sample_ds.payments)
 
 
@@ -358,11 +358,12 @@ class Recording(PandasEngine):
 
 
 def test_summary_reads_the_rollup_once_and_sums_on_the_engine_it_is_handed(sample_ds):
-    """The summary reads one rollup from the data layer and asks the engine it is given for two sums, per
+    """The summary reads two rollups from the data layer and asks the engine it is given for two sums, per
     anchor and supplier and per anchor and group; it names that engine in its choices."""
     rec = Recording()
     got = metrics.summary(sample_ds, engine=rec)
-    rolled = len(sample_ds.rollup(metrics.headline.SUMMARY_COLUMNS, resolved=True))
-    assert rec.calls == [("share_sums", rolled, (SUPPLIER,)), ("equity_sums", rolled, ("anchor_id",))]
+    shares = len(sample_ds.rollup(metrics.headline.SUMMARY_SHARE_COLUMNS, resolved=True))
+    groups = len(sample_ds.rollup(metrics.headline.SUMMARY_GROUP_COLUMNS))
+    assert rec.calls == [("share_sums", shares, (SUPPLIER,)), ("equity_sums", groups, ("anchor_id",))]
     assert got["choices"]["engine"] == "pandas"
     assert got == metrics.summary(sample_ds, engine="pandas")

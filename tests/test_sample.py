@@ -121,3 +121,46 @@ def test_city_files_written_as_csv_above_the_excel_limit_load_the_same_payments(
         )  # 60, 62, 64 rows
     cols = ["anchor_id", "payment_date", "amount", "supplier_name", "expense_type", "transaction_id"]
     pd.testing.assert_frame_equal(as_csv[cols].astype(str), xlsx[cols].astype(str))
+
+
+def test_amounts_are_formatted_as_python_formats_them():
+    """``Money`` formats with Arrow kernels what ``f"{x:,.2f}"`` would write, councils' styles included:
+    pence, thousands, millions, billions, credits."""
+    import numpy as np
+
+    from anchorlib.sample.generator import Money
+
+    rng = np.random.default_rng(7)
+    values = np.round(np.r_[rng.lognormal(6, 3, 20_000), -rng.lognormal(6, 3, 5_000)], 2)
+    values = np.r_[values, [0.01, 0.5, 999.99, 1000.0, 999_999.99, 1_000_000.0, -1234.5, 5_432_109_876.54]]
+    style = rng.random(len(values))
+
+    def written(x, r):
+        if r is None:
+            return f"{x:,.2f}"
+        if x >= 0:
+            return f"£{x:,.2f}" if r < 0.7 else f"{x:.2f}"
+        return f"({-x:,.2f})" if r < 0.5 else f"-£{-x:,.2f}"
+
+    assert Money(values).texts(0, len(values)).to_pylist() == [written(x, None) for x in values.tolist()]
+    got = Money(values, style).texts(0, len(values)).to_pylist()
+    assert got == [written(x, r) for x, r in zip(values.tolist(), style.tolist())]
+
+
+def test_a_large_year_is_written_as_a_file_a_month_with_the_same_payments(tmp_path, monkeypatch):
+    """Above FILE_MAX_ROWS a body's year is twelve monthly files ('_01' = April): the same payments, each
+    file with its own title lines and total, which reconciles."""
+    from anchorlib import open_dataset
+
+    whole = open_dataset(write_sample(tmp_path / "year", rows=20_000, seed=5))
+    monkeypatch.setattr("anchorlib.sample.generator.FILE_MAX_ROWS", 1000)
+    monthly = open_dataset(write_sample(tmp_path / "month", rows=20_000, seed=5))
+    names = sorted(f.name for f in (monthly.root / "spend" / "hackney").iterdir())
+    assert len(names) == 36 and names[0] == "hackney_payments_over_500_2021-22_01.csv"
+    reports = monthly.load_report_frame()
+    assert reports[reports["anchor_id"] == "hackney"]["reconciled"].all()
+    cols = ["anchor_id", "payment_date", "amount", "supplier_name", "transaction_id"]
+    key = ["anchor_id", "transaction_id"]
+    a = whole.spend[cols].astype(str).sort_values(key, ignore_index=True)
+    b = monthly.spend[cols].astype(str).sort_values(key, ignore_index=True)
+    pd.testing.assert_frame_equal(a, b)

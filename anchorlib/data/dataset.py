@@ -15,7 +15,14 @@ import pandas as pd
 
 from anchorlib.data.addressable import RuleSet, ruleset_from_categories
 from anchorlib.data.ingest import SPEND_COLUMNS, LoadReport
-from anchorlib.data.payments import GROUP_FLAGS, SPEND_CATEGORICALS, build_payments, compact, concat
+from anchorlib.data.payments import (
+    GROUP_FLAGS,
+    SPEND_CATEGORICALS,
+    build_payments,
+    compact,
+    concat,
+    spend_frame,
+)
 from anchorlib.data.places import (
     BUILTIN_AREAS,
     Area,
@@ -24,6 +31,7 @@ from anchorlib.data.places import (
     normalise_postcodes,
     read_geography,
 )
+from anchorlib.data.relation import is_relation
 from anchorlib.data.rollup import stored_rollup
 from anchorlib.data.storage import cache
 from anchorlib.data.storage import tables as dataset_cache
@@ -48,7 +56,7 @@ class Dataset:
 
     root: Path
     anchors: pd.DataFrame  # anchor_id, name, kind, home_lads (a tuple of LAD codes, upper case)
-    spend: pd.DataFrame  # anchor_id + ingest.SPEND_COLUMNS
+    spend: pd.DataFrame  # anchor_id + ingest.SPEND_COLUMNS (out of core: the payments' PaymentsRelation)
     load_reports: dict[str, list[LoadReport]]  # anchor_id -> one report per spend file
     suppliers: pd.DataFrame  # register, with supplier_key, postcode, lad, rgn, lsoa, imd_decile, flags
     geography: Geography
@@ -127,11 +135,20 @@ class Dataset:
             ),
         )
 
-    def rollup(self, columns: list[str] | None = None, *, resolved: bool = False) -> pd.DataFrame:
+    @property
+    def financial_years(self) -> list[str]:
+        """The financial years with payments, in order (an out-of-core dataset knows them from its parts)."""
+        p = self.payments
+        if is_relation(p):
+            return p.financial_years
+        return sorted(str(y) for y in p["financial_year"].dropna().unique())
+
+    def rollup(self, columns: list[str] | None = None, *, resolved: bool = False, run=None) -> pd.DataFrame:
         """The payments summed per distinct row of ``columns`` (anchorlib/data/rollup.py; ``resolved``: with
         each row's resolved supplier in ``supplier_id``): the same sums from far fewer rows, made once per
-        dataset and stored beside its cached payments. Shared: do not write to it."""
-        return stored_rollup(self.payments, self.derived, columns, resolved=resolved)
+        dataset and stored beside its cached payments. Shared: do not write to it. Out of core, DuckDB sums
+        the Parquet parts, or ``run`` (an engine's SQL runner: the metrics pass Spark's when it sums)."""
+        return stored_rollup(self.payments, self.derived, columns, resolved=resolved, run=run)
 
     @property
     def survey_suppliers(self) -> pd.DataFrame | None:
@@ -146,7 +163,8 @@ class Dataset:
 
     @property
     def matches(self) -> pd.DataFrame:
-        """The match table an analyst reviews (``suppliers.match_table``): one row per payee name."""
+        """The match table an analyst reviews (``suppliers.match_table``): one row per payee name (out of
+        core: summed by DuckDB over the Parquet parts)."""
         return match_table(self.payments)
 
     def load_report_frame(self) -> pd.DataFrame:
@@ -308,6 +326,13 @@ def _names(names: list[str], most: int = 5) -> str:
     )
 
 
+def _file_keys(root: Path, files: dict[str, list[Path]], store: Path | None) -> dict[Path, str]:
+    """Each spend file's cache key (none without a cache)."""
+    if not store:
+        return {}
+    return {f: cache.file_key(f, str(f.relative_to(root)), store) for fs in files.values() for f in fs}
+
+
 def _read_spend(
     root: Path, files: dict[str, list[Path]], store: Path | None, payments_inputs: str | None = None
 ) -> tuple[pd.DataFrame, dict[str, list[LoadReport]], pd.DataFrame | None, str | None]:
@@ -317,11 +342,7 @@ def _read_spend(
     ``cache.payments_inputs`` as taken before the tables were read (every key is taken before what it
     covers is read)."""
     frames, reports = [], {}
-    keys = (
-        {f: cache.file_key(f, str(f.relative_to(root)), store) for fs in files.values() for f in fs}
-        if store
-        else {}
-    )
+    keys = _file_keys(root, files, store)
     payments_key = (
         cache.payments_key(root, list(keys.values()), payments_inputs) if store is not None else None
     )
@@ -348,11 +369,7 @@ def _read_spend(
                     cache.write(store, keys[f], *hit)
             df, report = hit
             report.file = str(f.relative_to(root))
-            df.insert(0, "anchor_id", anchor_id)
-            df["source_file"] = str(f.relative_to(root))
-            for col in SPEND_CATEGORICALS:  # compact each file as it comes: the text is never held whole
-                df[col] = compact(df[col].astype("string"))
-            frames.append(df)
+            frames.append(spend_frame(df, anchor_id, report.file))
             reports[anchor_id].append(report)
             del df, hit
     if not frames:
@@ -731,8 +748,24 @@ def open_dataset(path: str | Path | None = None) -> Dataset:
         if folder is not None and not _store_tables(folder, tables):
             folder = None
     files, spend_notes = _spend_files(root, tables["anchors"])
-    spend, reports, cached_payments, payments_key = _read_spend(root, files, store, payments_inputs)
     tables = {**tables, "notes": [*tables["notes"], *spend_notes]}
+    if store is not None:  # a dataset too large to hold: its payments as Parquet parts, queried
+        from anchorlib.data.outofcore import open_parts
+
+        keys = _file_keys(root, files, store)
+        parts = open_parts(root, files, keys, store, tables, folder, payments_inputs)
+        if parts is not None:
+            relation, reports, payments_key = parts
+            ds = Dataset(
+                root=root,
+                spend=relation,
+                load_reports=reports,
+                **tables,
+                derived=Derived(tables_entry=folder),
+            )
+            ds.derived.payments_cached(store, payments_key, relation)
+            return ds
+    spend, reports, cached_payments, payments_key = _read_spend(root, files, store, payments_inputs)
     ds = Dataset(root=root, spend=spend, load_reports=reports, **tables, derived=Derived(tables_entry=folder))
     if cached_payments is not None:
         ds.derived.payments_cached(store, payments_key, cached_payments)

@@ -67,12 +67,22 @@ def concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.DataFrame(cols)
 
 
+def spend_frame(df: pd.DataFrame, anchor_id: str, rel: str) -> pd.DataFrame:
+    """One loaded spend file's rows (``ingest.SPEND_COLUMNS``) as the payments hold them: ``anchor_id``
+    first, ``source_file`` the file's path in the dataset folder, text columns as categoricals."""
+    zeros = np.zeros(len(df), dtype=np.int8)  # the file's anchor and path: one category each
+    df.insert(0, "anchor_id", categorical(zeros, [anchor_id]))
+    df["source_file"] = categorical(zeros, [rel])
+    for col in SPEND_CATEGORICALS:  # compact each file as it comes: the text is never held whole
+        if col not in ("anchor_id", "source_file"):
+            df[col] = compact(df[col].astype("string"))
+    return df
+
+
 def spread(small: np.ndarray, idx: np.ndarray, fill=-1) -> np.ndarray:
-    """``small[idx]`` with ``fill`` where idx is -1 (no match)."""
-    out = np.full(len(idx), fill, dtype=small.dtype)
-    hit = idx >= 0
-    out[hit] = small[idx[hit]]
-    return out
+    """``small[idx]`` with ``fill`` where idx is -1 (no match): one take from ``small`` with ``fill``
+    appended, which index -1 picks (a tenth of the time of a masked assignment)."""
+    return np.append(small, np.array([fill], dtype=small.dtype))[idx]
 
 
 def _spread_cat(values: pd.Series, idx: np.ndarray) -> pd.Categorical:
@@ -97,12 +107,11 @@ def _masked(data: np.ndarray, mask: np.ndarray, dtype: str):
     return cls(data, mask)
 
 
-def _names(spend: pd.DataFrame, reg: pd.DataFrame, overrides) -> tuple[dict, np.ndarray]:
+def _resolved_names(spend: pd.DataFrame, resolve) -> tuple[dict, np.ndarray]:
     """Match columns (supplier_key, register_row, match_method, match_score) and each row's register row
-    (-1: none)."""
+    (-1: none). ``resolve``: distinct payee names -> ``suppliers.resolve_names``' frame for them."""
     codes, names = factorize(spend["supplier_name"])
-    uniq = pd.Series(names, dtype="string")
-    res = resolve_names(uniq, pd.Series(False, index=uniq.index), reg["supplier_key"], overrides)
+    res = resolve(pd.Series(names, dtype="string"))
     redacted = spend["redacted"].to_numpy(dtype=bool)
     row = spread(res["register_row"].fillna(-1).to_numpy(dtype="int64"), codes)
     row[redacted] = -1
@@ -166,6 +175,54 @@ def _classes(spend: pd.DataFrame, ruleset: RuleSet) -> dict:
     }
 
 
+class Joiner:
+    """The join of spend to the register, places and the rule set, for one dataset's tables, applied to
+    the spend a chunk at a time (``join``): the payees' matches to the register are kept per distinct
+    name across chunks, so a national dataset written file by file (anchorlib/data/storage/parts.py)
+    matches each payee once, and every chunk's rows get what one join of all the spend would give them
+    (``resolve_names`` resolves each name on its own)."""
+
+    def __init__(
+        self,
+        reg: pd.DataFrame,
+        geography: Geography,
+        ruleset: RuleSet,
+        overrides: dict[str, int | None] | None = None,
+    ):
+        self.reg, self.geography, self.ruleset, self.overrides = reg, geography, ruleset, overrides
+        self._known: pd.DataFrame | None = None  # resolve_names' columns, indexed by payee name
+
+    def _resolve(self, names: pd.Series) -> pd.DataFrame:
+        """``resolve_names`` of the distinct payee ``names``, each resolved once per Joiner."""
+        known = self._known
+        new = names if known is None else names[~names.isin(known.index)]
+        if len(new) or known is None:
+            got = resolve_names(
+                new, pd.Series(False, index=new.index), self.reg["supplier_key"], self.overrides
+            )
+            got.index = pd.Index(new.to_numpy(), dtype="string")
+            known = got if known is None else pd.concat([known, got])
+            self._known = known
+        return known.reindex(pd.Index(names.to_numpy(), dtype="string"))
+
+    def join(self, spend: pd.DataFrame) -> pd.DataFrame:
+        """One row per payment: the spend columns, financial_year, the match to the register
+        (``suppliers.resolve_names``), location, group flags and the addressable classification."""
+        reg = self.reg
+        cols = {c: spend[c] for c in spend.columns}
+        dates, days = factorize(spend["payment_date"])
+        cols["financial_year"] = _spread_cat(financial_year(pd.Series(days)), dates)
+        names, row = _resolved_names(spend, self._resolve)
+        cols.update(names)
+        cols["register_name"] = _spread_cat(reg["supplier_name"], row)
+        cols.update(_locations(spend, reg, self.geography, row))
+        for flag in GROUP_FLAGS:
+            values = reg[flag] if flag in reg.columns else pd.Series(pd.NA, index=reg.index, dtype="boolean")
+            cols[flag] = _spread_masked(values, row, "boolean")
+        cols.update(_classes(spend, self.ruleset))
+        return pd.DataFrame(cols, index=spend.index)
+
+
 def build_payments(
     spend: pd.DataFrame,
     reg: pd.DataFrame,
@@ -175,15 +232,29 @@ def build_payments(
 ) -> pd.DataFrame:
     """One row per payment: the spend columns, financial_year, the match to the register
     (``suppliers.resolve_names``), location, group flags and the addressable classification."""
-    cols = {c: spend[c] for c in spend.columns}
-    dates, days = factorize(spend["payment_date"])
-    cols["financial_year"] = _spread_cat(financial_year(pd.Series(days)), dates)
-    names, row = _names(spend, reg, overrides)
-    cols.update(names)
-    cols["register_name"] = _spread_cat(reg["supplier_name"], row)
-    cols.update(_locations(spend, reg, geography, row))
-    for flag in GROUP_FLAGS:
-        values = reg[flag] if flag in reg.columns else pd.Series(pd.NA, index=reg.index, dtype="boolean")
-        cols[flag] = _spread_masked(values, row, "boolean")
-    cols.update(_classes(spend, ruleset))
-    return pd.DataFrame(cols, index=spend.index)
+    return Joiner(reg, geography, ruleset, overrides).join(spend)
+
+
+def from_arrow(table) -> pd.DataFrame:
+    """A query result as a frame with the dtypes ``build_payments`` gives: text as sorted
+    categoricals, the group flags as nullable booleans, register rows and IMD deciles as Int64."""
+    import pyarrow as pa
+
+    cols = {}
+    for name, col in zip(table.column_names, table.columns):
+        t = col.type
+        if pa.types.is_dictionary(t):
+            col, t = col.cast(t.value_type), t.value_type
+        if pa.types.is_string(t) or pa.types.is_large_string(t):
+            cols[name] = compact(pd.Series(col.to_pandas(), dtype="string")).array
+        elif pa.types.is_boolean(t):
+            flag = name in GROUP_FLAGS or col.null_count
+            cols[name] = pd.array(col.to_pandas(), dtype="boolean") if flag else col.to_numpy()
+        elif name in ("register_row", "imd_decile") or (pa.types.is_integer(t) and col.null_count):
+            # (whole numbers, with or without gaps: Spark hands integers with nulls back as floats)
+            cols[name] = pd.array(col.to_pandas(), dtype="Int64")
+        elif name == "match_score":
+            cols[name] = pd.array(col.to_pandas(), dtype="Float64")
+        else:
+            cols[name] = col.to_pandas()
+    return pd.DataFrame(cols, index=pd.RangeIndex(table.num_rows))

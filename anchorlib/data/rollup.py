@@ -17,6 +17,7 @@ import json
 import pandas as pd
 
 from anchorlib.data.payments import GROUP_FLAGS
+from anchorlib.data.relation import is_relation
 from anchorlib.data.storage.derived import Derived
 from anchorlib.data.suppliers import supplier_ids
 from anchorlib.paths import PACKAGE_DIR
@@ -36,14 +37,17 @@ PER_PAYMENT = ("amount", "payment_date", "transaction_id", "source_file", "sourc
 
 
 def rollup(
-    payments: pd.DataFrame, columns: list[str] | None = None, min_rows: int | None = None
+    payments: pd.DataFrame, columns: list[str] | None = None, min_rows: int | None = None, run=None
 ) -> pd.DataFrame:
     """``payments[columns + ['amount']]`` with ``amount`` summed per distinct row of ``columns`` (default:
     every column but PER_PAYMENT; NULLs kept as their own value). Frames under ``min_rows`` rows
-    (default MIN_ROWS) come back as they are (nothing to gain)."""
+    (default MIN_ROWS) come back as they are (nothing to gain). An out-of-core dataset's payments are
+    summed in SQL by ``run`` (an engine's, e.g. Spark's), else by DuckDB (``relation_rollup``)."""
     min_rows = MIN_ROWS if min_rows is None else min_rows
     columns = [c for c in payments.columns if c not in PER_PAYMENT] if columns is None else columns
     cols = [c for c in dict.fromkeys(columns) if c in payments.columns and c != "amount"]
+    if is_relation(payments):
+        return relation_rollup(payments, cols, run)
     if len(payments) < min_rows:
         out = payments[[*cols, "amount"]]
         out.attrs = dict(payments.attrs)
@@ -66,6 +70,27 @@ def rollup(
     return out
 
 
+def relation_rollup(payments, cols: list[str], run=None) -> pd.DataFrame:
+    """``rollup`` of an out-of-core dataset's payments (anchorlib/data/relation.py): DuckDB (or ``run``:
+    sql, **tables -> frame, an engine's) sums its Parquet parts, reading only ``cols`` and ``amount``; the
+    rows come back with the payments' dtypes."""
+    import pyarrow as pa
+
+    from anchorlib.data.payments import from_arrow
+    from anchorlib.data.sql import query_arrow
+
+    keys = ", ".join(f'"{c}"' for c in cols)
+    sql = (
+        f"SELECT {keys}, sum(amount) AS amount FROM p GROUP BY {keys}"
+        if cols
+        else "SELECT sum(amount) AS amount FROM p"
+    )
+    table = query_arrow(sql, p=payments) if run is None else pa.Table.from_pandas(run(sql, p=payments))
+    out = from_arrow(table)
+    out.attrs = dict(payments.attrs)
+    return out
+
+
 def with_supplier_ids(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` (payments or a rollup with SUPPLIER_COLUMNS) with each row's resolved supplier in
     ``supplier_id`` (``suppliers.supplier_ids``, as a categorical), so the metrics that group by
@@ -83,16 +108,17 @@ def stored_rollup(
     columns: list[str] | None = None,
     min_rows: int | None = None,
     resolved: bool = False,
+    run=None,
 ) -> pd.DataFrame:
     """``rollup(payments, columns, min_rows)``, with ``with_supplier_ids`` when ``resolved``, made once and
     kept in ``derived`` (the store of the dataset whose payments these are): stored beside the cached
     payments, so a new process maps the file instead of rolling millions of payments up again."""
     min_rows = MIN_ROWS if min_rows is None else min_rows
-    rolled = len(payments) >= min_rows
+    rolled = is_relation(payments) or len(payments) >= min_rows
     name = f"rollup-{_rollup_name(payments, columns, resolved, rolled)}"
 
     def build() -> pd.DataFrame:
-        out = rollup(payments, columns, min_rows=min_rows)
+        out = rollup(payments, columns, min_rows=min_rows, run=run)
         if resolved:
             out = with_supplier_ids(out)
         out.attrs = {}  # the dataset's own payments carry none
@@ -119,5 +145,5 @@ def _rollup_name(payments: pd.DataFrame, columns: list[str] | None, resolved: bo
 
 @functools.cache
 def _code() -> str:
-    parts = ("data/rollup.py", "data/suppliers.py", "data/storage/mapped.py")
+    parts = ("data/rollup.py", "data/suppliers.py", "data/storage/mapped.py", "data/sql.py")
     return hashlib.sha1(b"".join((PACKAGE_DIR / rel).read_bytes() for rel in parts)).hexdigest()

@@ -220,6 +220,8 @@ def match_table(payments: pd.DataFrame) -> pd.DataFrame:
     location), spend (£), payments, anchors (';'-joined).
     Largest spend first. Overrides go in supplier_matches.csv (spend_name, register_name)."""
     cols = ["supplier_name", "supplier_key", "register_name", "match_method", "match_score"]
+    if not isinstance(payments, pd.DataFrame):  # an out-of-core dataset's payments: summed in SQL
+        return _match_table_sql(payments, cols)
     g = payments.assign(match_score=payments["match_score"].astype("float64"))
     g = (
         g.groupby(cols, dropna=False, sort=False)
@@ -231,6 +233,21 @@ def match_table(payments: pd.DataFrame) -> pd.DataFrame:
             anchors=("anchor_id", lambda s: ";".join(sorted(set(s)))),
         )
         .reset_index()
+    )
+    g = g.rename(columns={"supplier_name": "spend_name"})
+    return g.sort_values(["spend", "spend_name"], ascending=[False, True], ignore_index=True)
+
+
+def _match_table_sql(payments, cols: list[str]) -> pd.DataFrame:
+    """``match_table`` of a ``PaymentsRelation`` (anchorlib/data/relation.py), by DuckDB over its parts."""
+    from anchorlib.data.sql import query
+
+    keys = ", ".join(cols)
+    g = query(
+        f"""SELECT {keys}, first(postcode) AS postcode, first(lad) AS lad, sum(amount) AS spend,
+            count(*) AS payments, string_agg(DISTINCT anchor_id, ';' ORDER BY anchor_id) AS anchors
+            FROM p GROUP BY {keys}""",
+        p=payments,
     )
     g = g.rename(columns={"supplier_name": "spend_name"})
     return g.sort_values(["spend", "spend_name"], ascending=[False, True], ignore_index=True)

@@ -1,9 +1,9 @@
 """The headline figures per anchor and for the network: the JSON of ``anchorlib summary --json``.
 
-One pass: the dataset's payments rolled up to what the summary reads (``Dataset.rollup``: the same sums
-from a fraction of the rows, stored beside a cached dataset) are read from the data layer once and
-handed to one engine for two sums, per anchor and supplier (local shares and LM3) and per anchor and
-group (equity); the definitions then compose the figures.
+The dataset's payments rolled up to what the summary reads (``Dataset.rollup``: the same sums from a
+fraction of the rows, stored beside a cached dataset), one rollup per sum, are read from the data
+layer and handed to one engine for two sums, per anchor and supplier (local shares and LM3) and per
+anchor and group (equity); the definitions then compose the figures.
 """
 
 from __future__ import annotations
@@ -16,13 +16,18 @@ from anchorlib.data.rollup import SHARE_COLUMNS as SHARE_INPUTS
 from anchorlib.formatting import num
 from anchorlib.metrics.definitions import SHARE_COLUMNS, SUPPLIER, local_shares
 from anchorlib.metrics.disparity import equity
-from anchorlib.metrics.engine import Engine, choose
+from anchorlib.metrics.engine import Engine, choose, rollup_runner
 from anchorlib.metrics.multiplier import UNSURVEYED, anchor_lm3s
 from anchorlib.metrics.pooling import network_of
 from anchorlib.metrics.selection import subset
 
-#: What ``summary`` reads of the payments: per anchor, local share, LM3 per supplier and the equity groups.
-SUMMARY_COLUMNS = ["anchor_id", *SHARE_INPUTS, *SUPPLIER_COLUMNS, *GROUP_COLUMNS]
+#: What ``summary`` reads of the payments, in two rollups: per anchor and supplier, what local share and
+#: LM3 read (the rollup ``shared_suppliers`` sums too); per anchor, what the equity groups read. Two
+#: narrow rollups cost less than one of every column: at 100M payments a GROUP BY of 16 columns took
+#: 1.2x the CPU of both (docs/performance.md).
+SUMMARY_SHARE_COLUMNS = ["anchor_id", *SHARE_INPUTS, *SUPPLIER_COLUMNS]
+SUMMARY_GROUP_COLUMNS = ["anchor_id", "addressable", *GROUP_COLUMNS]
+SUMMARY_COLUMNS = list(dict.fromkeys([*SUMMARY_SHARE_COLUMNS, *SUMMARY_GROUP_COLUMNS]))
 
 
 def _groups_json(eq: pd.DataFrame) -> dict[str, dict]:
@@ -56,11 +61,13 @@ def summary(
     ids = anchor_ids or ds.anchor_ids
     areas = {a: ds.area(area_id, a) for a in ids}
     names = {a: str(ds.anchor(a)["name"]) for a in ids}
-    p = subset(ds, ds.rollup(SUMMARY_COLUMNS, resolved=True), ids)
+    run = rollup_runner(ds.payments, engine)
+    p = subset(ds, ds.rollup(SUMMARY_SHARE_COLUMNS, resolved=True, run=run), ids)
+    q = subset(ds, ds.rollup(SUMMARY_GROUP_COLUMNS, run=run), ids)
     # two sums on one engine: per anchor and supplier (local shares and LM3), per anchor and group (equity)
     eng = choose(p, engine)
     per_supplier = eng.share_sums(p, areas, [SUPPLIER], names=False)
-    groups = _groups_json(equity(ds, p, by="anchor_id", engine=eng))
+    groups = _groups_json(equity(ds, q, by="anchor_id", engine=eng))
     # the figures, composed from the sums
     per_anchor = per_supplier.groupby("anchor_id", observed=True, sort=False)[SHARE_COLUMNS].sum()
     shares = local_shares(per_anchor.reset_index(), areas, ds.ruleset.name)

@@ -24,7 +24,7 @@ from anchorlib.metrics.definitions import (
     largest_first,
     to_local_share,
 )
-from anchorlib.metrics.engine import Engine, choose
+from anchorlib.metrics.engine import Engine, choose, rollup_runner
 from anchorlib.metrics.selection import subset
 
 LEAKAGE_COLUMNS = [
@@ -63,12 +63,10 @@ def local_share_per(
     """``local_share`` for each value of the column ``by`` that the payments have (e.g. each financial
     year), in one aggregation; keys are the values as text, in sorted order."""
     ruleset_name = rule_set(payments, ruleset_name)
-    present = {
-        str(v) for v in payments[by].dropna().unique()
-    }  # (a categorical's unused values are not years)
     sums = choose(payments, engine).share_sums(payments, area, [by])
+    # the values the payments have, from the sums (a categorical's unused values are not years)
     rows = {str(r[by]): r for _, r in sums.iterrows() if pd.notna(r[by])}
-    return {k: to_local_share(rows[k], area, ruleset_name) for k in sorted(present)}
+    return {k: to_local_share(rows[k], area, ruleset_name) for k in sorted(rows)}
 
 
 def _keys(by: str | list[str]) -> list[str]:
@@ -223,7 +221,10 @@ def shared_suppliers(
     """Suppliers (resolved, so spellings merge) paid addressable spend by at least ``min_anchors`` anchors:
     how many and which anchors, their combined addressable spend and the supplier's LAD. Summed over the
     dataset's rollup by anchor and supplier (``Dataset.rollup``): the same sums from fewer rows."""
-    p = subset(ds, ds.rollup(["anchor_id", *SHARE_INPUTS, *SUPPLIER_COLUMNS], resolved=True), anchor_ids)
+    run = rollup_runner(ds.payments, engine)
+    p = subset(
+        ds, ds.rollup(["anchor_id", *SHARE_INPUTS, *SUPPLIER_COLUMNS], resolved=True, run=run), anchor_ids
+    )
     s = choose(p, engine).share_sums(p, ANY_LOCATION, ["anchor_id", SUPPLIER])
     s = s[(s["addressable_payments"] > 0) & (s["supplier_id"] != NO_NAME)]
     s = s.assign(anchor_id=s["anchor_id"].astype(str))  # plain text: joining categoricals per group is slow

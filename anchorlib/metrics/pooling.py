@@ -6,7 +6,7 @@ from __future__ import annotations
 from anchorlib.data.dataset import Dataset
 from anchorlib.data.rollup import SHARE_COLUMNS as SHARE_INPUTS
 from anchorlib.metrics.definitions import LocalShare, div, local_shares
-from anchorlib.metrics.engine import Engine, choose
+from anchorlib.metrics.engine import Engine, choose, rollup_runner
 from anchorlib.metrics.selection import subset
 
 POOLED = "pooled: the network's local spend / its addressable spend with known location (ratio of sums)"
@@ -49,7 +49,7 @@ def anchor_shares(
     from one aggregation of the dataset's rollup by anchor (``Dataset.rollup``)."""
     ids = anchor_ids or ds.anchor_ids
     areas = {a: ds.area(area_id, a) for a in ids}
-    p = subset(ds, ds.rollup(["anchor_id", *SHARE_INPUTS]), ids)
+    p = subset(ds, ds.rollup(["anchor_id", *SHARE_INPUTS], run=rollup_runner(ds.payments, engine)), ids)
     return local_shares(choose(p, engine).share_sums(p, areas, []), areas, ds.ruleset.name)
 
 

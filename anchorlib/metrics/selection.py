@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from anchorlib.data.dataset import Dataset
+from anchorlib.data.relation import is_relation
 
 
 def _in(column: pd.Series, values: list) -> np.ndarray:
@@ -43,7 +44,14 @@ def subset(
     financial_years: list[str] | None = None,
 ) -> pd.DataFrame:
     """``select`` over ``frame``, the dataset's payments or one of its rollups (``Dataset.rollup``): the
-    rows of those anchors and years, a shallow copy when they are all of them."""
+    rows of those anchors and years, a shallow copy when they are all of them. An out-of-core dataset's
+    payments (a ``PaymentsRelation``) are selected by their Parquet parts, nothing read."""
+    if is_relation(frame):
+        for a in anchor_ids or []:
+            ds.anchor(a)  # raises a clear error for an unknown anchor
+        out = frame.where(anchor_ids, financial_years)
+        out.attrs.update(ds.choices)
+        return out
     mask = np.ones(len(frame), dtype=bool)
     if anchor_ids:
         for a in anchor_ids:

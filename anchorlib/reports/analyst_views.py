@@ -61,7 +61,7 @@ def scenario_categories(
 ) -> list[str]:
     """The shift scenario's categories: ``categories`` (';'-joined, checked against the data), or the
     ``top`` categories leaking most when blank."""
-    p = metrics.select(ds, [anchor_id], [financial_year])
+    p = views.rolled(ds, [anchor_id], [financial_year], ["category", "addressable", "lad", "rgn", "hq_only"])
     by = metrics.leakage_by(p[p["addressable"]], ds.area(area_id, anchor_id), "category")
     known = by["category"].dropna().astype(str).tolist()
     if not categories.strip():
@@ -82,8 +82,9 @@ def equity_by_category(ds: Dataset, anchor_id: str, financial_year: str) -> pd.D
     p = metrics.select(ds, [anchor_id], [financial_year])
     eq = metrics.equity(ds, p, by="category")
     wide = eq.pivot(index="category", columns="label", values="disparity_index")
+    r = views.rolled(ds, [anchor_id], [financial_year], ["category", "addressable"])
     order = (
-        p[p["addressable"]]
+        r[r["addressable"]]
         .groupby("category", observed=True)["amount"]
         .sum()
         .sort_values(ascending=False)
@@ -136,7 +137,8 @@ def lm3_and_shift(
 def concentration(ds: Dataset, anchor_id: str, financial_year: str, top: int = 12) -> pd.DataFrame:
     """Top-10 supplier share and HHI (0-10,000) per category, largest addressable spend first."""
     p = metrics.select(ds, [anchor_id], [financial_year])
-    c = metrics.concentration(p[p["addressable"]]).sort_values("addressable_spend", ascending=False).head(top)
+    # (concentration counts addressable spend alone: the payments need no filter)
+    c = metrics.concentration(p).sort_values("addressable_spend", ascending=False).head(top)
     df = pd.DataFrame(
         {
             "Category": c["category"],

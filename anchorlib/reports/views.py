@@ -15,6 +15,7 @@ from anchorlib.charts import network as network_charts
 from anchorlib.data.dataset import Dataset, open_anchor, open_dataset
 from anchorlib.errors import ParameterError
 from anchorlib.formatting import disparity, exact, figure, money, pct, table
+from anchorlib.metrics.selection import subset
 
 HEADLINE_KEYS = (
     "total_spend",
@@ -45,9 +46,15 @@ LABELS = {
 }
 
 
+def rolled(ds: Dataset, anchor_ids: list[str], years: list[str] | None, columns: list[str]) -> pd.DataFrame:
+    """The payments of these anchors and years rolled up to ``columns`` (``Dataset.rollup``): a pandas
+    frame of sums for views that work on rows, small however large the dataset (out of core too)."""
+    return subset(ds, ds.rollup(["anchor_id", "financial_year", *columns]), anchor_ids, years)
+
+
 def check_financial_year(ds: Dataset, financial_year: str) -> None:
     """Raise ParameterError unless the dataset has payments in ``financial_year``."""
-    years = sorted(ds.payments["financial_year"].dropna().unique().tolist())
+    years = ds.financial_years
     if financial_year not in years:
         raise ParameterError(
             f"financial year '{financial_year}' has no payments; this dataset has {', '.join(years)}"
@@ -80,7 +87,7 @@ def period_label(ds: Dataset, years: list[str] | None) -> str:
     """'2023-24' or 'all years (2021-22 to 2023-24)'."""
     if years:
         return ", ".join(years)
-    have = sorted(ds.payments["financial_year"].dropna().unique().tolist())
+    have = ds.financial_years
     return f"all years ({have[0]} to {have[-1]})" if have else "all years"
 
 
@@ -165,21 +172,19 @@ def network_anchor_table(summary: dict):
 
 
 def local_share_by_year_data(ds: Dataset, anchor_id: str, area: str = "home") -> pd.DataFrame:
-    """Local share per financial year for one anchor (one ``metrics.local_share`` per year)."""
+    """Local share per financial year for one anchor (``metrics.local_share_per``: one aggregation)."""
     a = ds.area(area, anchor_id)
-    p = metrics.select(ds, [anchor_id])
-    rows = []
-    for fy, g in p.groupby("financial_year", observed=True):
-        ls = metrics.local_share(g, a, ds.ruleset.name)
-        rows.append(
-            {
-                "financial_year": str(fy),
-                "local_share": ls.local_share,
-                "local_spend": ls.local_spend,
-                "addressable_spend": ls.addressable_spend,
-            }
-        )
-    return pd.DataFrame(rows)
+    shares = metrics.local_share_per(metrics.select(ds, [anchor_id]), a, "financial_year", ds.ruleset.name)
+    rows = [
+        {
+            "financial_year": fy,
+            "local_share": ls.local_share,
+            "local_spend": ls.local_spend,
+            "addressable_spend": ls.addressable_spend,
+        }
+        for fy, ls in shares.items()
+    ]
+    return pd.DataFrame(rows, columns=["financial_year", "local_share", "local_spend", "addressable_spend"])
 
 
 def local_share_by_year(ds: Dataset, anchor_id: str, area: str = "home") -> alt.Chart:
@@ -194,7 +199,7 @@ def local_share_by_year(ds: Dataset, anchor_id: str, area: str = "home") -> alt.
 
 def local_by_category(ds: Dataset, anchor_id: str, years: list[str] | None, area: str = "home") -> alt.Chart:
     """Chart: addressable spend by category, local / not local / unknown, over ``years``."""
-    p = metrics.select(ds, [anchor_id], years)
+    p = rolled(ds, [anchor_id], years, ["category", "addressable", "lad", "rgn"])
     a = ds.area(area, anchor_id)
     data = leakage_charts.local_by_category_data(p, metrics.is_local(p, a))
     name = ds.anchor(anchor_id)["name"]

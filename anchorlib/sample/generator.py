@@ -36,6 +36,9 @@ YEARS = ["2021-22", "2022-23", "2023-24"]
 #: take 73 s (8.6 s as CSV) and the first open 14.4 s (8.0 s).
 XLSX_MAX_ROWS = 50_000
 _FIXED_ZIP_TIME = (2024, 4, 1, 0, 0, 0)
+#: Above this many rows a year, a body's spend is written as a file a month (as many publish): a national
+#: sample's files stay the size real ones are, and each is parsed on its own.
+FILE_MAX_ROWS = 2_000_000
 
 LONDON = "E12000007"
 # LAD code, name, region, postcode districts, LSOA count, IMD decile weights (1..10)
@@ -673,21 +676,47 @@ class Serial:
 @dataclass(frozen=True)
 class Money:
     """Amounts as publishers print them. With ``style`` (a uniform draw per row), as councils do:
-    '£1,234.50' or '1234.50', credits '(12.00)' or '-£12.00'; without, '1,234.50' / '-12.00'."""
+    '£1,234.50' or '1234.50', credits '(12.00)' or '-£12.00'; without, '1,234.50' / '-12.00'. Formatted
+    by Arrow kernels, as Python's ``f"{x:,.2f}"`` would (tests/test_sample.py compares them)."""
 
     amount: np.ndarray
     style: np.ndarray | None = None
 
-    def texts(self, a: int, b: int) -> list[str]:
-        v = self.amount[a:b].tolist()
+    def texts(self, a: int, b: int):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        x = self.amount[a:b]
+        cents = np.rint(np.abs(x) * 100).astype(np.int64)
+        pounds, pence = cents // 100, cents % 100
+
+        def text(v):
+            return pc.cast(pa.array(v), pa.string())
+
+        def pad(v, n):
+            return pc.utf8_lpad(text(v), n, "0")
+
+        groups = [pounds % 1000, (pounds // 1000) % 1000, (pounds // 10**6) % 1000, pounds // 10**9]
+        commas = text(groups[0])
+        for i in range(1, 4):  # each step: the number with one more group of three digits in front
+            longer = pc.binary_join_element_wise(
+                text(groups[i]), *[pad(g, 3) for g in reversed(groups[:i])], ","
+            )
+            commas = pc.if_else(pa.array(pounds >= 1000**i), longer, commas)
+        tail = pc.binary_join_element_wise(".", pad(pence, 2), "")
+        grouped = pc.binary_join_element_wise(commas, tail, "")
+        negative = pa.array(x < 0)
         if self.style is None:
-            return [f"{x:,.2f}" for x in v]
-        return [
-            (f"£{x:,.2f}" if r < 0.7 else f"{x:.2f}")
-            if x >= 0
-            else (f"({-x:,.2f})" if r < 0.5 else f"-£{-x:,.2f}")
-            for x, r in zip(v, self.style[a:b].tolist())
-        ]
+            return pc.if_else(negative, pc.binary_join_element_wise("-", grouped, ""), grouped)
+        r = self.style[a:b]
+        plain = pc.binary_join_element_wise(text(pounds), tail, "")
+        positive = pc.if_else(pa.array(r < 0.7), pc.binary_join_element_wise("£", grouped, ""), plain)
+        credit = pc.if_else(
+            pa.array(r < 0.5),
+            pc.binary_join_element_wise("(", grouped, ")", ""),
+            pc.binary_join_element_wise("-£", grouped, ""),
+        )
+        return pc.if_else(negative, credit, positive)
 
 
 _CSV_SPECIAL = '[",\r\n]'  # csv.writer's minimal quoting: a field holding one of these is quoted
@@ -875,6 +904,16 @@ def _spend_name(rng, suppliers: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
     return out
 
 
+def _files(days: np.ndarray, year: pd.DatetimeIndex, n: int) -> list[tuple[str, int, int]]:
+    """(file name suffix, first row, end row) of each file of a year's ``n`` payments (``days`` sorted):
+    one file, or above ``FILE_MAX_ROWS`` a file a month ('_01' is April), as many bodies publish."""
+    if n <= FILE_MAX_ROWS:
+        return [("", 0, n)]
+    starts = np.flatnonzero(np.r_[True, np.diff(year.month.to_numpy()) != 0])  # first day of each month
+    bounds = [*np.searchsorted(days, starts).tolist(), n]
+    return [(f"_{i + 1:02d}", a, b) for i, (a, b) in enumerate(zip(bounds, bounds[1:])) if b > a]
+
+
 def _write_spend(out: Path, rng, anchor, suppliers: pd.DataFrame, n_total: int) -> None:
     anchor_id, name, kind, _home, layout, share = anchor
     folder = out / "spend" / anchor_id
@@ -915,26 +954,26 @@ def _write_spend(out: Path, rng, anchor, suppliers: pd.DataFrame, n_total: int) 
                 Money(amount, u),
                 payee,
             ]
-            total = float(np.round(amount.sum(), 2))
-            half = (
-                n // 2 if n > 400 else n
-            )  # months joined by hand: the header repeated mid-file, and a blank line
-            blocks = [
-                _csv_blocks(cols, 0, half),
-                [[""] * 8, header] if n > 400 else [],
-                _csv_blocks(cols, half, n),
-                [["Total", "", "", "", "", "", f"£{total:,.2f}", ""]],
-            ]
-            _write_csv(
-                folder / f"hackney_payments_over_500_{fy}.csv",
-                header,
-                blocks,
-                preamble=[
-                    ["London Borough of Hackney"],
-                    [f"Payments to suppliers over £500, financial year {fy}"],
-                    [],
-                ],
-            )
+            for suffix, a, b in _files(days, year, n):
+                total = float(np.round(amount[a:b].sum(), 2))
+                # months joined by hand: the header repeated mid-file, and a blank line (a year's file only)
+                half = (a + b) // 2 if b - a > 400 and not suffix else b
+                blocks = [
+                    _csv_blocks(cols, a, half),
+                    [[""] * 8, header] if half < b else [],
+                    _csv_blocks(cols, half, b),
+                    [["Total", "", "", "", "", "", f"£{total:,.2f}", ""]],
+                ]
+                _write_csv(
+                    folder / f"hackney_payments_over_500_{fy}{suffix}.csv",
+                    header,
+                    blocks,
+                    preamble=[
+                        ["London Borough of Hackney"],
+                        [f"Payments to suppliers over £500, financial year {fy}"],
+                        [],
+                    ],
+                )
         elif layout == "lgtc_xlsx" and n <= XLSX_MAX_ROWS:
             import openpyxl
 
@@ -987,13 +1026,14 @@ def _write_spend(out: Path, rng, anchor, suppliers: pd.DataFrame, n_total: int) 
                 Money(amount),
             ]
             pre = [[f"{name} - expenditure over £25,000 - {fy}"], []] if not bom else []
-            _write_csv(
-                folder / f"{anchor_id}_over_25k_{fy}.csv",
-                header,
-                [_csv_blocks(cols, 0, n)],
-                preamble=pre,
-                encoding="utf-8-sig" if bom else "utf-8",
-            )
+            for suffix, a, b in _files(days, year, n):
+                _write_csv(
+                    folder / f"{anchor_id}_over_25k_{fy}{suffix}.csv",
+                    header,
+                    [_csv_blocks(cols, a, b)],
+                    preamble=pre,
+                    encoding="utf-8-sig" if bom else "utf-8",
+                )
 
 
 def write_sample(out: str | Path, rows: int = DEFAULT_ROWS, seed: int = SEED) -> Path:

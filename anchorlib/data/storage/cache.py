@@ -193,6 +193,15 @@ def write(directory: Path, key: str, df: pd.DataFrame, report: LoadReport) -> No
         pass
 
 
+def write_report(directory: Path, key: str, report: LoadReport) -> None:
+    """Store one file's load report alone (an out-of-core dataset keeps its rows in its Parquet parts,
+    anchorlib/data/storage/parts.py), whole or not at all."""
+    try:
+        atomic.write_text(directory / f"{key}.json", json.dumps(_report_to_json(report)))
+    except OSError:
+        pass
+
+
 # --- the enriched payments (Dataset.payments) ----------------------------------------------
 # Keyed by every spend file's key, the files the join reads, and the source of the modules that
 # build it, so a changed register, geography, rule set or join code rebuilds it.

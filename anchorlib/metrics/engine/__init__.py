@@ -27,7 +27,8 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Protocol
 
-from anchorlib.errors import ParameterError
+from anchorlib.data.relation import PaymentsRelation, is_relation
+from anchorlib.errors import OutOfCoreError, ParameterError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
     from anchorlib.data.places import Area
 
 ENGINE_MIN_ROWS = 200_000  # from this many payments the metrics run on DuckDB ($ANCHORLIB_ENGINE overrides)
-ENGINES = ("pandas", "duckdb")
+ENGINES = ("pandas", "duckdb", "spark")
 
 
 class Engine(Protocol):
@@ -63,21 +64,43 @@ class Engine(Protocol):
     def resolve(self, payments: pd.DataFrame) -> pd.DataFrame: ...
 
 
-def engine_for(payments: pd.DataFrame) -> str:
+def engine_for(payments: pd.DataFrame | PaymentsRelation) -> str:
     """The name of the engine ``choose`` picks for ``payments``: ``$ANCHORLIB_ENGINE`` when set, else
-    'duckdb' for ``ENGINE_MIN_ROWS`` payments or more and 'pandas' below."""
+    'duckdb' for ``ENGINE_MIN_ROWS`` payments or more, or for an out-of-core dataset's payments (a
+    ``PaymentsRelation``), and 'pandas' below."""
     forced = os.environ.get("ANCHORLIB_ENGINE", "").strip().lower()
     if forced:
         return _known(forced, "ANCHORLIB_ENGINE")
-    return "duckdb" if len(payments) >= ENGINE_MIN_ROWS else "pandas"
+    return "duckdb" if is_relation(payments) or len(payments) >= ENGINE_MIN_ROWS else "pandas"
 
 
-def choose(payments: pd.DataFrame, engine: Engine | str | None = None) -> Engine:
-    """The engine for ``payments``: ``engine`` when given (an Engine, or 'pandas' / 'duckdb'), else
-    ``engine_for``'s choice."""
+def choose(payments: pd.DataFrame | PaymentsRelation, engine: Engine | str | None = None) -> Engine:
+    """The engine for ``payments``: ``engine`` when given (an Engine, or 'pandas' / 'duckdb' / 'spark'),
+    else ``engine_for``'s choice. The pandas engine sums frames in memory: given an out-of-core dataset's
+    payments it raises OutOfCoreError rather than load them."""
     if engine is not None and not isinstance(engine, str):
-        return engine
-    return get(_known(engine.strip().lower(), "engine") if engine else engine_for(payments))
+        chosen = engine
+    else:
+        chosen = get(_known(engine.strip().lower(), "engine") if engine else engine_for(payments))
+    if chosen.name == "pandas" and is_relation(payments):
+        raise OutOfCoreError(
+            f"the pandas engine sums payments in memory, and these {len(payments):,} are out of core "
+            "(a Parquet dataset): use engine 'duckdb' or 'spark' (or unset ANCHORLIB_ENGINE)"
+        )
+    return chosen
+
+
+def rollup_runner(payments, engine: Engine | str | None = None):
+    """What sums an out-of-core dataset's rollups (``Dataset.rollup(run=...)``) for a metric asked to run
+    on ``engine``: the SQL engine's ``run`` when it is one other than DuckDB (Spark: the scan of the
+    Parquet parts happens on the cluster), else None (DuckDB, the data layer's own)."""
+    if not is_relation(payments):
+        return None
+    name = engine if isinstance(engine, str) or engine is None else engine.name
+    name = (name or os.environ.get("ANCHORLIB_ENGINE", "")).strip().lower()
+    if name in ("", "duckdb", "pandas"):
+        return None
+    return choose(payments, engine).run
 
 
 def get(name: str) -> Engine:
@@ -86,6 +109,10 @@ def get(name: str) -> Engine:
         from anchorlib.metrics.engine.duckdb_engine import DUCKDB  # DuckDB imported only when used
 
         return DUCKDB
+    if name == "spark":
+        from anchorlib.metrics.engine.spark_engine import spark_engine  # pyspark imported only when used
+
+        return spark_engine()
     from anchorlib.metrics.engine.pandas_engine import PANDAS
 
     return PANDAS
@@ -93,5 +120,5 @@ def get(name: str) -> Engine:
 
 def _known(name: str, what: str) -> str:
     if name not in ENGINES:
-        raise ParameterError(f"{what} must be 'pandas' or 'duckdb', not '{name}'")
+        raise ParameterError(f"{what} must be 'pandas', 'duckdb' or 'spark', not '{name}'")
     return name

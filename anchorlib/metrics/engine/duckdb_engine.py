@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from anchorlib.data.places import Area
+from anchorlib.data.relation import PaymentsRelation, is_relation
 from anchorlib.data.sql import columns as _cols
 from anchorlib.data.sql import literal as _lit
 from anchorlib.data.sql import query
@@ -73,8 +74,11 @@ def where_sql(filters: dict[str, list] | None) -> str:
     return "WHERE " + " AND ".join(parts) if parts else ""
 
 
-def _arrow(payments: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
-    """The columns DuckDB needs (a copy-on-write view: DuckDB scans the columns in place)."""
+def _arrow(payments: pd.DataFrame | PaymentsRelation, cols: list[str]) -> pd.DataFrame | PaymentsRelation:
+    """The columns DuckDB needs (a copy-on-write view: DuckDB scans the columns in place); an out-of-core
+    dataset's payments as they are (the query reads only these columns of its Parquet parts)."""
+    if is_relation(payments):
+        return payments
     return payments[list(dict.fromkeys(cols))]
 
 
@@ -91,8 +95,11 @@ def _coded(payments: pd.DataFrame, cols: list[str], many: list[str]) -> tuple[pd
     """``payments[cols]`` for DuckDB with the categorical columns among ``many`` as their integer codes
     (``<col>__code``) and a table ``d_<col>`` (code, v) per column to decode them after aggregation: DuckDB
     turns a categorical into an ENUM by reading every category as a Python object, tens of ms per query
-    for thousands of payee names. Returns (frame, tables, the columns coded)."""
+    for thousands of payee names. Returns (frame, tables, the columns coded). Parquet parts hold text as
+    text (dictionary-encoded): nothing to code."""
     frame = _arrow(payments, cols)
+    if is_relation(payments):
+        return frame, {}, []
     coded = [c for c in many if isinstance(payments[c].dtype, pd.CategoricalDtype)]
     tables = {}
     for c in coded:
@@ -108,8 +115,8 @@ def _decoded(coded: list[str]) -> str:
     """SELECT from the rollup ``r`` with the coded columns decoded (``_coded``)."""
     if not coded:
         return "SELECT * FROM r"
-    return (
-        f"SELECT r.* EXCLUDE ({_cols(f'{c}__code' for c in coded)}), "
+    return (  # the code columns stay beside their texts (plain SQL: no EXCLUDE)
+        "SELECT r.*, "
         + ", ".join(f'"d_{c}".v AS "{c}"' for c in coded)
         + " FROM r"
         + "".join(f' LEFT JOIN "d_{c}" ON r."{c}__code" = "d_{c}".code' for c in coded)
@@ -122,7 +129,14 @@ _NAMES_SQL = f"""SELECT supplier_id,
 
 
 class DuckDBEngine:
+    """The sums as SQL, run by DuckDB. The statements are written once, in DuckDB's dialect; another SQL
+    engine (anchorlib/metrics/engine/spark_engine.py) overrides ``run`` alone."""
+
     name = "duckdb"
+
+    def run(self, sql: str, **tables) -> pd.DataFrame:
+        """``sql`` over ``tables`` (name -> frame or PaymentsRelation), the result as a frame."""
+        return query(sql, **tables)
 
     def share_sums(
         self,
@@ -151,7 +165,7 @@ class DuckDBEngine:
             group = f"GROUP BY {_cols(cols)}" if cols else ""
             select = f"{_cols(cols)}, " if cols else ""
             sql = f"SELECT {select}{share} FROM ({_rollup(raw, areas, filters)}) {group}"
-            return query(sql, p=_arrow(payments, need))
+            return self.run(sql, p=_arrow(payments, need))
         frame, tables, coded = _coded(payments, [*need, *_SUPPLIER_COLS], _SUPPLIER_COLS[1:])
         rolled = _rollup([*raw, *(f"{c}__code" if c in coded else c for c in _SUPPLIER_COLS)], areas, filters)
         sums = f"SELECT {_cols(cols)}, {share} FROM g GROUP BY {_cols(cols)}"
@@ -164,7 +178,7 @@ class DuckDBEngine:
         sql = f"""WITH r AS ({rolled}),
             g AS (SELECT *, {SUPPLIER_ID_SQL} AS supplier_id FROM ({_decoded(coded)}))
             {final}"""
-        return query(sql, p=frame, **tables)
+        return self.run(sql, p=frame, **tables)
 
     def supplier_names(self, payments: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
         """Per resolved supplier in ``ids``: display name ``supplier`` and ``lad``, indexed by
@@ -175,7 +189,9 @@ class DuckDBEngine:
             g AS (SELECT * FROM (SELECT *, {SUPPLIER_ID_SQL} AS supplier_id FROM ({_decoded(coded)}))
                   WHERE supplier_id IN (SELECT id FROM want))
             {_NAMES_SQL}"""
-        out = query(sql, p=frame, want=pd.DataFrame({"id": pd.Series(list(ids), dtype="string")}), **tables)
+        out = self.run(
+            sql, p=frame, want=pd.DataFrame({"id": pd.Series(list(ids), dtype="string")}), **tables
+        )
         out = out.astype("string")
         return out.set_index(pd.Index(out.pop("supplier_id"), name="supplier_id"))
 
@@ -199,7 +215,7 @@ class DuckDBEngine:
         k = _cols(keys)
         sql = f"""SELECT {k + ", " if keys else ""}coalesce(sum(amount), 0) AS addressable_spend, {sums}
                   FROM ({rolled}) {"GROUP BY " + k if keys else ""}"""
-        return query(sql, p=_arrow(payments, [*keys, "amount", "addressable", "imd_decile", *flags]))
+        return self.run(sql, p=_arrow(payments, [*keys, "amount", "addressable", "imd_decile", *flags]))
 
     def decile_spend(self, payments: pd.DataFrame) -> tuple[pd.Series, np.ndarray, np.ndarray]:
         """(IMD decile, addressable £, supplier code) per IMD decile and resolved supplier with addressable
