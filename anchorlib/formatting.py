@@ -64,12 +64,47 @@ def multiplier(x) -> str:
     return NA if x is None else f"{x:.2f}"
 
 
+#: What each figure of ``anchorlib summary --json`` is called where people read it (reports, workbooks).
+FIGURE_LABELS = {
+    "total_spend": "Total spend",
+    "addressable_spend": "Addressable spend",
+    "local_spend": "Local spend",
+    "unknown_location_spend": "Unknown location (addressable)",
+    "local_share": "Local share",
+    "leakage": "Leakage (addressable - local)",
+    "local_share_excluding_hq_only": "Local share without head-office-only suppliers",
+    "mean_anchor_local_share": "Mean of the anchors' local shares (not pooled)",
+    "lm3": "LM3 (local multiplier, 1 to 3)",
+}
+
+
 def figure(key: str, x) -> str:
     """A headline figure by its key in ``anchorlib summary --json``: 'lm3' as a multiplier, a key naming
     a share (local_share, mean_anchor_local_share, ...) as %, any other (spend, leakage) as money."""
     if key == "lm3":
         return multiplier(x)
     return pct(x) if "share" in key else money(x)
+
+
+def place(name: object, code: object) -> str:
+    """An area as it reads wherever one is shown: its name with its ONS code, 'Newham (E09000025)'; the code
+    alone when the name is not known, the name alone when there is no code, 'unknown location' for
+    neither."""
+    code = None if _missing(code) else str(code).strip() or None
+    name = None if _missing(name) else str(name).strip() or None
+    if name is None or name == code:
+        return code or "unknown location"
+    return f"{name} ({code})" if code else name
+
+
+def _missing(x) -> bool:
+    """None, NaN, pd.NA or NaT (a missing name or code)."""
+    if x is None:
+        return True
+    try:
+        return num(x) is None
+    except (TypeError, ValueError):
+        return False
 
 
 def exact(x) -> str:

@@ -165,7 +165,7 @@ def chosen_area(ds: Dataset, area_id: str, anchor_ids: list[str]) -> Area:
     if area_id in ("", "home"):
         lads = frozenset().union(*(ds.home_area(a).lads for a in anchor_ids))
         names = ", ".join(str(ds.anchor(a)["name"]) for a in anchor_ids)
-        return Area("home", f"Home borough(s) of {names}", lads)
+        return Area("home", f"Home borough(s) of {names}", lads, names=ds.place_names)
     return ds.area(area_id)
 
 
