@@ -14,7 +14,7 @@ from anchorlib.charts import leakage as leakage_charts
 from anchorlib.charts import network as network_charts
 from anchorlib.data.dataset import Dataset, open_anchor, open_dataset
 from anchorlib.errors import ParameterError
-from anchorlib.formatting import disparity, exact, figure, money, pct, table
+from anchorlib.formatting import FIGURE_LABELS, disparity, exact, figure, money, pct, table
 from anchorlib.metrics.selection import subset
 
 HEADLINE_KEYS = (
@@ -33,17 +33,7 @@ NETWORK_KEYS = (
     "leakage",
     "mean_anchor_local_share",
 )
-LABELS = {
-    "total_spend": "Total spend",
-    "addressable_spend": "Addressable spend",
-    "local_spend": "Local spend",
-    "unknown_location_spend": "Unknown location (addressable)",
-    "local_share": "Local share",
-    "leakage": "Leakage (addressable - local)",
-    "local_share_excluding_hq_only": "Local share without head-office-only suppliers",
-    "mean_anchor_local_share": "Mean of the anchors' local shares (not pooled)",
-    "lm3": "LM3 (local multiplier, 1 to 3)",
-}
+LABELS = FIGURE_LABELS  # (the name the views have always used)
 
 
 def rolled(ds: Dataset, anchor_ids: list[str], years: list[str] | None, columns: list[str]) -> pd.DataFrame:
