@@ -179,6 +179,22 @@ def select_rows(frame, anchor_ids: list[str], years: list[str] | None = None):
     return out
 
 
+def choice_notes(ds: Dataset, anchor_ids: list[str] | None, where: str, **extra) -> dict[str, object]:
+    """The choices behind an app's figures, as a download's workbook lists them: the dataset, the
+    organisations by name, where counts as local (``where``, by name and code), ``extra`` (e.g. the
+    financial years) and the dataset's rule set and IMD vintage."""
+    names = dict(zip(ds.anchors["anchor_id"].astype(str), ds.anchors["name"].astype(str)))
+    return {
+        "dataset": str(ds.root),
+        **({"organisations": "; ".join(names.get(a, a) for a in anchor_ids)} if anchor_ids else {}),
+        "local area": where,
+        **{k.replace("_", " "): v for k, v in extra.items()},
+        "addressable rule set": ds.ruleset.name,
+        "IMD vintage": ds.geography.imd_vintage,
+        "definitions": "docs/methodology.md",
+    }
+
+
 def anchor_picker(ds: Dataset, value: list[str], width: str = "520px") -> widgets.SelectMultiple:
     """The 'Organisation(s)' multi-select every app shows (names, anchor ids as values)."""
     names = dict(zip(ds.anchors["anchor_id"], ds.anchors["name"]))
