@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from anchorlib.export import Sheet, choices_sheet
 from anchorlib.formatting import FIGURE_LABELS as L
+from anchorlib.formatting import figure_kind
+
+METHOD = "docs/methodology.md"
 
 #: The summary JSON's anchor fields as the anchors sheet's columns: (JSON path, label, kind).
 ANCHOR_COLUMNS = [
@@ -92,6 +95,84 @@ def summary_sheets(result: dict, dataset: str = "") -> list[Sheet]:
         **result.get("choices", {}),
         "network local share": net.get("local_share_label"),
         "mean of the anchors' shares": net.get("mean_anchor_local_share_label"),
-        "definitions": "docs/methodology.md",
+        "definitions": METHOD,
     }
     return [anchors, network, groups, choices_sheet({k: v for k, v in choices.items() if v is not None})]
+
+
+def _figures_sheet(name: str, lead: dict, figures: dict, title: str) -> Sheet:
+    """One row: ``lead`` (text columns, e.g. the anchor and period), then headline ``figures`` by their
+    summary JSON keys, labelled and of their kind."""
+    return Sheet(
+        name,
+        [*lead, *(L.get(k, k) for k in figures)],
+        ["text"] * len(lead) + [figure_kind(k) for k in figures],
+        [[*lead.values(), *figures.values()]],
+        title,
+    )
+
+
+def by_category_sheet(data, name: str = "by category") -> Sheet:
+    """``charts.leakage.local_by_category_data`` (one row per category and location status) as one row
+    per category: addressable £ local, not local, of unknown location, and the total."""
+    from anchorlib.charts.base import LOCAL_STATUS
+
+    wide = data.pivot_table(index="category", columns="status", values="amount", aggfunc="sum", sort=False)
+    wide = wide.reindex(columns=LOCAL_STATUS).fillna(0.0)
+    wide["Addressable spend"] = wide.sum(axis=1)
+    wide = wide.sort_values("Addressable spend", ascending=False, kind="stable").reset_index()
+    wide.columns = ["Category", *(f"{s} (£)" for s in LOCAL_STATUS), "Addressable spend (£)"]
+    money = {c: "money" for c in wide.columns if c != "Category"}
+    return Sheet.from_frame(name, wide, money, "Addressable spend by category and where its suppliers are")
+
+
+def anchor_sheets(ds, anchor_id: str, years: list[str] | None, area: str = "home") -> list[Sheet]:
+    """The figures of one anchor's report (notebook 02) as sheets: headline, by year, by category, top
+    suppliers, equity, choices. The same functions make them as make the report."""
+    from anchorlib.reports import views
+
+    head = views.anchor_headline(ds, anchor_id, years, area)
+    notes = head.notes
+    lead = {"Anchor": notes["Anchor"], "Period": notes["Period"]}
+    by_year = views.local_share_by_year_data(ds, anchor_id, area).rename(
+        columns={
+            "financial_year": "Financial year",
+            "local_share": L["local_share"],
+            "local_spend": L["local_spend"] + " (£)",
+            "addressable_spend": L["addressable_spend"] + " (£)",
+        }
+    )
+    return [
+        _figures_sheet("headline", lead, head.figures, head.caption),
+        Sheet.from_frame(
+            "by year",
+            by_year,
+            {
+                L["local_share"]: "pct",
+                L["local_spend"] + " (£)": "money",
+                L["addressable_spend"] + " (£)": "money",
+            },
+            "Local share by financial year",
+        ),
+        by_category_sheet(views.local_by_category_data(ds, anchor_id, years, area)),
+        views.top_leaking_frame(ds, anchor_id, years, area).sheet("top suppliers"),
+        views.equity_frame(ds, anchor_id, years).sheet("equity"),
+        choices_sheet(
+            {"dataset": str(ds.root), **notes, "IMD vintage": ds.geography.imd_vintage, "definitions": METHOD}
+        ),
+    ]
+
+
+def network_sheets(ds, area: str = "home", summary: dict | None = None) -> list[Sheet]:
+    """The figures of the network report (notebook 03) as sheets: headline, anchors, shared suppliers,
+    choices."""
+    from anchorlib.reports import views
+
+    summary = summary or views.network_summary(ds, area)
+    head = views.network_headline(ds, summary)
+    return [
+        _figures_sheet("headline", {"Period": head.notes["Period"]}, head.figures, head.caption),
+        views.network_anchor_frame(summary).sheet("anchors"),
+        views.shared_suppliers_frame(ds).sheet("shared suppliers"),
+        choices_sheet({"dataset": str(ds.root), **summary["choices"], **head.notes, "definitions": METHOD}),
+    ]
