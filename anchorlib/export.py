@@ -265,8 +265,8 @@ def _csv_field(value) -> str:
 
 def file_name(parts: Iterable[object], ext: str) -> str:
     """A file name saying what a file holds and for which choices, from ``parts`` (e.g. 'leakage',
-    'top-suppliers', an anchor id, a year): each reduced to letters, digits and '-', joined by '_', at
+    'top-suppliers', an anchor id, a year): each reduced to letters, digits, '_' and '-', joined by '_', at
     most 150 characters before ``.ext``; nothing a file system or a browser could read otherwise."""
-    words = [re.sub(r"[^A-Za-z0-9]+", "-", str(p)).strip("-") for p in parts if p not in (None, "")]
+    words = [re.sub(r"[^A-Za-z0-9_]+", "-", str(p)).strip("-_") for p in parts if p not in (None, "")]
     stem = "_".join(w for w in words if w)[:150].strip("-_") or "table"
     return f"{stem}.{ext}"

@@ -25,15 +25,18 @@ from anchorlib.apps.common import (
     anchor_picker,
     area_options,
     area_picker,
+    choice_notes,
     placeholder,
     select_rows,
     tiles_html,
 )
 from anchorlib.apps.data_picker import AppShell, app_shell
+from anchorlib.apps.download import Download, Table
 from anchorlib.charts import equity as charts_equity
 from anchorlib.data.dataset import Dataset
 from anchorlib.data.rollup import GROUP_COLUMNS, SHARE_COLUMNS, SUPPLIER_COLUMNS, selected_rollup
 from anchorlib.errors import ParameterError
+from anchorlib.export import Sheet
 from anchorlib.formatting import disparity, pct
 
 ANYWHERE = "anywhere"
@@ -112,6 +115,74 @@ class EquityModel(ChoiceModel):
         return self._cached("imd", lambda: metrics.imd_distribution(self.payments()))
 
 
+def download_tables(m: EquityModel) -> dict[str, Table]:
+    """The table behind each of the app's charts for the choices now, for its downloads: the chosen group's
+    figures by category, and spend by IMD decile; with the choices."""
+    where = m.scope() if m.area_id == ANYWHERE else m.area().describe()
+    pool = "the supplier register" if m.area_id == ANYWHERE else "register suppliers located in the same area"
+    choices = choice_notes(
+        m.ds, m.anchor_ids, where, group=metrics.GROUP_LABELS[m.group], availability_pool=pool
+    )
+    name = [*m.anchor_ids, m.area_id]
+    gaps = m.by_category()
+    deciles = m.imd()
+    gaps_frame = pd.DataFrame(
+        {
+            "Category": gaps["category"].astype(str),
+            "Group": gaps["label"],
+            "Utilisation (share of spend)": gaps["utilisation"],
+            "Availability (share of register)": gaps["availability"],
+            "Disparity index": gaps["disparity_index"],
+            "Below 80 (four-fifths rule)": gaps["below_four_fifths"],
+            "Spend in the group (£)": gaps["spend_in_group"],
+            "Spend whose membership is known (£)": gaps["spend_membership_known"],
+            "Spend membership unknown": gaps["utilisation_unknown_share"],
+            "Register membership unknown": gaps["availability_unknown_share"],
+        }
+    )
+    shares = {c: "pct" for c in gaps_frame.columns if "share" in c or "unknown" in c}
+    imd_frame = pd.DataFrame(
+        {
+            "IMD decile (1 = most deprived)": deciles["imd_decile"].astype(str),
+            "Addressable spend (£)": deciles["spend"],
+            "Share of spend with known decile": deciles["share"],
+            "Suppliers": deciles["n_suppliers"],
+        }
+    )
+    return {
+        "gaps": Table(
+            Sheet.from_frame(
+                "gaps by category",
+                gaps_frame,
+                shares
+                | {
+                    "Disparity index": "index",
+                    "Below 80 (four-fifths rule)": "flag",
+                    "Spend in the group (£)": "money",
+                    "Spend whose membership is known (£)": "money",
+                },
+                f"{metrics.GROUP_LABELS[m.group]}: utilisation, availability and disparity index by category",
+            ),
+            choices,
+            ["equity", "gaps-by-category", m.group, *name],
+        ),
+        "deciles": Table(
+            Sheet.from_frame(
+                "by IMD decile",
+                imd_frame,
+                {
+                    "Addressable spend (£)": "money",
+                    "Share of spend with known decile": "pct",
+                    "Suppliers": "count",
+                },
+                "Addressable spend by the IMD decile of the supplier's location",
+            ),
+            choices,
+            ["equity", "by-imd-decile", *name],
+        ),
+    }
+
+
 class EquityView(Guarded, widgets.VBox):
     """Controls, one tile per group (disparity index), one chart of disparity and utilisation by category,
     IMD deciles."""
@@ -133,6 +204,13 @@ class EquityView(Guarded, widgets.VBox):
         ).add_class("al-group")
         self.tiles = widgets.HTML().add_class("al-tiles-box")
         self.gaps, self.deciles = AppChart(placeholder()), AppChart(placeholder())
+        self.downloads = {
+            key: Download(label, lambda key=key: download_tables(m)[key]).add_class(f"al-download-{key}")
+            for key, label in (
+                ("gaps", "this table (the group by category)"),
+                ("deciles", "this table (spend by IMD decile)"),
+            )
+        }
         self.note = widgets.HTML().add_class("al-footnote")
         self._chart_memo = Memo(32)
         self.link(self.anchors, m, "anchor_ids", list)
@@ -141,7 +219,17 @@ class EquityView(Guarded, widgets.VBox):
         m.observe(lambda _: self._guard(self.refresh), ["anchor_ids", "area_id", "group"])
         controls = widgets.HBox([self.anchors, widgets.VBox([self.area, self.group])])
         super().__init__(
-            [widgets.HTML(STYLE), controls, self.status, self.tiles, self.gaps, self.deciles, self.note],
+            [
+                widgets.HTML(STYLE),
+                controls,
+                self.status,
+                self.tiles,
+                self.gaps,
+                self.downloads["gaps"],
+                self.deciles,
+                self.downloads["deciles"],
+                self.note,
+            ],
             layout=widgets.Layout(max_width="1340px"),
         )
         self._guard(self.refresh)

@@ -186,7 +186,7 @@ def download_tables(m: LeakageModel) -> dict[str, Table]:
             pd.DataFrame(
                 {
                     "Supplier": top["supplier"].astype(str),
-                    "Located in": m.ds.place_names.names(top["lad"]).fillna(top["lad"]),
+                    "Located in": m.ds.place_names.shown(top["lad"]),
                     "LAD code": top["lad"],
                     "Non-local spend (£)": top["leakage"],
                     "Addressable spend (£)": top["addressable_spend"],

@@ -188,3 +188,8 @@ class PlaceNames(Mapping[str, str]):
         """``name`` of each code of a Series (<NA> where nothing names it)."""
         distinct = {c: self.name(c) for c in codes.dropna().astype(str).unique()}
         return codes.astype("string").map(distinct).astype("string")
+
+    def shown(self, codes: pd.Series) -> pd.Series:
+        """Each code of a Series as a column of places shows it beside its code: the name, else the code,
+        else 'unknown location'."""
+        return self.names(codes).fillna(codes.astype("string")).fillna(place(None, None)).astype(str)

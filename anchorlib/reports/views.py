@@ -256,12 +256,6 @@ def network_local_share_chart(ds: Dataset, s: dict) -> alt.LayerChart:
     )
 
 
-def located(ds: Dataset, lads: pd.Series) -> pd.Series:
-    """Where suppliers are, by the names of their districts ('Newham'; the code where nothing names it;
-    'unknown location' without one)."""
-    return ds.place_names.names(lads).fillna(lads).fillna("unknown location").astype(str)
-
-
 def code_tips(codes: pd.Series) -> list[str | None]:
     """The tooltip of a place shown by name: its ONS code."""
     return [None if pd.isna(c) else f"ONS code {c}" for c in codes]
@@ -308,7 +302,7 @@ def top_leaking_frame(
             "Supplier": top["supplier"],
             "Leakage (£)": top["leakage"],
             "Addressable spend (£)": top["addressable_spend"],
-            "Located in": located(ds, top["lad"]),
+            "Located in": ds.place_names.shown(top["lad"]),
             "LAD code": top["lad"],
         }
     )
@@ -335,9 +329,9 @@ def shared_suppliers_frame(ds: Dataset, n: int = 15) -> ReportTable:
         {
             "Supplier": sh["supplier"],
             "Anchors": sh["n_anchors"],
-            "Paid by": sh["anchors"].map(lambda ids: "; ".join(names.get(a, a) for a in str(ids).split(";"))),
+            "Paid by": network_charts.paid_by(sh["anchors"], names, "; "),
             "Combined spend (£)": sh["combined_spend"],
-            "Located in": located(ds, sh["lad"]),
+            "Located in": ds.place_names.shown(sh["lad"]),
             "LAD code": sh["lad"],
         }
     )
