@@ -37,7 +37,8 @@ _WARNING = re.compile(r"^\S.*?:\d+: (\w*Warning: .*)$")  # how warnings.showwarn
 
 @dataclass
 class Job:
-    """One notebook to run: ``name`` is an anchor id or 'network'; outputs are named from it."""
+    """One notebook to run: ``name`` is an anchor id or 'network'; outputs are named from it. ``workbook``:
+    which figures to write beside the HTML ('anchor', 'network'; '' for none)."""
 
     name: str
     title: str
@@ -45,6 +46,7 @@ class Job:
     parameters: dict
     ipynb: Path
     html: Path
+    workbook: str = ""
 
     @property
     def xlsx(self) -> Path:
@@ -113,6 +115,7 @@ def plan(
                 anchor_parameters(data, a, financial_year, area),
                 out / f"anchor-{a}.ipynb",
                 out / f"anchor-{a}.html",
+                "anchor",
             )
         )
     jobs.append(
@@ -123,6 +126,7 @@ def plan(
             network_parameters(data, area),
             out / "network.ipynb",
             out / "network.html",
+            "network",
         )
     )
     return jobs
@@ -171,7 +175,7 @@ def write_workbook(job: Job) -> None:
 
     p = job.parameters
     ds = open_dataset(p["data_dir"])
-    if "anchor_id" in p:
+    if job.workbook == "anchor":
         years = [p["financial_year"]] if p["financial_year"] else None
         sheets = workbook.anchor_sheets(ds, p["anchor_id"], years, p["area"])
     else:
@@ -246,8 +250,9 @@ def run_job(job: Job, kernel_name: str, execution_timeout: int = 300) -> Outcome
         finally:
             if ipynb.exists():
                 os.replace(ipynb, job.ipynb)
-        write_workbook(job)
-        export_html(job.ipynb, job.html, job.xlsx.name)
+        if job.workbook:
+            write_workbook(job)
+        export_html(job.ipynb, job.html, job.xlsx.name if job.workbook else "")
     except Exception as err:  # noqa: BLE001 - the driver's job: record any failure, run the rest
         warned = notebook_warnings(job.ipynb) if job.ipynb.is_file() else []
         return Outcome(job.name, "failed", time.perf_counter() - start, _error_line(err), warnings=warned)
@@ -339,7 +344,7 @@ def write_index(out_dir: str | Path, jobs: list[Job], outcomes: list[Outcome], p
         )
         status = "ok" if o.status == "ok" else f"{o.status}: {html.escape(o.error)}"
         book = html.escape(job.xlsx.name)
-        figures = f'<a href="{book}" download>{book}</a>' if o.status == "ok" else ""
+        figures = f'<a href="{book}" download>{book}</a>' if o.status == "ok" and job.workbook else ""
         rows.append(
             f'<tr id="report-{html.escape(o.name)}"><td>{link}</td>{cells}'
             f'<td class="workbook">{figures}</td><td>{status}</td></tr>'
