@@ -176,9 +176,12 @@ def xlsx_bytes(sheets: Sequence[Sheet], title: str = "") -> bytes:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             header.append(cell)
         ws.append(header)
-        formats = [NUMBER_FORMATS[k] for k in sheet.kinds]
+        styles = [_style(WriteOnlyCell(ws), kind) for kind in sheet.kinds]  # one per column, shared
+        quoted = _style(WriteOnlyCell(ws), "text", quote=True)
         for row in sheet.rows:
-            ws.append([_cell(WriteOnlyCell(ws), v, k, f) for v, k, f in zip(row, sheet.kinds, formats)])
+            ws.append(
+                [_cell(WriteOnlyCell(ws), v, k, st, quoted) for v, k, st in zip(row, sheet.kinds, styles)]
+            )
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -197,20 +200,37 @@ def _text_cell(cell, text: str):
     return cell
 
 
-def _cell(cell, value, kind: str, number_format: str):
+def _style(cell, kind: str, quote: bool = False):
+    """The style of a column's cells (its number format; ``quote``: text kept text when edited), made once
+    on ``cell`` and shared by the column: a write-only sheet writes each cell's style and drops the cell."""
+    cell.number_format = NUMBER_FORMATS[kind]
+    cell.quotePrefix = quote
+    return cell._style
+
+
+def _cell(cell, value, kind: str, style, quoted):
+    """``cell`` holding ``value`` as its kind: a number (in full: openpyxl itself would write a float to 16
+    significant digits, where its shortest repr, up to 17, reads back as the same double), TRUE/FALSE, a
+    date, or text (never a formula). Set directly: openpyxl's checks of a value cost more than the rest."""
     value = _plain(value)
     if value is None:
         return cell
-    if isinstance(value, str):
-        return _text_cell(cell, value)
-    if kind == "text":  # a number in a text column (a year, a code) stays as it reads
-        return _text_cell(cell, str(value))
-    cell.value = value
-    if isinstance(value, float) and math.isfinite(value):
-        # openpyxl writes a float to 16 significant digits ("%.16g"); its shortest repr (up to 17) reads
-        # back as the same double, so the workbook holds exactly the figure the JSON prints
-        cell._value = repr(value)
-    cell.number_format = number_format
+    if isinstance(value, (int, float)) and kind != "text":
+        if isinstance(value, bool):
+            cell._value, cell.data_type = value, "b"
+        elif math.isfinite(value):
+            cell._value, cell.data_type = repr(value), "n"
+        else:
+            return cell  # an infinite ratio (a share of nothing) is blank, as a missing one
+        cell._style = style
+        return cell
+    if isinstance(value, (dt.date, dt.datetime)) and kind != "text":
+        cell.value = value
+        cell._style = style
+        return cell
+    text = value if isinstance(value, str) else str(value)  # a number in a text column stays as it reads
+    cell._value, cell.data_type = _clean(text), "s"
+    cell._style = quoted if text.startswith(FORMULA_START) else style
     return cell
 
 
