@@ -98,18 +98,16 @@ def _plain(value):
     a date, or text."""
     if value is None:
         return None
+    if type(value).__module__ == "numpy" and callable(getattr(value, "item", None)):
+        value = value.item()  # a NumPy scalar (np.float64 is a float, but its repr is not a number's)
     if isinstance(value, bool):
         return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if isinstance(value, (int, float)):
         return None if isinstance(value, float) and math.isnan(value) else value
     if isinstance(value, (dt.datetime, dt.date)):
         return None if str(value) == "NaT" else value
-    kind = type(value).__name__
-    if kind in ("NAType", "NaTType"):
+    if type(value).__name__ in ("NAType", "NaTType"):
         return None
-    item = getattr(value, "item", None)  # a NumPy scalar
-    if callable(item) and type(value).__module__ == "numpy":
-        return _plain(item())
     return str(value)
 
 
@@ -219,7 +217,7 @@ def _cell(cell, value, kind: str, style, quoted):
         if isinstance(value, bool):
             cell._value, cell.data_type = value, "b"
         elif math.isfinite(value):
-            cell._value, cell.data_type = repr(value), "n"
+            cell._value, cell.data_type = repr(float(value)) if isinstance(value, float) else str(value), "n"
         else:
             return cell  # an infinite ratio (a share of nothing) is blank, as a missing one
         cell._style = style

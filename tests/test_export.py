@@ -99,6 +99,18 @@ def test_a_csv_for_excel_neutralises_formulas_and_keeps_full_precision():
     assert back.iloc[-1].tolist() == ["Café £ Ltd", "", "", ""]
 
 
+def test_numpy_and_pandas_values_are_written_as_the_numbers_they_are():
+    import numpy as np
+
+    row = [np.float64(0.1), np.int64(7), np.bool_(True), pd.NA, np.nan, pd.NaT, np.float32(0.5)]
+    sheet = Sheet("t", list("abcdefg"), ["pct", "count", "flag", "money", "money", "date", "number"], [row])
+    ws = _book(xlsx_bytes([sheet]))["t"]
+    assert [c.value for c in ws[2]] == [0.1, 7, True, None, None, None, 0.5]
+    assert [c.data_type for c in ws[2]][:3] == ["n", "n", "b"]
+    back = pd.read_csv(io.BytesIO(csv_bytes(sheet)), encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert back.iloc[0].tolist() == ["0.1", "7", "TRUE", "", "", "", "0.5"]
+
+
 def test_frames_sheet_names_and_file_names():
     df = pd.DataFrame(
         {"Year": ["2023-24"], "Spend": [1.5], "n": pd.array([3], dtype="Int64"), "ok": [True]}

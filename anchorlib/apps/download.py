@@ -14,7 +14,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import anywidget
-import ipywidgets as widgets
 import traitlets
 
 from anchorlib.errors import AnchorlibError
@@ -110,7 +109,6 @@ class Download(anywidget.AnyWidget):
     def __init__(self, label: str, make: Callable[[], Table], **kw):
         super().__init__(label=label, **kw)
         self.make = make
-        self.sent: list[tuple[str, int]] = []  # (file name, bytes) of each file sent, for tests
         self.on_msg(self._on_msg)
         self.add_class("al-download-box")
 
@@ -126,7 +124,6 @@ class Download(anywidget.AnyWidget):
             self.note = f"The table is {len(data) / 1024**2:.0f} MB, too large to download here: use the CLI"
             return
         self.note = ""
-        self.sent.append((name, len(data)))
         self.send({"kind": "file", "name": name, "mime": mime}, [data])
 
     def file(self, want: str) -> tuple[str, str, bytes]:
@@ -138,8 +135,3 @@ class Download(anywidget.AnyWidget):
         else:
             data = xlsx_bytes([table.sheet, choices_sheet(table.choices)], table.sheet.title)
         return file_name(["anchorlib", *table.name], ext), mime, data
-
-
-def downloads(*pairs: tuple[widgets.Widget, Download]) -> list[widgets.Widget]:
-    """Each chart followed by its download buttons, for a view's children."""
-    return [w for pair in pairs for w in pair]

@@ -115,18 +115,18 @@ class EquityModel(ChoiceModel):
         return self._cached("imd", lambda: metrics.imd_distribution(self.payments()))
 
 
-def download_tables(m: EquityModel) -> dict[str, Table]:
-    """The table behind each of the app's charts for the choices now, for its downloads: the chosen group's
-    figures by category, and spend by IMD decile; with the choices."""
+def _choices(m: EquityModel) -> dict:
     where = m.scope() if m.area_id == ANYWHERE else m.area().describe()
     pool = "the supplier register" if m.area_id == ANYWHERE else "register suppliers located in the same area"
-    choices = choice_notes(
+    return choice_notes(
         m.ds, m.anchor_ids, where, group=metrics.GROUP_LABELS[m.group], availability_pool=pool
     )
-    name = [*m.anchor_ids, m.area_id]
+
+
+def gaps_table(m: EquityModel) -> Table:
+    """The table behind the gaps chart for the choices now: the chosen group's figures by category."""
     gaps = m.by_category()
-    deciles = m.imd()
-    gaps_frame = pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "Category": gaps["category"].astype(str),
             "Group": gaps["label"],
@@ -140,8 +140,21 @@ def download_tables(m: EquityModel) -> dict[str, Table]:
             "Register membership unknown": gaps["availability_unknown_share"],
         }
     )
-    shares = {c: "pct" for c in gaps_frame.columns if "share" in c or "unknown" in c}
-    imd_frame = pd.DataFrame(
+    kinds = {c: "pct" for c in frame.columns if "share" in c or "unknown" in c}
+    kinds |= {"Disparity index": "index", "Below 80 (four-fifths rule)": "flag"}
+    kinds |= {c: "money" for c in frame.columns if "(£)" in c}
+    title = f"{metrics.GROUP_LABELS[m.group]}: utilisation, availability and disparity index by category"
+    return Table(
+        Sheet.from_frame("gaps by category", frame, kinds, title),
+        _choices(m),
+        ["equity", "gaps-by-category", m.group, *m.anchor_ids, m.area_id],
+    )
+
+
+def deciles_table(m: EquityModel) -> Table:
+    """The table behind the IMD chart for the choices now: addressable spend by decile."""
+    deciles = m.imd()
+    frame = pd.DataFrame(
         {
             "IMD decile (1 = most deprived)": deciles["imd_decile"].astype(str),
             "Addressable spend (£)": deciles["spend"],
@@ -149,38 +162,26 @@ def download_tables(m: EquityModel) -> dict[str, Table]:
             "Suppliers": deciles["n_suppliers"],
         }
     )
-    return {
-        "gaps": Table(
-            Sheet.from_frame(
-                "gaps by category",
-                gaps_frame,
-                shares
-                | {
-                    "Disparity index": "index",
-                    "Below 80 (four-fifths rule)": "flag",
-                    "Spend in the group (£)": "money",
-                    "Spend whose membership is known (£)": "money",
-                },
-                f"{metrics.GROUP_LABELS[m.group]}: utilisation, availability and disparity index by category",
-            ),
-            choices,
-            ["equity", "gaps-by-category", m.group, *name],
-        ),
-        "deciles": Table(
-            Sheet.from_frame(
-                "by IMD decile",
-                imd_frame,
-                {
-                    "Addressable spend (£)": "money",
-                    "Share of spend with known decile": "pct",
-                    "Suppliers": "count",
-                },
-                "Addressable spend by the IMD decile of the supplier's location",
-            ),
-            choices,
-            ["equity", "by-imd-decile", *name],
-        ),
+    kinds = {
+        "Addressable spend (£)": "money",
+        "Share of spend with known decile": "pct",
+        "Suppliers": "count",
     }
+    return Table(
+        Sheet.from_frame(
+            "by IMD decile", frame, kinds, "Addressable spend by the IMD decile of the supplier's location"
+        ),
+        _choices(m),
+        ["equity", "by-imd-decile", *m.anchor_ids, m.area_id],
+    )
+
+
+#: Each chart's download: its key, its label and how to make its table (each on its own: a group the
+#: data has no figures for leaves the deciles' download working).
+DOWNLOADS = {
+    "gaps": ("this table (the group by category)", gaps_table),
+    "deciles": ("this table (spend by IMD decile)", deciles_table),
+}
 
 
 class EquityView(Guarded, widgets.VBox):
@@ -205,11 +206,8 @@ class EquityView(Guarded, widgets.VBox):
         self.tiles = widgets.HTML().add_class("al-tiles-box")
         self.gaps, self.deciles = AppChart(placeholder()), AppChart(placeholder())
         self.downloads = {
-            key: Download(label, lambda key=key: download_tables(m)[key]).add_class(f"al-download-{key}")
-            for key, label in (
-                ("gaps", "this table (the group by category)"),
-                ("deciles", "this table (spend by IMD decile)"),
-            )
+            key: Download(label, lambda make=make: make(m)).add_class(f"al-download-{key}")
+            for key, (label, make) in DOWNLOADS.items()
         }
         self.note = widgets.HTML().add_class("al-footnote")
         self._chart_memo = Memo(32)

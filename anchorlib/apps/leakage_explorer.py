@@ -152,7 +152,6 @@ def download_tables(m: LeakageModel) -> dict[str, Table]:
     trend = m.trend()
     top = m.top_suppliers()
     cats = m.by_category()
-    money_ = "money"
     return {
         "trend": table(
             "local share by year",
@@ -165,7 +164,7 @@ def download_tables(m: LeakageModel) -> dict[str, Table]:
                     "Leakage, all suppliers (£)": trend["leakage"],
                 }
             ),
-            {"Local share": "pct", "Local spend (£)": money_, "Leakage, all suppliers (£)": money_},
+            {"Local share": "pct", "Local spend (£)": "money", "Leakage, all suppliers (£)": "money"},
             "Local share by year, with and without head-office-only suppliers",
         ),
         "categories": table(
@@ -178,7 +177,7 @@ def download_tables(m: LeakageModel) -> dict[str, Table]:
                     "Share of category": cats["share"],
                 }
             ),
-            {"Spend (£)": money_, "Share of category": "pct"},
+            {"Spend (£)": "money", "Share of category": "pct"},
             f"Local vs not local by category ({m.scope()})",
         ),
         "suppliers": table(
@@ -192,7 +191,7 @@ def download_tables(m: LeakageModel) -> dict[str, Table]:
                     "Addressable spend (£)": top["addressable_spend"],
                 }
             ),
-            {"Non-local spend (£)": money_, "Addressable spend (£)": money_},
+            {"Non-local spend (£)": "money", "Addressable spend (£)": "money"},
             "Top 10 non-local suppliers",
         ),
     }
