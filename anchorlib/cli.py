@@ -62,6 +62,14 @@ def summary(
         bool,
         typer.Option("--json", help="Print the summary as JSON (docs/methodology.md defines each figure)."),
     ] = False,
+    pool: Annotated[
+        str,
+        typer.Option(
+            "--pool",
+            help="Availability pool: register (suppliers.csv, default) or population (population.csv, "
+            "written by `anchorlib register build`).",
+        ),
+    ] = "register",
 ) -> None:
     """The headline metrics per anchor and for the network."""
     from anchorlib.data.storage import cache, results
@@ -70,8 +78,9 @@ def summary(
     root = Path(data).expanduser().resolve() if data is not None else default_data_dir()
     store = cache.cache_dir(root) if cache.enabled() and root.is_dir() else None
     # a file of the folder that cannot be looked at (a dangling link, no permission): no stored result
+    args = {"anchor": anchor, "area": area, **({"pool": pool} if pool != "register" else {})}
     try:
-        key = results.result_key(root, "summary", {"anchor": anchor, "area": area}, store) if store else None
+        key = results.result_key(root, "summary", args, store) if store else None
     except OSError:
         store = key = None
     hit = results.read_result(store, key) if store else None  # same data, code and arguments: same output
@@ -85,7 +94,7 @@ def summary(
 
             try:
                 ds = open_dataset(root)
-                result = metrics.summary(ds, anchor or None, area)
+                result = metrics.summary(ds, anchor or None, area, pool=pool)
             except AnchorlibError as err:
                 fail(err)
             except OSError as err:  # the folder changed under the run, or cannot be read
@@ -298,7 +307,11 @@ def _register_files(values: list[Path]) -> list[Path]:
     out: list[Path] = []
     for v in values:
         if v.is_dir():
-            out += sorted(p for p in v.iterdir() if p.name.startswith("BasicCompanyData") and p.suffix in (".csv", ".zip"))
+            out += sorted(
+                p
+                for p in v.iterdir()
+                if p.name.startswith("BasicCompanyData") and p.suffix in (".csv", ".zip")
+            )
         elif not v.exists() and any(ch in str(v) for ch in "*?["):
             out += [Path(p) for p in sorted(glob.glob(str(v)))]
         else:
@@ -308,18 +321,22 @@ def _register_files(values: list[Path]) -> list[Path]:
 
 @register_app.command("build")
 def register_build(
-    data: Annotated[Path, typer.Option("--data", help="Dataset folder whose register to build (written in it).")],
+    data: Annotated[
+        Path, typer.Option("--data", help="Dataset folder whose register to build (written in it).")
+    ],
     companies: Annotated[
         list[Path] | None,
         typer.Option(
             "--companies",
-            help="Companies House BasicCompanyData file(s), .csv or .zip, as published (repeatable; a folder or "
-            "a quoted glob such as 'BasicCompanyData-*.zip' takes every part).",
+            help="Companies House BasicCompanyData file(s), .csv or .zip, as published (repeatable; a folder "
+            "or a quoted glob such as 'BasicCompanyData-*.zip' takes every part).",
         ),
     ] = None,
     charities: Annotated[
         Path | None,
-        typer.Option("--charities", help="Charity Commission publicextract.charity .txt or .json (or its zip)."),
+        typer.Option(
+            "--charities", help="Charity Commission publicextract.charity .txt or .json (or its zip)."
+        ),
     ] = None,
     population_area: Annotated[
         list[str] | None,

@@ -36,7 +36,14 @@ ROOT = Path("/tmp/anchorlib-register-bench")
 PROJECT = HERE.parent
 SAMPLE_GEOGRAPHY = PROJECT / "data" / "sample" / "geography"
 SPEND_HEADER = "Body Name,Expenses Type,Service Area,Payment Date,Transaction Number,Net Amount,Supplier Name"
-EXPENSES = ["Cleaning Services", "Building Repairs", "Catering Services", "Consultancy", "Agency Staff", "Printing"]
+EXPENSES = [
+    "Cleaning Services",
+    "Building Repairs",
+    "Catering Services",
+    "Consultancy",
+    "Agency Staff",
+    "Printing",
+]
 
 
 def companies_file(rows: int) -> Path:
@@ -46,7 +53,10 @@ def companies_file(rows: int) -> Path:
         local = pd.read_csv(SAMPLE_GEOGRAPHY / "postcodes.csv", dtype=str)["pcds"].to_numpy()
         t = time.perf_counter()
         register_files.write_companies(path, rows, local_postcodes=local)
-        print(f"wrote {path} ({path.stat().st_size / 1e9:.2f} GB) in {time.perf_counter() - t:.0f} s", flush=True)
+        print(
+            f"wrote {path} ({path.stat().st_size / 1e9:.2f} GB) in {time.perf_counter() - t:.0f} s",
+            flush=True,
+        )
     return path
 
 
@@ -60,7 +70,9 @@ def dataset(companies: Path, payees: int) -> Path:
     )
     (root / "spend" / "bench").mkdir(parents=True, exist_ok=True)
     shutil.copytree(SAMPLE_GEOGRAPHY, root / "geography", dirs_exist_ok=True)
-    (root / "anchors.csv").write_text("anchor_id,name,kind,home_lads\nbench,Bench Council,council,E09000012\n")
+    (root / "anchors.csv").write_text(
+        "anchor_id,name,kind,home_lads\nbench,Bench Council,council,E09000012\n"
+    )
     lines = [SPEND_HEADER]
     k = 0
     for name in names:

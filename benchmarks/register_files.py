@@ -29,7 +29,8 @@ HEADER = (
     "Mortgages.NumMortPartSatisfied,Mortgages.NumMortSatisfied,SICCode.SicText_1,SICCode.SicText_2,"
     "SICCode.SicText_3,SICCode.SicText_4,LimitedPartnerships.NumGenPartners,LimitedPartnerships.NumLimPartners,"
     "URI,"
-    + "PreviousName_1.CONDATE, PreviousName_1.CompanyName, PreviousName_2.CONDATE, PreviousName_2.CompanyName,"
+    + "PreviousName_1.CONDATE, PreviousName_1.CompanyName, PreviousName_2.CONDATE, "
+    + "PreviousName_2.CompanyName,"
     + ",".join(f"PreviousName_{i}.CONDATE, PreviousName_{i}.CompanyName" for i in range(3, 11))
     + ",ConfStmtNextDueDate, ConfStmtLastMadeUpDate"
 )
@@ -64,16 +65,27 @@ SYLLABLES = (
     "BRO CLA DRA FLO GRA KRA PLA PRI STA TRE VEN WIN ZAR MIR LUX NEX TEC GEN VAL RO MA KA TI LO NA SI VE"
 ).split()
 TRADES = (
-    "SERVICES CONSULTING CONSULTANCY PROPERTIES PROPERTY HOLDINGS TRADING CONSTRUCTION BUILDERS BUILDING CARE "
+    "SERVICES CONSULTING CONSULTANCY PROPERTIES PROPERTY HOLDINGS TRADING CONSTRUCTION BUILDERS BUILDING "
+    "CARE "
     "HOMECARE SOLUTIONS MANAGEMENT DEVELOPMENTS INVESTMENTS TECHNOLOGIES TECHNOLOGY DESIGN MEDIA GROUP "
     "ENTERPRISES LOGISTICS TRANSPORT CLEANING CATERING SECURITY ELECTRICAL PLUMBING ROOFING SCAFFOLDING "
     "RECRUITMENT STAFFING LEGAL ACCOUNTANCY ESTATES LETTINGS VENTURES PARTNERS ASSOCIATES INTERNATIONAL "
     "HEALTHCARE NURSING PHARMACY DENTAL FOODS BAKERY RESTAURANT CAFE MOTORS CARS COURIERS PRINT SIGNS "
-    "SOFTWARE DIGITAL SYSTEMS NETWORKS ENERGY ENVIRONMENTAL LANDSCAPES GARDENS MAINTENANCE REPAIRS FACILITIES "
+    "SOFTWARE DIGITAL SYSTEMS NETWORKS ENERGY ENVIRONMENTAL LANDSCAPES GARDENS MAINTENANCE REPAIRS "
+    "FACILITIES "
     "EDUCATION TRAINING ACADEMY NURSERY CHILDCARE FOSTERING SUPPORT LIVING HOMES HOUSING TRUST FOUNDATION"
 ).split()
 SUFFIXES = np.array(
-    [" LIMITED", " LTD", " LTD.", " PLC", " LLP", " CIC", " COMMUNITY INTEREST COMPANY", " PUBLIC LIMITED COMPANY"]
+    [
+        " LIMITED",
+        " LTD",
+        " LTD.",
+        " PLC",
+        " LLP",
+        " CIC",
+        " COMMUNITY INTEREST COMPANY",
+        " PUBLIC LIMITED COMPANY",
+    ]
 )
 SUFFIX_P = np.array([0.86, 0.05, 0.01, 0.004, 0.02, 0.01, 0.01, 0.036])
 STATUSES = np.array(
@@ -183,7 +195,9 @@ def _words(rng, n: int) -> np.ndarray:
     invented = np.where(more < 0.6, invented + _pick(rng, SYLLABLES, n), invented)
     invented = np.where(more < 0.2, invented + _pick(rng, SYLLABLES, n), invented)
     common = np.where(
-        kind < 0.2, _pick(rng, SURNAMES, n), np.where(kind < 0.35, _pick(rng, PLACES, n), _pick(rng, GENERIC, n))
+        kind < 0.2,
+        _pick(rng, SURNAMES, n),
+        np.where(kind < 0.35, _pick(rng, PLACES, n), _pick(rng, GENERIC, n)),
     )
     return np.where(kind < 0.45, common, invented)
 
@@ -248,7 +262,9 @@ def write_companies(
             n = min(chunk, rows - start)
             i = np.arange(start + 1, start + n + 1)
             number = np.char.zfill(i.astype(str), 8).astype(object)
-            six = np.char.zfill((i // 25).astype(str), 6).astype(object)  # unique per prefix: SC and OC numbers
+            six = np.char.zfill((i // 25).astype(str), 6).astype(
+                object
+            )  # unique per prefix: SC and OC numbers
             number = np.where(i % 25 == 0, "SC" + six, np.where(i % 25 == 1, "OC" + six, number))
             cols = dict(empty)
             cols["CompanyName"] = company_names(rng, n, seen)
@@ -282,12 +298,16 @@ def write_companies(
             cols[" PreviousName_1.CompanyName"] = np.where(renamed, company_names(rng, n), "")
             cols["ConfStmtNextDueDate"] = _dates(rng, n, 2025, 2027)
             cols[" ConfStmtLastMadeUpDate"] = _dates(rng, n, 2023, 2025)
-            arrays = [pa.array(cols[c] if cols[c] is not None else np.full(n, "", dtype=object)) for c in COLUMNS]
+            arrays = [
+                pa.array(cols[c] if cols[c] is not None else np.full(n, "", dtype=object)) for c in COLUMNS
+            ]
             table = pa.Table.from_arrays(arrays, names=[f"c{i}" for i in range(len(COLUMNS))])
             pacsv.write_csv(
                 table,
                 f,
-                write_options=pacsv.WriteOptions(include_header=False, quoting_style="all_valid", eol=b"\r\n"),
+                write_options=pacsv.WriteOptions(
+                    include_header=False, quoting_style="all_valid", eol=b"\r\n"
+                ),
             )
     tmp.replace(path)
     return path

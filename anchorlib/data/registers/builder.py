@@ -38,15 +38,13 @@ import pyarrow.compute as pc
 from anchorlib.data.places import normalise_postcodes
 from anchorlib.data.registers import charities as cc
 from anchorlib.data.registers import companies as ch
-from anchorlib.data.registers.matcher import CURRENT, LIVE, NOT_LIVE, OTHER, Match, NameIndex
-from anchorlib.data.registers.matcher import REVIEW_FLOOR
+from anchorlib.data.registers.matcher import CURRENT, LIVE, NOT_LIVE, OTHER, REVIEW_FLOOR, Match, NameIndex
 from anchorlib.data.registers.names import Prefilter, register_key
 from anchorlib.data.registers.population import COLUMNS as POPULATION_COLUMNS
 from anchorlib.data.registers.population import MANIFEST_FILE, POPULATION_FILE
 from anchorlib.data.registers.rules import (
     LOCATION_SOURCES,
     RegisterRules,
-    SicCategories,
     read_rules,
     read_sic_categories,
     sic_code,
@@ -175,14 +173,14 @@ def _decisions(root: Path) -> list[Decision]:
     for i in df.index:
         if pd.isna(keys[i]):
             raise DatasetError("spend_name is blank", path=DECISIONS_FILE, line=int(i) + 2)
-        get = lambda c: None if c not in df.columns or pd.isna(df.at[i, c]) else str(df.at[i, c])  # noqa: E731
-        cn = get("company_number")
+        row = {c: None if pd.isna(df.at[i, c]) else str(df.at[i, c]) for c in df.columns}
+        cn = row.get("company_number")
         out.append(
             Decision(
                 str(keys[i]),
-                get("register_name"),
+                row.get("register_name"),
                 None if cn is None else str(company_number(pd.Series([cn]))[0]),
-                get("charity_number"),
+                row.get("charity_number"),
                 int(i) + 2,
             )
         )
@@ -232,7 +230,9 @@ def _entities(companies: pd.DataFrame, charities: pd.DataFrame | None) -> tuple[
         main = charities[charities["linked_charity_number"].astype("string").isin(["0", ""])]
         main = main.drop_duplicates("charity_number")
         linked = charities[~charities.index.isin(main.index)]
-        orphan = linked[~linked["charity_number"].isin(main["charity_number"])].drop_duplicates("charity_number")
+        orphan = linked[~linked["charity_number"].isin(main["charity_number"])].drop_duplicates(
+            "charity_number"
+        )
         main = pd.concat([main, orphan])
         by_number = pd.Series(ent.index, index=ent["company_number"].to_numpy())
         by_number = by_number[~by_number.index.duplicated()]
@@ -270,7 +270,11 @@ def _entities(companies: pd.DataFrame, charities: pd.DataFrame | None) -> tuple[
         sub = linked[linked["charity_number"].isin(by_charity.index)]
         names.append(
             pd.DataFrame(
-                {"name": sub["name"].to_numpy(), "entity": sub["charity_number"].map(by_charity), "kind": OTHER}
+                {
+                    "name": sub["name"].to_numpy(),
+                    "entity": sub["charity_number"].map(by_charity),
+                    "kind": OTHER,
+                }
             )
         )
     names = pd.concat(names, ignore_index=True)
@@ -278,8 +282,11 @@ def _entities(companies: pd.DataFrame, charities: pd.DataFrame | None) -> tuple[
     ent = ent.reset_index(drop=True)
     status = ent["company_status"].astype("string")
     charity_live = ent["charity_status"].astype("string").str.lower().eq("registered").fillna(False)
-    ent["live"] = np.where(status.notna(), np.where(status.eq("Active").fillna(False), LIVE, NOT_LIVE),
-                           np.where(charity_live, LIVE, NOT_LIVE))
+    ent["live"] = np.where(
+        status.notna(),
+        np.where(status.eq("Active").fillna(False), LIVE, NOT_LIVE),
+        np.where(charity_live, LIVE, NOT_LIVE),
+    )
     return ent, names
 
 
@@ -365,17 +372,20 @@ def _selector(prefilter: Prefilter, numbers: pa.Array, area_postcodes: pa.Array)
     (column ``in_population``)."""
 
     def select(b: pa.RecordBatch) -> pa.RecordBatch | None:
-        n = b.num_rows
         keep = prefilter.keep(b.column("name"))
         for c in ch.PREVIOUS_NAMES:
             col = b.column(c)
-            has = np.asarray(pc.fill_null(pc.not_equal(col, ""), False).to_numpy(zero_copy_only=False), dtype=bool)
+            has = np.asarray(
+                pc.fill_null(pc.not_equal(col, ""), False).to_numpy(zero_copy_only=False), dtype=bool
+            )
             if has.any():
                 idx = np.flatnonzero(has)
                 keep[idx] |= prefilter.keep(col.take(pa.array(idx)))
         number = b.column("company_number")
         keep |= np.asarray(pc.is_in(number, value_set=numbers).to_numpy(zero_copy_only=False), dtype=bool)
-        pcode = pc.replace_substring_regex(pc.utf8_upper(b.column("postcode")), pattern="[^A-Z0-9]", replacement="")
+        pcode = pc.replace_substring_regex(
+            pc.utf8_upper(b.column("postcode")), pattern="[^A-Z0-9]", replacement=""
+        )
         local = pc.and_(
             pc.is_in(pcode, value_set=area_postcodes),
             pc.and_(
@@ -515,13 +525,19 @@ def build_register(
         charity_df, charity_skipped, charity_rows = cc.read_charities(charities)
         charity_df["company_number"] = company_number(charity_df["company_number"])
     reg_keys = register_key(reg["supplier_name"])
-    override_keys = register_key(pd.Series([d.register_name for d in pending if d.register_name], dtype="string"))
-    prefilter = Prefilter(pd.concat([query_keys, reg_keys, override_keys], ignore_index=True), threshold, REVIEW_FLOOR)
+    override_keys = register_key(
+        pd.Series([d.register_name for d in pending if d.register_name], dtype="string")
+    )
+    prefilter = Prefilter(
+        pd.concat([query_keys, reg_keys, override_keys], ignore_index=True), threshold, REVIEW_FLOOR
+    )
     numbers = set(company_number(reg.get("company_number", pd.Series(dtype="string"))).dropna())
     numbers |= {d.company_number for d in pending if d.company_number}
     if charity_df is not None:
         numbers |= set(charity_df["company_number"].dropna())
-    area_pcs, area_names = _area_postcodes(folder, population_areas) if population else (pa.array([], pa.string()), [])
+    area_pcs, area_names = (
+        _area_postcodes(folder, population_areas) if population else (pa.array([], pa.string()), [])
+    )
     report = ch.ScanReport()
     table = None
     if companies:
@@ -558,7 +574,9 @@ def build_register(
     unmatched_rows = np.flatnonzero(found < 0)
     reg.loc[unmatched_rows[_blank(reg.loc[unmatched_rows, "source"]).to_numpy()], "source"] = "suppliers.csv"
     located_rows = unmatched_rows[
-        (_blank(reg.loc[unmatched_rows, "location_source"]) & ~_blank(reg.loc[unmatched_rows, "postcode"])).to_numpy()
+        (
+            _blank(reg.loc[unmatched_rows, "location_source"]) & ~_blank(reg.loc[unmatched_rows, "postcode"])
+        ).to_numpy()
     ]
     reg.loc[located_rows, "location_source"] = "suppliers.csv"
     entity_row = {int(e): int(r) for r, e in zip(rows, found[rows])}  # entity -> its register row
@@ -593,7 +611,10 @@ def build_register(
     entity_row.update(new_rows)
     extra: dict[int, list[str]] = {}  # register row -> aliases to add
     for d, e in decided:  # the analyst's spelling is the row's name: the register's becomes an alias
-        if e in new_rows and d.register_name.upper() != str(new.at[new_rows[e] - start, "supplier_name"]).upper():
+        if (
+            e in new_rows
+            and d.register_name.upper() != str(new.at[new_rows[e] - start, "supplier_name"]).upper()
+        ):
             extra.setdefault(new_rows[e], []).append(str(new.at[new_rows[e] - start, "supplier_name"]))
             new.at[new_rows[e] - start, "supplier_name"] = d.register_name
     reg = pd.concat([reg, new], ignore_index=True)
@@ -609,14 +630,18 @@ def build_register(
     ]
     rows_needed = sorted({entity_row[int(m.entity)] for _, m in need})
     row_keys = _row_keys(reg, rows_needed, extra)
-    payee_keys = dict(zip([p for p, _ in need], normalise_name(pd.Series([p for p, _ in need], dtype="string"))))
+    payee_keys = dict(
+        zip([p for p, _ in need], normalise_name(pd.Series([p for p, _ in need], dtype="string")))
+    )
     by_entity = names.groupby("entity").indices if len(need) else {}
     for payee, m in need:
         r, pkey = entity_row[int(m.entity)], payee_keys[payee]
         if pd.isna(pkey) or pkey in row_keys[r]:
             continue
         if m.via != "current name":
-            matched = _matched_name(names, by_entity.get(int(m.entity), []), str(register_key(pd.Series([payee])).iloc[0]))
+            matched = _matched_name(
+                names, by_entity.get(int(m.entity), []), str(register_key(pd.Series([payee])).iloc[0])
+            )
             if matched is not None:
                 extra.setdefault(r, []).append(matched)
                 row_keys[r] |= set(normalise_name(pd.Series([matched], dtype="string")).dropna())
@@ -629,7 +654,8 @@ def build_register(
         reg.at[r, "aliases"] = ";".join(dict.fromkeys([*have, *more]))
 
     # rows an earlier build added that nothing uses now, and that hold nothing an analyst wrote, go
-    used = set(entity_row.values()) | {v for v in to_row.values() if v is not None}
+    used = {entity_row[int(m.entity)] for m in matches if m.method in ("exact", "fuzzy")}
+    used |= {entity_row[e] for _, e in decided} | {v for v in to_row.values() if v is not None}
     used |= set(before.loc[before["register_row"].notna(), "register_row"].astype(int).unique())
     src = reg["source"].astype("string").fillna("")
     built = np.flatnonzero((~src.str.startswith("suppliers.csv") & (src != "")).to_numpy()[:n_existing])
@@ -706,9 +732,9 @@ def build_register(
         "choices": {
             "register_rules": rules.describe(),
             "sic_categories": sic.name,
-            "matching": f"register_key (normalise_name + the registers' legal forms); exact, then rapidfuzz ratio "
-            f">= {threshold:g} with the first-word guard; a live entry beats namesakes that are not; two live "
-            "entries tied are ambiguous; supplier_matches.csv wins",
+            "matching": "register_key (normalise_name + the registers' legal forms); exact, then rapidfuzz "
+            f"ratio >= {threshold:g} with the first-word guard; a live entry beats namesakes that are not; "
+            "two live entries tied are ambiguous; supplier_matches.csv wins",
             "location_sources": LOCATION_SOURCES,
         },
         "written": [
@@ -740,8 +766,9 @@ def _payees(payments: pd.DataFrame) -> pd.DataFrame:
         add=np.where(p["addressable"].to_numpy(dtype=bool), p["amount"].to_numpy(dtype=float), 0.0),
         method=p["match_method"].astype(str),
     )
-    g = p.groupby("payee", sort=True).agg(spend=("amount", "sum"), addressable_spend=("add", "sum"),
-                                          method=("method", "first"))
+    g = p.groupby("payee", sort=True).agg(
+        spend=("amount", "sum"), addressable_spend=("add", "sum"), method=("method", "first")
+    )
     g = g.reset_index()
     g["key"] = normalise_name(g["payee"].astype("string"))
     return g
@@ -814,7 +841,11 @@ def _decision_entity(d: Decision, ent: pd.DataFrame, index: NameIndex) -> int | 
 
 
 def _population(
-    comp: pd.DataFrame, ent: pd.DataFrame, charities: pd.DataFrame | None, area_pcs: pa.Array, fields: pd.DataFrame
+    comp: pd.DataFrame,
+    ent: pd.DataFrame,
+    charities: pd.DataFrame | None,
+    area_pcs: pa.Array,
+    fields: pd.DataFrame,
 ) -> pd.DataFrame:
     """The population rows (population.py's contract) from the companies the scan kept as local and the
     charities whose contact postcode is local."""
@@ -825,7 +856,9 @@ def _population(
     if charities is not None and len(charities):
         local = set(area_pcs.to_pylist())
         packed = ent["cc_postcode"].astype("string").str.upper().str.replace(r"[^A-Z0-9]", "", regex=True)
-        charity_only = ent["company_status"].isna() & ent["charity_status"].str.lower().eq("registered").fillna(False)
+        charity_only = ent["company_status"].isna() & ent["charity_status"].str.lower().eq(
+            "registered"
+        ).fillna(False)
         chosen += list(np.flatnonzero((charity_only & packed.isin(local)).to_numpy()))
     f = fields.loc[sorted(set(chosen))]
     e_rows = ent.loc[f.index]
@@ -888,13 +921,17 @@ def _match_table(ds, phase1: dict, ent: pd.DataFrame, fields: pd.DataFrame) -> p
     out["id"] = np.where(pd.isna(out["company_number"]), out["charity_number"], out["company_number"])
     out["status"], out["postcode"] = col("company_status"), col("postcode")
     out["note"] = ""
-    name, cn, rn = (ent[c].to_numpy(dtype=object, na_value=None) for c in ("name", "company_number", "charity_number"))
+    name, cn, rn = (
+        ent[c].to_numpy(dtype=object, na_value=None) for c in ("name", "company_number", "charity_number")
+    )
     status, source, postcode = (
         fields[c].to_numpy(dtype=object, na_value=None) for c in ("company_status", "source", "postcode")
     )
 
     def label(e):
-        ids = " / ".join(x for x in (f"company {cn[e]}" if cn[e] else "", f"charity {rn[e]}" if rn[e] else "") if x)
+        ids = " / ".join(
+            x for x in (f"company {cn[e]}" if cn[e] else "", f"charity {rn[e]}" if rn[e] else "") if x
+        )
         return f"{name[e]} ({ids}, {status[e]})"
 
     updates: dict[str, dict] = {}
@@ -929,9 +966,13 @@ def _match_table(ds, phase1: dict, ent: pd.DataFrame, fields: pd.DataFrame) -> p
                 "note": "a suggestion below the match threshold: accept or reject it",
             }
         elif m.method in ("exact", "fuzzy") and now != m.method:
-            updates[payee] = {"note": f"the registers gave {m.method} ({m.score:g}); the dataset's matching gives {now}"}
+            updates[payee] = {
+                "note": f"the registers gave {m.method} ({m.score:g}); the dataset's matching gives {now}"
+            }
         elif m.method in ("exact", "fuzzy") and m.via == "other name":
-            updates[payee] = {"note": "matched by a previous name (Companies House) or a linked charity's name"}
+            updates[payee] = {
+                "note": "matched by a previous name (Companies House) or a linked charity's name"
+            }
         elif m.method in ("exact", "fuzzy") and m.passed_over:
             updates[payee] = {"note": "live entry chosen over " + "; ".join(label(e) for e in m.passed_over)}
     for payee, u in updates.items():

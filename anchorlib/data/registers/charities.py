@@ -107,7 +107,9 @@ def read_charities(path: str | Path) -> tuple[pd.DataFrame, list[Skipped], int]:
             if not record or not any(v.strip() for v in record):
                 continue
             if len(record) != len(header):
-                skipped.append(Skipped(shown, reader.line_num, f"{len(record)} fields, header has {len(header)}"))
+                skipped.append(
+                    Skipped(shown, reader.line_num, f"{len(record)} fields, header has {len(header)}")
+                )
                 continue
             rows.append([record[at[c]] if c in at else None for c in FIELDS])
             lines.append(reader.line_num)
@@ -118,7 +120,11 @@ def read_charities(path: str | Path) -> tuple[pd.DataFrame, list[Skipped], int]:
     for c in FIELDS.values():
         df[c] = df[c].str.strip().replace("", pd.NA)
     n = len(df)
-    bad = df["charity_number"].isna() | ~df["charity_number"].fillna("").str.fullmatch(r"\d+") | df["name"].isna()
+    bad = (
+        df["charity_number"].isna()
+        | ~df["charity_number"].fillna("").str.fullmatch(r"\d+")
+        | df["name"].isna()
+    )
     for r in df[bad].itertuples():
         why = "no charity_name" if pd.isna(r.name) else f"registered_charity_number '{r.charity_number}'"
         skipped.append(Skipped(shown, int(r.line), f"{why} ({unit} {r.line})"))

@@ -67,15 +67,17 @@ def register_key(names: pd.Series) -> pd.Series:
     """The matching key of payee or register names: ``normalise_name`` after the registers' own
     spellings (``REGISTER_FORMS``). <NA> for a blank name."""
     values = pa.array(names.astype("string").to_numpy(dtype=object, na_value=None), type=pa.string())
-    forms = pd.Series(_register_forms(values).to_numpy(zero_copy_only=False), index=names.index, dtype="string")
+    forms = pd.Series(
+        _register_forms(values).to_numpy(zero_copy_only=False), index=names.index, dtype="string"
+    )
     return normalise_name(forms)
 
 
 def arrow_key(names: pa.Array) -> pa.Array:
     """``register_key`` in Arrow's vectorised kernels, for ASCII names: the steps of
     ``suppliers.normalise_name``, with its own patterns, in its order (accents need Python's NFKD: names with
-    other than ASCII letters go through ``register_key`` instead). Blank -> "". ``tests/test_registers_names.py``
-    checks it gives ``register_key``'s result."""
+    other than ASCII letters go through ``register_key`` instead). Blank -> "".
+    ``tests/test_registers_names.py`` checks it gives ``register_key``'s result."""
     s = pc.replace_substring_regex(_register_forms(names), pattern=r"\bT/A\b", replacement=" TA ")
     for pattern, repl in _LEGAL_FORMS:
         s = pc.replace_substring_regex(s, pattern=pattern, replacement=repl)
@@ -139,7 +141,9 @@ class Prefilter:
         self.query = keys
         self.keys = pa.array(keys, type=pa.string())
         self.threshold, self.floor = float(threshold), float(floor)
-        self.best = np.zeros(len(keys), dtype=np.float64)  # each query's best score below the threshold so far
+        self.best = np.zeros(
+            len(keys), dtype=np.float64
+        )  # each query's best score below the threshold so far
         compatible: dict[str, set[int]] = {}  # a name's first word -> the queries it may match
         typo: dict[str, set[str]] = {}
         self.by_first: dict[str, set[int]] = {}
@@ -165,8 +169,8 @@ class Prefilter:
         self._near = pa.array([], type=pa.string())
 
     def candidates(self, first: str) -> tuple[np.ndarray, list[str]]:
-        """The queries (indexes into ``query``, and their keys) a name whose key starts with the word ``first``
-        may match."""
+        """The queries (indexes into ``query``, and their keys) a name whose key starts with the word
+        ``first`` may match."""
         hit = self._memo.get(first)
         if hit is None:
             out = set(self.compatible.get(first, ()))
@@ -180,7 +184,6 @@ class Prefilter:
 
     def keep(self, names: pa.Array) -> np.ndarray:
         """Boolean mask over ``names`` (Arrow strings): the names to keep."""
-        n = len(names)
         upper = pc.utf8_upper(names)
         words = pc.extract_regex(upper, pattern=r"^[^A-Z0-9]*(?P<a>[A-Z0-9]*)[^A-Z0-9]*(?P<b>[A-Z0-9]*)")
         a, b = pc.struct_field(words, "a"), pc.struct_field(words, "b")
@@ -212,7 +215,9 @@ class Prefilter:
         codes = pc.dictionary_encode(first)
         groups = codes.dictionary.to_pylist()
         order = np.argsort(codes.indices.to_numpy(zero_copy_only=False), kind="stable")
-        bounds = np.searchsorted(codes.indices.to_numpy(zero_copy_only=False)[order], np.arange(len(groups) + 1))
+        bounds = np.searchsorted(
+            codes.indices.to_numpy(zero_copy_only=False)[order], np.arange(len(groups) + 1)
+        )
         values = np.asarray(keys.to_numpy(zero_copy_only=False), dtype=object)
         for g, word in enumerate(groups):
             if not word:
@@ -232,8 +237,8 @@ class Prefilter:
         return out
 
     def _typo(self, first: pa.Array) -> np.ndarray:
-        """Whether each word (4+ letters) shares a one-letter deletion with a query's first word. Each distinct
-        word is tested once per scan (``_seen``): common first words recur in every block."""
+        """Whether each word (4+ letters) shares a one-letter deletion with a query's first word. Each
+        distinct word is tested once per scan (``_seen``): common first words recur in every block."""
         uniq = pc.unique(first)
         length = pc.utf8_length(uniq)
         uniq = uniq.filter(pc.and_(pc.greater_equal(length, 4), pc.less_equal(length, self.longest + 1)))

@@ -206,7 +206,9 @@ def read_sic_categories(root: Path) -> SicCategories:
     for i, r in df.iterrows():
         code = "" if pd.isna(r["sic"]) else str(r["sic"]).strip()
         if not code.isdigit() or not 2 <= len(code) <= 5:
-            raise DatasetError(f"sic '{code}' is not a SIC 2007 code or its first 2-4 digits", path=SIC_FILE, line=i + 2)
+            raise DatasetError(
+                f"sic '{code}' is not a SIC 2007 code or its first 2-4 digits", path=SIC_FILE, line=i + 2
+            )
         mapping.prefixes[code] = None if pd.isna(r["category"]) else str(r["category"]).strip()
     mapping.name = f"{SIC_NAME} + {SIC_FILE}"
     return mapping
