@@ -265,6 +265,9 @@ def reports(
         ),
     ] = True,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")] = True,
+    pool: Annotated[
+        str, typer.Option("--pool", help="Availability pool of the anchor reports: register or population.")
+    ] = "register",
 ) -> None:
     """Run the report notebook per anchor plus the network with papermill; HTML reports and index.html.
 
@@ -276,7 +279,7 @@ def reports(
         wanted = [a.strip() for a in anchors.split(",") if a.strip()] if anchors else None
         if jobs < 1:
             raise rp.ParameterError(f"--jobs must be at least 1, not {jobs}")
-        plan = rp.plan(data, out, wanted, financial_year, area)
+        plan = rp.plan(data, out, wanted, financial_year, area, pool)
         kernel_name, note = rp.resolve_kernel(kernel)
     except AnchorlibError as err:
         fail(err)

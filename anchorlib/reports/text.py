@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from anchorlib.formatting import disparity, money, multiplier, pct
+from anchorlib.formatting import NO_KNOWN_LOCATION, disparity, money, multiplier, pct
 from anchorlib.metrics import FOUR_FIFTHS
 
 DI_GROUPS = [
@@ -45,6 +45,8 @@ def summary_table(result: dict) -> str:
         f"network local share: {pct(n['local_share'])} pooled (ratio of sums); "
         f"{pct(n['mean_anchor_local_share'])} mean of the anchors' shares"
     )
+    if n["local_share"] is None:
+        lines.append(f"local share n/a: {NO_KNOWN_LOCATION}")
     lines.append("disparity index = 100 x utilisation / availability; * = below 80 (four-fifths rule)")
     c = result.get("choices", {})
     lines.append(
