@@ -934,6 +934,12 @@ def _match_table(ds, phase1: dict, ent: pd.DataFrame, fields: pd.DataFrame) -> p
         )
         return f"{name[e]} ({ids}, {status[e]})"
 
+    listed = {}  # company number, or 'charity <number>' -> the register row's name
+    for c, key in (("charity_number", "charity {}"), ("company_number", "{}")):
+        if c in reg.columns:
+            for v, supplier in zip(reg[c], reg["supplier_name"]):
+                if pd.notna(v):
+                    listed.setdefault(key.format(v), supplier)
     updates: dict[str, dict] = {}
     methods = out["method"].to_dict()
     for payee, m in phase1.items():
@@ -955,7 +961,9 @@ def _match_table(ds, phase1: dict, ent: pd.DataFrame, fields: pd.DataFrame) -> p
         elif m.method == "none" and m.entity is not None and now == "none":
             e = int(m.entity)
             updates[payee] = {
-                "candidate": name[e],
+                "candidate": listed.get(
+                    cn[e] or f"charity {rn[e]}", name[e]
+                ),  # as suppliers.csv has it, if it does
                 "register": source[e],
                 "id": cn[e] or rn[e],
                 "score": m.score,
