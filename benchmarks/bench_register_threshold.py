@@ -136,8 +136,8 @@ def main() -> None:
     )
     for t, r in result["by_threshold"].items():
         print(
-            f"{t:>9} {r['non_matches_at_or_above']:>17} {r['variants_right']:>15.1%} {r['variants_wrong']:>7.1%} "
-            f"{r['variants_unmatched']:>10.1%} {r['real_payees_fuzzy']:>13}"
+            f"{t:>9} {r['non_matches_at_or_above']:>17} {r['variants_right']:>15.1%} "
+            f"{r['variants_wrong']:>7.1%} {r['variants_unmatched']:>10.1%} {r['real_payees_fuzzy']:>13}"
         )
     print("highest scores of known non-matches:", result["highest_non_match_scores"])
     for k, name, score in result["by_threshold"][90]["real_payee_fuzzy_matches"]:
