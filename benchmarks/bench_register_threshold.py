@@ -131,9 +131,8 @@ def main() -> None:
         f"{result['charities']} charities, {result['variants']} name variants, "
         f"{result['non_match_pairs_70_plus']} pairs of different charities passing the guard at 70+"
     )
-    print(
-        f"{'threshold':>9} {'non-matches >= t':>17} {'variants right':>15} {'wrong':>7} {'unmatched':>10} {'payees fuzzy':>13}"
-    )
+    head = ["threshold", "non-matches >= t", "variants right", "wrong", "unmatched", "payees fuzzy"]
+    print(" ".join(f"{h:>{w}}" for h, w in zip(head, (9, 17, 15, 7, 10, 13))))
     for t, r in result["by_threshold"].items():
         print(
             f"{t:>9} {r['non_matches_at_or_above']:>17} {r['variants_right']:>15.1%} "
