@@ -38,7 +38,10 @@ def test_queue_lists_the_largest_unsettled_payees_with_their_candidate(built):
     ]
     catering = q.iloc[1]
     # the suggestion is a company the register already lists: under the register's own name
-    assert (catering["candidate"], catering["company_number"]) == ("Hackney Cleaning Services Ltd", "02345678")
+    assert (catering["candidate"], catering["company_number"]) == (
+        "Hackney Cleaning Services Ltd",
+        "02345678",
+    )
     assert q["decided"].tolist() == ["", "", "", ""]
 
 

@@ -54,13 +54,10 @@ def _register_forms(values: pa.Array) -> pa.Array:
     has = _np(pc.match_substring_regex(s, pattern=_ANY_FORM))
     if not has.any():
         return s
-    at = pa.array(np.flatnonzero(has))
-    sub = s.take(at)
+    sub = s.filter(pa.array(has))
     for pattern, repl in REGISTER_FORMS:
         sub = pc.replace_substring_regex(sub, pattern=pattern, replacement=repl)
-    out = s.to_numpy(zero_copy_only=False).astype(object)
-    out[np.flatnonzero(has)] = sub.to_numpy(zero_copy_only=False)
-    return pa.array(out, type=pa.string())
+    return pc.replace_with_mask(s, pa.array(has), sub)
 
 
 def register_key(names: pd.Series) -> pd.Series:
@@ -242,6 +239,7 @@ class Prefilter:
         uniq = pc.unique(first)
         length = pc.utf8_length(uniq)
         uniq = uniq.filter(pc.and_(pc.greater_equal(length, 4), pc.less_equal(length, self.longest + 1)))
+        uniq = uniq.filter(pc.invert(pc.is_in(uniq, value_set=self.words)))  # those pass already
         new = [w for w in uniq.to_pylist() if w not in self._seen]
         if new:
             arr = pa.array(new, type=pa.string())
