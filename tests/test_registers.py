@@ -446,6 +446,15 @@ def test_cli_register_build(tmp_path, files):
     assert report["methods"]["exact"]["payees"] == 9 and (root / "register_matches.csv").exists()
     text = subprocess.run([*exe, "--companies", str(files["zip"])], capture_output=True, text=True)
     assert text.returncode == 0 and "addressable spend whose supplier's location is known" in text.stdout
+    parts = str(files["part1"].parent / "BasicCompanyData-2024-05-01-part*")  # a glob: every part, as quoted
+    glob = subprocess.run(
+        [*exe, "--companies", parts, "--charities", str(files["tsv"]), "--json"],
+        capture_output=True,
+        text=True,
+    )
+    assert glob.returncode == 0, glob.stderr
+    assert json.loads(glob.stdout)["methods"] == report["methods"]
+    assert len(json.loads(glob.stdout)["registers_read"]["companies_house"]["files"]) == 2
     bad = subprocess.run([*exe, "--companies", str(tmp_path / "missing.zip")], capture_output=True, text=True)
     assert bad.returncode == 2
     assert bad.stderr.strip().splitlines() == [

@@ -198,7 +198,10 @@ def opportunities(
     df["local_suppliers_in_register"] = df["category"].astype(str).map(n_local).fillna(0).astype("int64")
     columns = ["category", "leakage", "local_suppliers_in_register", "addressable_spend", "local_share"]
     counted = "local_suppliers_in_register"
-    described = "register suppliers located in the area serving the category (categories, or SIC codes)"
+    described = (
+        "register suppliers located in the area serving the category: listing it in categories, or with SIC "
+        f"codes mapping to it ({sic_mapping(ds).name})"
+    )
     if name == "population":
         frame = pool_frame(ds, "population", area)
         n_pop = category_counts(frame)

@@ -519,7 +519,7 @@ def build_register(
     ]
     query_keys = register_key(query["payee"])
 
-    # the registers: charities whole (small), companies streamed through the pre-filter
+    # the registers: charities read whole (small), companies streamed; both through the pre-filter
     charity_df, charity_skipped, charity_rows = (None, [], 0)
     if charities is not None:
         charity_df, charity_skipped, charity_rows = cc.read_charities(charities)
@@ -538,6 +538,22 @@ def build_register(
     area_pcs, area_names = (
         _area_postcodes(folder, population_areas) if population else (pa.array([], pa.string()), [])
     )
+    if charity_df is not None:  # the charities a payee, a number or the population may need, with their links
+        wanted = set(charity_number(reg.get("charity_number", pd.Series(dtype="string"))).dropna())
+        wanted |= {str(d.charity_number).strip() for d in pending if d.charity_number}
+        packed = charity_df["postcode"].astype("string").str.upper().str.replace(r"[^A-Z0-9]", "", regex=True)
+        local = packed.isin(set(area_pcs.to_pylist())).fillna(False).to_numpy()
+        keep = prefilter.keep(
+            pa.array(charity_df["name"].astype("string").to_numpy(dtype=object, na_value=None))
+        )
+        keep |= (
+            charity_df["company_number"].notna().to_numpy()
+            | charity_df["charity_number"].isin(wanted).to_numpy()
+        )
+        keep |= local
+        charity_df = charity_df[
+            charity_df["charity_number"].isin(set(charity_df.loc[keep, "charity_number"]))
+        ]
     report = ch.ScanReport()
     table = None
     if companies:
