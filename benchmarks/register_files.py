@@ -12,6 +12,7 @@ form), the rest are not in it. Nothing here describes a real company.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -19,21 +20,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-#: The header line of the published file, as published (leading spaces included).
-HEADER = (
-    "CompanyName, CompanyNumber,RegAddress.CareOf,RegAddress.POBox,RegAddress.AddressLine1, "
-    "RegAddress.AddressLine2,RegAddress.PostTown,RegAddress.County,RegAddress.Country,RegAddress.PostCode,"
-    "CompanyCategory,CompanyStatus,CountryOfOrigin,DissolutionDate,IncorporationDate,Accounts.AccountRefDay,"
-    "Accounts.AccountRefMonth,Accounts.NextDueDate,Accounts.LastMadeUpDate,Accounts.AccountCategory,"
-    "Returns.NextDueDate,Returns.LastMadeUpDate,Mortgages.NumMortCharges,Mortgages.NumMortOutstanding,"
-    "Mortgages.NumMortPartSatisfied,Mortgages.NumMortSatisfied,SICCode.SicText_1,SICCode.SicText_2,"
-    "SICCode.SicText_3,SICCode.SicText_4,LimitedPartnerships.NumGenPartners,LimitedPartnerships.NumLimPartners,"
-    "URI,"
-    + "PreviousName_1.CONDATE, PreviousName_1.CompanyName, PreviousName_2.CONDATE, "
-    + "PreviousName_2.CompanyName,"
-    + ",".join(f"PreviousName_{i}.CONDATE, PreviousName_{i}.CompanyName" for i in range(3, 11))
-    + ",ConfStmtNextDueDate, ConfStmtLastMadeUpDate"
-)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.register_layouts import COMPANIES_HEADER as HEADER  # noqa: E402  (the published header, one copy)
+
 COLUMNS = HEADER.split(",")
 
 SURNAMES = (

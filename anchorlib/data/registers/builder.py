@@ -35,6 +35,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from anchorlib.data.dataset import REGISTER_COLUMNS
+from anchorlib.data.payments import GROUP_FLAGS
 from anchorlib.data.places import normalise_postcodes
 from anchorlib.data.registers import charities as cc
 from anchorlib.data.registers import companies as ch
@@ -55,29 +57,10 @@ from anchorlib.errors import DatasetError
 SUPPLIERS_FILE = "suppliers.csv"
 MATCHES_FILE = "register_matches.csv"
 DECISIONS_FILE = "supplier_matches.csv"
-CONTRACT = [
-    "supplier_name",
-    "postcode",
-    "company_number",
-    "charity_number",
-    "is_sme",
-    "is_vcse",
-    "bame_led",
-    "women_led",
-    "youth_led",
-    "hq_only",
-    "categories",
-]
-EXTRA = [
-    "source",
-    "location_source",
-    "company_status",
-    "company_category",
-    "account_category",
-    "sic_codes",
-    "aliases",
-    "register_rules",
-]
+#: suppliers.csv's columns as the dataset contract lists them (README, "Point it at your own data"), then
+#: those of the register build.
+CONTRACT = ["supplier_name", "postcode", "company_number", "charity_number", *GROUP_FLAGS, "categories"]
+EXTRA = REGISTER_COLUMNS
 #: The columns the builder fills where a row leaves them blank (bame_led, women_led, youth_led, hq_only and
 #: categories stay as the analyst or a supplier survey gives them).
 FILLED = ["postcode", "company_number", "charity_number", "is_sme", "is_vcse", *EXTRA]
