@@ -46,7 +46,7 @@ FILES = {
 LONDON = ";".join(f"E090000{i:02d}" for i in range(1, 34))
 HOME = {
     "lambeth": "E09000022",
-    "devon": "E10000008",
+    "devon": "E07000040;E07000041;E07000042;E07000043;E07000044;E07000045;E07000046;E07000047",
     "leeds": "E08000035",
     "manchester": "E08000003",
     "calderdale": "E08000033",
