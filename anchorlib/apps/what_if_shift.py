@@ -33,7 +33,7 @@ from anchorlib.charts import what_if as charts_what_if
 from anchorlib.data.dataset import Dataset
 from anchorlib.data.rollup import SHARE_COLUMNS, SUPPLIER_COLUMNS, selected_rollup
 from anchorlib.errors import ParameterError
-from anchorlib.formatting import money, multiplier, pct, share_or_why
+from anchorlib.formatting import money, multiplier, pct
 
 
 class WhatIfModel(ChoiceModel):
@@ -246,7 +246,7 @@ class WhatIfView(Guarded, widgets.VBox):
                     pct(s.local_share_before),
                     f"local {money(s.local_spend_before)}"
                     if s.local_share_before is not None
-                    else share_or_why(None, "no supplier location known"),
+                    else "no supplier location known",
                 ),
                 ("after", "New local share", pct(s.local_share_after), f"local {money(s.local_spend_after)}"),
                 (

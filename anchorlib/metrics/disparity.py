@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from anchorlib.data.dataset import Dataset
+from anchorlib.data.registers.population import POOL_NAMES
 from anchorlib.metrics.definitions import (
     FOUR_FIFTHS,
     availability_counts,
@@ -40,12 +41,13 @@ def equity(
     category's availability counts the businesses whose SIC codes map to it), or a frame from
     ``pools.pool_frame`` (e.g. a pool's businesses in one area) or of the register's rows.
     """
-    if pool is None or isinstance(pool, str):
-        frame = pool_frame(ds, pool)
+    if pool is None or (isinstance(pool, str) and pool == "register"):  # the register itself: no copy
+        frame, name = ds.suppliers, "register"
+        described = f"{POOL_NAMES['register']}: {len(frame):,} suppliers"
     else:
-        frame = pool
-    name = frame.attrs.get("pool", "register")
-    described = frame.attrs.get("availability_pool") or f"{len(frame):,} of the register's suppliers"
+        frame = pool_frame(ds, pool) if isinstance(pool, str) else pool
+        name = frame.attrs.get("pool", "register")
+        described = frame.attrs.get("availability_pool") or f"{len(frame):,} of the register's suppliers"
     groups = equity_groups(ds.suppliers)
     keys = [by] if by else []
     sums = choose(payments, engine).equity_sums(payments, groups, keys)

@@ -41,6 +41,12 @@ def pool_frame(ds: Dataset, pool: str | None = None, area: Area | None = None) -
     """The businesses of ``pool`` ('register' or 'population'), those located in ``area`` when given, with
     ``served`` (the ';'-joined categories each serves). ``attrs['availability_pool']`` describes it."""
     name = check_pool(pool)
+    if area is None:
+        return ds.derived.memo(f"pool:{name}", lambda: _pool(ds, name, None))
+    return _pool(ds, name, area)
+
+
+def _pool(ds: Dataset, name: str, area: Area | None) -> pd.DataFrame:
     if name == "population":
         frame = ds.population
         if frame is None:
