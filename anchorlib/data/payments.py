@@ -197,7 +197,9 @@ class Joiner:
         known = self._known
         new = names if known is None else names[~names.isin(known.index)]
         if len(new) or known is None:
-            got = resolve_names(new, pd.Series(False, index=new.index), register_keys(self.reg), self.overrides)
+            got = resolve_names(
+                new, pd.Series(False, index=new.index), register_keys(self.reg), self.overrides
+            )
             got.index = pd.Index(new.to_numpy(), dtype="string")
             known = got if known is None else pd.concat([known, got])
             self._known = known
