@@ -469,3 +469,25 @@ def test_no_register_yet(tmp_path, files):
     assert result.report["register"]["rows_before"] == 0 and (root / "suppliers.csv").exists()
     assert by_name(result.matches, "payee")["Hackney Cleaning Services Ltd"]["id"] == "02345678"
     shutil.rmtree(root / ".anchorlib-cache", ignore_errors=True)
+
+
+def test_a_register_row_repeated_as_written(tmp_path, files):
+    """The dataset reads a row repeating an earlier one once; the build keeps both as written and fills
+    both, and still knows which rows the payees use."""
+    root = dataset(tmp_path / "ds", decisions=False)
+    write_csv(
+        root / "suppliers.csv",
+        ["supplier_name", "postcode", "is_sme"],
+        [["Old Trading Co", "", ""], ["Old Trading Co", "", ""], ["Hackney Cleaning Services Ltd", "", "No"]],
+    )
+    result = build_register(root, [files["zip"]], files["tsv"])
+    rows = result.suppliers
+    assert rows["supplier_name"].tolist()[:3] == [
+        "Old Trading Co",
+        "Old Trading Co",
+        "Hackney Cleaning Services Ltd",
+    ]
+    assert rows.loc[2, "company_number"] == "02345678" and rows.loc[2, "is_sme"] == "No"
+    m = result.matches.set_index("payee")
+    assert m.loc["Hackney Cleaning Servces", "supplier_name"] == "Hackney Cleaning Services Ltd"
+    assert result.report["register"]["rows_dropped"] == 0

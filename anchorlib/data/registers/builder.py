@@ -471,6 +471,9 @@ def build_register(
     located = folder["suppliers"]
     if located is None:
         located = _empty_located(geography)
+    # the dataset reads a row repeating an earlier one of the same supplier once: its rows are these of reg
+    raw_keys = normalise_name(reg["supplier_name"].astype("string"))
+    raw_row = np.flatnonzero(~(raw_keys.notna() & raw_keys.duplicated()).to_numpy())
 
     # phase 0: the payees, and what the register as it stands makes of them
     by_name = pd.Series(located.index, index=located["supplier_name"].str.upper().to_numpy())
@@ -654,8 +657,12 @@ def build_register(
 
     # rows an earlier build added that nothing uses now, and that hold nothing an analyst wrote, go
     used = {entity_row[int(m.entity)] for m in matches if m.method in ("exact", "fuzzy")}
-    used |= {entity_row[e] for _, e in decided} | {v for v in to_row.values() if v is not None}
-    used |= set(before.loc[before["register_row"].notna(), "register_row"].astype(int).unique())
+    used |= {entity_row[e] for _, e in decided}
+    used |= {int(raw_row[v]) for v in to_row.values() if v is not None}
+    used |= {
+        int(raw_row[r])
+        for r in before.loc[before["register_row"].notna(), "register_row"].astype(int).unique()
+    }
     src = reg["source"].astype("string").fillna("")
     built = np.flatnonzero((~src.str.startswith("suppliers.csv") & (src != "")).to_numpy()[:n_existing])
     analyst_blank = np.ones(len(built), dtype=bool)
