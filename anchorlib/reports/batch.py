@@ -56,10 +56,18 @@ class Outcome:
     warnings: list[str] = field(default_factory=list)  # lines the notebook's cells wrote to stderr
 
 
-def anchor_parameters(data_dir: Path, anchor_id: str, financial_year: str = "", area: str = "home") -> dict:
+def anchor_parameters(
+    data_dir: Path, anchor_id: str, financial_year: str = "", area: str = "home", pool: str = "register"
+) -> dict:
     """The parameters the batch passes to the anchor notebook (a test checks them against papermill's
     inspect)."""
-    return {"data_dir": str(data_dir), "anchor_id": anchor_id, "financial_year": financial_year, "area": area}
+    return {
+        "data_dir": str(data_dir),
+        "anchor_id": anchor_id,
+        "financial_year": financial_year,
+        "area": area,
+        "availability_pool": pool,
+    }
 
 
 def network_parameters(data_dir: Path, area: str = "home") -> dict:
@@ -73,12 +81,17 @@ def plan(
     anchors: list[str] | None = None,
     financial_year: str = "",
     area: str = "home",
+    pool: str = "register",
 ) -> list[Job]:
     """The jobs for a batch: chosen anchors (default all) checked against the dataset, then the network.
+    ``pool``: the anchor reports' availability pool (register or population).
 
-    Raises ParameterError for an unknown anchor, area or year, or an anchor id unfit for a file name.
+    Raises ParameterError for an unknown anchor, area, year or pool, or an anchor id unfit for a file name.
     """
+    from anchorlib.metrics.pools import pool_frame
+
     ds = open_dataset(data_dir)
+    pool_frame(ds, pool)  # an unknown pool, or population without population.csv: one line, before any run
     if financial_year:
         from anchorlib.reports.views import check_financial_year
 
@@ -104,7 +117,7 @@ def plan(
                 a,
                 str(ds.anchor(a)["name"]),
                 ANCHOR_NOTEBOOK,
-                anchor_parameters(data, a, financial_year, area),
+                anchor_parameters(data, a, financial_year, area, pool),
                 out / f"anchor-{a}.ipynb",
                 out / f"anchor-{a}.html",
             )

@@ -14,7 +14,16 @@ from anchorlib.charts import leakage as leakage_charts
 from anchorlib.charts import network as network_charts
 from anchorlib.data.dataset import Dataset, open_anchor, open_dataset
 from anchorlib.errors import ParameterError
-from anchorlib.formatting import disparity, exact, figure, money, pct, table
+from anchorlib.formatting import (
+    NO_KNOWN_LOCATION,
+    NO_KNOWN_MEMBERSHIP,
+    disparity,
+    exact,
+    figure,
+    money,
+    pct,
+    table,
+)
 from anchorlib.metrics.selection import subset
 
 HEADLINE_KEYS = (
@@ -136,6 +145,8 @@ def anchor_headline(ds: Dataset, anchor_id: str, years: list[str] | None, area: 
         "Addressable rule set": ds.ruleset.name,
         "LM3": m3.unsurveyed_treatment if m3.lm3 is not None else "no lm3_survey.csv in the dataset",
     }
+    if ls.local_share is None:
+        notes["Local share n/a"] = NO_KNOWN_LOCATION
     return FigureTable(
         f"headline-{anchor_id}", f"Headline figures, {period_label(ds, years)}", figures, notes
     )
@@ -155,6 +166,8 @@ def network_headline(ds: Dataset, summary: dict) -> FigureTable:
         "Pooling": "local share is the ratio of the sums; the mean of the anchors' shares is shown beside it",
         "Addressable rule set": ds.ruleset.name,
     }
+    if net["local_share"] is None:
+        notes["Local share n/a"] = NO_KNOWN_LOCATION
     return FigureTable(
         "headline-network",
         f"Network figures, {period_label(ds, None)}",
@@ -223,19 +236,19 @@ def network_local_share_chart(ds: Dataset, s: dict) -> alt.LayerChart:
     )
 
 
-def equity_table(ds: Dataset, anchor_id: str, years: list[str] | None):
+def equity_table(ds: Dataset, anchor_id: str, years: list[str] | None, pool: str = "register"):
     """Utilisation, availability and disparity index per group (``metrics.equity``; docs/methodology.md,
-    Utilisation, availability and disparity)."""
-    eq = metrics.equity(ds, metrics.select(ds, [anchor_id], years))
+    Utilisation, availability and disparity), availability over ``pool`` (register or population)."""
+    eq = metrics.equity(ds, metrics.select(ds, [anchor_id], years), pool=pool)
     df = pd.DataFrame(
         {
             "Group": eq["label"],
             "Utilisation (share of spend)": eq["utilisation"],
-            "Availability (share of register)": eq["availability"],
+            "Availability (share of the pool)": eq["availability"],
             "Disparity index": eq["disparity_index"],
             "Below 80 (four-fifths rule)": eq["below_four_fifths"].map({True: "yes", False: "no"}),
             "Spend membership unknown": eq["utilisation_unknown_share"],
-            "Register membership unknown": eq["availability_unknown_share"],
+            "Pool membership unknown": eq["availability_unknown_share"],
         }
     )
     shares = {
@@ -245,7 +258,9 @@ def equity_table(ds: Dataset, anchor_id: str, years: list[str] | None):
         df,
         shares | {"Disparity index": disparity},
         f"Equity of addressable spend, {period_label(ds, years)}: disparity index = 100 x utilisation / "
-        "availability; below 80 is a substantial disparity",
+        f"availability; below 80 is a substantial disparity. Availability pool: "
+        f"{eq.attrs['choices']['availability_pool']}; supplier flags: {eq.attrs['choices']['supplier_flags']}"
+        + (f"; n/a: {NO_KNOWN_MEMBERSHIP}" if eq["availability"].isna().any() else ""),
     )
 
 
