@@ -207,6 +207,11 @@ def _error_line(err: BaseException) -> str:
     return " ".join(text.split())[:300]
 
 
+#: How many kernels a job starts before it gives up on one that dies before replying (reports/kernel.py)
+KERNEL_STARTS = 3
+_KERNEL_DIED_AT_START = "Kernel died before replying to kernel_info"
+
+
 def run_job(job: Job, kernel_name: str, execution_timeout: int = 300) -> Outcome:
     """Run one report notebook and export its HTML; failures come back as an Outcome, not raised."""
     import papermill as pm
@@ -219,17 +224,24 @@ def run_job(job: Job, kernel_name: str, execution_timeout: int = 300) -> Outcome
         # failed one too: it holds the traceback)
         ipynb = atomic.temp_path(job.ipynb, ".ipynb")
         try:
-            pm.execute_notebook(
-                str(job.notebook),
-                str(ipynb),
-                parameters=job.parameters,
-                kernel_name=kernel_name,
-                progress_bar=False,
-                log_output=False,
-                execution_timeout=execution_timeout,
-                cwd=str(job.ipynb.parent),
-                kernel_manager_class=BatchKernelManager,
-            )
+            for attempt in range(KERNEL_STARTS):
+                try:
+                    pm.execute_notebook(
+                        str(job.notebook),
+                        str(ipynb),
+                        parameters=job.parameters,
+                        kernel_name=kernel_name,
+                        progress_bar=False,
+                        log_output=False,
+                        execution_timeout=execution_timeout,
+                        cwd=str(job.ipynb.parent),
+                        kernel_manager_class=BatchKernelManager,
+                    )
+                    break
+                except RuntimeError as err:
+                    # a kernel that died before its first reply ran none of the notebook: start another
+                    if _KERNEL_DIED_AT_START not in str(err) or attempt == KERNEL_STARTS - 1:
+                        raise
         finally:
             if ipynb.exists():
                 os.replace(ipynb, job.ipynb)
