@@ -1,4 +1,4 @@
-"""The ``anchorlib`` command line: summary, validate, sample, serve, tenders and reports
+"""The ``anchorlib`` command line: summary, validate, sample, serve, tenders, reports and register build
 (docs/architecture.md).
 
 Errors reach the user as one line on stderr with exit code 2, never a traceback.
@@ -69,6 +69,14 @@ def summary(
             help="Also write the summary as an Excel workbook: sheets anchors, network, groups, choices.",
         ),
     ] = None,
+    pool: Annotated[
+        str,
+        typer.Option(
+            "--pool",
+            help="Availability pool: register (suppliers.csv, default) or population (population.csv, "
+            "written by `anchorlib register build`).",
+        ),
+    ] = "register",
 ) -> None:
     """The headline metrics per anchor and for the network."""
     from anchorlib.data.storage import cache, results
@@ -77,8 +85,9 @@ def summary(
     root = Path(data).expanduser().resolve() if data is not None else default_data_dir()
     store = cache.cache_dir(root) if cache.enabled() and root.is_dir() else None
     # a file of the folder that cannot be looked at (a dangling link, no permission): no stored result
+    args = {"anchor": anchor, "area": area, **({"pool": pool} if pool != "register" else {})}
     try:
-        key = results.result_key(root, "summary", {"anchor": anchor, "area": area}, store) if store else None
+        key = results.result_key(root, "summary", args, store) if store else None
     except OSError:
         store = key = None
     hit = results.read_result(store, key) if store else None  # same data, code and arguments: same output
@@ -93,7 +102,7 @@ def summary(
 
             try:
                 ds = open_dataset(root)
-                result = metrics.summary(ds, anchor or None, area)
+                result = metrics.summary(ds, anchor or None, area, pool=pool)
             except AnchorlibError as err:
                 fail(err)
             except OSError as err:  # the folder changed under the run, or cannot be read
@@ -292,6 +301,9 @@ def reports(
         ),
     ] = True,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")] = True,
+    pool: Annotated[
+        str, typer.Option("--pool", help="Availability pool of the anchor reports: register or population.")
+    ] = "register",
 ) -> None:
     """Run the report notebook per anchor plus the network with papermill; HTML reports and index.html.
 
@@ -303,7 +315,7 @@ def reports(
         wanted = [a.strip() for a in anchors.split(",") if a.strip()] if anchors else None
         if jobs < 1:
             raise rp.ParameterError(f"--jobs must be at least 1, not {jobs}")
-        plan = rp.plan(data, out, wanted, financial_year, area)
+        plan = rp.plan(data, out, wanted, financial_year, area, pool)
         kernel_name, note = rp.resolve_kernel(kernel)
     except AnchorlibError as err:
         fail(err)
@@ -318,6 +330,82 @@ def reports(
     typer.echo(f"{len(outcomes) - failed} of {len(outcomes)} reports in {seconds:.1f}s; index: {index}")
     if failed:
         raise typer.Exit(1)
+
+
+register_app = typer.Typer(
+    no_args_is_help=True,
+    help="The supplier register from the registers' bulk files (Companies House, Charity Commission).",
+)
+app.add_typer(register_app, name="register")
+
+
+def _register_files(values: list[Path]) -> list[Path]:
+    """Each --companies value as given: a file, a folder (its BasicCompanyData*.csv/.zip) or a glob."""
+    import glob
+
+    out: list[Path] = []
+    for v in values:
+        if v.is_dir():
+            out += sorted(
+                p
+                for p in v.iterdir()
+                if p.name.startswith("BasicCompanyData") and p.suffix in (".csv", ".zip")
+            )
+        elif not v.exists() and any(ch in str(v) for ch in "*?["):
+            out += [Path(p) for p in sorted(glob.glob(str(v)))]
+        else:
+            out.append(v)
+    return out
+
+
+@register_app.command("build")
+def register_build(
+    data: Annotated[
+        Path, typer.Option("--data", help="Dataset folder whose register to build (written in it).")
+    ],
+    companies: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--companies",
+            help="Companies House BasicCompanyData file(s), .csv or .zip, as published (repeatable; a folder "
+            "or a quoted glob such as 'BasicCompanyData-*.zip' takes every part).",
+        ),
+    ] = None,
+    charities: Annotated[
+        Path | None,
+        typer.Option(
+            "--charities", help="Charity Commission publicextract.charity .txt or .json (or its zip)."
+        ),
+    ] = None,
+    population_area: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--population-area",
+            help="Area(s) of the local business population (repeatable; default: the anchors' home areas and "
+            "areas.csv's).",
+        ),
+    ] = None,
+    population: Annotated[
+        bool, typer.Option("--population/--no-population", help="Write population.csv (default) or not.")
+    ] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the build report as JSON.")] = False,
+) -> None:
+    """Match every payee to Companies House and the Charity Commission by name; write suppliers.csv,
+    register_matches.csv and the local business population (docs/methodology.md#register-matching)."""
+    from anchorlib.data.registers.builder import build_register
+    from anchorlib.reports.text import register_text
+
+    try:
+        files = _register_files(companies or [])
+        result = build_register(
+            data, files, charities, population_areas=population_area or None, population=population
+        )
+    except AnchorlibError as err:
+        fail(err)
+    if as_json:
+        emit_json(result.report)
+        return
+    typer.echo(register_text(result.report))
 
 
 _quick_exit = False  # set by a command whose process may end without the interpreter's teardown (see main)

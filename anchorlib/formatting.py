@@ -49,6 +49,25 @@ def pct(x, digits: int = 1) -> str:
     return NA if x is None else f"{x:.{digits}%}"
 
 
+#: Why a local share reads n/a (docs/methodology.md#local-share): its denominator, addressable spend with a
+#: known supplier location, is zero. Published spend files name payees, not places, until a supplier
+#: register gives them one.
+NO_KNOWN_LOCATION = (
+    "no addressable spend has a supplier of known location: the register (suppliers.csv) locates none of "
+    "these payees; `anchorlib register build` fills it from Companies House and the Charity Commission"
+)
+#: Why an availability or disparity index reads n/a: nobody in the pool has a known membership of the group.
+NO_KNOWN_MEMBERSHIP = (
+    "no supplier in the availability pool is known to be in the group or not (BAME-led, women-led and "
+    "youth-led come from the analyst or a supplier survey, never from the registers)"
+)
+
+
+def share_or_why(x, why: str = NO_KNOWN_LOCATION, digits: int = 1) -> str:
+    """A share as ``pct``, or 'n/a: <why>' when it is missing."""
+    return pct(x, digits) if num(x) is not None else f"{NA}: {why}"
+
+
 def disparity(x, flag_below: float | None = None) -> str:
     """A disparity index (100 = parity) to the unit ('85'), or 'n/a'; with ``flag_below`` (the
     four-fifths line, 80) an index below it is marked '*' ('72*')."""

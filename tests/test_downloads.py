@@ -85,7 +85,7 @@ def test_equity_downloads_hold_the_metrics_figures(sample_ds):
     gaps, _, choices, stem = frames(view.downloads["gaps"])
     assert stem == "anchorlib_equity_gaps-by-category_vcse_hackney_london"
     assert choices["group"] == "VCSE" and choices["availability pool"].startswith(
-        "register suppliers located"
+        "register suppliers in the same area"
     )
     assert gaps["Disparity index"].tolist() == approx(want.loc[gaps["Category"], "disparity_index"])
     assert gaps["Utilisation (share of spend)"].tolist() == approx(want.loc[gaps["Category"], "utilisation"])

@@ -67,6 +67,7 @@ def test_plan_names_outputs_from_checked_anchor_ids(tmp_path):
         "anchor_id": "elft",
         "financial_year": "",
         "area": "home",
+        "availability_pool": "register",
     }
 
 

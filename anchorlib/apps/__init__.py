@@ -7,7 +7,7 @@ importing every app, pandas and Altair.
 
 from __future__ import annotations
 
-__all__ = ["equity", "leakage", "network", "social_value_app", "what_if"]
+__all__ = ["equity", "leakage", "network", "register_review", "social_value_app", "what_if"]
 
 
 def __getattr__(name: str):
@@ -19,6 +19,8 @@ def __getattr__(name: str):
         from anchorlib.apps.what_if_shift import what_if as app
     elif name == "network":
         from anchorlib.apps.network_overview import network as app
+    elif name == "register_review":
+        from anchorlib.apps.register_review import register_review as app
     elif name == "social_value_app":
         from anchorlib.apps.social_value import social_value_app as app
     else:

@@ -48,6 +48,7 @@ class EquityModel(ChoiceModel):
 
     area_id = traitlets.Unicode(ANYWHERE)
     group = traitlets.Unicode("sme")
+    pool_name = traitlets.Unicode("register")  # the availability pool: register or population
 
     def __init__(self, ds: Dataset, **kw):
         # the payments rolled up once, by anchor, to what equity and the IMD deciles read (the groups'
@@ -85,17 +86,38 @@ class EquityModel(ChoiceModel):
             ("selection", tuple(self.anchor_ids)), lambda: select_rows(self.base, self.anchor_ids)
         )
 
-    def pool(self) -> pd.DataFrame | None:
+    @traitlets.validate("pool_name")
+    def _check_pool(self, proposal):
+        metrics.pool_frame(self.ds, proposal["value"])  # one line for an unknown pool or a missing population
+        return proposal["value"]
+
+    def pool(self) -> pd.DataFrame | str | None:
         """The availability pool: None for the whole register, or its suppliers located in the chosen area
-        (so utilisation and availability count the same place)."""
+        (so utilisation and availability count the same place); the local business population, or its
+        businesses in the area, when ``pool_name`` is 'population'."""
+        if self.pool_name == "population":
+            area = None if self.area_id == ANYWHERE else self.area()
+            return self._cached("pool", lambda: metrics.pool_frame(self.ds, "population", area))
         if self.area_id == ANYWHERE:
             return None
         return self._cached(
             "pool", lambda: self.ds.suppliers[metrics.is_local(self.ds.suppliers, self.area()).to_numpy()]
         )
 
+    def pool_label(self) -> str:
+        """The availability pool in words, as the footnote and the downloads' choices name it."""
+        if self.pool_name == "population":
+            return "the local business population (population.csv)" + (
+                "" if self.area_id == ANYWHERE else " located in the same area"
+            )
+        return (
+            "the whole supplier register"
+            if self.area_id == ANYWHERE
+            else "register suppliers in the same area"
+        )
+
     def _cached(self, what: str, fn):
-        return self._memo.get((what, tuple(self.anchor_ids), self.area_id), fn)
+        return self._memo.get((what, tuple(self.anchor_ids), self.area_id, self.pool_name), fn)
 
     def overall(self) -> pd.DataFrame:
         """``metrics.equity`` over all the chosen spend, one row per group."""
@@ -117,9 +139,8 @@ class EquityModel(ChoiceModel):
 
 def _choices(m: EquityModel) -> dict:
     where = m.scope() if m.area_id == ANYWHERE else m.area().describe()
-    pool = "the supplier register" if m.area_id == ANYWHERE else "register suppliers located in the same area"
     return choice_notes(
-        m.ds, m.anchor_ids, where, group=metrics.GROUP_LABELS[m.group], availability_pool=pool
+        m.ds, m.anchor_ids, where, group=metrics.GROUP_LABELS[m.group], availability_pool=m.pool_label()
     )
 
 
@@ -203,6 +224,16 @@ class EquityView(Guarded, widgets.VBox):
             style={"description_width": "initial"},
             layout=widgets.Layout(width="320px"),
         ).add_class("al-group")
+        pools = [("Supplier register", "register")]
+        if ds.population is not None:
+            pools.append(("Local business population", "population"))
+        self.pool = widgets.Dropdown(
+            options=pools,
+            value=m.pool_name,
+            description="Availability pool",
+            style={"description_width": "initial"},
+            layout=widgets.Layout(width="320px", display="" if len(pools) > 1 else "none"),
+        ).add_class("al-pool")
         self.tiles = widgets.HTML().add_class("al-tiles-box")
         self.gaps, self.deciles = AppChart(placeholder()), AppChart(placeholder())
         self.downloads = {
@@ -214,8 +245,9 @@ class EquityView(Guarded, widgets.VBox):
         self.link(self.anchors, m, "anchor_ids", list)
         self.link(self.area, m, "area_id")
         self.link(self.group, m, "group")
-        m.observe(lambda _: self._guard(self.refresh), ["anchor_ids", "area_id", "group"])
-        controls = widgets.HBox([self.anchors, widgets.VBox([self.area, self.group])])
+        self.link(self.pool, m, "pool_name")
+        m.observe(lambda _: self._guard(self.refresh), ["anchor_ids", "area_id", "group", "pool_name"])
+        controls = widgets.HBox([self.anchors, widgets.VBox([self.area, self.group, self.pool])])
         super().__init__(
             [
                 widgets.HTML(STYLE),
@@ -257,17 +289,17 @@ class EquityView(Guarded, widgets.VBox):
                 f"di-{r.group}",
                 r.label,
                 disparity(r.disparity_index),
-                f"uses {pct(r.utilisation)}, exists {pct(r.availability)}",
+                f"uses {pct(r.utilisation)}, exists {pct(r.availability)}"
+                if pd.notna(r.availability)
+                else "membership unknown in the pool",
             )
             for r in m.overall().itertuples()
         ]
         self.tiles.value = tiles_html(tiles)
-        self.show_charts((tuple(m.anchor_ids), m.area_id, m.group), self._charts())
+        self.show_charts((tuple(m.anchor_ids), m.area_id, m.group, m.pool_name), self._charts())
         ov = m.overall()
         unknown = ov.set_index("group")["utilisation_unknown_share"].get(m.group)
-        pool = (
-            "the whole supplier register" if m.area_id == ANYWHERE else "register suppliers in the same area"
-        )
+        pool = m.pool_label()
         self.note.value = (
             "<p><small>Tiles: disparity index = 100 x utilisation / availability; below 80 is a "
             "substantial disparity (four-fifths rule). Utilisation = spend with suppliers in the group / "
@@ -280,13 +312,19 @@ class EquityView(Guarded, widgets.VBox):
 
 
 def equity(
-    data_dir=None, anchor_ids: list[str] | None = None, area_id: str = ANYWHERE, group: str = "sme"
+    data_dir=None,
+    anchor_ids: list[str] | None = None,
+    area_id: str = ANYWHERE,
+    group: str = "sme",
+    pool: str = "register",
 ) -> AppShell:
     """Open the dataset (``data_dir`` or a Dataset; None = the bundled sample) and build the equity gaps
-    app (``.view``) with a picker for one's own data folder. Problems show as a plain message."""
+    app (``.view``) with a picker for one's own data folder; availability over ``pool`` (register or
+    population). Problems show as a plain message."""
     kw = {
         "area_id": area_id or ANYWHERE,
         "group": group,
+        "pool_name": pool or "register",
         **({"anchor_ids": list(anchor_ids)} if anchor_ids else {}),
     }
     return app_shell(data_dir, lambda d, **choices: EquityView(EquityModel(d, **choices)), **kw)

@@ -41,7 +41,7 @@ from anchorlib.data.rollup import (
 )
 from anchorlib.errors import ParameterError
 from anchorlib.export import Sheet
-from anchorlib.formatting import money, pct
+from anchorlib.formatting import NO_KNOWN_LOCATION, money, pct
 
 
 class LeakageModel(ChoiceModel):
@@ -305,7 +305,14 @@ class LeakageView(Guarded, widgets.VBox):
                     f"all payments {money(ls.total_spend)}",
                 ),
                 ("local", "Local spend", money(ls.local_spend), f"local share {pct(ls.local_share)}"),
-                ("share", "Local share", pct(ls.local_share), "of spend with known location"),
+                (
+                    "share",
+                    "Local share",
+                    pct(ls.local_share),
+                    "of spend with known location"
+                    if ls.local_share is not None
+                    else "no supplier location known",
+                ),
                 ("leakage", "Leakage", money(ls.leakage), "spend not with local suppliers"),
                 ("unknown", "Unknown location", money(ls.unknown_location_spend), "not counted as local"),
                 (
@@ -320,7 +327,8 @@ class LeakageView(Guarded, widgets.VBox):
         self.note.value = (
             "<p><small>Local share = local spend / spend with known location (docs/methodology.md, "
             "Local share and leakage). "
-            f"Rule set: {html.escape(ls.choices.get('addressable_rule_set', ''))}. Head-office effect: "
+            + ("" if ls.local_share is not None else f"Local share n/a: {html.escape(NO_KNOWN_LOCATION)}. ")
+            + f"Rule set: {html.escape(ls.choices.get('addressable_rule_set', ''))}. Head-office effect: "
             "suppliers marked hq_only invoice from a local office but may work elsewhere.</small></p>"
         )
 

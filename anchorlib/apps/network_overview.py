@@ -202,7 +202,12 @@ class NetworkView(Guarded, widgets.VBox):
                 ("anchors", "Anchors", str(len(self.model.summary()["anchors"])), "in this network"),
                 ("total", "Total spend", money(n["total_spend"]), "all payments"),
                 ("local", "Local spend", money(n["local_spend"]), "addressable, with local suppliers"),
-                ("pooled", "Pooled local share", pct(n["local_share"]), "ratio of sums"),
+                (
+                    "pooled",
+                    "Pooled local share",
+                    pct(n["local_share"]),
+                    "ratio of sums" if n["local_share"] is not None else "no supplier location known",
+                ),
                 (
                     "mean",
                     "Mean of anchors' shares",

@@ -310,7 +310,9 @@ class WhatIfView(Guarded, widgets.VBox):
                     "before",
                     "Local share today",
                     pct(s.local_share_before),
-                    f"local {money(s.local_spend_before)}",
+                    f"local {money(s.local_spend_before)}"
+                    if s.local_share_before is not None
+                    else "no supplier location known",
                 ),
                 ("after", "New local share", pct(s.local_share_after), f"local {money(s.local_spend_after)}"),
                 (

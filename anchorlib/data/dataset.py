@@ -37,12 +37,23 @@ from anchorlib.data.rollup import stored_rollup
 from anchorlib.data.storage import cache
 from anchorlib.data.storage import tables as dataset_cache
 from anchorlib.data.storage.derived import Derived
-from anchorlib.data.suppliers import match_table, normalise_name, read_overrides
+from anchorlib.data.suppliers import match_table, normalise_name, read_overrides, register_keys
 from anchorlib.data.survey import resolve_survey
 from anchorlib.data.tables import counted, parse_flag, parse_number, read_table, shown
 from anchorlib.errors import DatasetError, ParameterError, SpendFileError
 
 SPEND_FILE_SUFFIXES = {".csv", ".xlsx", ".xlsm", ".ods"}  # ingest/reader.py reads each
+#: suppliers.csv's optional columns from ``anchorlib register build`` (anchorlib/data/registers/builder.py)
+REGISTER_COLUMNS = [
+    "source",
+    "location_source",
+    "company_status",
+    "company_category",
+    "account_category",
+    "sic_codes",
+    "aliases",
+    "register_rules",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -169,8 +180,17 @@ class Dataset:
             return None
         return self.derived.from_tables(
             "lm3_survey_suppliers",
-            lambda: resolve_survey(self.lm3_survey, self.suppliers["supplier_key"], self.supplier_overrides),
+            lambda: resolve_survey(self.lm3_survey, register_keys(self.suppliers), self.supplier_overrides),
         )
+
+    @property
+    def population(self) -> pd.DataFrame | None:
+        """The local business population (population.csv, written by ``anchorlib register build``) located and
+        flagged by the current rule set and SIC mapping (anchorlib/data/registers/population.py); None
+        without one. The availability pool ``population`` of the equity metrics."""
+        from anchorlib.data.registers.population import read_population
+
+        return self.derived.memo("population", lambda: read_population(self.root, self.geography))
 
     @property
     def matches(self) -> pd.DataFrame:
@@ -403,7 +423,7 @@ def _read_suppliers(root: Path, geography: Geography) -> tuple[pd.DataFrame, lis
     and notes. One-line errors for a blank name, a flag other than yes/no (or blank) and two rows of one
     supplier (one normalised name: the name matching works on) that disagree on a fact; a row repeating an
     earlier one is counted once and noted."""
-    optional = ["company_number", "charity_number", *GROUP_FLAGS, "categories"]
+    optional = ["company_number", "charity_number", *GROUP_FLAGS, "categories", *REGISTER_COLUMNS]
     reg = read_table(root / SUPPLIERS_FILE, ["supplier_name", "postcode"], optional, root=root)
     _refuse_blank(reg, ["supplier_name"], SUPPLIERS_FILE)
     written = reg.copy()
@@ -789,6 +809,37 @@ def open_dataset(path: str | Path | None = None) -> Dataset:
     ):
         ds.derived.payments_cached(store, payments_key)
     return ds
+
+
+def read_folder(path: str | Path) -> dict:
+    """What ``anchorlib register build`` reads of a dataset folder before it builds the register: anchors,
+    areas, geography, the spend (through the spend cache) and its load reports, the addressable rule set,
+    and the register as it is (None without suppliers.csv). supplier_matches.csv is left to the builder,
+    whose job is to find the register entries its decisions name."""
+    root = Path(path).expanduser().resolve()
+    if not root.is_dir():
+        raise DatasetError("dataset folder does not exist", path=root)
+    anchors = _read_anchors(root)
+    geo = root / "geography"
+    geography = read_geography(geo / "postcodes.csv", geo / "imd.csv", root=root)
+    suppliers = _read_suppliers(root, geography)[0] if (root / SUPPLIERS_FILE).exists() else None
+    store = cache.cache_dir(root) if cache.enabled() else None
+    try:
+        payments_inputs = cache.payments_inputs(root, store) if store is not None else None
+    except OSError:
+        store = payments_inputs = None
+    files, _ = _spend_files(root, anchors)
+    spend, reports, _, _ = _read_spend(root, files, store, payments_inputs)
+    return {
+        "root": root,
+        "anchors": anchors,
+        "areas": _read_areas(root),
+        "geography": geography,
+        "suppliers": suppliers,
+        "spend": spend,
+        "load_reports": reports,
+        "ruleset": ruleset_from_categories(_read_categories(root)),
+    }
 
 
 def open_anchor(data_dir, anchor_id: str) -> tuple[Dataset, str]:

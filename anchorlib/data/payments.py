@@ -15,7 +15,7 @@ import pandas as pd
 from anchorlib.data.addressable import RuleSet
 from anchorlib.data.ingest.values import financial_year
 from anchorlib.data.places import Geography
-from anchorlib.data.suppliers import resolve_names
+from anchorlib.data.suppliers import register_keys, resolve_names
 
 GROUP_FLAGS = ["is_sme", "is_vcse", "bame_led", "women_led", "youth_led", "hq_only"]
 SPEND_CATEGORICALS = [
@@ -198,7 +198,7 @@ class Joiner:
         new = names if known is None else names[~names.isin(known.index)]
         if len(new) or known is None:
             got = resolve_names(
-                new, pd.Series(False, index=new.index), self.reg["supplier_key"], self.overrides
+                new, pd.Series(False, index=new.index), register_keys(self.reg), self.overrides
             )
             got.index = pd.Index(new.to_numpy(), dtype="string")
             known = got if known is None else pd.concat([known, got])

@@ -48,6 +48,18 @@ def normalise_name(series: pd.Series) -> pd.Series:
     return s.mask(s == "", pd.NA)
 
 
+def register_keys(register: pd.DataFrame) -> pd.Series:
+    """The keys payees are matched against, indexed by register row: each supplier's ``supplier_key`` and,
+    where suppliers.csv has an ``aliases`` column (';'-joined other names the supplier is known or paid
+    by, such as a previous name; ``anchorlib register build`` writes them), the normalised aliases."""
+    keys = register["supplier_key"]
+    if "aliases" not in register.columns or register["aliases"].isna().all():
+        return keys
+    other = register["aliases"].astype("string").str.split(";").explode().str.strip()
+    other = normalise_name(other[other.fillna("") != ""])
+    return pd.concat([keys, other[~other.isna()]])
+
+
 def match_exact(spend_names: pd.Series, register_keys: pd.Series) -> pd.Series:
     """Register row index for each spend name whose normalised key equals a register key, else <NA>."""
     first_row = pd.Series(register_keys.index, index=register_keys.to_numpy()).groupby(level=0).first()

@@ -24,6 +24,7 @@ from anchorlib.metrics.leakage import (
 )
 from anchorlib.metrics.multiplier import LM3, Shift, lm3, shift_scenario
 from anchorlib.metrics.pooling import network
+from anchorlib.metrics.pools import POOLS, pool_frame
 from anchorlib.metrics.selection import select
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "GROUP_LABELS",
     "LM3",
     "LocalShare",
+    "POOLS",
     "Shift",
     "concentration",
     "engine_for",
@@ -45,6 +47,7 @@ __all__ = [
     "local_share_per",
     "network",
     "opportunities",
+    "pool_frame",
     "select",
     "shared_suppliers",
     "shift_scenario",

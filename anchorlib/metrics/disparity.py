@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from anchorlib.data.dataset import Dataset
+from anchorlib.data.registers.population import POOL_NAMES
 from anchorlib.metrics.definitions import (
     FOUR_FIFTHS,
     availability_counts,
@@ -17,6 +18,7 @@ from anchorlib.metrics.definitions import (
 )
 from anchorlib.metrics.engine import Engine, choose
 from anchorlib.metrics.leakage import rule_set
+from anchorlib.metrics.pools import pool_frame, serving, sic_mapping
 
 IMD_ROWS = [str(d) for d in range(1, 11)] + ["unknown"]
 
@@ -26,34 +28,77 @@ def equity(
     payments: pd.DataFrame,
     by: str | None = None,
     *,
-    pool: pd.DataFrame | None = None,
+    pool: pd.DataFrame | str | None = None,
     engine: Engine | str | None = None,
 ) -> pd.DataFrame:
     """Utilisation, availability and disparity index per group, overall or per ``by`` value (e.g. 'category').
 
     Utilisation = addressable £ with suppliers in the group / addressable £ whose membership is known;
-    availability = share of the availability pool's suppliers in the group among those whose membership is
-    known (``pool``: the supplier register by default, e.g. its suppliers in one area; the same pool for
-    every ``by`` value); disparity index = 100 x utilisation / availability, ``below_four_fifths`` when
-    under 80. Unknown shares sit beside both.
+    availability = share of the availability pool's businesses in the group among those whose membership is
+    known; disparity index = 100 x utilisation / availability, ``below_four_fifths`` when under 80. Unknown
+    shares sit beside both. ``pool`` (docs/methodology.md#availability-pools): 'register' (the supplier
+    register, the default), 'population' (the local business population, population.csv: by category, each
+    category's availability counts the businesses whose SIC codes map to it), or a frame from
+    ``pools.pool_frame`` (e.g. a pool's businesses in one area) or of the register's rows.
     """
-    register = ds.suppliers if pool is None else pool
+    if pool is None or (isinstance(pool, str) and pool == "register"):  # the register itself: no copy
+        frame, name = ds.suppliers, "register"
+        described = f"{POOL_NAMES['register']}: {len(frame):,} suppliers"
+    else:
+        frame = pool_frame(ds, pool) if isinstance(pool, str) else pool
+        name = frame.attrs.get("pool", "register")
+        described = frame.attrs.get("availability_pool") or f"{len(frame):,} of the register's suppliers"
     groups = equity_groups(ds.suppliers)
     keys = [by] if by else []
     sums = choose(payments, engine).equity_sums(payments, groups, keys)
-    df = equity_frame(sums, availability_counts(register, groups), keys, groups)
+    per_category = name == "population" and by == "category"
+    if per_category:
+        df = _by_category(sums, frame, groups)
+    else:
+        df = equity_frame(sums, availability_counts(frame, groups), keys, groups)
     df.attrs["choices"] = base_choices(
         None,
         ds.ruleset.name,
         imd_vintage=ds.geography.imd_vintage,
         by=by,
-        availability_pool="the supplier register (suppliers.csv)"
-        if pool is None
-        else f"{len(register):,} of the register's suppliers",
+        availability_pool=described,
+        availability_by_category=(
+            "each category's own: the population's businesses whose SIC codes map to it "
+            f"({sic_mapping(ds).name}); unknown where none do"
+            if per_category
+            else ("the same pool for every category" if by == "category" else None)
+        ),
+        supplier_flags=flag_rules(ds),
         imd_1_2="suppliers located in IMD deciles 1-2; known where the location is",
         four_fifths_threshold=int(FOUR_FIFTHS),
     )
     return df
+
+
+def flag_rules(ds: Dataset) -> str:
+    """How the register's SME and VCSE flags were set: the rule sets ``anchorlib register build`` named in
+    suppliers.csv (``register_rules``), else as the analyst gave them."""
+    reg = ds.suppliers
+    names = sorted(reg["register_rules"].dropna().unique()) if "register_rules" in reg.columns else []
+    if not names:
+        return "as given in suppliers.csv"
+    built = int(reg["register_rules"].notna().sum())
+    rules = "; ".join(names)
+    return f"{rules} for {built:,} of {len(reg):,} suppliers (blanks only), else as given in suppliers.csv"
+
+
+def _by_category(sums: pd.DataFrame, frame: pd.DataFrame, groups) -> pd.DataFrame:
+    """``equity_frame`` per category, each with the availability of the pool's businesses serving it."""
+    parts = []
+    for cat in sums["category"].drop_duplicates().tolist():
+        rows = (
+            sums[sums["category"].astype("object") == cat] if pd.notna(cat) else sums[sums["category"].isna()]
+        )
+        sub = serving(frame, str(cat)) if pd.notna(cat) else frame.iloc[0:0]
+        parts.append(equity_frame(rows, availability_counts(sub, groups), ["category"], groups))
+    if not parts:
+        return equity_frame(sums, availability_counts(frame.iloc[0:0], groups), ["category"], groups)
+    return pd.concat(parts, ignore_index=True).sort_values("category", kind="stable", ignore_index=True)
 
 
 def _per_decile(decile: pd.Series, amount: np.ndarray, supplier: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -19,6 +19,7 @@ from anchorlib.metrics.disparity import equity
 from anchorlib.metrics.engine import Engine, choose, rollup_runner
 from anchorlib.metrics.multiplier import UNSURVEYED, anchor_lm3s
 from anchorlib.metrics.pooling import network_of
+from anchorlib.metrics.pools import check_pool
 from anchorlib.metrics.selection import subset
 
 #: What ``summary`` reads of the payments, in two rollups: per anchor and supplier, what local share and
@@ -52,11 +53,14 @@ def summary(
     anchor_ids: list[str] | None = None,
     area_id: str | None = None,
     *,
+    pool: str | None = None,
     engine: Engine | str | None = None,
 ) -> dict:
     """The JSON of ``anchorlib summary --json`` (README, "Point it at your own data"): per anchor local
-    share, leakage, unknown-location £, LM3 (None without a survey) and the equity groups; the network
-    block pooled and as the mean of the anchors' shares."""
+    share, leakage, unknown-location £, LM3 (None without a survey) and the equity groups, whose
+    availability is counted over ``pool`` ('register', the default, or 'population':
+    docs/methodology.md#availability-pools); the network block pooled and as the mean of the anchors'
+    shares."""
     # the inputs, read from the data layer once
     ids = anchor_ids or ds.anchor_ids
     areas = {a: ds.area(area_id, a) for a in ids}
@@ -67,7 +71,8 @@ def summary(
     # two sums on one engine: per anchor and supplier (local shares and LM3), per anchor and group (equity)
     eng = choose(p, engine)
     per_supplier = eng.share_sums(p, areas, [SUPPLIER], names=False)
-    groups = _groups_json(equity(ds, q, by="anchor_id", engine=eng))
+    eq = equity(ds, q, by="anchor_id", pool=check_pool(pool), engine=eng)
+    groups = _groups_json(eq)
     # the figures, composed from the sums
     per_anchor = per_supplier.groupby("anchor_id", observed=True, sort=False)[SHARE_COLUMNS].sum()
     shares = local_shares(per_anchor.reset_index(), areas, ds.ruleset.name)
@@ -111,8 +116,10 @@ def summary(
             "lm3": f"from lm3_survey.csv; {UNSURVEYED}"
             if ds.lm3_survey is not None
             else "no lm3_survey.csv: LM3 null",
-            "groups": "utilisation over addressable £ with known membership; availability over the supplier "
-            "register; disparity index = 100 x utilisation / availability",
+            "groups": "utilisation over addressable £ with known membership; availability over the "
+            "availability pool; disparity index = 100 x utilisation / availability",
+            "availability_pool": eq.attrs["choices"]["availability_pool"],
+            "supplier_flags": eq.attrs["choices"]["supplier_flags"],
             "engine": eng.name,
         },
     }

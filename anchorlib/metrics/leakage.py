@@ -25,6 +25,7 @@ from anchorlib.metrics.definitions import (
     to_local_share,
 )
 from anchorlib.metrics.engine import Engine, choose, rollup_runner
+from anchorlib.metrics.pools import category_counts, check_pool, pool_frame, sic_mapping
 from anchorlib.metrics.selection import subset
 
 LEAKAGE_COLUMNS = [
@@ -170,15 +171,10 @@ def concentration(
 
 
 def local_register_categories(ds: Dataset, area: Area) -> pd.Series:
-    """Number of register suppliers located in ``area`` listing each category (suppliers.csv ``categories``,
-    ';'-joined; a supplier counts once per category)."""
-    reg = ds.suppliers
-    if "categories" not in reg.columns:
-        return pd.Series(dtype="int64")
-    local = reg[area.contains(reg["lad"], reg["rgn"])]
-    cats = local["categories"].astype("string").fillna("").str.split(";").explode().str.strip()
-    cats = cats[cats != ""]
-    return cats.reset_index().drop_duplicates().groupby("categories").size()
+    """Number of register suppliers located in ``area`` serving each category: listing it in suppliers.csv's
+    ``categories`` (';'-joined) or holding a SIC code the SIC-to-category mapping gives it; a supplier counts
+    once per category."""
+    return category_counts(pool_frame(ds, "register", area))
 
 
 def opportunities(
@@ -187,26 +183,47 @@ def opportunities(
     area: Area,
     min_local_suppliers: int = 3,
     *,
+    pool: str | None = None,
     engine: Engine | str | None = None,
 ) -> pd.DataFrame:
-    """Categories where addressable spend leaks although at least ``min_local_suppliers`` local register
-    suppliers serve them: the £ at stake (leakage), largest first."""
+    """Categories where addressable spend leaks although at least ``min_local_suppliers`` local businesses
+    serve them: the £ at stake (leakage), largest first. ``pool`` says which businesses count: 'register'
+    (suppliers.csv, the default) or 'population' (population.csv: local companies and charities the anchors
+    may never have paid, by their SIC codes; docs/methodology.md#availability-pools)."""
+    name = check_pool(pool)
     sums = choose(payments, engine).share_sums(payments, area, ["category"], filters={"addressable": [True]})
     by_category = finish_shares(sums, ["category"])
     n_local = local_register_categories(ds, area)
     df = by_category[by_category["category"].notna()].copy()
     df["local_suppliers_in_register"] = df["category"].astype(str).map(n_local).fillna(0).astype("int64")
-    df = df[(df["leakage"] > 0) & (df["local_suppliers_in_register"] >= int(min_local_suppliers))]
+    columns = ["category", "leakage", "local_suppliers_in_register", "addressable_spend", "local_share"]
+    counted = "local_suppliers_in_register"
+    described = (
+        "register suppliers located in the area serving the category: listing it in categories, or with SIC "
+        f"codes mapping to it ({sic_mapping(ds).name})"
+    )
+    if name == "population":
+        frame = pool_frame(ds, "population", area)
+        n_pop = category_counts(frame)
+        df["local_businesses_in_population"] = df["category"].astype(str).map(n_pop).fillna(0).astype("int64")
+        columns.insert(3, "local_businesses_in_population")
+        counted = "local_businesses_in_population"
+        described = (
+            "live companies and registered charities located in the area whose SIC codes map to the category "
+            f"({sic_mapping(ds).name})"
+        )
+    df = df[(df["leakage"] > 0) & (df[counted] >= int(min_local_suppliers))]
     df = df.sort_values(["leakage", "category"], ascending=[False, True], ignore_index=True)
-    out = df[
-        ["category", "leakage", "local_suppliers_in_register", "addressable_spend", "local_share"]
-    ].copy()
+    out = df[columns].copy()
     out["category"] = out["category"].astype(str)
     out.attrs["choices"] = base_choices(
         area,
         ds.ruleset.name,
         min_local_suppliers=int(min_local_suppliers),
-        local_suppliers="register suppliers located in the area listing the category",
+        availability_pool=pool_frame(ds, name, area).attrs["availability_pool"]
+        if name == "population"
+        else None,
+        local_suppliers=described,
     )
     return out
 

@@ -7,7 +7,7 @@ import pandas as pd
 from anchorlib import metrics
 from anchorlib.data.dataset import Dataset
 from anchorlib.errors import ParameterError
-from anchorlib.formatting import BY_KIND, disparity, money, multiplier, number, pct, table
+from anchorlib.formatting import BY_KIND, disparity, money, multiplier, number, pct, share_or_why, table
 from anchorlib.reports import views
 from anchorlib.reports.views import check_financial_year
 
@@ -69,7 +69,7 @@ def headline(ds: Dataset, anchor_id: str, financial_year: str, area_id: str = "h
         ("Total spend", money(ls.total_spend)),
         ("Addressable spend", money(ls.addressable_spend)),
         ("Local spend", money(ls.local_spend)),
-        ("Local share", pct(ls.local_share)),
+        ("Local share", share_or_why(ls.local_share)),
         ("Local share without head-office-only suppliers", pct(ls.local_share_excluding_hq_only)),
         ("Leakage (addressable - local)", money(ls.leakage)),
         ("Unknown location (addressable)", money(ls.unknown_location_spend)),
@@ -106,11 +106,13 @@ def scenario_categories(
     return chosen
 
 
-def equity_by_category(ds: Dataset, anchor_id: str, financial_year: str) -> pd.DataFrame:
+def equity_by_category(
+    ds: Dataset, anchor_id: str, financial_year: str, pool: str = "register"
+) -> pd.DataFrame:
     """Disparity index (100 x utilisation / availability; docs/methodology.md) per category and group;
     below 80 is a substantial disparity. Rows: categories, largest addressable spend first."""
     p = metrics.select(ds, [anchor_id], [financial_year])
-    eq = metrics.equity(ds, p, by="category")
+    eq = metrics.equity(ds, p, by="category", pool=pool)
     wide = eq.pivot(index="category", columns="label", values="disparity_index")
     r = views.rolled(ds, [anchor_id], [financial_year], ["category", "addressable"])
     order = (
@@ -128,7 +130,9 @@ def equity_by_category(ds: Dataset, anchor_id: str, financial_year: str) -> pd.D
     return table(
         wide,
         {c: disparity for c in wide.columns if c != "Category"},
-        f"Disparity index by category, {financial_year} (100 = parity; below 80 is a substantial disparity)",
+        f"Disparity index by category, {financial_year} (100 = parity; below 80 is a substantial disparity). "
+        f"Availability pool: {eq.attrs['choices']['availability_pool']}; by category: "
+        f"{eq.attrs['choices']['availability_by_category']}",
     )
 
 
@@ -186,25 +190,36 @@ def concentration(ds: Dataset, anchor_id: str, financial_year: str, top: int = 1
 
 
 def opportunities(
-    ds: Dataset, anchor_id: str, financial_year: str, area_id: str, min_local_suppliers: int = 3
+    ds: Dataset,
+    anchor_id: str,
+    financial_year: str,
+    area_id: str,
+    min_local_suppliers: int = 3,
+    pool: str = "register",
 ):
-    """Categories that leak although at least ``min_local_suppliers`` register suppliers in the area
-    serve them."""
+    """Categories that leak although at least ``min_local_suppliers`` local businesses of the pool (register
+    suppliers, or the local business population) serve them."""
     p = metrics.select(ds, [anchor_id], [financial_year])
     area = ds.area(area_id, anchor_id)
-    o = metrics.opportunities(ds, p, area, min_local_suppliers)
+    o = metrics.opportunities(ds, p, area, min_local_suppliers, pool=pool)
     df = pd.DataFrame(
         {
             "Category": o["category"],
             "Leakage (£)": o["leakage"],
             "Local suppliers in the register": o["local_suppliers_in_register"],
+            **(
+                {"Local businesses in the population": o["local_businesses_in_population"]}
+                if "local_businesses_in_population" in o.columns
+                else {}
+            ),
             "Addressable spend (£)": o["addressable_spend"],
             "Local share": o["local_share"],
         }
     )
+    who = "local suppliers in the register" if pool == "register" else "local businesses in the population"
     return table(
         df,
         {"Leakage (£)": money, "Addressable spend (£)": money, "Local share": pct},
-        f"Categories that leak although at least {min_local_suppliers} local suppliers in the register "
-        f"serve them, {financial_year}; local = {area.describe()}",
+        f"Categories that leak although at least {min_local_suppliers} {who} serve them (by their categories "
+        f"or SIC codes), {financial_year}; local = {area.describe()}",
     )

@@ -64,10 +64,18 @@ class Outcome:
     warnings: list[str] = field(default_factory=list)  # lines the notebook's cells wrote to stderr
 
 
-def anchor_parameters(data_dir: Path, anchor_id: str, financial_year: str = "", area: str = "home") -> dict:
+def anchor_parameters(
+    data_dir: Path, anchor_id: str, financial_year: str = "", area: str = "home", pool: str = "register"
+) -> dict:
     """The parameters the batch passes to the anchor notebook (a test checks them against papermill's
     inspect)."""
-    return {"data_dir": str(data_dir), "anchor_id": anchor_id, "financial_year": financial_year, "area": area}
+    return {
+        "data_dir": str(data_dir),
+        "anchor_id": anchor_id,
+        "financial_year": financial_year,
+        "area": area,
+        "availability_pool": pool,
+    }
 
 
 def network_parameters(data_dir: Path, area: str = "home") -> dict:
@@ -81,12 +89,17 @@ def plan(
     anchors: list[str] | None = None,
     financial_year: str = "",
     area: str = "home",
+    pool: str = "register",
 ) -> list[Job]:
     """The jobs for a batch: chosen anchors (default all) checked against the dataset, then the network.
+    ``pool``: the anchor reports' availability pool (register or population).
 
-    Raises ParameterError for an unknown anchor, area or year, or an anchor id unfit for a file name.
+    Raises ParameterError for an unknown anchor, area, year or pool, or an anchor id unfit for a file name.
     """
+    from anchorlib.metrics.pools import pool_frame
+
     ds = open_dataset(data_dir)
+    pool_frame(ds, pool)  # an unknown pool, or population without population.csv: one line, before any run
     if financial_year:
         from anchorlib.reports.views import check_financial_year
 
@@ -112,7 +125,7 @@ def plan(
                 a,
                 str(ds.anchor(a)["name"]),
                 ANCHOR_NOTEBOOK,
-                anchor_parameters(data, a, financial_year, area),
+                anchor_parameters(data, a, financial_year, area, pool),
                 out / f"anchor-{a}.ipynb",
                 out / f"anchor-{a}.html",
                 "anchor",
@@ -177,7 +190,7 @@ def write_workbook(job: Job) -> None:
     ds = open_dataset(p["data_dir"])
     if job.workbook == "anchor":
         years = [p["financial_year"]] if p["financial_year"] else None
-        sheets = workbook.anchor_sheets(ds, p["anchor_id"], years, p["area"])
+        sheets = workbook.anchor_sheets(ds, p["anchor_id"], years, p["area"], p["availability_pool"])
     else:
         sheets = workbook.network_sheets(ds, p["area"])
     with atomic.replacing(job.xlsx) as tmp:
@@ -224,6 +237,11 @@ def _error_line(err: BaseException) -> str:
     return " ".join(text.split())[:300]
 
 
+#: How many kernels a job starts before it gives up on one that dies before replying (reports/kernel.py)
+KERNEL_STARTS = 3
+_KERNEL_DIED_AT_START = "Kernel died before replying to kernel_info"
+
+
 def run_job(job: Job, kernel_name: str, execution_timeout: int = 300) -> Outcome:
     """Run one report notebook and export its HTML; failures come back as an Outcome, not raised."""
     import papermill as pm
@@ -236,17 +254,24 @@ def run_job(job: Job, kernel_name: str, execution_timeout: int = 300) -> Outcome
         # failed one too: it holds the traceback)
         ipynb = atomic.temp_path(job.ipynb, ".ipynb")
         try:
-            pm.execute_notebook(
-                str(job.notebook),
-                str(ipynb),
-                parameters=job.parameters,
-                kernel_name=kernel_name,
-                progress_bar=False,
-                log_output=False,
-                execution_timeout=execution_timeout,
-                cwd=str(job.ipynb.parent),
-                kernel_manager_class=BatchKernelManager,
-            )
+            for attempt in range(KERNEL_STARTS):
+                try:
+                    pm.execute_notebook(
+                        str(job.notebook),
+                        str(ipynb),
+                        parameters=job.parameters,
+                        kernel_name=kernel_name,
+                        progress_bar=False,
+                        log_output=False,
+                        execution_timeout=execution_timeout,
+                        cwd=str(job.ipynb.parent),
+                        kernel_manager_class=BatchKernelManager,
+                    )
+                    break
+                except RuntimeError as err:
+                    # a kernel that died before its first reply ran none of the notebook: start another
+                    if _KERNEL_DIED_AT_START not in str(err) or attempt == KERNEL_STARTS - 1:
+                        raise
         finally:
             if ipynb.exists():
                 os.replace(ipynb, job.ipynb)

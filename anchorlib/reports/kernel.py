@@ -15,12 +15,24 @@ Two lines reached the console from every kernel papermill ran, though nothing wa
   (a kernel still busy is stopped, as before, by SIGTERM then SIGKILL after ``shutdown_wait_time``).
   An interrupt asked for explicitly (``interrupt_kernel()``) still goes through.
 
+- ``zmq.error.ZMQError: Address already in use`` then ``Kernel died before replying to kernel_info``, now
+  and then (two reports failed so on CI): over TCP, jupyter_client picks a kernel's five ports by binding
+  port 0 and closing the socket, then the kernel binds them; in between, the other batch process's kernel,
+  or any client connection's ephemeral port, may take one. On POSIX :class:`BatchKernelManager` uses the
+  ``ipc`` transport instead (Unix sockets under one short, unique path per kernel in the temporary folder,
+  removed when the kernel stops): no ports to race for. A kernel that still dies before its first reply
+  is started again by the batch (reports/batch.py), at most twice.
+
 Everything else a kernel or papermill logs (an unknown parameter, a failing cell, a kernel that died)
 still shows. ``papermill --engine anchorlib`` runs a notebook the same way from the command line
 (reports/papermill_engine.py).
 """
 
 from __future__ import annotations
+
+import os
+import tempfile
+import uuid
 
 import zmq
 from jupyter_client.manager import AsyncKernelManager
@@ -35,6 +47,17 @@ class BatchKernelManager(AsyncKernelManager):
         @default("transport_encryption")
         def _encrypt_when_possible(self) -> str:
             return "auto" if zmq.has("curve") else "disabled"
+
+    if os.name == "posix":
+
+        @default("transport")
+        def _ipc_on_posix(self) -> str:
+            return "ipc"
+
+        @default("ip")
+        def _short_ipc_path(self) -> str:
+            # a Unix socket's path must fit in 107 bytes: the runtime folder under a long home may not
+            return os.path.join(tempfile.gettempdir(), f"anchorlib-kernel-{uuid.uuid4().hex[:12]}")
 
     async def _async_interrupt_kernel(self) -> None:
         # called by shutdown_kernel (after it sets shutting_down) and by interrupt_kernel; the public

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from anchorlib.formatting import disparity, money, multiplier, pct
+from anchorlib.formatting import NO_KNOWN_LOCATION, disparity, money, multiplier, pct
 from anchorlib.metrics import FOUR_FIFTHS
 
 DI_GROUPS = [
@@ -45,6 +45,8 @@ def summary_table(result: dict) -> str:
         f"network local share: {pct(n['local_share'])} pooled (ratio of sums); "
         f"{pct(n['mean_anchor_local_share'])} mean of the anchors' shares"
     )
+    if n["local_share"] is None:
+        lines.append(f"local share n/a: {NO_KNOWN_LOCATION}")
     lines.append("disparity index = 100 x utilisation / availability; * = below 80 (four-fifths rule)")
     c = result.get("choices", {})
     lines.append(
@@ -52,4 +54,54 @@ def summary_table(result: dict) -> str:
         f"IMD: {c.get('imd_vintage')}; LM3: {c.get('lm3')}"
     )
     lines += [f"local: {a}" for a in dict.fromkeys(r["area"] for r in result["anchors"])]  # by name and code
+    return "\n".join(lines)
+
+
+def register_text(report: dict) -> str:
+    """What ``anchorlib register build`` prints: payees and spend by method, the location now known, what
+    the register gained, the population, the files read and the choices (``--json`` has it all)."""
+    methods = report["methods"]
+    head = f"{'method':<10} {'payees':>8} {'share':>7} {'spend':>16} {'share':>7}"
+    lines = [
+        f"register built for {report['dataset']}: {report['payees']:,} payees, {money(report['spend'])} "
+        "(redacted payees never take part)",
+        head,
+        "-" * len(head),
+    ]
+    for m, v in methods.items():
+        lines.append(
+            f"{m:<10} {v['payees']:>8,} {pct(v['payee_share']):>7} {money(v['spend']):>16} "
+            f"{pct(v['spend_share']):>7}"
+        )
+    known = report["addressable_spend_location_known_share"]
+    lines.append(
+        f"addressable spend whose supplier's location is known: {pct(known['before'])} before, "
+        f"{pct(known['after'])} now (of {money(report['addressable_spend'])})"
+    )
+    r = report["register"]
+    filled = ", ".join(f"{c} {n:,}" for c, n in r["blanks_filled"].items() if n) or "none"
+    lines.append(
+        f"suppliers.csv: {r['rows_before']:,} rows kept as written (blanks filled: {filled}); "
+        f"{r['rows_added']:,} added; {r['rows_dropped']:,} unused rows of an earlier build dropped"
+    )
+    pop = report.get("population")
+    if pop:
+        lines.append(f"population.csv: {pop['rows']:,} live businesses in {'; '.join(pop['areas'])}")
+    read = report["registers_read"]
+    chf = read["companies_house"]
+    lines.append(
+        f"read: Companies House {chf['rows']:,} companies ({chf['rows_skipped']:,} rows skipped)"
+        + (
+            f"; Charity Commission {read['charity_commission']['rows']:,} charities "
+            f"({read['charity_commission']['rows_skipped']:,} rows skipped)"
+            if read.get("charity_commission")
+            else ""
+        )
+    )
+    for s in [*chf["skipped"][:5], *((read.get("charity_commission") or {}).get("skipped", [])[:5])]:
+        lines.append(f"  skipped: {s.get('file', '')}:{s.get('line')}: {s['reason']}")
+    c = report["choices"]
+    lines.append(f"rules: {c['register_rules']['name']}; SIC categories: {c['sic_categories']}")
+    lines.append(f"location: {c['register_rules']['location']}; {c['register_rules']['head_office_effect']}")
+    lines.append("review: register_matches.csv (largest first); decisions go in supplier_matches.csv")
     return "\n".join(lines)

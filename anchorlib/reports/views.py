@@ -16,7 +16,15 @@ from anchorlib.charts import network as network_charts
 from anchorlib.data.dataset import Dataset, open_anchor, open_dataset
 from anchorlib.errors import ParameterError
 from anchorlib.export import Sheet
-from anchorlib.formatting import BY_KIND, FIGURE_LABELS, exact, figure, table
+from anchorlib.formatting import (
+    BY_KIND,
+    FIGURE_LABELS,
+    NO_KNOWN_LOCATION,
+    NO_KNOWN_MEMBERSHIP,
+    exact,
+    figure,
+    table,
+)
 from anchorlib.metrics.selection import subset
 
 HEADLINE_KEYS = (
@@ -156,6 +164,8 @@ def anchor_headline(ds: Dataset, anchor_id: str, years: list[str] | None, area: 
         "Addressable rule set": ds.ruleset.name,
         "LM3": m3.unsurveyed_treatment if m3.lm3 is not None else "no lm3_survey.csv in the dataset",
     }
+    if ls.local_share is None:
+        notes["Local share n/a"] = NO_KNOWN_LOCATION
     return FigureTable(
         f"headline-{anchor_id}", f"Headline figures, {period_label(ds, years)}", figures, notes
     )
@@ -175,6 +185,8 @@ def network_headline(ds: Dataset, summary: dict) -> FigureTable:
         "Pooling": "local share is the ratio of the sums; the mean of the anchors' shares is shown beside it",
         "Addressable rule set": ds.ruleset.name,
     }
+    if net["local_share"] is None:
+        notes["Local share n/a"] = NO_KNOWN_LOCATION
     return FigureTable(
         "headline-network",
         f"Network figures, {period_label(ds, None)}",
@@ -261,19 +273,19 @@ def code_tips(codes: pd.Series) -> list[str | None]:
     return [None if pd.isna(c) else f"ONS code {c}" for c in codes]
 
 
-def equity_frame(ds: Dataset, anchor_id: str, years: list[str] | None) -> ReportTable:
+def equity_frame(ds: Dataset, anchor_id: str, years: list[str] | None, pool: str = "register") -> ReportTable:
     """Utilisation, availability and disparity index per group (``metrics.equity``; docs/methodology.md,
-    Utilisation, availability and disparity)."""
-    eq = metrics.equity(ds, metrics.select(ds, [anchor_id], years))
+    Utilisation, availability and disparity), availability over ``pool`` (register or population)."""
+    eq = metrics.equity(ds, metrics.select(ds, [anchor_id], years), pool=pool)
     df = pd.DataFrame(
         {
             "Group": eq["label"],
             "Utilisation (share of spend)": eq["utilisation"],
-            "Availability (share of register)": eq["availability"],
+            "Availability (share of the pool)": eq["availability"],
             "Disparity index": eq["disparity_index"],
             "Below 80 (four-fifths rule)": eq["below_four_fifths"],
             "Spend membership unknown": eq["utilisation_unknown_share"],
-            "Register membership unknown": eq["availability_unknown_share"],
+            "Pool membership unknown": eq["availability_unknown_share"],
         }
     )
     kinds = {c: "pct" for c in df.columns if "share" in c or "membership" in c}
@@ -281,13 +293,15 @@ def equity_frame(ds: Dataset, anchor_id: str, years: list[str] | None) -> Report
         df,
         kinds | {"Disparity index": "index", "Below 80 (four-fifths rule)": "flag"},
         f"Equity of addressable spend, {period_label(ds, years)}: disparity index = 100 x utilisation / "
-        "availability; below 80 is a substantial disparity",
+        f"availability; below 80 is a substantial disparity. Availability pool: "
+        f"{eq.attrs['choices']['availability_pool']}; supplier flags: {eq.attrs['choices']['supplier_flags']}"
+        + (f"; n/a: {NO_KNOWN_MEMBERSHIP}" if eq["availability"].isna().any() else ""),
     )
 
 
-def equity_table(ds: Dataset, anchor_id: str, years: list[str] | None):
+def equity_table(ds: Dataset, anchor_id: str, years: list[str] | None, pool: str = "register"):
     """``equity_frame`` formatted."""
-    return equity_frame(ds, anchor_id, years).styler()
+    return equity_frame(ds, anchor_id, years, pool).styler()
 
 
 def top_leaking_frame(

@@ -126,9 +126,12 @@ def by_category_sheet(data, name: str = "by category") -> Sheet:
     return Sheet.from_frame(name, wide, money, "Addressable spend by category and where its suppliers are")
 
 
-def anchor_sheets(ds, anchor_id: str, years: list[str] | None, area: str = "home") -> list[Sheet]:
+def anchor_sheets(
+    ds, anchor_id: str, years: list[str] | None, area: str = "home", pool: str = "register"
+) -> list[Sheet]:
     """The figures of one anchor's report (notebook 02) as sheets: headline, by year, by category, top
-    suppliers, equity, choices. The same functions make them as make the report."""
+    suppliers, equity (availability over ``pool``), choices. The same functions make them as make the
+    report."""
     from anchorlib.reports import views
 
     head = views.anchor_headline(ds, anchor_id, years, area)
@@ -156,7 +159,7 @@ def anchor_sheets(ds, anchor_id: str, years: list[str] | None, area: str = "home
         ),
         by_category_sheet(views.local_by_category_data(ds, anchor_id, years, area)),
         views.top_leaking_frame(ds, anchor_id, years, area).sheet("top suppliers"),
-        views.equity_frame(ds, anchor_id, years).sheet("equity"),
+        views.equity_frame(ds, anchor_id, years, pool).sheet("equity"),
         choices_sheet(
             {"dataset": str(ds.root), **notes, "IMD vintage": ds.geography.imd_vintage, "definitions": METHOD}
         ),
