@@ -30,7 +30,7 @@ setup(
     ],
     package_dir={"anchorlib.notebooks": "notebooks", "anchorlib.sample.bundled": str(SAMPLE)},
     package_data={
-        "anchorlib": ["templates/**/*", "static/**/*"],
+        "anchorlib": ["templates/**/*", "static/**/*", "data/ons_names.csv"],
         "anchorlib.notebooks": ["*.ipynb"],
         **SAMPLE_PACKAGES,
     },

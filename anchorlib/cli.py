@@ -62,6 +62,13 @@ def summary(
         bool,
         typer.Option("--json", help="Print the summary as JSON (docs/methodology.md defines each figure)."),
     ] = False,
+    xlsx: Annotated[
+        Path | None,
+        typer.Option(
+            "--xlsx",
+            help="Also write the summary as an Excel workbook: sheets anchors, network, groups, choices.",
+        ),
+    ] = None,
     pool: Annotated[
         str,
         typer.Option(
@@ -91,6 +98,7 @@ def summary(
             from anchorlib import metrics
             from anchorlib.data.dataset import open_dataset
             from anchorlib.reports.text import summary_table
+            from anchorlib.reports.workbook import summary_sheets
 
             try:
                 ds = open_dataset(root)
@@ -99,14 +107,42 @@ def summary(
                 fail(err)
             except OSError as err:  # the folder changed under the run, or cannot be read
                 fail(DatasetError(f"cannot be read ({err.strerror or err})", path=err.filename or root))
-            hit = {"json": json_text(result), "table": summary_table(result), "notes": list(ds.notes)}
+            sheets = [s.to_json() for s in summary_sheets(result, str(root))]
+            hit = {
+                "json": json_text(result),
+                "table": summary_table(result),
+                "notes": list(ds.notes),
+                "sheets": sheets,
+            }
         if store:
             results.write_result(store, key, hit)
     for note in hit.get("notes", []):  # what the data could still be used despite (docs/methodology.md)
         typer.echo(f"anchorlib: note: {note}", err=True)
+    if xlsx is not None:
+        write_workbook(xlsx, hit["sheets"])
     typer.echo(hit["json"] if as_json else hit["table"])
     global _quick_exit
     _quick_exit = True  # all written (cache entries are renamed into place): nothing left to tear down
+
+
+def write_workbook(path: Path, sheets: list[dict]) -> None:
+    """``summary --xlsx``: the sheets (``Sheet.to_json``) as a workbook at ``path``, written whole or not
+    at all; a one-line error (exit 2) for a path it cannot be written to."""
+    from anchorlib.data.storage import atomic
+    from anchorlib.errors import ParameterError
+    from anchorlib.export import Sheet, xlsx_bytes
+
+    path = Path(path).expanduser()
+    if path.suffix.lower() != ".xlsx":
+        fail(ParameterError(f"--xlsx {path}: the workbook's name must end in .xlsx"))
+    if not path.parent.is_dir():
+        fail(ParameterError(f"--xlsx {path}: there is no folder {path.parent}"))
+    try:
+        with atomic.replacing(path, durable=False) as tmp:
+            tmp.write_bytes(xlsx_bytes([Sheet.from_json(s) for s in sheets], "anchorlib summary"))
+    except OSError as err:
+        fail(ParameterError(f"--xlsx {path}: cannot write it ({err.strerror or err})"))
+    typer.echo(f"anchorlib: wrote {path} (sheets: {', '.join(s['name'] for s in sheets)})", err=True)
 
 
 @app.command()

@@ -83,12 +83,73 @@ def multiplier(x) -> str:
     return NA if x is None else f"{x:.2f}"
 
 
-def figure(key: str, x) -> str:
-    """A headline figure by its key in ``anchorlib summary --json``: 'lm3' as a multiplier, a key naming
-    a share (local_share, mean_anchor_local_share, ...) as %, any other (spend, leakage) as money."""
+#: What each figure of ``anchorlib summary --json`` is called where people read it (reports, workbooks).
+FIGURE_LABELS = {
+    "total_spend": "Total spend",
+    "addressable_spend": "Addressable spend",
+    "local_spend": "Local spend",
+    "unknown_location_spend": "Unknown location (addressable)",
+    "local_share": "Local share",
+    "leakage": "Leakage (addressable - local)",
+    "local_share_excluding_hq_only": "Local share without head-office-only suppliers",
+    "mean_anchor_local_share": "Mean of the anchors' local shares (not pooled)",
+    "lm3": "LM3 (local multiplier, 1 to 3)",
+}
+
+
+def flag(x) -> str:
+    """A yes/no figure (below the four-fifths line, reconciled) as 'yes' or 'no', or 'n/a'."""
+    if _missing(x):
+        return NA
+    return "yes" if bool(x) else "no"
+
+
+#: How a column of each kind reads in a table: a report's (``table``) and, as number formats, a workbook's
+#: (``anchorlib.export.NUMBER_FORMATS``, the same kinds). Text columns read as they are.
+BY_KIND: dict[str, Callable[[object], str]] = {
+    "money": money,
+    "pct": pct,
+    "count": number,
+    "number": lambda x: number(x, 2),
+    "index": disparity,
+    "ratio": multiplier,
+    "flag": flag,
+}
+
+
+def figure_kind(key: str) -> str:
+    """The kind (``BY_KIND``) of a headline figure by its key in ``anchorlib summary --json``: 'lm3' a
+    ratio, a key naming a share (local_share, mean_anchor_local_share, ...) a pct, any other (spend,
+    leakage) money."""
     if key == "lm3":
-        return multiplier(x)
-    return pct(x) if "share" in key else money(x)
+        return "ratio"
+    return "pct" if "share" in key else "money"
+
+
+def figure(key: str, x) -> str:
+    """A headline figure by its key in ``anchorlib summary --json``, as its kind reads (``figure_kind``)."""
+    return BY_KIND[figure_kind(key)](x)
+
+
+def place(name: object, code: object) -> str:
+    """An area as it reads wherever one is shown: its name with its ONS code, 'Newham (E09000025)'; the code
+    alone when the name is not known, the name alone when there is no code, 'unknown location' for
+    neither."""
+    code = None if _missing(code) else str(code).strip() or None
+    name = None if _missing(name) else str(name).strip() or None
+    if name is None or name == code:
+        return code or "unknown location"
+    return f"{name} ({code})" if code else name
+
+
+def _missing(x) -> bool:
+    """None, NaN, pd.NA or NaT (a missing name or code)."""
+    if x is None:
+        return True
+    try:
+        return num(x) is None
+    except (TypeError, ValueError):
+        return False
 
 
 def exact(x) -> str:
@@ -102,18 +163,27 @@ def exact(x) -> str:
 Formatter = Callable[[object], str] | str
 
 
-def table(df, formats: Mapping[str, Formatter], caption: str = ""):
+def table(
+    df, formats: Mapping[str, Formatter], caption: str = "", tooltips: Mapping[str, object] | None = None
+):
     """A pandas DataFrame as a table for reading (a Styler): columns formatted by ``formats``, 'n/a' for
-    missing values, no index, and the ``caption`` when given.
+    missing values, no index, and the ``caption`` when given; ``tooltips``: column -> a text per row (a
+    Series or list aligned with ``df``), shown on hovering its cells (their ``title``), e.g. the ONS code
+    of a place shown by name.
 
-    Every cell, column label and the caption are text, never markup: what a formatter returns and every
-    unformatted value is HTML-escaped, so a payee named ``<img onerror=...>`` in a spend file shows as
+    Every cell, column label, tooltip and the caption are text, never markup: what a formatter returns and
+    every unformatted value is HTML-escaped, so a payee named ``<img onerror=...>`` in a spend file shows as
     those characters in a notebook or report instead of running (pandas' Styler escapes nothing unless
     told to)."""
     out = df.style.format(na_rep=NA, escape="html")  # every column: its text, escaped
     if formats:  # then the formatted columns (a dict given to Styler.format resets the columns it omits)
         out = out.format({c: _escaped(f) for c, f in formats.items()}, subset=list(formats), na_rep=NA)
     out = out.format_index(escape="html", axis=1).hide(axis="index")
+    if tooltips:
+        tips = df.iloc[:, 0:0].copy()  # same index, no columns; the Styler leaves other cells untitled
+        for column, texts in tooltips.items():
+            tips[column] = [None if _missing(t) else html.escape(str(t), quote=True) for t in texts]
+        out = out.set_tooltips(tips, as_title_attribute=True)
     return out.set_caption(html.escape(caption)) if caption else out
 
 

@@ -59,7 +59,11 @@ def test_shared_suppliers_equal_metrics(sample_ds):
         "supplier",
         "n_anchors",
         "paid_by",
+        "location",
         "combined_spend",
     ]
+    # located by name and code, as everywhere a place is shown
+    assert [r["location"] for r in rows] == [sample_ds.place_names.label(c) for c in shared["lad"].head(12)]
+    assert rows[0]["location"] == "Newham (E09000025)"
     names = set(sample_ds.anchors["name"])
     assert all(set(r["paid_by"].split(", ")) <= names for r in rows)

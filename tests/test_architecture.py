@@ -3,7 +3,7 @@ every layer imports only downwards, and what the CLI's cached path imports stays
 
 Ranks (a module may import modules of its own layer package, or of a lower rank):
 
-    0  anchorlib.errors, anchorlib.paths, anchorlib.collector, anchorlib.formatting
+    0  anchorlib.errors, anchorlib.paths, anchorlib.collector, anchorlib.formatting, anchorlib.export
        (leaves: each imports nothing of anchorlib but anchorlib.errors)
     1  anchorlib.data.*
     2  anchorlib.metrics.*, anchorlib.social_value.*              (siblings: neither imports the other)
@@ -30,7 +30,13 @@ from anchorlib.paths import PACKAGE_DIR, PROJECT_DIR
 
 ROOT = "anchorlib"
 FACE = ROOT
-LEAVES = ("anchorlib.errors", "anchorlib.paths", "anchorlib.collector", "anchorlib.formatting")
+LEAVES = (
+    "anchorlib.errors",
+    "anchorlib.paths",
+    "anchorlib.collector",
+    "anchorlib.formatting",
+    "anchorlib.export",
+)
 #: layer package -> rank
 LAYERS = {
     **dict.fromkeys(LEAVES, 0),
@@ -46,7 +52,7 @@ LAYERS = {
 }
 #: modules the ``anchorlib`` command imports to answer from its cache, where pandas' import (~0.3 s)
 #: would be most of the run
-NO_PANDAS = ("anchorlib.formatting", "anchorlib.data.storage.cache")
+NO_PANDAS = ("anchorlib.formatting", "anchorlib.export", "anchorlib.data.storage.cache")
 
 
 @dataclass(frozen=True)

@@ -161,7 +161,7 @@ def test_what_if_in_chromium(tmp_path, chromium_path, artifacts, sample_ds):
         timings["slider_change_s"] = round(time.monotonic() - t1, 3)
         assert page.inner_text(".al-after") == pct(at15.local_share_after)
         assert page.inner_text(".al-lm3-value") == money(at15.added_local_value)
-        chart_text(page, "Home borough(s) of Hackney Council (E09000012); 15% of the leakage moved")
+        chart_text(page, "Home borough(s) of Hackney Council: Hackney (E09000012); 15% of the leakage moved")
 
         page.locator(".al-categories select").select_option([])  # no category: a plain message
         page.wait_for_function(

@@ -4,6 +4,7 @@ index, the apps' tiles and static chart SVG."""
 
 from __future__ import annotations
 
+import html as html_lib
 from html.parser import HTMLParser
 
 import altair as alt
@@ -61,6 +62,15 @@ def test_table_escapes_cells_headers_and_caption_formatted_or_not():
     assert f"Share {QUOTE}" in text and f"{QUOTE}!" in text  # a column label; a cell, its pattern applied
     assert "&amp; already an entity!" in text  # an entity in the data is shown as typed
     assert "£1,235" in text and "25.0%" in text and text.count("n/a") == 2
+
+
+def test_table_tooltips_are_text():
+    df = pd.DataFrame({"Supplier": ["A Ltd", "B Ltd"], "Located in": ["Newham", IMG]})
+    out = table(df, {}, "", {"Located in": [f"ONS code {QUOTE}", None]}).to_html()
+    parsed = Parsed(out)
+    assert parsed.added == [], out
+    assert f'title="ONS code {html_lib.escape(QUOTE, quote=True)}"' in out  # one attribute, escaped once
+    assert IMG in parsed.text
 
 
 def test_table_with_no_formats_still_escapes():

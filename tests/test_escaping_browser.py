@@ -80,6 +80,15 @@ def test_reports_and_notebooks_show_names_as_text(hostile_root, tmp_path, chromi
         "01_spend_leakage.html": [h.SPEND_FILE[1][:45], HACKNEY],
         "04_equity_and_value.html": [*h.CATEGORIES.values(), h.UNMAPPED_EXPENSE_TYPE[1]],
     }
+    # the reports' workbooks hold each name as the characters it is: not escaped, not a formula
+    import openpyxl
+
+    top = openpyxl.load_workbook(out / "anchor-hackney.xlsx")["top suppliers"]
+    suppliers = [c.value for c in top["A"][1:]]
+    assert (
+        S["Riverside Construction Partners LLP"] in suppliers and S["Quay Roofing Holdings Ltd"] in suppliers
+    )
+    assert all(c.data_type == "s" for c in top["A"][1:])
     with chromium(chromium_path) as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         outside = block_outside(page, ("file://", "data:"))

@@ -4,6 +4,7 @@ of the leakage notebook for every sample anchor."""
 from __future__ import annotations
 
 import json
+import re
 
 import papermill as pm
 import pytest
@@ -49,6 +50,21 @@ def test_leakage_notebook_runs_for_every_sample_anchor(tmp_path, anchor_id, samp
         metrics.select(sample_ds, [anchor_id], ["2023-24"]), sample_ds.area("home", anchor_id)
     )
     assert f"{100 * ls.local_share:.1f}%" in text
+    # tables read like reports: the load report's totals in £, no index column, no scientific notation
+    from anchorlib.formatting import money
+
+    html = " ".join(
+        "".join(o["data"]["text/html"])
+        for c in nb["cells"]
+        for o in c.get("outputs", [])
+        if "text/html" in o.get("data", {})
+    )
+    for report in sample_ds.load_reports[anchor_id]:
+        assert money(report.net_total) in html
+    assert not re.search(
+        r"\d\.\d+e[+-]\d\d", html
+    )  # no index column: not a bare DataFrame's HTML, no Styler row headings
+    assert 'class="dataframe"' not in html and "row_heading" not in html
 
 
 @pytest.mark.notebook

@@ -15,6 +15,7 @@ import pytest
 
 from anchorlib import ParameterError, metrics, open_dataset
 from anchorlib.errors import DatasetError
+from anchorlib.formatting import FIGURE_LABELS
 from anchorlib.paths import SAMPLE_DIR
 from anchorlib.reports import batch as rp
 from anchorlib.reports.views import HEADLINE_KEYS
@@ -192,6 +193,52 @@ def test_html_figures_equal_anchorlib_summary_json(sample_batch):
     assert net["local_share"] != pytest.approx(net["mean_anchor_local_share"])  # both shown, labelled
 
 
+def _sheet(path, name: str) -> list[dict]:
+    import openpyxl
+
+    ws = openpyxl.load_workbook(path)[name]
+    assert ws.freeze_panes == "A2"
+    rows = [[c.value for c in r] for r in ws.iter_rows()]
+    return [dict(zip(rows[0], r)) for r in rows[1:]]
+
+
+@pytest.mark.notebook
+@pytest.mark.slow
+def test_each_report_links_a_workbook_of_its_figures(sample_batch):
+    """Beside each HTML report, a workbook of its figures (real numbers, formatted), linked from the report
+    and from the index; its headline equals `anchorlib summary --json`, its suppliers are placed by name."""
+    r, out = sample_batch
+    assert r.returncode == 0, r.stderr[-2000:]
+    summary = json.loads(cli("summary", "--data", str(SAMPLE_DIR), "--json").stdout)
+    ds = open_dataset(SAMPLE_DIR)
+    index = (out / "index.html").read_text()
+    for row in summary["anchors"]:
+        a = row["anchor_id"]
+        book = out / f"anchor-{a}.xlsx"
+        assert f'href="anchor-{a}.xlsx"' in (out / f"anchor-{a}.html").read_text()
+        link = re.search(rf'<tr id="report-{a}">(.*?)</tr>', index, re.DOTALL).group(1)
+        assert f'href="anchor-{a}.xlsx"' in link
+        (headline,) = _sheet(book, "headline")
+        for key in (*HEADLINE_KEYS, "lm3"):
+            assert headline[FIGURE_LABELS[key]] == pytest.approx(row[key], abs=0.01), (a, key)
+        equity = {e["Group"]: e for e in _sheet(book, "equity")}
+        assert equity["SME"]["Disparity index"] == pytest.approx(row["groups"]["sme"]["disparity_index"])
+        assert equity["SME"]["Below 80 (four-fifths rule)"] is row["groups"]["sme"]["below_four_fifths"]
+        top = _sheet(book, "top suppliers")
+        assert [t["Located in"] for t in top] == [ds.place_names.name(t["LAD code"]) for t in top]
+        years = _sheet(book, "by year")
+        assert [y["Financial year"] for y in years] == ["2021-22", "2022-23", "2023-24"]
+        assert (
+            sum(c["Addressable spend (£)"] for c in _sheet(book, "by category"))
+            <= row["addressable_spend"] + 0.01
+        )
+    (net,) = _sheet(out / "network.xlsx", "headline")
+    assert net[FIGURE_LABELS["local_share"]] == pytest.approx(summary["network"]["local_share"])
+    shared = _sheet(out / "network.xlsx", "shared suppliers")
+    assert shared[0]["Located in"] == ds.place_names.name(shared[0]["LAD code"])
+    assert 'href="network.xlsx"' in index
+
+
 @pytest.mark.notebook
 @pytest.mark.slow
 def test_a_failing_anchor_in_the_middle_does_not_stop_the_others(tmp_path):
@@ -209,7 +256,7 @@ def test_a_failing_anchor_in_the_middle_does_not_stop_the_others(tmp_path):
     )
     for name in ("anchor-hackney.html", "anchor-nel_icb.html", "network.html"):
         assert (tmp_path / name).is_file()
-    assert not (tmp_path / "anchor-elft.html").exists()
+    assert not (tmp_path / "anchor-elft.html").exists() and not (tmp_path / "anchor-elft.xlsx").exists()
     assert (tmp_path / "anchor-elft.ipynb").is_file()  # the executed notebook keeps the traceback
     table = rp.summary_table(outcomes)
     assert re.search(

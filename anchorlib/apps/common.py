@@ -165,7 +165,7 @@ def chosen_area(ds: Dataset, area_id: str, anchor_ids: list[str]) -> Area:
     if area_id in ("", "home"):
         lads = frozenset().union(*(ds.home_area(a).lads for a in anchor_ids))
         names = ", ".join(str(ds.anchor(a)["name"]) for a in anchor_ids)
-        return Area("home", f"Home borough(s) of {names}", lads)
+        return Area("home", f"Home borough(s) of {names}", lads, names=ds.place_names)
     return ds.area(area_id)
 
 
@@ -177,6 +177,22 @@ def select_rows(frame, anchor_ids: list[str], years: list[str] | None = None):
     out = frame[keep]
     out.attrs = dict(frame.attrs)  # the rule set and IMD vintage from metrics.select
     return out
+
+
+def choice_notes(ds: Dataset, anchor_ids: list[str] | None, where: str, **extra) -> dict[str, object]:
+    """The choices behind an app's figures, as a download's workbook lists them: the dataset, the
+    organisations by name, where counts as local (``where``, by name and code), ``extra`` (e.g. the
+    financial years) and the dataset's rule set and IMD vintage."""
+    names = dict(zip(ds.anchors["anchor_id"].astype(str), ds.anchors["name"].astype(str)))
+    return {
+        "dataset": str(ds.root),
+        **({"organisations": "; ".join(names.get(a, a) for a in anchor_ids)} if anchor_ids else {}),
+        "local area": where,
+        **{k.replace("_", " "): v for k, v in extra.items()},
+        "addressable rule set": ds.ruleset.name,
+        "IMD vintage": ds.geography.imd_vintage,
+        "definitions": "docs/methodology.md",
+    }
 
 
 def anchor_picker(ds: Dataset, value: list[str], width: str = "520px") -> widgets.SelectMultiple:

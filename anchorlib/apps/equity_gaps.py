@@ -25,15 +25,18 @@ from anchorlib.apps.common import (
     anchor_picker,
     area_options,
     area_picker,
+    choice_notes,
     placeholder,
     select_rows,
     tiles_html,
 )
 from anchorlib.apps.data_picker import AppShell, app_shell
+from anchorlib.apps.download import Download, Table
 from anchorlib.charts import equity as charts_equity
 from anchorlib.data.dataset import Dataset
 from anchorlib.data.rollup import GROUP_COLUMNS, SHARE_COLUMNS, SUPPLIER_COLUMNS, selected_rollup
 from anchorlib.errors import ParameterError
+from anchorlib.export import Sheet
 from anchorlib.formatting import disparity, pct
 
 ANYWHERE = "anywhere"
@@ -101,6 +104,18 @@ class EquityModel(ChoiceModel):
             "pool", lambda: self.ds.suppliers[metrics.is_local(self.ds.suppliers, self.area()).to_numpy()]
         )
 
+    def pool_label(self) -> str:
+        """The availability pool in words, as the footnote and the downloads' choices name it."""
+        if self.pool_name == "population":
+            return "the local business population (population.csv)" + (
+                "" if self.area_id == ANYWHERE else " located in the same area"
+            )
+        return (
+            "the whole supplier register"
+            if self.area_id == ANYWHERE
+            else "register suppliers in the same area"
+        )
+
     def _cached(self, what: str, fn):
         return self._memo.get((what, tuple(self.anchor_ids), self.area_id, self.pool_name), fn)
 
@@ -120,6 +135,74 @@ class EquityModel(ChoiceModel):
 
     def imd(self) -> pd.DataFrame:
         return self._cached("imd", lambda: metrics.imd_distribution(self.payments()))
+
+
+def _choices(m: EquityModel) -> dict:
+    where = m.scope() if m.area_id == ANYWHERE else m.area().describe()
+    return choice_notes(
+        m.ds, m.anchor_ids, where, group=metrics.GROUP_LABELS[m.group], availability_pool=m.pool_label()
+    )
+
+
+def gaps_table(m: EquityModel) -> Table:
+    """The table behind the gaps chart for the choices now: the chosen group's figures by category."""
+    gaps = m.by_category()
+    frame = pd.DataFrame(
+        {
+            "Category": gaps["category"].astype(str),
+            "Group": gaps["label"],
+            "Utilisation (share of spend)": gaps["utilisation"],
+            "Availability (share of register)": gaps["availability"],
+            "Disparity index": gaps["disparity_index"],
+            "Below 80 (four-fifths rule)": gaps["below_four_fifths"],
+            "Spend in the group (£)": gaps["spend_in_group"],
+            "Spend whose membership is known (£)": gaps["spend_membership_known"],
+            "Spend membership unknown": gaps["utilisation_unknown_share"],
+            "Register membership unknown": gaps["availability_unknown_share"],
+        }
+    )
+    kinds = {c: "pct" for c in frame.columns if "share" in c or "unknown" in c}
+    kinds |= {"Disparity index": "index", "Below 80 (four-fifths rule)": "flag"}
+    kinds |= {c: "money" for c in frame.columns if "(£)" in c}
+    title = f"{metrics.GROUP_LABELS[m.group]}: utilisation, availability and disparity index by category"
+    return Table(
+        Sheet.from_frame("gaps by category", frame, kinds, title),
+        _choices(m),
+        ["equity", "gaps-by-category", m.group, *m.anchor_ids, m.area_id],
+    )
+
+
+def deciles_table(m: EquityModel) -> Table:
+    """The table behind the IMD chart for the choices now: addressable spend by decile."""
+    deciles = m.imd()
+    frame = pd.DataFrame(
+        {
+            "IMD decile (1 = most deprived)": deciles["imd_decile"].astype(str),
+            "Addressable spend (£)": deciles["spend"],
+            "Share of spend with known decile": deciles["share"],
+            "Suppliers": deciles["n_suppliers"],
+        }
+    )
+    kinds = {
+        "Addressable spend (£)": "money",
+        "Share of spend with known decile": "pct",
+        "Suppliers": "count",
+    }
+    return Table(
+        Sheet.from_frame(
+            "by IMD decile", frame, kinds, "Addressable spend by the IMD decile of the supplier's location"
+        ),
+        _choices(m),
+        ["equity", "by-imd-decile", *m.anchor_ids, m.area_id],
+    )
+
+
+#: Each chart's download: its key, its label and how to make its table (each on its own: a group the
+#: data has no figures for leaves the deciles' download working).
+DOWNLOADS = {
+    "gaps": ("this table (the group by category)", gaps_table),
+    "deciles": ("this table (spend by IMD decile)", deciles_table),
+}
 
 
 class EquityView(Guarded, widgets.VBox):
@@ -153,6 +236,10 @@ class EquityView(Guarded, widgets.VBox):
         ).add_class("al-pool")
         self.tiles = widgets.HTML().add_class("al-tiles-box")
         self.gaps, self.deciles = AppChart(placeholder()), AppChart(placeholder())
+        self.downloads = {
+            key: Download(label, lambda make=make: make(m)).add_class(f"al-download-{key}")
+            for key, (label, make) in DOWNLOADS.items()
+        }
         self.note = widgets.HTML().add_class("al-footnote")
         self._chart_memo = Memo(32)
         self.link(self.anchors, m, "anchor_ids", list)
@@ -162,7 +249,17 @@ class EquityView(Guarded, widgets.VBox):
         m.observe(lambda _: self._guard(self.refresh), ["anchor_ids", "area_id", "group", "pool_name"])
         controls = widgets.HBox([self.anchors, widgets.VBox([self.area, self.group, self.pool])])
         super().__init__(
-            [widgets.HTML(STYLE), controls, self.status, self.tiles, self.gaps, self.deciles, self.note],
+            [
+                widgets.HTML(STYLE),
+                controls,
+                self.status,
+                self.tiles,
+                self.gaps,
+                self.downloads["gaps"],
+                self.deciles,
+                self.downloads["deciles"],
+                self.note,
+            ],
             layout=widgets.Layout(max_width="1340px"),
         )
         self._guard(self.refresh)
@@ -202,16 +299,7 @@ class EquityView(Guarded, widgets.VBox):
         self.show_charts((tuple(m.anchor_ids), m.area_id, m.group, m.pool_name), self._charts())
         ov = m.overall()
         unknown = ov.set_index("group")["utilisation_unknown_share"].get(m.group)
-        if m.pool_name == "population":
-            pool = "the local business population (population.csv)" + (
-                "" if m.area_id == ANYWHERE else " located in the same area"
-            )
-        else:
-            pool = (
-                "the whole supplier register"
-                if m.area_id == ANYWHERE
-                else "register suppliers in the same area"
-            )
+        pool = m.pool_label()
         self.note.value = (
             "<p><small>Tiles: disparity index = 100 x utilisation / availability; below 80 is a "
             "substantial disparity (four-fifths rule). Utilisation = spend with suppliers in the group / "

@@ -23,11 +23,13 @@ from anchorlib.apps.common import (
     anchor_picker,
     area_options,
     area_picker,
+    choice_notes,
     placeholder,
     select_rows,
     tiles_html,
 )
 from anchorlib.apps.data_picker import AppShell, app_shell
+from anchorlib.apps.download import Download, Table
 from anchorlib.charts import leakage as leakage_charts
 from anchorlib.data.dataset import Dataset
 from anchorlib.data.rollup import (
@@ -38,6 +40,7 @@ from anchorlib.data.rollup import (
     selected_rollup,
 )
 from anchorlib.errors import ParameterError
+from anchorlib.export import Sheet
 from anchorlib.formatting import NO_KNOWN_LOCATION, money, pct
 
 
@@ -130,6 +133,69 @@ class LeakageModel(ChoiceModel):
 
         return self._figure("category", frame)
 
+    def located(self, top: pd.DataFrame) -> pd.DataFrame:
+        """``top_suppliers`` with each supplier's place by name and code ('Newham (E09000025)')."""
+        return top.assign(location=self.ds.place_names.labels(top["lad"]))
+
+
+def download_tables(m: LeakageModel) -> dict[str, Table]:
+    """The table behind each of the explorer's charts for the choices now, for its downloads: the rows the
+    chart draws, in £ and shares (``export``: real numbers with number formats), and the choices."""
+    years = m.years if len(m.years) < 3 else [m.years[0], "to", m.years[-1]]
+    spend = "addressable" if m.addressable_only else "all-spend"
+    choices = choice_notes(m.ds, m.anchor_ids, m.area().describe(), financial_years=m.years, spend=m.scope())
+
+    def table(what: str, frame: pd.DataFrame, kinds: dict, title: str) -> Table:
+        sheet = Sheet.from_frame(what, frame, kinds, title)
+        return Table(sheet, choices, ["leakage", what, *m.anchor_ids, m.area_id, *years, spend])
+
+    trend = m.trend()
+    top = m.top_suppliers()
+    cats = m.by_category()
+    return {
+        "trend": table(
+            "local share by year",
+            pd.DataFrame(
+                {
+                    "Financial year": trend["financial_year"],
+                    "Counting": trend["measure"],
+                    "Local share": trend["local_share"],
+                    "Local spend (£)": trend["local_spend"],
+                    "Leakage, all suppliers (£)": trend["leakage"],
+                }
+            ),
+            {"Local share": "pct", "Local spend (£)": "money", "Leakage, all suppliers (£)": "money"},
+            "Local share by year, with and without head-office-only suppliers",
+        ),
+        "categories": table(
+            "by category",
+            pd.DataFrame(
+                {
+                    "Category": cats["category"],
+                    "Supplier location": cats["status"],
+                    "Spend (£)": cats["amount"],
+                    "Share of category": cats["share"],
+                }
+            ),
+            {"Spend (£)": "money", "Share of category": "pct"},
+            f"Local vs not local by category ({m.scope()})",
+        ),
+        "suppliers": table(
+            "top suppliers",
+            pd.DataFrame(
+                {
+                    "Supplier": top["supplier"].astype(str),
+                    "Located in": m.ds.place_names.shown(top["lad"]),
+                    "LAD code": top["lad"],
+                    "Non-local spend (£)": top["leakage"],
+                    "Addressable spend (£)": top["addressable_spend"],
+                }
+            ),
+            {"Non-local spend (£)": "money", "Addressable spend (£)": "money"},
+            "Top 10 non-local suppliers",
+        ),
+    }
+
 
 class LeakageView(Guarded, widgets.VBox):
     """Controls, headline tiles, trend and category charts; all updated in place."""
@@ -156,6 +222,14 @@ class LeakageView(Guarded, widgets.VBox):
         ).add_class("al-scope")
         self.tiles = widgets.HTML().add_class("al-tiles-box")
         self.trend, self.categories, self.suppliers = (AppChart(placeholder()) for _ in range(3))
+        self.downloads = {
+            key: Download(label, lambda key=key: download_tables(m)[key]).add_class(f"al-download-{key}")
+            for key, label in (
+                ("trend", "this table (local share by year)"),
+                ("categories", "this table (by category)"),
+                ("suppliers", "this table (top suppliers)"),
+            )
+        }
         self.note = widgets.HTML().add_class("al-footnote")
         self._chart_memo = Memo(48)
         self.link(self.anchors, m, "anchor_ids", list)
@@ -173,8 +247,15 @@ class LeakageView(Guarded, widgets.VBox):
                 self.status,
                 self.tiles,
                 # side by side where they fit (Voila's 1340 px), one under the other in a narrower Lab
-                widgets.HBox([self.trend, self.categories], layout=widgets.Layout(flex_flow="row wrap")),
+                widgets.HBox(
+                    [
+                        widgets.VBox([self.trend, self.downloads["trend"]]),
+                        widgets.VBox([self.categories, self.downloads["categories"]]),
+                    ],
+                    layout=widgets.Layout(flex_flow="row wrap"),
+                ),
                 self.suppliers,
+                self.downloads["suppliers"],
                 self.note,
             ],
             layout=widgets.Layout(max_width="1340px"),
@@ -207,7 +288,7 @@ class LeakageView(Guarded, widgets.VBox):
             (
                 self.suppliers,
                 lambda: leakage_charts.top_suppliers_chart(
-                    m.top_suppliers(), "Top 10 non-local suppliers", sub
+                    m.located(m.top_suppliers()), "Top 10 non-local suppliers", sub
                 ),
             ),
         ]

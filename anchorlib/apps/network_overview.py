@@ -19,11 +19,14 @@ from anchorlib.apps.common import (
     Memo,
     area_options,
     area_picker,
+    choice_notes,
     tiles_html,
 )
 from anchorlib.apps.data_picker import AppShell, app_shell
+from anchorlib.apps.download import Download, Table
 from anchorlib.charts import network as network_charts
 from anchorlib.data.dataset import Dataset
+from anchorlib.export import Sheet
 from anchorlib.formatting import money, number, pct
 from anchorlib.metrics import pooling
 
@@ -59,6 +62,63 @@ class NetworkModel(traitlets.HasTraits):
         return self._cache.get(("summary", self.area_id), compute)
 
 
+def download_tables(m: NetworkModel) -> dict[str, Table]:
+    """The table behind each of the overview's charts for the area now, for its downloads: each anchor's
+    local share with the network's pooled and mean shares (the chart's dashed lines); the suppliers shared
+    by two or more anchors (the chart draws the largest), each placed by name and code."""
+    s = m.summary()
+    n = s["network"]
+    ds = m.ds
+    where = "each anchor's own home borough(s)" if m.area_id == "home" else ds.area(m.area_id).describe()
+    choices = choice_notes(ds, None, where, pooling=n["choices"].get("pooling", ""))
+    rows = [
+        [r["name"], r["local_share"], r["local_spend"], r["addressable_spend"], r["unknown_location_spend"]]
+        for r in s["anchors"]
+    ]
+    rows.append(
+        [
+            network_charts.POOLED,
+            n["local_share"],
+            n["local_spend"],
+            n["addressable_spend"],
+            n["unknown_location_spend"],
+        ]
+    )
+    rows.append([network_charts.MEAN, n["mean_anchor_local_share"], None, None, None])
+    anchors = Sheet(
+        "local share by anchor",
+        ["Anchor", "Local share", "Local spend (£)", "Addressable spend (£)", "Unknown location (£)"],
+        ["text", "pct", "money", "money", "money"],
+        rows,
+        "Local share by anchor, with the network's pooled share and the mean of the anchors' shares",
+    )
+    names = dict(zip(ds.anchors["anchor_id"].astype(str), ds.anchors["name"].astype(str)))
+    sh = m.shared()
+    shared = pd.DataFrame(
+        {
+            "Supplier": sh["supplier"].astype(str),
+            "Anchors paying": sh["n_anchors"],
+            "Paid by": network_charts.paid_by(sh["anchors"], names, "; "),
+            "Combined spend (£)": sh["combined_spend"],
+            "Located in": ds.place_names.shown(sh["lad"]),
+            "LAD code": sh["lad"],
+        }
+    )
+    return {
+        "anchors": Table(anchors, choices, ["network", "local-share-by-anchor", m.area_id]),
+        "shared": Table(
+            Sheet.from_frame(
+                "shared suppliers",
+                shared,
+                {"Anchors paying": "count", "Combined spend (£)": "money"},
+                "Suppliers paid by two or more anchors, all years (the chart draws the largest)",
+            ),
+            {k: v for k, v in choices.items() if k != "local area"} | {"spend": "addressable, all years"},
+            ["network", "shared-suppliers"],
+        ),
+    }
+
+
 class NetworkView(Guarded, widgets.VBox):
     def __init__(self, model: NetworkModel):
         self.model = m = model
@@ -67,6 +127,13 @@ class NetworkView(Guarded, widgets.VBox):
         self.tiles = widgets.HTML()
         self._chart_memo = Memo(16)
         self.chart = AppChart(self._chart_memo.get(m.area_id, self._chart))
+        self.downloads = {
+            key: Download(label, lambda key=key: download_tables(m)[key]).add_class(f"al-download-{key}")
+            for key, label in (
+                ("anchors", "this table (local share by anchor)"),
+                ("shared", "the shared suppliers"),
+            )
+        }
         names = dict(zip(m.ds.anchors["anchor_id"], m.ds.anchors["name"]))
         shared = m.shared()
         self.shared_tiles = widgets.HTML(
@@ -84,7 +151,10 @@ class NetworkView(Guarded, widgets.VBox):
         )
         self.shared_chart = AppChart(
             network_charts.shared_suppliers_chart(
-                shared, names, "Largest shared suppliers", "suppliers paid by two or more anchors; all years"
+                shared.assign(location=m.ds.place_names.labels(shared["lad"])),
+                names,
+                "Largest shared suppliers",
+                "suppliers paid by two or more anchors; all years",
             )
         )
         self.shared_chart.add_class("al-shared-chart")
@@ -103,9 +173,11 @@ class NetworkView(Guarded, widgets.VBox):
                 self.status,
                 self.tiles,
                 self.chart,
+                self.downloads["anchors"],
                 self.note,
                 self.shared_tiles,
                 self.shared_chart,
+                self.downloads["shared"],
             ],
             layout=widgets.Layout(max_width="1340px"),
         )

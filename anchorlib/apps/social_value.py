@@ -16,9 +16,11 @@ import pandas as pd
 import traitlets
 
 from anchorlib.apps.common import AppChart
+from anchorlib.apps.download import Download, Table
 from anchorlib.charts import social_value as csv_charts
 from anchorlib.data.dataset import Dataset, open_dataset
 from anchorlib.errors import AnchorlibError
+from anchorlib.export import Sheet
 from anchorlib.formatting import money, number, pct
 from anchorlib.social_value import commitments as cm
 from anchorlib.social_value import tenders as sv
@@ -174,6 +176,60 @@ class SocialValueModel(traitlets.HasTraits):
         ), unpriced
 
 
+def download_tables(m: SocialValueModel, root: str = "") -> dict[str, Table]:
+    """The table behind each of the app's charts for the choices now, for its downloads: who wins by social
+    value weight (the tenders' and the contract value's shares won by local, SME and VCSE bidders), and
+    the commitments' ratings per anchor or supplier."""
+    out = {}
+    base = {"dataset": root} if root else {}
+    if m.tenders is not None:
+        o = m.outcomes
+        wide = o.pivot_table(
+            index=["weight", "group"], columns="measure", values=["won", "known", "share"], sort=False
+        )
+        frame = pd.DataFrame(
+            {
+                "Social value weight": [w for w, _ in wide.index],
+                "Bidders": [g for _, g in wide.index],
+                "Tenders won": wide[("won", "tenders")].to_numpy(),
+                "Tenders whose winner's flag is known": wide[("known", "tenders")].to_numpy(),
+                "Share of tenders": wide[("share", "tenders")].to_numpy(),
+                "Contract value won (£)": wide[("won", "contract value")].to_numpy(),
+                "Contract value whose winner's flag is known (£)": wide[
+                    ("known", "contract value")
+                ].to_numpy(),
+                "Share of contract value": wide[("share", "contract value")].to_numpy(),
+            }
+        )
+        kinds = {"Social value weight": "pct", "Share of tenders": "pct", "Share of contract value": "pct"}
+        kinds |= {c: "count" for c in frame.columns if c.startswith("Tenders")}
+        kinds |= {c: "money" for c in frame.columns if c.startswith("Contract value")}
+        out["outcomes"] = Table(
+            Sheet.from_frame("outcomes by weight", frame, kinds, "Who wins as the social value weight moves"),
+            base
+            | {
+                "weights": "0% to 30%; price and quality weights scaled in proportion",
+                "current weight": pct(m.sv_weight),
+            },
+            ["social-value", "outcomes-by-weight"],
+        )
+    if m.rated is not None:
+        counts = m._named(cm.rating_counts(m.rated, m.by))
+        frame = pd.DataFrame(
+            {
+                BY_LABELS[m.by]: counts[m.by].astype(str),
+                "Rating": counts["rating"].astype(str),
+                "Commitments": counts["commitments"],
+            }
+        )
+        out["ratings"] = Table(
+            Sheet.from_frame("ratings", frame, {"Commitments": "count"}, "Commitments by rating"),
+            base | {"ratings": cm.RATING_RULE, "target": "the whole commitment"},
+            ["social-value", "ratings", "per", BY_LABELS[m.by]],
+        )
+    return out
+
+
 def _table(df: pd.DataFrame, highlight: list[bool] | None = None) -> str:
     """An HTML table; rows where ``highlight`` is True are shown in bold."""
     out = df.to_html(index=False, escape=True, border=0, classes="sv-table")
@@ -197,8 +253,9 @@ STYLE = """<style>
 class SocialValueView(widgets.VBox):
     """The widgets; every update changes values and charts in place."""
 
-    def __init__(self, model: SocialValueModel, title: str = "", notes=()):
+    def __init__(self, model: SocialValueModel, title: str = "", notes=(), root: str = ""):
         self.model = model
+        self.root = root  # the dataset folder, named in downloads
         self.status = widgets.HTML().add_class("sv-status")
         header = widgets.HTML(
             STYLE
@@ -236,6 +293,9 @@ class SocialValueView(widgets.VBox):
         self.ranking = widgets.HTML()
         self.headline = widgets.HTML().add_class("sv-headline")
         self.outcomes = AppChart(m.outcomes_chart())
+        self.outcomes_download = Download(
+            "this table (who wins by weight)", lambda: download_tables(m, self.root)["outcomes"]
+        ).add_class("al-download-outcomes")
         self.all_tenders = widgets.HTML()
         note = widgets.HTML(
             f"<p><small>Score = w_price x price score + w_quality x quality + w_sv x social value; "
@@ -252,6 +312,7 @@ class SocialValueView(widgets.VBox):
                 self.winner,
                 self.headline,
                 self.outcomes,
+                self.outcomes_download,
                 self.ranking,
                 widgets.HTML("<h3>All tenders</h3>"),
                 self.all_tenders,
@@ -293,6 +354,9 @@ class SocialValueView(widgets.VBox):
             options=[(v, k) for k, v in BY_LABELS.items()], value=m.by, description="Totals per"
         ).add_class("sv-by")
         self.ratings = AppChart(m.ratings_chart())
+        self.ratings_download = Download(
+            "this table (ratings)", lambda: download_tables(m, self.root)["ratings"]
+        ).add_class("al-download-ratings")
         self.totals = widgets.HTML().add_class("sv-totals")
         units = m.rated.groupby("measure")["unit"].agg(lambda u: "/".join(sorted(set(u) - {""})) or "unit")
         self.proxy_boxes = {
@@ -314,6 +378,7 @@ class SocialValueView(widgets.VBox):
             [
                 self.by,
                 self.ratings,
+                self.ratings_download,
                 widgets.HTML(
                     f"<p><small>Ratings: {html.escape(cm.RATING_RULE)}. Target = the "
                     "whole commitment.</small></p>"
@@ -401,7 +466,7 @@ def social_value_app(
     except AnchorlibError as exc:
         err = exc
     model = SocialValueModel(tenders, commitments, anchor_names=names)
-    view = SocialValueView(model, title=title, notes=notes)
+    view = SocialValueView(model, title=title, notes=notes, root=str(ds.root) if err is None else "")
     if err is not None:
         view.status.value = f"<p>Could not open the data: {html.escape(str(err))}</p>"
         return view

@@ -24,15 +24,18 @@ from anchorlib.apps.common import (
     Memo,
     anchor_picker,
     area_picker,
+    choice_notes,
     placeholder,
     select_rows,
     tiles_html,
 )
 from anchorlib.apps.data_picker import AppShell, app_shell
+from anchorlib.apps.download import Download, Table
 from anchorlib.charts import what_if as charts_what_if
 from anchorlib.data.dataset import Dataset
 from anchorlib.data.rollup import SHARE_COLUMNS, SUPPLIER_COLUMNS, selected_rollup
 from anchorlib.errors import ParameterError
+from anchorlib.export import Sheet
 from anchorlib.formatting import money, multiplier, pct
 
 
@@ -137,6 +140,56 @@ def lm3_text(lm3) -> str:
     )
 
 
+def download_tables(m: WhatIfModel) -> dict[str, Table]:
+    """The table behind each of the app's charts for the choices now, for its downloads: each chosen
+    category's leakage and the part moved; the local share before and after; with the choices."""
+    s = m.shift()
+    choices = choice_notes(
+        m.ds,
+        m.anchor_ids,
+        m.area().describe(),
+        categories=m.categories,
+        share_moved=f"{round(100 * m.share)}% of the leakage in those categories",
+        lm3=lm3_text(m.lm3()),
+    )
+    name = [*m.anchor_ids, m.area_id, f"{round(100 * m.share)}pc"]
+    by = m.per_category()
+    wide = by.pivot_table(index="category", columns="part", values="amount", aggfunc="sum", sort=False)
+    wide = wide.reindex(columns=list(charts_what_if.SHIFT_PARTS.values()))
+    wide.insert(0, "Leakage (£)", by.groupby("category", sort=False)["leakage"].first())
+    wide = wide.reset_index()
+    wide.columns = ["Category", "Leakage (£)", *(f"{c} (£)" for c in wide.columns[2:])]
+    before_after = pd.DataFrame(
+        {
+            "Scenario": ["Today", "After the shift"],
+            "Local share": [s.local_share_before, s.local_share_after],
+            "Local spend (£)": [s.local_spend_before, s.local_spend_after],
+        }
+    )
+    return {
+        "shift": Table(
+            Sheet.from_frame(
+                "leakage moved",
+                wide,
+                {c: "money" for c in wide.columns[1:]},
+                "Leakage moved to local suppliers, by chosen category",
+            ),
+            choices,
+            ["what-if", "leakage-moved", *name],
+        ),
+        "before_after": Table(
+            Sheet.from_frame(
+                "local share",
+                before_after,
+                {"Local share": "pct", "Local spend (£)": "money"},
+                "Local share today and after the shift",
+            ),
+            choices,
+            ["what-if", "local-share", *name],
+        ),
+    }
+
+
 class WhatIfView(Guarded, widgets.VBox):
     """Controls (anchors, area, categories, a slider), result tiles, the shift by category, before/after."""
 
@@ -166,6 +219,13 @@ class WhatIfView(Guarded, widgets.VBox):
         ).add_class("al-share-slider")
         self.tiles = widgets.HTML().add_class("al-tiles-box")
         self.by_category, self.before_after = (AppChart(placeholder()) for _ in range(2))
+        self.downloads = {
+            key: Download(label, lambda key=key: download_tables(m)[key]).add_class(f"al-download-{key}")
+            for key, label in (
+                ("shift", "this table (leakage moved)"),
+                ("before_after", "this table (local share)"),
+            )
+        }
         self.note = widgets.HTML().add_class("al-lm3-note")
         self._chart_memo = Memo(32)
         self.link(self.anchors, m, "anchor_ids", list)
@@ -184,7 +244,13 @@ class WhatIfView(Guarded, widgets.VBox):
                 self.slider,
                 self.status,
                 self.tiles,
-                widgets.HBox([self.by_category, self.before_after], layout=wrap),
+                widgets.HBox(
+                    [
+                        widgets.VBox([self.by_category, self.downloads["shift"]]),
+                        widgets.VBox([self.before_after, self.downloads["before_after"]]),
+                    ],
+                    layout=wrap,
+                ),
                 self.note,
             ],
             layout=widgets.Layout(max_width="1340px"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import altair as alt
 import pandas as pd
 
@@ -91,20 +93,27 @@ def network_chart(
     ).properties(width=width, height=alt.Step(step))
 
 
+def paid_by(anchors: pd.Series, names: Mapping[str, str], sep: str = ", ") -> pd.Series:
+    """``metrics.shared_suppliers``' ``anchors`` (anchor ids joined by ';') as the anchors' names."""
+    return anchors.map(lambda ids: sep.join(names.get(a, a) for a in str(ids).split(";")))
+
+
 def shared_suppliers_chart(
     df: pd.DataFrame, names: dict[str, str], title: str, subtitle: str = "", n: int = 12
 ) -> alt.Chart:
     """Horizontal bars of combined addressable £ for the ``n`` largest suppliers paid by 2+ anchors;
-    ``df`` from ``metrics.shared_suppliers``, ``names`` anchor id -> name for the tooltip."""
+    ``df`` from ``metrics.shared_suppliers`` (optional ``location``: the place as it reads, else ``lad``),
+    ``names`` anchor id -> name for the tooltip."""
     top = df.head(n).assign(
         supplier=lambda d: d["supplier"].astype(str),
-        paid_by=lambda d: d["anchors"].map(
-            lambda ids: ", ".join(names.get(a, a) for a in str(ids).split(";"))
+        paid_by=lambda d: paid_by(d["anchors"], names),
+        location=lambda d: (
+            (d["location"] if "location" in d else d["lad"]).astype("string").fillna("unknown")
         ),
     )
     return (
         alt.Chart(
-            top[["supplier", "n_anchors", "paid_by", "combined_spend"]],
+            top[["supplier", "n_anchors", "paid_by", "combined_spend", "location"]],
             title=alt.Title(title, subtitle=subtitle or alt.Undefined),
             description=f"{title}. Bars of the combined addressable spend in pounds of the {len(top)} "
             "largest suppliers that two or more anchors pay, coloured by how many anchors pay them.",
@@ -123,6 +132,7 @@ def shared_suppliers_chart(
                 alt.Tooltip("supplier:N", title="Supplier"),
                 alt.Tooltip("n_anchors:Q", title="Anchors paying"),
                 alt.Tooltip("paid_by:N", title="Paid by"),
+                alt.Tooltip("location:N", title="Located in"),
                 alt.Tooltip("combined_spend:Q", title="Combined spend (£)", format=",.0f"),
             ],
         )

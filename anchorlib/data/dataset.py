@@ -15,6 +15,7 @@ import pandas as pd
 
 from anchorlib.data.addressable import RuleSet, ruleset_from_categories
 from anchorlib.data.ingest import SPEND_COLUMNS, LoadReport
+from anchorlib.data.names import PlaceNames, own_names
 from anchorlib.data.payments import (
     GROUP_FLAGS,
     SPEND_CATEGORICALS,
@@ -103,7 +104,7 @@ class Dataset:
 
     def home_area(self, anchor_id: str) -> Area:
         row = self.anchor(anchor_id)
-        return Area("home", f"{row['name']} home area", frozenset(row["home_lads"]))
+        return Area("home", f"{row['name']} home area", frozenset(row["home_lads"]), names=self.place_names)
 
     def area(self, area_id: str | None, anchor_id: str | None = None) -> Area:
         """Resolve an area id: 'home' (the anchor's home LADs; the default), a built-in
@@ -113,8 +114,18 @@ class Dataset:
                 raise ParameterError("area 'home' needs an anchor")
             return self.home_area(anchor_id)
         if area_id in self.areas:
-            return self.areas[area_id]
+            return dataclasses.replace(self.areas[area_id], names=self.place_names)
         raise ParameterError(f"unknown area '{area_id}'; choose home, {', '.join(self.areas)}")
+
+    @property
+    def place_names(self) -> PlaceNames:
+        """The names of districts, regions and countries by ONS code (anchorlib/data/names.py): the
+        folder's ``geography/names.csv``, then its postcode directory's name columns, then the shipped
+        ONS lookup. ``place_names.label('E09000025')`` is 'Newham (E09000025)'."""
+        return self.derived.memo(
+            "place_names",
+            lambda: PlaceNames.of(self.derived.from_tables("place_names", lambda: own_names(self.root))),
+        )
 
     @property
     def ruleset(self) -> RuleSet:
@@ -784,9 +795,11 @@ def open_dataset(path: str | Path | None = None) -> Dataset:
                 derived=Derived(tables_entry=folder),
             )
             ds.derived.payments_cached(store, payments_key, relation)
+            _ = ds.place_names  # geography/names.csv is checked as the folder is opened
             return ds
     spend, reports, cached_payments, payments_key = _read_spend(root, files, store, payments_inputs)
     ds = Dataset(root=root, spend=spend, load_reports=reports, **tables, derived=Derived(tables_entry=folder))
+    _ = ds.place_names  # geography/names.csv is checked as the folder is opened
     if cached_payments is not None:
         ds.derived.payments_cached(store, payments_key, cached_payments)
     elif (

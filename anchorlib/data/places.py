@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from anchorlib.data.names import PlaceNames
 from anchorlib.data.tables import counted, parse_number, read_table, shown
 from anchorlib.errors import DatasetError
 
@@ -111,13 +112,16 @@ def _is_what(code: str) -> str:
 
 @dataclass(frozen=True)
 class Area:
-    """A named set of local authority districts. ``lads`` empty and ``region`` None means the UK."""
+    """A named set of local authority districts. ``lads`` empty and ``region`` None means the UK.
+    ``names``: what names its districts and region in ``describe`` (a dataset's ``place_names``; default
+    the shipped ONS lookup)."""
 
     area_id: str
     name: str
     lads: frozenset[str] = field(default_factory=frozenset)
     region: str | None = None
     everywhere: bool = False
+    names: PlaceNames | None = field(default=None, compare=False, repr=False)
 
     def contains(self, lad: pd.Series, rgn: pd.Series | None = None) -> pd.Series:
         """Boolean Series: which LADs (with their regions) fall inside this area. NA LAD -> False."""
@@ -129,11 +133,15 @@ class Area:
         return inside.fillna(False).astype(bool)
 
     def describe(self) -> str:
+        """What counts as local, by name and code: 'City & Hackney: City of London (E09000001), Hackney
+        (E09000012)', 'London: the region London (E12000007)', 'UK (any known UK location)'."""
+        names = self.names or PlaceNames()
         if self.everywhere:
             return f"{self.name} (any known UK location)"
         if self.region:
-            return f"{self.name} (region {self.region})"
-        return f"{self.name} ({', '.join(sorted(self.lads))})"
+            return f"{self.name}: the region {names.label(self.region)}"
+        lads = ", ".join(sorted(names.label(lad) for lad in self.lads))
+        return f"{self.name}: {lads or 'no districts'}"
 
 
 BUILTIN_AREAS = {

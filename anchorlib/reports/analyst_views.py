@@ -7,7 +7,7 @@ import pandas as pd
 from anchorlib import metrics
 from anchorlib.data.dataset import Dataset
 from anchorlib.errors import ParameterError
-from anchorlib.formatting import disparity, money, multiplier, number, pct, share_or_why, table
+from anchorlib.formatting import BY_KIND, disparity, money, multiplier, number, pct, share_or_why, table
 from anchorlib.reports import views
 from anchorlib.reports.views import check_financial_year
 
@@ -24,14 +24,44 @@ __all__ = [
 ]
 
 
-def load_reports(ds: Dataset, anchor_id: str) -> pd.DataFrame:
-    """The anchor's load reports as a table (one row per spend file)."""
+#: The load report's columns (``Dataset.load_report_frame``) as a table shows them, with their kinds.
+LOAD_REPORT_COLUMNS = {
+    "file": ("File", "text"),
+    "layout": ("Layout", "text"),
+    "sheets_read": ("Sheets read", "text"),
+    "sheets_skipped": ("Sheets skipped (why)", "text"),
+    "rows_loaded": ("Rows loaded", "count"),
+    "rows_repaired": ("Of them repaired", "count"),
+    "undated_rows": ("Of them undated", "count"),
+    "rows_rejected": ("Rows rejected", "count"),
+    "structure_lines": ("Structure lines", "count"),
+    "blank_lines": ("Blank lines", "count"),
+    "repeated_headers": ("Repeated headers", "count"),
+    "title_lines": ("Title lines", "count"),
+    "total_rows": ("Total rows", "count"),
+    "net_total": ("Net total of the rows loaded", "money"),
+    "declared_total": ("Total the file declares", "money"),
+    "reconciled": ("Reconciled", "flag"),
+}
+
+
+def load_reports(ds: Dataset, anchor_id: str):
+    """The anchor's load reports as a table (one row per spend file), as a report reads: £ and counts with
+    thousands separators, no index (``Dataset.load_report_frame`` has the same as a DataFrame)."""
     df = ds.load_report_frame()
-    return df[df["anchor_id"] == anchor_id].drop(columns="anchor_id").reset_index(drop=True)
+    df = df[df["anchor_id"] == anchor_id].drop(columns="anchor_id").reset_index(drop=True)
+    shown = {c: LOAD_REPORT_COLUMNS.get(c, (c.replace("_", " ").capitalize(), "count")) for c in df.columns}
+    df = df.rename(columns={c: label for c, (label, _) in shown.items()})
+    return table(
+        df,
+        {label: BY_KIND[kind] for label, kind in shown.values() if kind in BY_KIND},
+        f"What was read: {number(len(df))} spend file(s) of {ds.anchor(anchor_id)['name']}",
+    )
 
 
-def headline(ds: Dataset, anchor_id: str, financial_year: str, area_id: str = "home") -> pd.DataFrame:
-    """Headline figures for one anchor and year as a two-column table, with the choices used."""
+def headline(ds: Dataset, anchor_id: str, financial_year: str, area_id: str = "home"):
+    """Headline figures for one anchor and year as a two-column table, with the choices used (its
+    ``.data.attrs["local_share"]``: the share as a number)."""
     p = metrics.select(ds, [anchor_id], [financial_year])
     area = ds.area(area_id, anchor_id)
     ls = metrics.local_share(p, area, ds.ruleset.name)
@@ -48,7 +78,7 @@ def headline(ds: Dataset, anchor_id: str, financial_year: str, area_id: str = "h
     ]
     out = pd.DataFrame(rows, columns=["Measure", "Value"])
     out.attrs["local_share"] = ls.local_share
-    return out
+    return table(out, {}, f"Headline figures, {financial_year}").set_properties(**{"text-align": "left"})
 
 
 def local_by_category(ds: Dataset, anchor_id: str, financial_year: str, area_id: str = "home"):

@@ -1,8 +1,9 @@
 """The papermill batch behind ``anchorlib reports``: one report per anchor plus the network.
 
 Each job runs a report notebook with papermill (kernel named explicitly) in its own process, then
-exports static HTML (code hidden, SVG charts, no CDN). A failing job is recorded, never fatal to
-the others; ``index.html`` links every report with its headline figures. Every output file is written
+exports static HTML (code hidden, SVG charts, no CDN) and a workbook of the report's figures beside it
+(``reports/workbook.py``; the HTML links it). A failing job is recorded, never fatal to the others;
+``index.html`` links every report and workbook with its headline figures. Every output file is written
 whole or not at all (``data.storage.atomic``): a run killed part-way, or two runs into one folder, leave
 complete reports or none. What a notebook wrote to stderr (a warning from a cell) is kept with the job's
 outcome and shown under the summary table. Kernels run encrypted and are not interrupted when they are
@@ -36,7 +37,8 @@ _WARNING = re.compile(r"^\S.*?:\d+: (\w*Warning: .*)$")  # how warnings.showwarn
 
 @dataclass
 class Job:
-    """One notebook to run: ``name`` is an anchor id or 'network'; outputs are named from it."""
+    """One notebook to run: ``name`` is an anchor id or 'network'; outputs are named from it. ``workbook``:
+    which figures to write beside the HTML ('anchor', 'network'; '' for none)."""
 
     name: str
     title: str
@@ -44,6 +46,12 @@ class Job:
     parameters: dict
     ipynb: Path
     html: Path
+    workbook: str = ""
+
+    @property
+    def xlsx(self) -> Path:
+        """The workbook of the report's figures, beside its HTML."""
+        return self.html.with_suffix(".xlsx")
 
 
 @dataclass
@@ -120,6 +128,7 @@ def plan(
                 anchor_parameters(data, a, financial_year, area, pool),
                 out / f"anchor-{a}.ipynb",
                 out / f"anchor-{a}.html",
+                "anchor",
             )
         )
     jobs.append(
@@ -130,6 +139,7 @@ def plan(
             network_parameters(data, area),
             out / "network.ipynb",
             out / "network.html",
+            "network",
         )
     )
     return jobs
@@ -151,8 +161,9 @@ def resolve_kernel(kernel_name: str | None) -> tuple[str, str]:
     raise ParameterError(f"no Jupyter kernel named '{name}'; registered: {', '.join(sorted(have)) or 'none'}")
 
 
-def export_html(ipynb: Path, out: Path) -> None:
-    """Executed notebook -> static HTML: inputs and prompts hidden, the CDN-free anchorlib template."""
+def export_html(ipynb: Path, out: Path, workbook: str = "") -> None:
+    """Executed notebook -> static HTML: inputs and prompts hidden, the CDN-free anchorlib template, and a
+    link to ``workbook`` (a file name beside it) when given."""
     import nbformat
     from nbconvert import HTMLExporter
 
@@ -163,8 +174,27 @@ def export_html(ipynb: Path, out: Path) -> None:
         exclude_input_prompt=True,
         exclude_output_prompt=True,
     )
-    body, _ = exporter.from_notebook_node(nbformat.read(ipynb, as_version=4))
+    body, _ = exporter.from_notebook_node(
+        nbformat.read(ipynb, as_version=4), resources={"anchorlib_workbook": workbook}
+    )
     atomic.write_text(out, body)
+
+
+def write_workbook(job: Job) -> None:
+    """The report's figures as a workbook beside its HTML (``workbook.anchor_sheets`` or
+    ``workbook.network_sheets``, computed as the notebook computes them), written whole or not at all."""
+    from anchorlib.export import xlsx_bytes
+    from anchorlib.reports import workbook
+
+    p = job.parameters
+    ds = open_dataset(p["data_dir"])
+    if job.workbook == "anchor":
+        years = [p["financial_year"]] if p["financial_year"] else None
+        sheets = workbook.anchor_sheets(ds, p["anchor_id"], years, p["area"], p["availability_pool"])
+    else:
+        sheets = workbook.network_sheets(ds, p["area"])
+    with atomic.replacing(job.xlsx) as tmp:
+        tmp.write_bytes(xlsx_bytes(sheets, job.title))
 
 
 def notebook_figures(ipynb: Path) -> dict:
@@ -245,7 +275,9 @@ def run_job(job: Job, kernel_name: str, execution_timeout: int = 300) -> Outcome
         finally:
             if ipynb.exists():
                 os.replace(ipynb, job.ipynb)
-        export_html(job.ipynb, job.html)
+        if job.workbook:
+            write_workbook(job)
+        export_html(job.ipynb, job.html, job.xlsx.name if job.workbook else "")
     except Exception as err:  # noqa: BLE001 - the driver's job: record any failure, run the rest
         warned = notebook_warnings(job.ipynb) if job.ipynb.is_file() else []
         return Outcome(job.name, "failed", time.perf_counter() - start, _error_line(err), warnings=warned)
@@ -278,7 +310,7 @@ def run_batch(
     for job in jobs:
         job.ipynb.parent.mkdir(parents=True, exist_ok=True)
         atomic.clean_stale(job.ipynb.parent)  # what a killed run left
-        for stale in (job.ipynb, job.html):
+        for stale in (job.ipynb, job.html, job.xlsx):
             stale.unlink(missing_ok=True)
     results: dict[str, Outcome] = {}
     queue = list(jobs)
@@ -325,7 +357,7 @@ def write_index(out_dir: str | Path, jobs: list[Job], outcomes: list[Outcome], p
         ("local_share", "Local share"),
         ("leakage", "Leakage"),
     ]
-    head = "".join(f"<th>{h}</th>" for _, h in cols)
+    head = "".join(f'<th scope="col">{h}</th>' for _, h in cols)
     rows = []
     for job, o in zip(jobs, outcomes):
         name = html.escape(job.title)
@@ -336,7 +368,12 @@ def write_index(out_dir: str | Path, jobs: list[Job], outcomes: list[Outcome], p
             for k, _ in cols
         )
         status = "ok" if o.status == "ok" else f"{o.status}: {html.escape(o.error)}"
-        rows.append(f'<tr id="report-{html.escape(o.name)}"><td>{link}</td>{cells}<td>{status}</td></tr>')
+        book = html.escape(job.xlsx.name)
+        figures = f'<a href="{book}" download>{book}</a>' if o.status == "ok" and job.workbook else ""
+        rows.append(
+            f'<tr id="report-{html.escape(o.name)}"><td>{link}</td>{cells}'
+            f'<td class="workbook">{figures}</td><td>{status}</td></tr>'
+        )
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>anchorlib reports</title>
 <style>body{{font-family:sans-serif;max-width:60rem;margin:1rem auto;padding:0 1rem}}
@@ -344,8 +381,10 @@ table{{border-collapse:collapse}}th,td{{padding:.3rem .6rem;border-bottom:1px so
 td[data-key]{{text-align:right;font-variant-numeric:tabular-nums}}
 @media print{{a{{color:inherit}}}}</style></head>
 <body><h1>Anchor reports</h1><p>Period: {html.escape(period)}. Local share = local addressable spend
-/ addressable spend with known location; the network row pools the anchors (ratio of the sums).</p>
-<table id="reports"><thead><tr><th>Report</th>{head}<th>Status</th></tr></thead><tbody>
+/ addressable spend with known location; the network row pools the anchors (ratio of the sums). Each
+report's figures are in an Excel workbook beside it (last but one column).</p>
+<table id="reports"><thead><tr><th scope="col">Report</th>{head}<th scope="col">Figures (Excel)</th>
+<th scope="col">Status</th></tr></thead><tbody>
 {chr(10).join(rows)}
 </tbody></table></body></html>
 """

@@ -53,6 +53,7 @@ def summary_table(result: dict) -> str:
         f"choices: area {c.get('area')}; addressable rule set: {c.get('addressable_rule_set')}; "
         f"IMD: {c.get('imd_vintage')}; LM3: {c.get('lm3')}"
     )
+    lines += [f"local: {a}" for a in dict.fromkeys(r["area"] for r in result["anchors"])]  # by name and code
     return "\n".join(lines)
 
 

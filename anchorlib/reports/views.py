@@ -4,6 +4,7 @@ carrying their figures machine-readably, and static charts. Figures come from ``
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import altair as alt
@@ -14,14 +15,14 @@ from anchorlib.charts import leakage as leakage_charts
 from anchorlib.charts import network as network_charts
 from anchorlib.data.dataset import Dataset, open_anchor, open_dataset
 from anchorlib.errors import ParameterError
+from anchorlib.export import Sheet
 from anchorlib.formatting import (
+    BY_KIND,
+    FIGURE_LABELS,
     NO_KNOWN_LOCATION,
     NO_KNOWN_MEMBERSHIP,
-    disparity,
     exact,
     figure,
-    money,
-    pct,
     table,
 )
 from anchorlib.metrics.selection import subset
@@ -42,17 +43,7 @@ NETWORK_KEYS = (
     "leakage",
     "mean_anchor_local_share",
 )
-LABELS = {
-    "total_spend": "Total spend",
-    "addressable_spend": "Addressable spend",
-    "local_spend": "Local spend",
-    "unknown_location_spend": "Unknown location (addressable)",
-    "local_share": "Local share",
-    "leakage": "Leakage (addressable - local)",
-    "local_share_excluding_hq_only": "Local share without head-office-only suppliers",
-    "mean_anchor_local_share": "Mean of the anchors' local shares (not pooled)",
-    "lm3": "LM3 (local multiplier, 1 to 3)",
-}
+LABELS = FIGURE_LABELS  # (the name the views have always used)
 
 
 def rolled(ds: Dataset, anchor_ids: list[str], years: list[str] | None, columns: list[str]) -> pd.DataFrame:
@@ -98,6 +89,34 @@ def period_label(ds: Dataset, years: list[str] | None) -> str:
         return ", ".join(years)
     have = ds.financial_years
     return f"all years ({have[0]} to {have[-1]})" if have else "all years"
+
+
+@dataclass
+class ReportTable:
+    """A report's table as figures: ``frame`` (columns as people read them), each column's kind
+    (``kinds``: money, pct, count, index, ... as ``formatting.BY_KIND`` and ``export.NUMBER_FORMATS`` know
+    them; other columns are text), a ``caption``, ``tooltips`` (column -> a text per row, e.g. the ONS code
+    of a place shown by name) and ``hidden`` columns that only the workbook carries (that code). Shown in
+    a notebook or report as ``formatting.table`` formats it; ``sheet`` is the same rows for a workbook."""
+
+    frame: pd.DataFrame
+    kinds: Mapping[str, str]
+    caption: str = ""
+    tooltips: Mapping[str, object] = field(default_factory=dict)
+    hidden: tuple[str, ...] = ()
+
+    def styler(self):
+        shown = self.frame.drop(columns=list(self.hidden))
+        formats = {c: BY_KIND[k] for c, k in self.kinds.items() if k in BY_KIND and c in shown.columns}
+        return table(shown, formats, self.caption, self.tooltips)
+
+    def _repr_html_(self) -> str:
+        return self.styler().to_html()
+
+    def sheet(self, name: str) -> Sheet:
+        return Sheet.from_frame(
+            name, self.frame, {c: self.kinds.get(c, "text") for c in self.frame}, self.caption
+        )
 
 
 @dataclass
@@ -176,12 +195,17 @@ def network_headline(ds: Dataset, summary: dict) -> FigureTable:
     )
 
 
-def network_anchor_table(summary: dict):
-    """One row per anchor: spend, local spend and local share (all years), formatted."""
+def network_anchor_frame(summary: dict) -> ReportTable:
+    """One row per anchor: spend, local spend and local share (all years)."""
     pounds = ("total_spend", "addressable_spend", "local_spend", "leakage")
     df = pd.DataFrame(summary["anchors"])[["name", *pounds[:3], "local_share", "leakage"]]
     df = df.rename(columns={"name": "Anchor"} | {k: LABELS[k] for k in (*pounds, "local_share")})
-    return table(df, {LABELS[k]: money for k in pounds} | {LABELS["local_share"]: pct})
+    return ReportTable(df, {LABELS[k]: "money" for k in pounds} | {LABELS["local_share"]: "pct"})
+
+
+def network_anchor_table(summary: dict):
+    """``network_anchor_frame`` formatted."""
+    return network_anchor_frame(summary).styler()
 
 
 def local_share_by_year_data(ds: Dataset, anchor_id: str, area: str = "home") -> pd.DataFrame:
@@ -210,11 +234,19 @@ def local_share_by_year(ds: Dataset, anchor_id: str, area: str = "home") -> alt.
     )
 
 
-def local_by_category(ds: Dataset, anchor_id: str, years: list[str] | None, area: str = "home") -> alt.Chart:
-    """Chart: addressable spend by category, local / not local / unknown, over ``years``."""
+def local_by_category_data(
+    ds: Dataset, anchor_id: str, years: list[str] | None, area: str = "home"
+) -> pd.DataFrame:
+    """Addressable spend by category, local / not local / unknown, over ``years`` (the chart's rows)."""
     p = rolled(ds, [anchor_id], years, ["category", "addressable", "lad", "rgn"])
     a = ds.area(area, anchor_id)
-    data = leakage_charts.local_by_category_data(p, metrics.is_local(p, a))
+    return leakage_charts.local_by_category_data(p, metrics.is_local(p, a))
+
+
+def local_by_category(ds: Dataset, anchor_id: str, years: list[str] | None, area: str = "home") -> alt.Chart:
+    """Chart: addressable spend by category, local / not local / unknown, over ``years``."""
+    a = ds.area(area, anchor_id)
+    data = local_by_category_data(ds, anchor_id, years, area)
     name = ds.anchor(anchor_id)["name"]
     return leakage_charts.local_by_category_chart(
         data, f"{name}: where addressable spend went, {period_label(ds, years)}", f"Local = {a.describe()}"
@@ -236,7 +268,12 @@ def network_local_share_chart(ds: Dataset, s: dict) -> alt.LayerChart:
     )
 
 
-def equity_table(ds: Dataset, anchor_id: str, years: list[str] | None, pool: str = "register"):
+def code_tips(codes: pd.Series) -> list[str | None]:
+    """The tooltip of a place shown by name: its ONS code."""
+    return [None if pd.isna(c) else f"ONS code {c}" for c in codes]
+
+
+def equity_frame(ds: Dataset, anchor_id: str, years: list[str] | None, pool: str = "register") -> ReportTable:
     """Utilisation, availability and disparity index per group (``metrics.equity``; docs/methodology.md,
     Utilisation, availability and disparity), availability over ``pool`` (register or population)."""
     eq = metrics.equity(ds, metrics.select(ds, [anchor_id], years), pool=pool)
@@ -246,17 +283,15 @@ def equity_table(ds: Dataset, anchor_id: str, years: list[str] | None, pool: str
             "Utilisation (share of spend)": eq["utilisation"],
             "Availability (share of the pool)": eq["availability"],
             "Disparity index": eq["disparity_index"],
-            "Below 80 (four-fifths rule)": eq["below_four_fifths"].map({True: "yes", False: "no"}),
+            "Below 80 (four-fifths rule)": eq["below_four_fifths"],
             "Spend membership unknown": eq["utilisation_unknown_share"],
             "Pool membership unknown": eq["availability_unknown_share"],
         }
     )
-    shares = {
-        c: pct for c in df.columns if c not in ("Group", "Disparity index", "Below 80 (four-fifths rule)")
-    }
-    return table(
+    kinds = {c: "pct" for c in df.columns if "share" in c or "membership" in c}
+    return ReportTable(
         df,
-        shares | {"Disparity index": disparity},
+        kinds | {"Disparity index": "index", "Below 80 (four-fifths rule)": "flag"},
         f"Equity of addressable spend, {period_label(ds, years)}: disparity index = 100 x utilisation / "
         f"availability; below 80 is a substantial disparity. Availability pool: "
         f"{eq.attrs['choices']['availability_pool']}; supplier flags: {eq.attrs['choices']['supplier_flags']}"
@@ -264,8 +299,16 @@ def equity_table(ds: Dataset, anchor_id: str, years: list[str] | None, pool: str
     )
 
 
-def top_leaking_table(ds: Dataset, anchor_id: str, years: list[str] | None, area: str = "home", n: int = 10):
-    """The ``n`` suppliers with the most non-local addressable spend (``metrics.top_leaking``)."""
+def equity_table(ds: Dataset, anchor_id: str, years: list[str] | None, pool: str = "register"):
+    """``equity_frame`` formatted."""
+    return equity_frame(ds, anchor_id, years, pool).styler()
+
+
+def top_leaking_frame(
+    ds: Dataset, anchor_id: str, years: list[str] | None, area: str = "home", n: int = 10
+) -> ReportTable:
+    """The ``n`` suppliers with the most non-local addressable spend (``metrics.top_leaking``), each
+    located by the name of its district (its ONS code in a tooltip and the workbook)."""
     a = ds.area(area, anchor_id)
     top = metrics.top_leaking(metrics.select(ds, [anchor_id], years), a, n=n)
     df = pd.DataFrame(
@@ -273,29 +316,48 @@ def top_leaking_table(ds: Dataset, anchor_id: str, years: list[str] | None, area
             "Supplier": top["supplier"],
             "Leakage (£)": top["leakage"],
             "Addressable spend (£)": top["addressable_spend"],
-            "Supplier's LAD code": top["lad"],
+            "Located in": ds.place_names.shown(top["lad"]),
+            "LAD code": top["lad"],
         }
     )
-    return table(
+    return ReportTable(
         df,
-        {"Leakage (£)": money, "Addressable spend (£)": money},
+        {"Leakage (£)": "money", "Addressable spend (£)": "money"},
         f"Top {n} suppliers by leakage, {period_label(ds, years)}; local = {a.describe()}",
+        {"Located in": code_tips(top["lad"])},
+        hidden=("LAD code",),
     )
 
 
-def shared_suppliers_table(ds: Dataset, n: int = 15):
-    """Suppliers paid by two or more anchors, largest combined spend first (``metrics.shared_suppliers``)."""
+def top_leaking_table(ds: Dataset, anchor_id: str, years: list[str] | None, area: str = "home", n: int = 10):
+    """``top_leaking_frame`` formatted."""
+    return top_leaking_frame(ds, anchor_id, years, area, n).styler()
+
+
+def shared_suppliers_frame(ds: Dataset, n: int = 15) -> ReportTable:
+    """Suppliers paid by two or more anchors, largest combined spend first (``metrics.shared_suppliers``):
+    the anchors by name, the supplier's district by name (its code in a tooltip and the workbook)."""
     sh = metrics.shared_suppliers(ds).head(n)
+    names = dict(zip(ds.anchors["anchor_id"].astype(str), ds.anchors["name"].astype(str)))
     df = pd.DataFrame(
         {
             "Supplier": sh["supplier"],
             "Anchors": sh["n_anchors"],
-            "Paid by": sh["anchors"],
+            "Paid by": network_charts.paid_by(sh["anchors"], names, "; "),
             "Combined spend (£)": sh["combined_spend"],
+            "Located in": ds.place_names.shown(sh["lad"]),
+            "LAD code": sh["lad"],
         }
     )
-    return table(
+    return ReportTable(
         df,
-        {"Combined spend (£)": money},
+        {"Anchors": "count", "Combined spend (£)": "money"},
         f"Suppliers shared across anchors (top {n} by combined spend, {period_label(ds, None)})",
+        {"Located in": code_tips(sh["lad"])},
+        hidden=("LAD code",),
     )
+
+
+def shared_suppliers_table(ds: Dataset, n: int = 15):
+    """``shared_suppliers_frame`` formatted."""
+    return shared_suppliers_frame(ds, n).styler()

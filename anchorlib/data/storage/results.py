@@ -14,6 +14,7 @@ import json
 import os
 from pathlib import Path
 
+from anchorlib.data.names import SHIPPED
 from anchorlib.data.storage import atomic
 from anchorlib.data.storage.cache import file_key, keep_newest
 from anchorlib.paths import PACKAGE_DIR
@@ -40,7 +41,7 @@ def result_key(root: Path, command: str, args: object, store: Path | None = None
                     h.update(file_key(f, str(f.relative_to(root)), store).encode())
                 except FileNotFoundError:  # removed since the folder was listed
                     continue
-    for f in sorted(PACKAGE_DIR.rglob("*.py")):
+    for f in [*sorted(PACKAGE_DIR.rglob("*.py")), SHIPPED]:  # the code, and the place names it shows
         h.update(f.read_bytes())
     return h.hexdigest()
 
