@@ -83,7 +83,9 @@ def test_wheel_carries_every_module_notebook_template_and_the_sample(dist):
     expected |= {
         "anchorlib/sample/bundled/" + f.removeprefix("data/sample/"): f for f in tracked("data/sample")
     }
-    assert len([n for n in expected if n.endswith(".ipynb")]) == 9
+    assert (
+        len([n for n in expected if n.endswith(".ipynb")]) == 10
+    )  # 01-05 analyst and report notebooks, 10-13 and 20 the apps
     assert {
         "anchorlib/static/app_chart.js",
         "anchorlib/templates/voila/templates/anchorlib/index.html.j2",

@@ -55,6 +55,21 @@ def test_labels_of_a_series_and_areas_described_by_name():
     assert BUILTIN_AREAS["uk"].describe() == "UK (any known UK location)"
 
 
+@pytest.mark.parametrize(
+    "dtype", ["string", "string[pyarrow]", object, "float64", "double[pyarrow]", "large_string[pyarrow]"]
+)
+def test_a_column_with_no_code_at_all_reads_unknown_location(dtype):
+    # nothing located (published spend files and an empty register): the network app's shared suppliers
+    # once failed here, an all-missing column mapping to doubles ('unknown location' not a double)
+    n = nm.PlaceNames()
+    codes = pd.Series([None, None], dtype=dtype, index=[5, 9])
+    got = n.labels(codes)
+    assert got.tolist() == ["unknown location"] * 2 and got.index.tolist() == [5, 9]
+    assert n.shown(codes).tolist() == ["unknown location"] * 2
+    assert n.names(codes).isna().all()
+    assert n.labels(codes.iloc[:0]).tolist() == []
+
+
 def _dataset(tmp_path, postcodes=None, header=POSTCODE_HEADER):
     root = tiny_dataset(
         tmp_path / "ds",

@@ -181,8 +181,14 @@ class PlaceNames(Mapping[str, str]):
 
     def labels(self, codes: pd.Series) -> pd.Series:
         """``label`` of each code of a Series (worked out once per distinct code), as strings."""
-        distinct = {c: self.label(c) for c in codes.dropna().astype(str).unique()}
-        return codes.astype("string").map(distinct).fillna(place(None, None)).astype(str)
+        import pandas as pd
+
+        keys = codes.astype("string")
+        distinct = {c: self.label(c) for c in keys.dropna().unique()}
+        unknown = place(None, None)  # looked up per code, not mapped: a column of no code maps to doubles
+        return pd.Series(
+            [unknown if pd.isna(c) else distinct[c] for c in keys], index=codes.index, dtype=object
+        )
 
     def names(self, codes: pd.Series) -> pd.Series:
         """``name`` of each code of a Series (<NA> where nothing names it)."""
