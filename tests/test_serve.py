@@ -11,6 +11,7 @@ import os
 import re
 import signal
 import subprocess
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -173,11 +174,47 @@ def test_stopping_serve_ends_voila_and_every_kernel(served, how):
     survivors = marked(s.marker)
     assert survivors == {}, survivors
     assert not [pid for pid in tree if Path(f"/proc/{pid}").exists() and pid in marked(s.marker)]
+    left = [d for d in Path(tempfile.gettempdir()).glob(serve.RUN_PREFIX + "*") if _owner(d) == s.proc.pid]
+    if how == "SIGKILL":  # nothing could clean up: the next serve does (its token and uploads go)
+        assert len(left) == 1 and serve.sweep_stale_runs() == left and not left[0].exists()
+    else:
+        assert left == []  # serve removed its own
     text = s.text()
     if how != "SIGKILL":
         assert "stopping the apps and their kernels" in text
     for noise in ("Traceback", "is not trusted", "KeyboardInterrupt", "without encryption", "Deprecat"):
         assert noise not in text, text
+
+
+def _owner(d: Path) -> int | None:
+    try:
+        return int((d / serve.OWNER_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def test_the_next_serve_removes_what_a_killed_one_left_and_nothing_else(tmp_path):
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    alive = subprocess.Popen(["sleep", "60"])
+    try:
+        runs = {}
+        for name, owner in (("dead", dead.pid), ("alive", alive.pid), ("mine", os.getpid())):
+            d = tmp_path / f"{serve.RUN_PREFIX}{name}"
+            (d / "uploads").mkdir(parents=True)
+            (d / "uploads" / "spend.csv").write_text("a,b\n")
+            (d / serve.OWNER_FILE).write_text(str(owner))
+            runs[name] = d
+        runs["unowned"] = tmp_path / f"{serve.RUN_PREFIX}unowned"  # an older serve's, or not serve's
+        runs["unowned"].mkdir()
+        (tmp_path / "other-folder").mkdir()
+        assert serve.sweep_stale_runs(tmp_path) == [runs["dead"]]
+        assert [p.name for p in sorted(tmp_path.iterdir())] == sorted(
+            ["other-folder", *(runs[n].name for n in ("alive", "mine", "unowned"))]
+        )
+    finally:
+        alive.kill()
+        alive.wait()
 
 
 @pytest.mark.browser

@@ -13,7 +13,8 @@ notebook keeps preheated kernels (the notebook already run) so a page opens with
 - **Which data.** ``--datasets DIR`` names a folder whose dataset folders the apps' data picker offers
   by name (``dataset_folders``); served beyond loopback the picker never takes a typed path
   (apps/data_picker.py). Files uploaded in the browser go to a per-kernel folder under this run's own
-  temporary folder (``UPLOADS_ENV``), removed when the kernel ends and again when ``serve`` stops.
+  temporary folder (``UPLOADS_ENV``), removed when the kernel ends and again when ``serve`` stops (or, when
+  ``serve`` was killed, by the next ``serve``: ``sweep_stale_runs``).
 - **Stopping stops everything.** Voila runs in a session of its own (a terminal's Ctrl-C reaches
   ``serve`` alone, which stops the tree in order) and is sent SIGTERM by the kernel if ``serve`` dies
   (Linux's parent-death signal); every process of the tree carries this run's id in its environment
@@ -444,6 +445,38 @@ def quiet_lines(lines, out: IO[str]) -> None:
 # -- serve ----------------------------------------------------------------------------------------------
 
 
+#: Each run's temporary folder (its Voila config with the token, the uploads): removed when serve ends;
+#: one a killed serve (SIGKILL, a power cut) left behind is removed by the next (``sweep_stale_runs``).
+RUN_PREFIX = "anchorlib-serve-"
+OWNER_FILE = "serve.pid"
+
+
+def sweep_stale_runs(tmp: Path | None = None) -> list[Path]:
+    """Remove the run folders of ``serve`` processes that no longer run (they hold a room's uploads and a
+    token); a folder whose owner still runs, or that names no owner, is left. Returns those removed."""
+    removed = []
+    for d in Path(tmp or tempfile.gettempdir()).glob(RUN_PREFIX + "*"):
+        try:
+            pid = int((d / OWNER_FILE).read_text().strip())
+        except (OSError, ValueError):
+            continue  # not ours to judge: no owner named (or not readable)
+        if pid == os.getpid() or _running(pid):
+            continue
+        shutil.rmtree(d, ignore_errors=True)
+        removed.append(d)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process: alive
+    return True
+
+
 def serve(
     port: int = 8866,
     notebooks: Path = NOTEBOOKS_DIR,
@@ -461,8 +494,10 @@ def serve(
     local, token = is_loopback(host), access_token(host)
     sizes = pool_sizes(notebooks, pool_size, pools)
     config = voila_config(sizes, host=host, token=token)
-    run_dir = Path(tempfile.mkdtemp(prefix="anchorlib-serve-"))
+    sweep_stale_runs()
+    run_dir = Path(tempfile.mkdtemp(prefix=RUN_PREFIX))
     try:
+        (run_dir / OWNER_FILE).write_text(str(os.getpid()))
         (run_dir / "voila.json").write_text(json.dumps(config, indent=1))
         os.chmod(run_dir / "voila.json", 0o600)
         (run_dir / "uploads").mkdir()
