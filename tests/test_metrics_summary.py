@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from anchorlib import metrics, open_dataset
+from anchorlib.formatting import NO_KNOWN_MEMBERSHIP
 from anchorlib.reports.text import summary_table
 from tests.metrics_case import network_case
 
@@ -64,6 +65,20 @@ def test_summary_hand_worked(tmp_path, engine):
     assert "27.3%" in text and "1.32" in text and "59*" in text
     assert "30.4% pooled (ratio of sums); 48.7% mean of the anchors' shares" in text
     assert "unsurveyed local suppliers counted with R3 = 0 (conservative)" in text
+    assert f"availability pool: {s['choices']['availability_pool']}" in text.splitlines()
+    assert "disparity n/a" not in text  # every index shown has a value
+
+
+def test_the_summary_table_says_why_a_disparity_index_is_missing(tmp_path):
+    s = metrics.summary(open_dataset(network_case(tmp_path)))
+    groups = s["anchors"][0]["groups"]
+    groups["sme"].update(availability=None, disparity_index=None, below_four_fifths=None)
+    groups["vcse"].update(availability=0.0, disparity_index=None, below_four_fifths=None)
+    lines = summary_table(s).splitlines()
+    assert f"disparity n/a where {NO_KNOWN_MEMBERSHIP}" in lines
+    assert (
+        "disparity n/a where no business in the availability pool is in the group (availability 0)" in lines
+    )
 
 
 @pytest.mark.parametrize("shuffled", [False, True])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from anchorlib.formatting import NO_KNOWN_LOCATION, disparity, money, multiplier, pct
+from anchorlib.formatting import NO_KNOWN_LOCATION, NO_KNOWN_MEMBERSHIP, disparity, money, multiplier, pct
 from anchorlib.metrics import FOUR_FIFTHS
 
 DI_GROUPS = [
@@ -48,11 +48,21 @@ def summary_table(result: dict) -> str:
     if n["local_share"] is None:
         lines.append(f"local share n/a: {NO_KNOWN_LOCATION}")
     lines.append("disparity index = 100 x utilisation / availability; * = below 80 (four-fifths rule)")
+    shown = [r["groups"].get(g) for r in result["anchors"] for g, _ in groups]
+    availability = [x.get("availability") for x in shown if x and x.get("disparity_index") is None]
+    if any(a is None for a in availability):
+        lines.append(f"disparity n/a where {NO_KNOWN_MEMBERSHIP}")
+    if any(a == 0 for a in availability):
+        lines.append(
+            "disparity n/a where no business in the availability pool is in the group (availability 0)"
+        )
     c = result.get("choices", {})
     lines.append(
         f"choices: area {c.get('area')}; addressable rule set: {c.get('addressable_rule_set')}; "
         f"IMD: {c.get('imd_vintage')}; LM3: {c.get('lm3')}"
     )
+    if c.get("availability_pool"):
+        lines.append(f"availability pool: {c['availability_pool']}")
     lines += [f"local: {a}" for a in dict.fromkeys(r["area"] for r in result["anchors"])]  # by name and code
     return "\n".join(lines)
 
