@@ -1,0 +1,82 @@
+"""Accessibility checks with axe-core in the browser tests: ``audit(page, name)`` injects axe's script
+(the npm package, pinned in scripts/axe/package.json, installed by scripts/ensure-axe.sh, which `make
+test` runs: nothing comes from a CDN) into a page the test has open, runs the WCAG 2.x A/AA and
+best-practice rules, fails on any serious or critical violation, prints the moderate and minor ones and
+writes every finding to test-artifacts/axe_<name>.json.
+
+What comes from Voila's and JupyterLab's own page, and that neither anchorlib's template nor its CSS
+can change, is excluded by rule id and the exact node (``EXCLUDED``), each with its upstream cause;
+a rule is never turned off wholesale.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from anchorlib.paths import PROJECT_DIR
+
+AXE_JS = PROJECT_DIR / "scripts" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+#: the rule sets run: WCAG 2.0, 2.1 and 2.2 at levels A and AA, and axe's best practices
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+FAILING = ("serious", "critical")
+#: axe.run on the whole document, violations only, each node's selector path and the start of its HTML
+RUN = """async (tags) => {
+  const r = await axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]});
+  return {version: axe.version, violations: r.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.map(n => ({target: n.target.join(" >>> "), impact: n.impact,
+                              html: n.html.slice(0, 300), summary: n.failureSummary}))}))};
+}"""
+
+#: (rule id, the node's CSS selector as axe reports it) -> why it is not the project's to fix.
+EXCLUDED: dict[tuple[str, str], str] = {}
+
+
+def axe_script() -> Path:
+    """axe-core's script, or skip (fail under CI, where make test's `axe` step must have installed it)."""
+    if not AXE_JS.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{AXE_JS} is missing under CI: scripts/ensure-axe.sh should have installed it")
+        pytest.skip("axe-core is not installed (run `make axe`)")
+    return AXE_JS
+
+
+def run_axe(page) -> dict:
+    """axe's results (violations only) for ``page`` as it is now."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(axe_script()))
+    return page.evaluate(RUN, TAGS)
+
+
+def findings(results: dict) -> list[dict]:
+    """One row per (rule, node): id, impact, target, html, summary, and ``excluded`` (the reason, or None)."""
+    rows = []
+    for v in results["violations"]:
+        for n in v["nodes"]:
+            impact = n["impact"] or v["impact"]
+            reason = EXCLUDED.get((v["id"], n["target"]))
+            rows.append({"id": v["id"], "impact": impact, "help": v["help"], **n, "excluded": reason})
+    return rows
+
+
+def audit(page, name: str, artifacts: Path | None = None) -> list[dict]:
+    """Run axe on ``page`` (named ``name`` in the output); fail on a serious or critical violation that
+    is not in ``EXCLUDED``; return every finding."""
+    results = run_axe(page)
+    rows = findings(results)
+    if artifacts is not None:
+        (artifacts / f"axe_{name}.json").write_text(
+            json.dumps({"axe": results["version"], "findings": rows}, indent=2)
+        )
+    for r in rows:
+        tag = "excluded" if r["excluded"] else r["impact"]
+        print(f"axe {results['version']} {name}: {r['id']} ({tag}) {r['target']}")
+    failing = [r for r in rows if r["impact"] in FAILING and not r["excluded"]]
+    assert not failing, f"{name}: serious or critical accessibility violations:\n" + "\n".join(
+        f"  {r['id']} ({r['impact']}): {r['target']}\n    {r['html']}\n    {r['summary']}" for r in failing
+    )
+    return rows
