@@ -75,8 +75,73 @@ def audit(page, name: str, artifacts: Path | None = None) -> list[dict]:
     for r in rows:
         tag = "excluded" if r["excluded"] else r["impact"]
         print(f"axe {results['version']} {name}: {r['id']} ({tag}) {r['target']}")
+    if not rows:
+        print(f"axe {results['version']} {name}: no violations")
     failing = [r for r in rows if r["impact"] in FAILING and not r["excluded"]]
     assert not failing, f"{name}: serious or critical accessibility violations:\n" + "\n".join(
         f"  {r['id']} ({r['impact']}): {r['target']}\n    {r['html']}\n    {r['summary']}" for r in failing
     )
     return rows
+
+
+def described_charts(page, n_charts: int) -> list[str]:
+    """Every Vega chart on ``page`` (at least ``n_charts``) keeps its ARIA role and description (the
+    chart builders' ``description``); returns the descriptions."""
+    charts = page.evaluate(
+        """() => [...document.querySelectorAll('.vega-embed')].map(e => {
+            const doc = e.querySelector('[role=graphics-document]');
+            return doc ? (doc.getAttribute('aria-label') || '') : null;
+        })"""
+    )
+    assert len(charts) >= n_charts, charts
+    assert all(c for c in charts), f"a chart without role=graphics-document or aria-label: {charts}"
+    return charts
+
+
+#: what a keyboard user must be able to reach: every visible, enabled control
+CONTROLS = (
+    "select, input:not([type=hidden]), textarea, button, a[href], summary, [role=slider], [role=tab], "
+    "[tabindex]:not([tabindex='-1']), .jupyter-widget-Collapse-header"
+)
+#: the controls of a page, each marked with a key (data-al-key): [key, its name as a test reads it, the keys
+#: of the other tabs of its tab bar or null]; of each tab bar only one tab (Lumino keeps one in the tab order,
+#: the arrow keys move between them)
+WANT = """(controls) => {
+  const all = [...document.querySelectorAll(controls)].filter(e =>
+    e.getClientRects().length && !e.disabled && !e.closest("[inert], [aria-hidden=true]"));
+  all.forEach((e, i) => e.dataset.alKey = String(i));
+  const text = (e) => e.getAttribute("aria-label") || e.innerText || e.value;
+  const name = (e) => [e.tagName.toLowerCase(), e.className, text(e)].map(x => String(x || "").slice(0, 40))
+    .join(" | ");
+  const bars = new Set();
+  return all.filter(e => {
+    const bar = e.getAttribute("role") === "tab" && e.closest("[role=tablist]");
+    if (!bar) return true;
+    if (bars.has(bar)) return false;
+    bars.add(bar);
+    return true;
+  }).map(e => {
+    const bar = e.getAttribute("role") === "tab" && e.closest("[role=tablist]");
+    const tabs = bar ? [...bar.querySelectorAll("[role=tab]")].map(t => t.dataset.alKey) : null;
+    return [e.dataset.alKey, name(e), tabs];
+  });
+}"""
+
+
+def keyboard_reach(page, max_presses: int = 200) -> list[str]:
+    """Tab from the top of ``page`` through every control it has and assert each visible, enabled one
+    takes the focus (of a tab bar, one tab). Returns the controls' names in tab order."""
+    want = page.evaluate(WANT, CONTROLS)
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    order: list[str] = []
+    for _ in range(max_presses):  # until the focus comes round to a control it has been on
+        page.keyboard.press("Tab")
+        key = page.evaluate("document.activeElement?.dataset.alKey ?? null")
+        if key in order:
+            break
+        if key is not None:
+            order.append(key)
+    missing = [name for key, name, tabs in want if key not in order and not set(tabs or ()) & set(order)]
+    assert not missing, f"not reached by Tab: {missing}"
+    names = {key: name for key, name, _ in want}
+    return [names.get(key, key) for key in order]
