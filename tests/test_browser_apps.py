@@ -274,6 +274,7 @@ def test_served_tree_links_apps_and_preheated_app_opens_first(tmp_path, chromium
             assert nb in links, nb
         page.screenshot(path=str(artifacts / "apps_tree.png"))
         assert page.errors == [], page.errors
+        audit(page, "apps_tree", artifacts)
         page.wait_for_timeout(30_000)  # let the pool run the notebooks (server-side, before anyone asks)
         t0 = time.monotonic()
         page.goto(server.url + "voila/render/10_leakage_explorer.ipynb")

@@ -10,6 +10,7 @@ tooltips and an ARIA ``description``.
 from __future__ import annotations
 
 import copy
+import html
 
 import altair as alt
 import pandas as pd
@@ -47,8 +48,25 @@ def anchorlib_theme() -> alt.theme.ThemeConfig:
 
 
 def use_static(fmt: str = "svg") -> None:
-    """Render charts as static SVG (or PNG) via vl-convert: works in nbconvert HTML with no network."""
+    """Render charts as static SVG (or PNG) via vl-convert: works in nbconvert HTML with no network. An SVG
+    carries the chart's ARIA role and ``description``, as the apps' Vega views do (``described_svg``)."""
     alt.renderers.enable(fmt)
+    if fmt == "svg":
+        plain = alt.renderers.get()
+        alt.renderers.register("anchorlib_svg", lambda spec, **meta: described_svg(plain(spec, **meta), spec))
+        alt.renderers.enable("anchorlib_svg")
+
+
+def described_svg(bundle: dict, spec: dict) -> dict:
+    """``bundle`` (a renderer's mimebundle) with its SVG's root element given the role and the ARIA label a
+    Vega view gives its chart in a browser: vl-convert's SVG has neither, so a report's chart was a nameless
+    image to a screen reader (axe: svg-img-alt)."""
+    svg, description = bundle.get("image/svg+xml"), spec.get("description")
+    if isinstance(svg, str) and description and svg.startswith("<svg "):
+        label = html.escape(" ".join(str(description).split()), quote=True)
+        aria = f'role="graphics-document" aria-roledescription="visualization" aria-label="{label}" '
+        bundle = {**bundle, "image/svg+xml": "<svg " + aria + svg.removeprefix("<svg ")}
+    return bundle
 
 
 def use_interactive() -> None:
