@@ -99,6 +99,14 @@ def test_leakage_explorer_in_chromium(tmp_path, chromium_path, artifacts, sample
         assert page.inner_text(".al-unknown") == money(home.unknown_location_spend)
         assert page.inner_text(".al-hq") == pct(home.local_share_excluding_hq_only)
         chart_text(page, "Without head-office-only suppliers")
+        # the chosen scope is told by more than its shade: pressed, bold, in a group named by its label
+        scope = page.get_by_role("group", name="Spend")
+        assert scope.get_by_role("button", name="Addressable only", pressed=True).count() == 1
+        assert scope.get_by_role("button", name="All spend", pressed=False).count() == 1
+        assert (
+            page.evaluate("getComputedStyle(document.querySelector('.al-scope .mod-active')).fontWeight")
+            == "700"
+        )
         shot(page, artifacts, "leakage_explorer")
 
         t1 = time.monotonic()
