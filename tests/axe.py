@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -66,7 +67,9 @@ def findings(results: dict) -> list[dict]:
 def audit(page, name: str, artifacts: Path | None = None) -> list[dict]:
     """Run axe on ``page`` (named ``name`` in the output); fail on a serious or critical violation that
     is not in ``EXCLUDED``; return every finding."""
+    t0 = time.monotonic()
     results = run_axe(page)
+    took = f"{time.monotonic() - t0:.2f} s"
     rows = findings(results)
     if artifacts is not None:
         (artifacts / f"axe_{name}.json").write_text(
@@ -76,7 +79,7 @@ def audit(page, name: str, artifacts: Path | None = None) -> list[dict]:
         tag = "excluded" if r["excluded"] else r["impact"]
         print(f"axe {results['version']} {name}: {r['id']} ({tag}) {r['target']}")
     if not rows:
-        print(f"axe {results['version']} {name}: no violations")
+        print(f"axe {results['version']} {name} ({took}): no violations")
     failing = [r for r in rows if r["impact"] in FAILING and not r["excluded"]]
     assert not failing, f"{name}: serious or critical accessibility violations:\n" + "\n".join(
         f"  {r['id']} ({r['impact']}): {r['target']}\n    {r['html']}\n    {r['summary']}" for r in failing

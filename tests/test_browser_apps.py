@@ -26,8 +26,8 @@ def app_page(
     notebook: str, tmp_path, chromium_path, artifacts, ready: str, n_charts: int, timings: dict, args=()
 ):
     """Serve ``notebook``, open it, wait for ``ready`` and ``n_charts`` drawn charts (first render time
-    into ``timings``), check its accessibility (axe; each chart's ARIA description); on exit the page
-    must have made no outside request and logged no error."""
+    into ``timings``), check its accessibility (axe, each chart's ARIA description, Tab reaching every
+    control); on exit the page must have made no outside request and logged no error."""
     axe_script()
     t0 = time.monotonic()
     with (
@@ -46,6 +46,9 @@ def app_page(
         assert page.evaluate("document.querySelector('link[rel=modulepreload]').href") == modules[0]
         described_charts(page, n_charts)
         audit(page, notebook.removesuffix(".ipynb"), artifacts)
+        t1 = time.monotonic()
+        timings["tab_stops"] = len(keyboard_reach(page))  # every control is in the tab order
+        timings["tab_round_s"] = round(time.monotonic() - t1, 2)
         yield page
         assert page.outside == [], page.outside
         assert page.errors == [], page.errors
@@ -220,6 +223,7 @@ def test_network_overview_in_chromium(tmp_path, chromium_path, artifacts, sample
 
         # by keyboard alone: Tab reaches every control (the data picker's header, the downloads, the chart
         # menus); Tab to the area and ArrowUp picks City & Hackney: the tiles and the chart follow
+        t1 = time.monotonic()
         order = keyboard_reach(page)
         assert any("Use your own data" in c for c in order) and any(c.startswith("select") for c in order), (
             order
@@ -246,6 +250,7 @@ def test_network_overview_in_chromium(tmp_path, chromium_path, artifacts, sample
         page.wait_for_function(f"document.querySelector('{header}').ariaExpanded === 'true'", timeout=10_000)
         opened = keyboard_reach(page)
         assert len(opened) > len(order), opened
+        timings["keyboard_s"] = round(time.monotonic() - t1, 2)
         shot(page, artifacts, "network_overview_picker", header)
         audit(page, "13_network_overview_picker_open", artifacts)
     save(artifacts, "network", timings)
