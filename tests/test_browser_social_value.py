@@ -10,7 +10,7 @@ import pytest
 
 from anchorlib.paths import NOTEBOOKS_DIR
 from anchorlib.social_value import tenders as sv
-from tests.axe import audit, axe_script, described_charts
+from tests.axe import audit, axe_script, described_charts, keyboard_reach
 from tests.voila_server import chromium, open_page, voila_server
 
 pytestmark = pytest.mark.browser
@@ -37,6 +37,7 @@ def test_social_value_app_in_chromium(tmp_path, chromium_path, artifacts, sample
             assert page.locator(".sv-status").inner_text().strip() == ""
             described_charts(page, 1)
             audit(page, "20_social_value", artifacts)
+            keyboard_reach(page)
 
             page.select_option(".sv-tender select", label=f"{TENDER} ({len(bids)} bids)")
             page.wait_for_function(f"document.querySelector('.sv-winner').innerText.includes('{TENDER}')")
@@ -71,6 +72,7 @@ def test_social_value_app_in_chromium(tmp_path, chromium_path, artifacts, sample
             assert "East London NHS Foundation Trust" in page.inner_text(".sv-totals")
             described_charts(page, 2)
             audit(page, "20_social_value_commitments", artifacts)
+            assert any("Apprenticeships" in c or c.startswith("input") for c in keyboard_reach(page))
             page.screenshot(path=str(artifacts / "social_value_commitments.png"))
             box = page.locator(".widget-text:has(label:text-is('Apprenticeships')) input")
             box.fill("250")
