@@ -131,20 +131,39 @@ WANT = """(controls) => {
 }"""
 
 
+#: the focused control's key and its outline as drawn ("style width colour")
+FOCUSED = """() => {
+  const e = document.activeElement, s = e && getComputedStyle(e);
+  return [e?.dataset.alKey ?? null, s ? `${s.outlineStyle} ${s.outlineWidth} ${s.outlineColor}` : ""];
+}"""
+
+
+def visible_ring(ring: str) -> bool:
+    """Is an outline ("style width colour") a focus ring one can see: the browser's own (``auto``) or a
+    line of 2 px or more (WCAG 2.4.7; 2.4.13 asks for 2 px)."""
+    style, width = ring.split()[:2]
+    return style == "auto" or (style != "none" and float(width.removesuffix("px")) >= 2)
+
+
 def keyboard_reach(page, max_presses: int = 200) -> list[str]:
     """Tab from the top of ``page`` through every control it has and assert each visible, enabled one
-    takes the focus (of a tab bar, one tab). Returns the controls' names in tab order."""
+    takes the focus (of a tab bar, one tab) and shows it with a focus ring. Returns the controls' names
+    in tab order."""
     want = page.evaluate(WANT, CONTROLS)
     page.evaluate("document.activeElement && document.activeElement.blur()")
     order: list[str] = []
+    rings: dict[str, str] = {}
     for _ in range(max_presses):  # until the focus comes round to a control it has been on
         page.keyboard.press("Tab")
-        key = page.evaluate("document.activeElement?.dataset.alKey ?? null")
+        key, ring = page.evaluate(FOCUSED)
         if key in order:
             break
         if key is not None:
             order.append(key)
+            rings[key] = ring
     missing = [name for key, name, tabs in want if key not in order and not set(tabs or ()) & set(order)]
     assert not missing, f"not reached by Tab: {missing}"
     names = {key: name for key, name, _ in want}
+    faint = [f"{names.get(key, key)}: {ring}" for key, ring in rings.items() if not visible_ring(ring)]
+    assert not faint, f"no visible focus ring: {faint}"
     return [names.get(key, key) for key in order]
