@@ -12,4 +12,7 @@ if ! command -v npm >/dev/null; then
   exit 0
 fi
 echo "installing axe-core $want for the accessibility checks..."
-npm ci --prefix "$dir" --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null
+if ! npm ci --prefix "$dir" --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null; then
+  echo "npm could not install axe-core (is the npm registry reachable?): the browser tests will fail" >&2
+  exit 1
+fi

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
+import warnings
 from pathlib import Path
 
 import pytest
@@ -37,19 +39,23 @@ RUN = """async (tags) => {
 EXCLUDED: dict[tuple[str, str], str] = {}
 
 
-def axe_script() -> Path:
-    """axe-core's script, or skip (fail under CI, where make test's `axe` step must have installed it)."""
-    if not AXE_JS.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{AXE_JS} is missing under CI: scripts/ensure-axe.sh should have installed it")
-        pytest.skip("axe-core is not installed (run `make axe`)")
-    return AXE_JS
+def axe_script() -> Path | None:
+    """axe-core's script. Missing, it fails the test (`make test` installs it: `make axe`), but on a machine
+    without npm, outside CI, where it returns None and ``audit`` warns that it checked nothing."""
+    if AXE_JS.exists():
+        return AXE_JS
+    if os.environ.get("CI") or shutil.which("npm"):
+        pytest.fail(f"{AXE_JS} is missing: run `make axe` (make test does)")
+    return None
 
 
-def run_axe(page) -> dict:
-    """axe's results (violations only) for ``page`` as it is now."""
+def run_axe(page) -> dict | None:
+    """axe's results (violations only) for ``page`` as it is now; None without axe (``axe_script``)."""
+    script = axe_script()
+    if script is None:
+        return None
     if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.add_script_tag(path=str(axe_script()))
+        page.add_script_tag(path=str(script))
     return page.evaluate(RUN, TAGS)
 
 
@@ -69,6 +75,9 @@ def audit(page, name: str, artifacts: Path | None = None) -> list[dict]:
     is not in ``EXCLUDED``; return every finding."""
     t0 = time.monotonic()
     results = run_axe(page)
+    if results is None:
+        warnings.warn(f"npm and axe-core are missing: {name} was not checked for accessibility", stacklevel=2)
+        return []
     took = f"{time.monotonic() - t0:.2f} s"
     rows = findings(results)
     if artifacts is not None:

@@ -1,5 +1,5 @@
 """Every chart the apps and reports draw, as each builds it on the sample, read for what a reader without
-colour vision or with low vision needs (docs/methodology.md, Accessible charts): an ARIA description;
+colour vision or with low vision needs (docs/methodology.md, Accessible charts and apps): an ARIA description;
 colour never the only cue (a field shown by colour is shown by an outline or line pattern, by an axis, or
 the exception says what else shows it); marks that stand out from the white page at 3:1 and text at 4.5:1
 (WCAG 2.1: 1.4.1, 1.4.3, 1.4.11). The browser tests run axe on the pages themselves (tests/axe.py)."""

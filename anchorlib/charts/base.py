@@ -21,7 +21,7 @@ LOCAL_COLOURS = {"Local": "#0072B2", "Not local": "#E69F00", "Unknown location":
 LOCAL_STATUS = list(LOCAL_COLOURS)  # in the order local_by_category_data lists them
 FONT = "DejaVu Sans, Arial, sans-serif"
 #: Every bar's outline: 12.6:1 against the white page, so a bar in a light colour of the palette (orange is
-#: 2.0:1, grey 2.8:1) still stands out at the 3:1 WCAG 2.1 asks of the parts of a chart (1.4.11).
+#: 2.3:1, grey 2.8:1) still stands out at the 3:1 WCAG 2.1 asks of the parts of a chart (1.4.11).
 OUTLINE = "#333333"
 #: Outline patterns, solid first: where colour tells categories apart, the bars' outline (or the line's
 #: stroke) does too, so a chart reads in grey or to a colour-blind reader (WCAG 1.4.1), as the gaps chart's

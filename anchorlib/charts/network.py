@@ -27,7 +27,7 @@ def network_data(summary: dict) -> pd.DataFrame:
 
 POOLED = "Pooled (ratio of sums)"
 MEAN = "Mean of anchors' shares"
-#: black, and vermilion (3.8:1 on white; the palette's orange, 2.0:1, was too faint for a line: WCAG 1.4.11)
+#: black, and vermilion (3.9:1 on white; the palette's orange, 2.3:1, was too faint for a line: WCAG 1.4.11)
 _RULE_COLOURS = {POOLED: charts.PALETTE[7], MEAN: charts.PALETTE[5]}
 #: the two rules differ in pattern as well as colour (WCAG 1.4.1): dashed and dotted
 _RULE_DASHES = {POOLED: [6, 3], MEAN: [2, 2]}

@@ -12,7 +12,7 @@ from anchorlib.charts import base as charts
 from anchorlib.social_value.commitments import NOT_DUE, RATINGS
 from anchorlib.social_value.tenders import MARKED_WEIGHTS
 
-#: the lines' colours, each 3:1 or more on white (WCAG 1.4.11; the palette's orange, 2.0:1, was SME's), and
+#: the lines' colours, each 3:1 or more on white (WCAG 1.4.11; the palette's orange, 2.3:1, was SME's), and
 #: their patterns: solid, dashed, dotted (colour is never the only cue: WCAG 1.4.1)
 GROUP_COLOURS = {"Local": "#0072B2", "SME": "#D55E00", "VCSE": "#009E73"}
 RATING_COLOURS = dict(zip([*RATINGS, NOT_DUE], ["#009E73", "#56B4E9", "#E69F00", "#D55E00", "#999999"]))
