@@ -9,7 +9,7 @@ BUILD ?= build
 DATA ?= data/sample
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lab chromium demo demo-steps lint format test test-fast test-install bench sample clean
+.PHONY: help setup lab chromium axe demo demo-steps lint format test test-fast test-install bench sample clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -48,6 +48,9 @@ lab: setup ## JupyterLab on notebooks/ with the 'anchorlib' kernel (LAB_ARGS="--
 chromium: ## install Debian's chromium for the browser tests when it is missing
 	@bash scripts/ensure-chromium.sh
 
+axe: ## install axe-core (the version pinned in scripts/axe/) for the browser tests' accessibility checks
+	@bash scripts/ensure-axe.sh
+
 demo: demo-steps ## headline table, the batch reports and the leakage notebook on data/sample, then the apps
 	@echo "serving the workshop apps (Ctrl-C to stop)"
 	$(BIN)/anchorlib serve
@@ -70,7 +73,7 @@ format: setup ## apply ruff check's safe fixes, then ruff format (rewrites files
 	$(BIN)/ruff check --fix --exit-zero .
 	$(BIN)/ruff format .
 
-test: lint chromium ## lint, then every test (unit, notebooks, browser)
+test: lint chromium axe ## lint, then every test (unit, notebooks, browser, accessibility)
 	$(BIN)/python -m pytest
 
 # `tests` only: pytest's testpaths include notebooks/, whose cells nbval would collect and execute

@@ -1,6 +1,8 @@
 """The workshop apps in headless Chromium: they draw offline, ask nothing outside 127.0.0.1, and a
-widget change shows the figures the metrics core computes. Screenshots (1366x768 viewport, whole
-page) go to test-artifacts/."""
+widget change shows the figures the metrics core computes; axe finds no serious or critical
+accessibility violation in any of them (tests/axe.py), every chart carries its description, and the
+network overview works by keyboard alone. Screenshots (1366x768 viewport, whole page) go to
+test-artifacts/."""
 
 from __future__ import annotations
 
@@ -13,15 +15,20 @@ import pytest
 from anchorlib import metrics
 from anchorlib.formatting import disparity, money, number, pct
 from anchorlib.paths import NOTEBOOKS_DIR
+from tests.axe import audit, axe_script, described_charts, keyboard_reach
 from tests.voila_server import chromium, open_page, voila_server, wait_drawn
 
 pytestmark = pytest.mark.browser
 
 
 @contextmanager
-def app_page(notebook: str, tmp_path, chromium_path, ready: str, n_charts: int, timings: dict, args=()):
+def app_page(
+    notebook: str, tmp_path, chromium_path, artifacts, ready: str, n_charts: int, timings: dict, args=()
+):
     """Serve ``notebook``, open it, wait for ``ready`` and ``n_charts`` drawn charts (first render time
-    into ``timings``); on exit the page must have made no outside request and logged no error."""
+    into ``timings``), check its accessibility (axe, each chart's ARIA description, Tab reaching every
+    control); on exit the page must have made no outside request and logged no error."""
+    axe_script()
     t0 = time.monotonic()
     with (
         voila_server(NOTEBOOKS_DIR / notebook, tmp_path / "voila", args=list(args)) as server,
@@ -37,6 +44,11 @@ def app_page(notebook: str, tmp_path, chromium_path, ready: str, n_charts: int, 
         assert len(modules) == 1, modules
         # fetched while the page loads: the template's head preloads it (chart_bundle.PRELOAD)
         assert page.evaluate("document.querySelector('link[rel=modulepreload]').href") == modules[0]
+        described_charts(page, n_charts)
+        audit(page, notebook.removesuffix(".ipynb"), artifacts)
+        t1 = time.monotonic()
+        timings["tab_stops"] = len(keyboard_reach(page))  # every control is in the tab order
+        timings["tab_round_s"] = round(time.monotonic() - t1, 2)
         yield page
         assert page.outside == [], page.outside
         assert page.errors == [], page.errors
@@ -82,12 +94,22 @@ def test_leakage_explorer_in_chromium(tmp_path, chromium_path, artifacts, sample
     top_london = metrics.top_leaking(p, sample_ds.area("london"), n=10)
     assert home.local_share != london.local_share
     timings = {}
-    with app_page("10_leakage_explorer.ipynb", tmp_path, chromium_path, ".al-share", 3, timings) as page:
+    with app_page(
+        "10_leakage_explorer.ipynb", tmp_path, chromium_path, artifacts, ".al-share", 3, timings
+    ) as page:
         assert page.inner_text(".al-share") == pct(home.local_share)
         assert page.inner_text(".al-leakage") == money(home.leakage)
         assert page.inner_text(".al-unknown") == money(home.unknown_location_spend)
         assert page.inner_text(".al-hq") == pct(home.local_share_excluding_hq_only)
         chart_text(page, "Without head-office-only suppliers")
+        # the chosen scope is told by more than its shade: pressed, bold, in a group named by its label
+        scope = page.get_by_role("group", name="Spend")
+        assert scope.get_by_role("button", name="Addressable only", pressed=True).count() == 1
+        assert scope.get_by_role("button", name="All spend", pressed=False).count() == 1
+        assert (
+            page.evaluate("getComputedStyle(document.querySelector('.al-scope .mod-active')).fontWeight")
+            == "700"
+        )
         shot(page, artifacts, "leakage_explorer")
 
         t1 = time.monotonic()
@@ -120,7 +142,9 @@ def test_equity_gaps_in_chromium(tmp_path, chromium_path, artifacts, sample_ds):
     london = metrics.equity(sample_ds, p[metrics.is_local(p, area).to_numpy()], pool=pool).set_index("group")
     assert round(london.loc["sme", "disparity_index"]) != round(anywhere.loc["sme", "disparity_index"])
     timings = {}
-    with app_page("11_equity_gaps.ipynb", tmp_path, chromium_path, ".al-di-sme", 2, timings) as page:
+    with app_page(
+        "11_equity_gaps.ipynb", tmp_path, chromium_path, artifacts, ".al-di-sme", 2, timings
+    ) as page:
         for g in ("sme", "vcse", "bame_led", "women_led", "imd_1_2"):
             assert page.inner_text(f".al-di-{g}") == disparity(anywhere.loc[g, "disparity_index"]), g
         chart_text(page, "SME: disparity index by category")
@@ -146,7 +170,7 @@ def test_what_if_in_chromium(tmp_path, chromium_path, artifacts, sample_ds):
     cats = by.loc[by["leakage"] > 0, "category"].astype(str).tolist()[:3]
     at10, at15 = (metrics.shift_scenario(sample_ds, p, area, cats, s) for s in (0.10, 0.15))
     timings = {}
-    with app_page("12_what_if.ipynb", tmp_path, chromium_path, ".al-added", 2, timings) as page:
+    with app_page("12_what_if.ipynb", tmp_path, chromium_path, artifacts, ".al-added", 2, timings) as page:
         assert page.inner_text(".al-added") == money(at10.added_local_spend)
         assert page.inner_text(".al-after") == pct(at10.local_share_after)
         assert page.inner_text(".al-lm3-value") == money(at10.added_local_value)
@@ -175,9 +199,13 @@ def test_what_if_in_chromium(tmp_path, chromium_path, artifacts, sample_ds):
 def test_network_overview_in_chromium(tmp_path, chromium_path, artifacts, sample_ds):
     home = metrics.summary(sample_ds, None, "home")["network"]
     london = metrics.summary(sample_ds, None, "london")["network"]
+    city = metrics.summary(sample_ds, None, "city_hackney")["network"]
+    assert pct(city["local_share"]) not in (pct(home["local_share"]), pct(london["local_share"]))
     shared = metrics.shared_suppliers(sample_ds)
     timings = {}
-    with app_page("13_network_overview.ipynb", tmp_path, chromium_path, ".al-pooled", 2, timings) as page:
+    with app_page(
+        "13_network_overview.ipynb", tmp_path, chromium_path, artifacts, ".al-pooled", 2, timings
+    ) as page:
         assert page.inner_text(".al-pooled") == pct(home["local_share"])
         assert page.inner_text(".al-mean") == pct(home["mean_anchor_local_share"])
         assert page.inner_text(".al-shared") == number(len(shared))
@@ -192,6 +220,39 @@ def test_network_overview_in_chromium(tmp_path, chromium_path, artifacts, sample
         assert page.inner_text(".al-local") == money(london["local_spend"])
         chart_text(page, "Area: London")
         shot(page, artifacts, "network_overview_london")
+
+        # by keyboard alone: Tab reaches every control (the data picker's header, the downloads, the chart
+        # menus); Tab to the area and ArrowUp picks City & Hackney: the tiles and the chart follow
+        t1 = time.monotonic()
+        order = keyboard_reach(page)
+        assert any("Use your own data" in c for c in order) and any(c.startswith("select") for c in order), (
+            order
+        )
+        for _ in range(2 * len(order) + 2):  # on from the last control, round to the first
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement.closest('.al-area') !== null"):
+                break
+        else:
+            raise AssertionError(f"Tab never reached the area: {order}")
+        page.keyboard.press("ArrowUp")
+        text_is(page, ".al-pooled", pct(city["local_share"]))
+        assert page.inner_text(".al-mean") == pct(city["mean_anchor_local_share"])
+        chart_text(page, "Area: City & Hackney")
+        # Enter opens the data picker (an Accordion, opened by a click alone in ipywidgets: the template's
+        # script makes its header a button); its controls are in the tab order, and pass axe too
+        header = ".jupyter-widget-Collapse-header"
+        for _ in range(2 * len(order) + 2):
+            page.keyboard.press("Tab")
+            if page.evaluate(f"document.activeElement.matches('{header}')"):
+                break
+        assert page.get_attribute(header, "aria-expanded") == "false"
+        page.keyboard.press("Enter")
+        page.wait_for_function(f"document.querySelector('{header}').ariaExpanded === 'true'", timeout=10_000)
+        opened = keyboard_reach(page)
+        assert len(opened) > len(order), opened
+        timings["keyboard_s"] = round(time.monotonic() - t1, 2)
+        shot(page, artifacts, "network_overview_picker", header)
+        audit(page, "13_network_overview_picker_open", artifacts)
     save(artifacts, "network", timings)
 
 
@@ -226,6 +287,7 @@ def test_served_tree_links_apps_and_preheated_app_opens_first(tmp_path, chromium
             assert nb in links, nb
         page.screenshot(path=str(artifacts / "apps_tree.png"))
         assert page.errors == [], page.errors
+        audit(page, "apps_tree", artifacts)
         page.wait_for_timeout(30_000)  # let the pool run the notebooks (server-side, before anyone asks)
         t0 = time.monotonic()
         page.goto(server.url + "voila/render/10_leakage_explorer.ipynb")

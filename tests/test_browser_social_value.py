@@ -1,5 +1,5 @@
 """The social value Voila app in headless Chromium: it draws offline, asks nothing of the internet,
-and the slider changes the winner to what ``social_value`` computes."""
+the slider changes the winner to what ``social_value`` computes, and both tabs pass axe (tests/axe.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 
 from anchorlib.paths import NOTEBOOKS_DIR
 from anchorlib.social_value import tenders as sv
+from tests.axe import audit, axe_script, described_charts, keyboard_reach
 from tests.voila_server import chromium, open_page, voila_server
 
 pytestmark = pytest.mark.browser
@@ -22,6 +23,7 @@ def test_social_value_app_in_chromium(tmp_path, chromium_path, artifacts, sample
     before, after = sv.winner_at(bids, 0.05), sv.winner_at(bids, 0.10)
     assert before != after
     timings = {}
+    axe_script()
     t0 = time.monotonic()
     with voila_server(NOTEBOOKS_DIR / "20_social_value.ipynb", tmp_path / "voila") as server:
         timings["server_listening_s"] = time.monotonic() - t0
@@ -33,6 +35,9 @@ def test_social_value_app_in_chromium(tmp_path, chromium_path, artifacts, sample
             page.wait_for_selector(".vega-embed svg .mark-line path, .vega-embed canvas", timeout=60_000)
             timings["first_chart_s"] = time.monotonic() - t0
             assert page.locator(".sv-status").inner_text().strip() == ""
+            described_charts(page, 1)
+            audit(page, "20_social_value", artifacts)
+            keyboard_reach(page)
 
             page.select_option(".sv-tender select", label=f"{TENDER} ({len(bids)} bids)")
             page.wait_for_function(f"document.querySelector('.sv-winner').innerText.includes('{TENDER}')")
@@ -65,6 +70,9 @@ def test_social_value_app_in_chromium(tmp_path, chromium_path, artifacts, sample
                 timeout=30_000,
             )
             assert "East London NHS Foundation Trust" in page.inner_text(".sv-totals")
+            described_charts(page, 2)
+            audit(page, "20_social_value_commitments", artifacts)
+            assert any("Apprenticeships" in c or c.startswith("input") for c in keyboard_reach(page))
             page.screenshot(path=str(artifacts / "social_value_commitments.png"))
             box = page.locator(".widget-text:has(label:text-is('Apprenticeships')) input")
             box.fill("250")

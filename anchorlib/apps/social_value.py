@@ -314,7 +314,7 @@ class SocialValueView(widgets.VBox):
                 self.outcomes,
                 self.outcomes_download,
                 self.ranking,
-                widgets.HTML("<h3>All tenders</h3>"),
+                widgets.HTML("<h2>All tenders</h2>"),
                 self.all_tenders,
                 note,
             ]
@@ -385,7 +385,7 @@ class SocialValueView(widgets.VBox):
                 ),
                 self.totals,
                 widgets.HTML(
-                    "<h3>Monetised view</h3><p>Enter your own proxy value in £ per unit for any measure "
+                    "<h2>Monetised view</h2><p>Enter your own proxy value in £ per unit for any measure "
                     "(for example from a social value framework you use). anchorlib supplies none.</p>"
                 ),
                 *self.proxy_boxes.values(),

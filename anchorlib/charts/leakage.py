@@ -42,16 +42,18 @@ def trend_chart(df: pd.DataFrame, title: str, subtitle: str = "") -> alt.Chart:
         title,
         subtitle,
         f"{title}. Bars of local share of addressable spend, in per cent, for each financial year: "
-        "counting all local suppliers, and without suppliers marked head-office only.",
+        "counting all local suppliers (solid outline), and without suppliers marked head-office only "
+        "(dashed outline).",
     )
 
 
 @functools.cache
 def _trend_frame() -> alt.Chart:
     colours = alt.Scale(domain=list(HQ_MEASURES.values()), range=[charts.PALETTE[0], charts.PALETTE[4]])
+    legend = alt.Legend(orient="top", direction="vertical", labelLimit=360)
     return (
         alt.Chart()
-        .mark_bar()
+        .mark_bar(strokeWidth=charts.DASH_WIDTH)
         .encode(
             x=alt.X("financial_year:N", title="Financial year", axis=alt.Axis(labelAngle=0)),
             xOffset=alt.XOffset("measure:N", sort=list(HQ_MEASURES.values())),
@@ -61,12 +63,8 @@ def _trend_frame() -> alt.Chart:
                 axis=alt.Axis(format=".0%"),
                 scale=alt.Scale(domain=[0, 1]),
             ),
-            color=alt.Color(
-                "measure:N",
-                title=None,
-                scale=colours,
-                legend=alt.Legend(orient="top", direction="vertical", labelLimit=360),
-            ),
+            color=alt.Color("measure:N", title=None, scale=colours, legend=legend),
+            strokeDash=charts.dashes("measure:N", HQ_MEASURES.values(), legend=legend),
             tooltip=[
                 alt.Tooltip("financial_year:N", title="Financial year"),
                 alt.Tooltip("measure:N", title="Counting"),
@@ -121,7 +119,13 @@ def top_suppliers_chart(df: pd.DataFrame, title: str, subtitle: str = "") -> alt
 def _top_suppliers_frame() -> alt.Chart:
     return (
         alt.Chart()
-        .mark_bar(color=charts.LOCAL_COLOURS["Not local"])
+        # every bar is a non-local supplier's: drawn as "Not local" is everywhere, colour and dashed outline
+        .mark_bar(
+            color=charts.LOCAL_COLOURS["Not local"],
+            stroke=charts.OUTLINE,
+            strokeDash=charts.LOCAL_DASHES["Not local"],
+            strokeWidth=charts.DASH_WIDTH,
+        )
         .encode(
             y=alt.Y("supplier:N", sort="-x", title=None, axis=alt.Axis(labelLimit=360)),
             x=alt.X("leakage:Q", title="Spend with a non-local supplier (£)", axis=alt.Axis(format="~s")),
@@ -185,8 +189,8 @@ def local_by_category_chart(
         charts.ranked(df, "category", order),
         title,
         subtitle,
-        f"{title}. Stacked bars of addressable spend in pounds for each category, split into local, not "
-        "local and unknown location.",
+        f"{title}. Stacked bars of addressable spend in pounds for each category, split into local (solid "
+        "outline), not local (dashed) and unknown location (dotted), in that order.",
     )
 
 
@@ -194,7 +198,7 @@ def local_by_category_chart(
 def _local_by_category_frame(width: int, step: int, legend_top: bool) -> alt.TopLevelMixin:
     chart = (
         alt.Chart()
-        .mark_bar()
+        .mark_bar(strokeWidth=charts.DASH_WIDTH)
         .encode(
             y=alt.Y("category:N", sort=charts.BY_RANK, title=None),
             x=alt.X("amount:Q", title="Addressable spend (£)", axis=alt.Axis(format="~s")),
@@ -203,6 +207,7 @@ def _local_by_category_frame(width: int, step: int, legend_top: bool) -> alt.Top
                 title="Supplier location",
                 scale=alt.Scale(domain=list(charts.LOCAL_COLOURS), range=list(charts.LOCAL_COLOURS.values())),
             ),
+            strokeDash=charts.dashes("status:N", charts.LOCAL_STATUS, "Supplier location"),
             order=alt.Order("status:N"),
             tooltip=[
                 alt.Tooltip("category:N", title="Category"),

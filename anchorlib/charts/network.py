@@ -27,7 +27,10 @@ def network_data(summary: dict) -> pd.DataFrame:
 
 POOLED = "Pooled (ratio of sums)"
 MEAN = "Mean of anchors' shares"
-_RULE_COLOURS = {POOLED: charts.PALETTE[7], MEAN: charts.PALETTE[1]}
+#: black, and vermilion (3.9:1 on white; the palette's orange, 2.3:1, was too faint for a line: WCAG 1.4.11)
+_RULE_COLOURS = {POOLED: charts.PALETTE[7], MEAN: charts.PALETTE[5]}
+#: the two rules differ in pattern as well as colour (WCAG 1.4.1): dashed and dotted
+_RULE_DASHES = {POOLED: [6, 3], MEAN: [2, 2]}
 
 
 def network_chart(
@@ -68,7 +71,7 @@ def network_chart(
     )
     rules = (
         alt.Chart(lines)
-        .mark_rule(strokeWidth=3, strokeDash=[6, 3])
+        .mark_rule(strokeWidth=3)
         .encode(
             x="value:Q",
             color=alt.Color(
@@ -76,15 +79,20 @@ def network_chart(
                 title="Network",
                 scale=alt.Scale(domain=shown, range=[_RULE_COLOURS[m] for m in shown]),
             ),
+            strokeDash=alt.StrokeDash(
+                "measure:N",
+                title="Network",
+                scale=alt.Scale(domain=shown, range=[_RULE_DASHES[m] for m in shown]),
+            ),
             tooltip=[
                 alt.Tooltip("measure:N", title="Network figure"),
                 alt.Tooltip("value:Q", title="Local share", format=".1%"),
             ],
         )
     )
-    named = {POOLED: "the network's pooled share", MEAN: "the mean of the anchors' shares"}
+    named = {POOLED: "the network's pooled share (dashed)", MEAN: "the mean of the anchors' shares (dotted)"}
     drawn = " and ".join(named[m] for m in shown)
-    lines_text = {0: "", 1: f", with a dashed line for {drawn}", 2: f", with dashed lines for {drawn}"}
+    lines_text = {0: "", 1: f", with a line for {drawn}", 2: f", with lines for {drawn}"}
     return alt.layer(
         bars,
         rules,
@@ -116,9 +124,10 @@ def shared_suppliers_chart(
             top[["supplier", "n_anchors", "paid_by", "combined_spend", "location"]],
             title=alt.Title(title, subtitle=subtitle or alt.Undefined),
             description=f"{title}. Bars of the combined addressable spend in pounds of the {len(top)} "
-            "largest suppliers that two or more anchors pay, coloured by how many anchors pay them.",
+            "largest suppliers that two or more anchors pay, coloured and outlined (solid for 2, dashed "
+            "for 3, dotted for 4, then dash-dot and sparse dots) by how many anchors pay them.",
         )
-        .mark_bar()
+        .mark_bar(strokeWidth=charts.DASH_WIDTH)
         .encode(
             y=alt.Y("supplier:N", sort="-x", title=None, axis=alt.Axis(labelLimit=360)),
             x=alt.X("combined_spend:Q", title="Combined addressable spend (£)", axis=alt.Axis(format="~s")),
@@ -127,6 +136,12 @@ def shared_suppliers_chart(
                 title="Anchors paying",
                 legend=alt.Legend(orient="top"),
                 scale=alt.Scale(range=charts.PALETTE[:4]),
+            ),
+            strokeDash=alt.StrokeDash(
+                "n_anchors:O",
+                title="Anchors paying",
+                legend=alt.Legend(orient="top"),
+                scale=alt.Scale(range=charts.DASHES),
             ),
             tooltip=[
                 alt.Tooltip("supplier:N", title="Supplier"),

@@ -8,12 +8,17 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from anchorlib.charts import base as charts  # noqa: F401  (registers and enables the anchorlib theme)
+from anchorlib.charts import base as charts
 from anchorlib.social_value.commitments import NOT_DUE, RATINGS
 from anchorlib.social_value.tenders import MARKED_WEIGHTS
 
-GROUP_COLOURS = {"Local": "#0072B2", "SME": "#E69F00", "VCSE": "#009E73"}
+#: the lines' colours, each 3:1 or more on white (WCAG 1.4.11; the palette's orange, 2.3:1, was SME's), and
+#: their patterns: solid, dashed, dotted (colour is never the only cue: WCAG 1.4.1)
+GROUP_COLOURS = {"Local": "#0072B2", "SME": "#D55E00", "VCSE": "#009E73"}
 RATING_COLOURS = dict(zip([*RATINGS, NOT_DUE], ["#009E73", "#56B4E9", "#E69F00", "#D55E00", "#999999"]))
+RATING_DASHES = dict(zip(RATING_COLOURS, charts.DASHES))
+#: the slider's rule (#CC79A7, 3.0:1 on white, enough for a line) and its label, darker to read as text
+SLIDER_COLOUR, SLIDER_TEXT = "#CC79A7", "#9A4A78"
 MARK_LABELS = {0.05: "5% today", 0.10: "10% PPN 06/20", 0.20: "20%"}
 MEASURE_TITLES = {"tenders": "Share of tenders won", "contract value": "Share of contract value won"}
 
@@ -32,9 +37,9 @@ def _weight_rules(current: float | None) -> alt.LayerChart:
     if current is not None:
         now = alt.Chart(pd.DataFrame({"weight": [current], "label": [f"slider {current:.1%}"]}))
         layers += [
-            now.mark_rule(color="#CC79A7", strokeWidth=2.5).encode(x="weight:Q"),
+            now.mark_rule(color=SLIDER_COLOUR, strokeWidth=2.5).encode(x="weight:Q"),
             now.mark_text(
-                align="left", dx=3, dy=4, baseline="top", fontSize=12, fontWeight="bold", color="#CC79A7"
+                align="left", dx=3, dy=4, baseline="top", fontSize=12, fontWeight="bold", color=SLIDER_TEXT
             ).encode(x="weight:Q", y=alt.value(0), text="label:N"),
         ]
     return alt.layer(*layers)
@@ -66,6 +71,7 @@ def outcomes_chart(outcomes: pd.DataFrame, current: float | None = None, title: 
                     legend=alt.Legend(orient="right"),
                     scale=alt.Scale(domain=list(GROUP_COLOURS), range=list(GROUP_COLOURS.values())),
                 ),
+                strokeDash=charts.dashes("group:N", GROUP_COLOURS, "Winner is", alt.Legend(orient="right")),
                 tooltip=[
                     alt.Tooltip("group:N", title="Winner is"),
                     alt.Tooltip("weight:Q", title="Weight", format=".2%"),
@@ -86,9 +92,9 @@ def outcomes_chart(outcomes: pd.DataFrame, current: float | None = None, title: 
             "shares among winners whose status is known",
         ),
         description=f"{title}. Two step-line charts of the share of tenders and of contract value "
-        "won by local, SME and VCSE bidders at social value weights from 0% to 30%, "
-        "with rules at 5%, 10% and 20%.",
-    ).resolve_scale(color="shared")
+        "won by local (solid line), SME (dashed) and VCSE (dotted) bidders at social value weights from 0% "
+        "to 30%, with rules at 5%, 10% and 20%.",
+    ).resolve_scale(color="shared", strokeDash="shared")
 
 
 def ratings_chart(counts: pd.DataFrame, by: str, title: str = "") -> alt.Chart:
@@ -101,10 +107,11 @@ def ratings_chart(counts: pd.DataFrame, by: str, title: str = "") -> alt.Chart:
         alt.Chart(
             d,
             title=alt.Title(title, subtitle="Rating of delivered to date vs target"),
-            description=f"{title}. Stacked bars counting commitments rated good, approaching target, "
-            "requires improvement and inadequate.",
+            description=f"{title}. Stacked bars counting commitments rated good (solid outline), "
+            "approaching target (dashed), requires improvement (dotted) and inadequate (dash-dot), in that "
+            "order, then not yet due (sparse dots).",
         )
-        .mark_bar()
+        .mark_bar(strokeWidth=charts.DASH_WIDTH)
         .encode(
             y=alt.Y(f"{by}:N", title=None, sort="ascending", axis=alt.Axis(labelLimit=420)),
             x=alt.X("commitments:Q", title="Commitments (contract x measure)", axis=alt.Axis(tickMinStep=1)),
@@ -113,6 +120,13 @@ def ratings_chart(counts: pd.DataFrame, by: str, title: str = "") -> alt.Chart:
                 title="Rating",
                 sort=present,
                 scale=alt.Scale(domain=present, range=[RATING_COLOURS[r] for r in present]),
+            ),
+            # each rating keeps its pattern whichever ratings are present
+            strokeDash=alt.StrokeDash(
+                "rating:N",
+                title="Rating",
+                sort=present,
+                scale=alt.Scale(domain=present, range=[RATING_DASHES[r] for r in present]),
             ),
             order=alt.Order("order:Q"),
             tooltip=[

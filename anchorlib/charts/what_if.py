@@ -34,9 +34,10 @@ def shift_chart(df: pd.DataFrame, title: str, subtitle: str = "") -> alt.Chart:
             charts.ranked(df, "category", order),
             title=alt.Title(title, subtitle=subtitle or alt.Undefined),
             description=f"{title}. For each chosen category, a bar of its leakage in pounds, split into "
-            "the part the scenario moves to local suppliers and the part still leaking.",
+            "the part the scenario moves to local suppliers (solid outline) and the part still leaking "
+            "(dashed outline).",
         )
-        .mark_bar()
+        .mark_bar(strokeWidth=charts.DASH_WIDTH)
         .encode(
             y=alt.Y("category:N", sort=charts.BY_RANK, title=None),
             x=alt.X("amount:Q", title="Leakage (£)", axis=alt.Axis(format="~s")),
@@ -49,6 +50,8 @@ def shift_chart(df: pd.DataFrame, title: str, subtitle: str = "") -> alt.Chart:
                     range=[charts.LOCAL_COLOURS["Local"], charts.LOCAL_COLOURS["Not local"]],
                 ),
             ),
+            # moved: local's pattern; still leaking: not local's
+            strokeDash=charts.dashes("part:N", SHIFT_PARTS.values(), legend=alt.Legend(orient="top")),
             order=alt.Order("part:N", sort="ascending"),
             tooltip=[
                 alt.Tooltip("category:N", title="Category"),

@@ -380,13 +380,13 @@ def write_index(out_dir: str | Path, jobs: list[Job], outcomes: list[Outcome], p
 table{{border-collapse:collapse}}th,td{{padding:.3rem .6rem;border-bottom:1px solid #ccc}}
 td[data-key]{{text-align:right;font-variant-numeric:tabular-nums}}
 @media print{{a{{color:inherit}}}}</style></head>
-<body><h1>Anchor reports</h1><p>Period: {html.escape(period)}. Local share = local addressable spend
+<body><main><h1>Anchor reports</h1><p>Period: {html.escape(period)}. Local share = local addressable spend
 / addressable spend with known location; the network row pools the anchors (ratio of the sums). Each
 report's figures are in an Excel workbook beside it (last but one column).</p>
 <table id="reports"><thead><tr><th scope="col">Report</th>{head}<th scope="col">Figures (Excel)</th>
 <th scope="col">Status</th></tr></thead><tbody>
 {chr(10).join(rows)}
-</tbody></table></body></html>
+</tbody></table></main></body></html>
 """
     path = Path(out_dir) / "index.html"
     atomic.write_text(path, page)

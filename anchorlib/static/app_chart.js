@@ -52,6 +52,10 @@ function render({ model, el }) {
     const spec = model.get("spec");
     if (spec == null) return;
     api = await vegaEmbed(el, structuredClone(spec), model.get("embed_options") ?? undefined);
+    // vega-embed's action menu opens from an icon-only <summary>: give it a name screen readers announce
+    // (axe: summary-name)
+    const menu = el.querySelector("details > summary");
+    if (menu) menu.setAttribute("aria-label", "Chart menu: save the chart as SVG or PNG, view its source");
     base = new Map();
     for (const d of spec.data ?? []) if (d.values !== undefined) base.set(d.name, { kind: "data", value: d.values });
     for (const s of spec.signals ?? []) if (s.value !== undefined) base.set(s.name, { kind: "signal", value: s.value });
