@@ -14,12 +14,21 @@ from pathlib import Path
 import pandas as pd
 
 from anchorlib.data.addressable import RuleSet, ruleset_from_categories
+from anchorlib.data.grants import (
+    DEFAULT_GRANT_LOCATION,
+    GRANT_LOCATIONS,
+    check_grant_location,
+    flow_rows,
+    join_grants,
+    unplaced_reasons,
+)
 from anchorlib.data.ingest import SPEND_COLUMNS, LoadReport
+from anchorlib.data.ingest.grants import GRANT_SUFFIXES, GrantReport
 from anchorlib.data.names import PlaceNames, own_names
 from anchorlib.data.payments import (
     GROUP_FLAGS,
     SPEND_CATEGORICALS,
-    build_payments,
+    Joiner,
     compact,
     concat,
     spend_frame,
@@ -40,7 +49,7 @@ from anchorlib.data.storage.derived import Derived
 from anchorlib.data.suppliers import match_table, normalise_name, read_overrides, register_keys
 from anchorlib.data.survey import resolve_survey
 from anchorlib.data.tables import counted, parse_flag, parse_number, read_table, shown
-from anchorlib.errors import DatasetError, ParameterError, SpendFileError
+from anchorlib.errors import AnchorlibError, DatasetError, GrantFileError, ParameterError, SpendFileError
 
 SPEND_FILE_SUFFIXES = {".csv", ".xlsx", ".xlsm", ".ods"}  # ingest/reader.py reads each
 #: suppliers.csv's optional columns from ``anchorlib register build`` (anchorlib/data/registers/builder.py)
@@ -80,6 +89,11 @@ class Dataset:
     supplier_overrides: dict[str, int | None] = field(default_factory=dict)  # supplier_matches.csv
     notes: list[str] = field(default_factory=list)
     derived: Derived = field(default_factory=Derived, repr=False)
+    #: grants/<anchor_id>/'s 360Giving files: their grants in pounds (anchor_id + ingest.grants.GRANT_COLUMNS;
+    #: None without a grants/ folder) and one report per file; the option that places them
+    grants: pd.DataFrame | None = None
+    grant_reports: dict[str, list[GrantReport]] = field(default_factory=dict)
+    grant_location: str = DEFAULT_GRANT_LOCATION
 
     def replace(self, **tables) -> Dataset:
         """A new dataset with some tables replaced (``suppliers=...``) and a store of its own: nothing
@@ -136,26 +150,58 @@ class Dataset:
     @property
     def choices(self) -> dict:
         """The choices of this dataset that every figure from its payments names: the addressable rule set
-        and the IMD vintage (a selection of payments carries them in ``attrs``)."""
+        and the IMD vintage (a selection of payments carries them in ``attrs``, and the flow it holds)."""
         return {"addressable_rule_set": self.ruleset.name, "imd_vintage": self.geography.imd_vintage}
 
     @property
+    def has_grants(self) -> bool:
+        """Whether the dataset holds grants in pounds (grants/<anchor_id>/ 360Giving files)."""
+        return self.grants is not None and len(self.grants) > 0
+
+    @property
+    def grant_location_label(self) -> str:
+        """What places a grant under the dataset's grant location option, as outputs name it."""
+        return f"{self.grant_location}: {GRANT_LOCATIONS[self.grant_location]}"
+
+    def _joiner(self) -> Joiner:
+        return Joiner(self.suppliers, self.geography, self.ruleset, self.supplier_overrides)
+
+    @property
     def payments(self) -> pd.DataFrame:
-        """Spend joined to the register, places and the addressable rule set (one row per payment).
+        """Spend joined to the register, places and the addressable rule set (one row per payment), then
+        the grants (``flow`` 'grant', after every spend row; ``grant_payments``).
 
         Payees resolve to the register by ``suppliers.resolve_names`` (redacted never; then
         supplier_matches.csv overrides, exact, fuzzy): ``match_method`` and ``match_score`` say how.
         Location comes from the matched register entry's postcode, else from a postcode published in
         the spend file; otherwise it is unknown (``lad`` <NA>). Text columns are categoricals (see
         ``compact``): name matching, location and the rule set run once per distinct value. Built on
-        first use, or mapped from the cache when ``open_dataset`` found it there.
+        first use, or mapped from the cache when ``open_dataset`` found it there. The metrics take spend
+        alone unless told otherwise (``metrics.select(..., flow=...)``).
         """
-        return self.derived.memo(
-            "payments",
-            lambda: build_payments(
-                self.spend, self.suppliers, self.geography, self.ruleset, self.supplier_overrides
-            ),
-        )
+
+        def build() -> pd.DataFrame:
+            spend = self._joiner().join(self.spend)
+            return concat([spend, self.grant_payments]) if self.has_grants else spend
+
+        return self.derived.memo("payments", build)
+
+    @property
+    def grant_payments(self) -> pd.DataFrame | None:
+        """The grants as payments of the 'grant' flow (anchorlib/data/grants.py: matched by company or
+        charity number, then name; placed by ``grant_location``; ``placed_by`` says what placed each), a
+        pandas frame however large the dataset (grants are few); None without grants."""
+        if not self.has_grants:
+            return None
+
+        def build() -> pd.DataFrame:
+            if "payments" in self.derived:  # the payments are at hand (mapped from the cache): their grants
+                return flow_rows(self.derived.get("payments"), "grant")
+            if is_relation(self.spend):
+                return flow_rows(self.spend, "grant").to_pandas()
+            return join_grants(self.grants, self._joiner(), self.geography, self.grant_location)
+
+        return self.derived.memo("grant_payments", build)
 
     @property
     def financial_years(self) -> list[str]:
@@ -194,9 +240,9 @@ class Dataset:
 
     @property
     def matches(self) -> pd.DataFrame:
-        """The match table an analyst reviews (``suppliers.match_table``): one row per payee name (out of
-        core: summed by DuckDB over the Parquet parts)."""
-        return match_table(self.payments)
+        """The match table an analyst reviews (``suppliers.match_table``): one row per payee name of the
+        spend files (out of core: summed by DuckDB over the Parquet parts)."""
+        return match_table(flow_rows(self.payments, "spend"))
 
     def load_report_frame(self) -> pd.DataFrame:
         """One row per spend file: anchor, file, layout, the sheets of a workbook read and skipped (with
@@ -225,6 +271,54 @@ class Dataset:
                     }
                 )
         return pd.DataFrame(rows)
+
+    def grant_report_frame(self) -> pd.DataFrame:
+        """One row per grant file: anchor, file, layout, grants in the file, loaded (and their £), in other
+        currencies (reported apart, per currency), rejected, blank rows, to individuals (counted, never
+        named), with a recipient postcode, with a beneficiary location code only. ``grant_reports`` holds
+        each rejection's line or index and reason."""
+        rows = []
+        for anchor_id, reports in self.grant_reports.items():
+            for r in reports:
+                rows.append(
+                    {
+                        "anchor_id": anchor_id,
+                        "file": Path(r.file).name,
+                        "layout": r.layout,
+                        "grants_in_file": r.records,
+                        "grants_loaded": r.grants_loaded,
+                        "net_total": round(r.net_total, 2),
+                        "other_currency_grants": r.other_currency_grants,
+                        "other_currencies": r.currencies_text(),
+                        "rows_rejected": r.rows_rejected,
+                        "blank_rows": r.blank_rows,
+                        "to_individuals": int(r.individuals["grants"]),
+                        "with_postcode": r.with_postcode,
+                        "with_beneficiary_code": r.with_beneficiary_code,
+                    }
+                )
+        return pd.DataFrame(rows)
+
+    def grant_placing(self) -> pd.DataFrame:
+        """Per anchor with grants: how many grants (and £) the recipient's postcode placed, the beneficiary
+        location placed, and neither (unknown location), under the dataset's grant location option."""
+        cols = ["anchor_id", "placed_by", "grants", "amount"]
+        g = self.grant_payments
+        if g is None:
+            return pd.DataFrame(columns=cols)
+        frame = pd.DataFrame(
+            {
+                "anchor_id": g["anchor_id"].astype(str),
+                "placed_by": g["placed_by"].astype("string").fillna("unknown location"),
+                "amount": g["amount"].to_numpy(dtype=float),
+            }
+        )
+        out = frame.groupby(["anchor_id", "placed_by"], sort=True).agg(
+            grants=("amount", "size"), amount=("amount", "sum")
+        )
+        out = out.reset_index()[cols]
+        out.attrs["choices"] = {"grant_location": self.grant_location_label}
+        return out
 
 
 ANCHORS_FILE = "anchors.csv"

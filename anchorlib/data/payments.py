@@ -27,6 +27,12 @@ SPEND_CATEGORICALS = [
     "source_file",
 ]
 LOCATION = ["postcode", "lad", "rgn", "lsoa"]
+#: The money flows a dataset's payments hold (``flow``): payments from spend files, and grants (360Giving
+#: files, anchorlib/data/grants.py). A grant's ``placed_by`` says what placed it (spend rows: <NA>).
+FLOWS = ("grant", "spend")
+PLACED_BY = ("beneficiary location", "recipient postcode")
+#: How a payee or recipient was matched to the register (``match_method``); the numbers are a grant's.
+MATCH_METHODS = sorted(["exact", "fuzzy", "override", "none", "redacted", "company number", "charity number"])
 
 
 def categorical(codes: np.ndarray, categories) -> pd.Categorical:
@@ -107,15 +113,17 @@ def _masked(data: np.ndarray, mask: np.ndarray, dtype: str):
     return cls(data, mask)
 
 
-def _resolved_names(spend: pd.DataFrame, resolve) -> tuple[dict, np.ndarray]:
+def _resolved_names(spend: pd.DataFrame, resolve, matched=None) -> tuple[dict, np.ndarray]:
     """Match columns (supplier_key, register_row, match_method, match_score) and each row's register row
-    (-1: none). ``resolve``: distinct payee names -> ``suppliers.resolve_names``' frame for them."""
+    (-1: none). ``resolve``: distinct payee names -> ``suppliers.resolve_names``' frame for them.
+    ``matched``: (register row or -1, method) per row decided before the names (a grant's recipient by
+    its company or charity number: anchorlib/data/grants.py), which wins over the name."""
     codes, names = factorize(spend["supplier_name"])
     res = resolve(pd.Series(names, dtype="string"))
     redacted = spend["redacted"].to_numpy(dtype=bool)
     row = spread(res["register_row"].fillna(-1).to_numpy(dtype="int64"), codes)
     row[redacted] = -1
-    methods = sorted(["exact", "fuzzy", "override", "none", "redacted"])
+    methods = MATCH_METHODS
     mcodes = spread(
         res["match_method"].map({m: i for i, m in enumerate(methods)}).to_numpy(dtype="int8"),
         codes,
@@ -124,8 +132,15 @@ def _resolved_names(spend: pd.DataFrame, resolve) -> tuple[dict, np.ndarray]:
     mcodes[redacted] = methods.index("redacted")
     score = spread(res["match_score"].to_numpy(dtype="float64", na_value=np.nan), codes, np.nan)
     score[redacted] = np.nan
+    keys = _spread_cat(res["supplier_key"], codes)
+    if matched is not None:
+        fixed, how = matched
+        hit = (fixed >= 0) & ~redacted
+        row[hit] = fixed[hit]
+        mcodes[hit] = [methods.index(h) for h in how[hit]]
+        score[hit] = 100.0
     cols = {
-        "supplier_key": _spread_cat(res["supplier_key"], codes),
+        "supplier_key": keys,
         "register_row": _masked(np.maximum(row, 0), row < 0, "Int64"),
         "match_method": categorical(mcodes, methods),
         "match_score": _masked(np.nan_to_num(score), np.isnan(score), "Float64"),
@@ -205,14 +220,16 @@ class Joiner:
             self._known = known
         return known.reindex(pd.Index(names.to_numpy(), dtype="string"))
 
-    def join(self, spend: pd.DataFrame) -> pd.DataFrame:
+    def join(self, spend: pd.DataFrame, *, matched=None, flow: str = "spend") -> pd.DataFrame:
         """One row per payment: the spend columns, financial_year, the match to the register
-        (``suppliers.resolve_names``), location, group flags and the addressable classification."""
+        (``suppliers.resolve_names``; ``matched``: rows matched before the names, see ``_resolved_names``),
+        location, group flags, the addressable classification and the ``flow`` (with ``placed_by`` <NA>:
+        a grant's placing is anchorlib/data/grants.py's)."""
         reg = self.reg
         cols = {c: spend[c] for c in spend.columns}
         dates, days = factorize(spend["payment_date"])
         cols["financial_year"] = _spread_cat(financial_year(pd.Series(days)), dates)
-        names, row = _resolved_names(spend, self._resolve)
+        names, row = _resolved_names(spend, self._resolve, matched)
         cols.update(names)
         cols["register_name"] = _spread_cat(reg["supplier_name"], row)
         cols.update(_locations(spend, reg, self.geography, row))
@@ -220,6 +237,9 @@ class Joiner:
             values = reg[flag] if flag in reg.columns else pd.Series(pd.NA, index=reg.index, dtype="boolean")
             cols[flag] = _spread_masked(values, row, "boolean")
         cols.update(_classes(spend, self.ruleset))
+        n = len(spend)
+        cols["flow"] = categorical(np.full(n, FLOWS.index(flow), dtype=np.int8), FLOWS)
+        cols["placed_by"] = categorical(np.full(n, -1, dtype=np.int8), PLACED_BY)
         return pd.DataFrame(cols, index=spend.index)
 
 

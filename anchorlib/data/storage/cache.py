@@ -193,6 +193,28 @@ def write(directory: Path, key: str, df: pd.DataFrame, report: LoadReport) -> No
         pass
 
 
+def read_grants(directory: Path, key: str):
+    """The cached (grants, GrantReport) of one 360Giving file (anchorlib/data/ingest/grants.py), or None."""
+    from anchorlib.data.ingest.grants import GrantReport
+
+    try:
+        report = GrantReport.from_json(json.loads((directory / f"grants-{key}.json").read_text(encoding="utf-8")))
+        return read_parquet(directory / f"grants-{key}.parquet"), report
+    except (OSError, ValueError, TypeError, KeyError):  # absent, torn or foreign: a miss
+        return None
+
+
+def write_grants(directory: Path, key: str, df: pd.DataFrame, report) -> None:
+    """Store one 360Giving file's grants and grant report, each whole or not at all, the report last."""
+    atomic.clean_stale(directory)
+    try:
+        with atomic.replacing(directory / f"grants-{key}.parquet") as tmp:
+            df.to_parquet(tmp, index=False)
+        atomic.write_text(directory / f"grants-{key}.json", json.dumps(report.to_json()))
+    except (OSError, TypeError, ValueError):
+        pass
+
+
 def write_report(directory: Path, key: str, report: LoadReport) -> None:
     """Store one file's load report alone (an out-of-core dataset keeps its rows in its Parquet parts,
     anchorlib/data/storage/parts.py), whole or not at all."""
@@ -210,6 +232,7 @@ PAYMENTS_INPUTS = [
     "suppliers.csv",
     "geography/postcodes.csv",
     "geography/imd.csv",
+    "geography/wards.csv",
     "categories.csv",
     "areas.csv",
     "supplier_matches.csv",
@@ -222,6 +245,8 @@ PAYMENTS_CODE = [
     "data/places.py",
     "data/addressable.py",
     "data/ingest/values.py",
+    "data/grants.py",
+    "data/ingest/grants.py",
 ]
 PAYMENTS_MIN_ROWS = 100_000  # below this building the payments is quicker than caching them
 
