@@ -109,7 +109,11 @@ def flow_rows(frame, flow: object = "spend"):
         idx = np.flatnonzero(mask)
         if len(idx) == len(frame):
             return frame
-        out = frame.iloc[idx[0] : idx[-1] + 1] if len(idx) and idx[-1] - idx[0] + 1 == len(idx) else frame.take(idx)
+        out = (
+            frame.iloc[idx[0] : idx[-1] + 1]
+            if len(idx) and idx[-1] - idx[0] + 1 == len(idx)
+            else frame.take(idx)
+        )
     if out is not frame:
         out.attrs = dict(frame.attrs)
     return out
@@ -362,3 +366,51 @@ def unplaced_reasons(grants: pd.DataFrame, placed_by: pd.Series, geography: Geog
             why = places.place(codes)[1]
             out[why] = out.get(why, 0) + 1
     return dict(sorted(out.items(), key=lambda kv: -kv[1]))
+
+
+def empty_grants() -> pd.DataFrame:
+    """No grants, with the columns and types of a dataset's ``grants`` (anchor_id + GRANT_COLUMNS)."""
+    from anchorlib.data.ingest.grants import GRANT_COLUMNS
+
+    frame = pd.DataFrame({c: pd.Series([], dtype="string") for c in ["anchor_id", *GRANT_COLUMNS]})
+    return frame.astype(
+        {
+            "payment_date": "datetime64[ns]",
+            "amount": "float64",
+            "redacted": "bool",
+            "source_line": "int64",
+        }
+    )
+
+
+def with_grant_part(relation, grants: pd.DataFrame, store) -> object:
+    """An out-of-core dataset's payments (a ``PaymentsRelation``) and its grants: the grants written once
+    as Parquet parts of their own (one per anchor and financial year, ``flow`` 'grant', the relation's
+    columns), in the cache folder ``store``, keyed by their content."""
+    import hashlib
+    import tempfile
+    from dataclasses import replace
+    from pathlib import Path
+
+    from anchorlib.data.relation import Part
+    from anchorlib.data.storage import atomic
+
+    frame = grants.reindex(columns=list(relation.columns))
+    folder = (
+        Path(store) / "grant-parts" if store is not None else Path(tempfile.gettempdir()) / "anchorlib-grants"
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    new = []
+    years = frame["financial_year"].astype("string")
+    for (anchor_id, year), rows in frame.groupby([frame["anchor_id"].astype(str), years], dropna=False):
+        text = rows.astype("string").fillna("")
+        digest = hashlib.sha256(
+            pd.util.hash_pandas_object(text, index=False).to_numpy().tobytes()
+        ).hexdigest()
+        path = folder / f"grants-{digest[:24]}.parquet"
+        if not path.exists():
+            with atomic.replacing(path) as tmp:
+                rows.to_parquet(tmp, index=False)
+        fy = None if pd.isna(year) else str(year)
+        new.append(Part(str(path), str(anchor_id), fy, len(rows), "grant"))
+    return replace(relation, parts=(*relation.parts, *new), attrs=dict(relation.attrs))

@@ -32,7 +32,17 @@ LOCATION = ["postcode", "lad", "rgn", "lsoa"]
 FLOWS = ("grant", "spend")
 PLACED_BY = ("beneficiary location", "recipient postcode")
 #: How a payee or recipient was matched to the register (``match_method``); the numbers are a grant's.
-MATCH_METHODS = sorted(["exact", "fuzzy", "override", "none", "redacted", "company number", "charity number"])
+SPEND_MATCH_METHODS = sorted(["exact", "fuzzy", "override", "none", "redacted"])
+MATCH_METHODS = sorted([*SPEND_MATCH_METHODS, "company number", "charity number"])
+
+
+def flow_columns(n: int, flow: str = "spend") -> dict:
+    """``flow`` and ``placed_by`` (<NA>) for ``n`` payments of one flow: what a payment of the spend files
+    gains beside grants (``FLOWS``)."""
+    return {
+        "flow": categorical(np.full(n, FLOWS.index(flow), dtype=np.int8), FLOWS),
+        "placed_by": categorical(np.full(n, -1, dtype=np.int8), PLACED_BY),
+    }
 
 
 def categorical(codes: np.ndarray, categories) -> pd.Categorical:
@@ -123,7 +133,7 @@ def _resolved_names(spend: pd.DataFrame, resolve, matched=None) -> tuple[dict, n
     redacted = spend["redacted"].to_numpy(dtype=bool)
     row = spread(res["register_row"].fillna(-1).to_numpy(dtype="int64"), codes)
     row[redacted] = -1
-    methods = MATCH_METHODS
+    methods = MATCH_METHODS if matched is not None else SPEND_MATCH_METHODS
     mcodes = spread(
         res["match_method"].map({m: i for i, m in enumerate(methods)}).to_numpy(dtype="int8"),
         codes,
@@ -223,8 +233,8 @@ class Joiner:
     def join(self, spend: pd.DataFrame, *, matched=None, flow: str = "spend") -> pd.DataFrame:
         """One row per payment: the spend columns, financial_year, the match to the register
         (``suppliers.resolve_names``; ``matched``: rows matched before the names, see ``_resolved_names``),
-        location, group flags, the addressable classification and the ``flow`` (with ``placed_by`` <NA>:
-        a grant's placing is anchorlib/data/grants.py's)."""
+        location, group flags and the addressable classification; for another ``flow`` than spend (a
+        grant), ``flow_columns`` too (``placed_by`` <NA>: a grant's placing is anchorlib/data/grants.py's)."""
         reg = self.reg
         cols = {c: spend[c] for c in spend.columns}
         dates, days = factorize(spend["payment_date"])
@@ -237,9 +247,8 @@ class Joiner:
             values = reg[flag] if flag in reg.columns else pd.Series(pd.NA, index=reg.index, dtype="boolean")
             cols[flag] = _spread_masked(values, row, "boolean")
         cols.update(_classes(spend, self.ruleset))
-        n = len(spend)
-        cols["flow"] = categorical(np.full(n, FLOWS.index(flow), dtype=np.int8), FLOWS)
-        cols["placed_by"] = categorical(np.full(n, -1, dtype=np.int8), PLACED_BY)
+        if flow != "spend":  # a spend file's payments are as they always were: no flow columns
+            cols.update(flow_columns(len(spend), flow))
         return pd.DataFrame(cols, index=spend.index)
 
 

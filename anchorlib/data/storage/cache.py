@@ -198,7 +198,9 @@ def read_grants(directory: Path, key: str):
     from anchorlib.data.ingest.grants import GrantReport
 
     try:
-        report = GrantReport.from_json(json.loads((directory / f"grants-{key}.json").read_text(encoding="utf-8")))
+        report = GrantReport.from_json(
+            json.loads((directory / f"grants-{key}.json").read_text(encoding="utf-8"))
+        )
         return read_parquet(directory / f"grants-{key}.parquet"), report
     except (OSError, ValueError, TypeError, KeyError):  # absent, torn or foreign: a miss
         return None

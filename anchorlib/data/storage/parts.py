@@ -110,7 +110,13 @@ def write(
                 write_statistics=[c for c in STATISTICS if c in table.column_names],
             )
         entries.append(
-            {"path": str(rel), "anchor_id": anchor_id, "financial_year": year, "rows": len(rows), "flow": flow}
+            {
+                "path": str(rel),
+                "anchor_id": anchor_id,
+                "financial_year": year,
+                "rows": len(rows),
+                "flow": flow,
+            }
         )
     columns = [str(c) for c in payments.columns]
     atomic.write_text(folder / f"{file_key}.json", json.dumps({"parts": entries, "columns": columns}))
