@@ -21,6 +21,7 @@ import json
 import re
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -144,6 +145,7 @@ class GrantReport:
     postcode, and those that give none but a beneficiary location's ONS code (what can place them,
     docs/methodology.md#placing-a-grant); ``funders``: grants loaded per funding organisation."""
 
+    kind: ClassVar[str] = "grants"  # beside a spend file's LoadReport, what ``anchorlib validate`` prints
     file: str
     layout: str = "unknown"
     header_line: int | None = None

@@ -1,0 +1,242 @@
+"""Grants beside spend, worked by hand (docs/methodology.md#grants): local share, VCSE utilisation and
+the IMD deciles 1-2 share for spend only, grants only and both, on pandas and on DuckDB; the recipient
+found in the register by its charity or company number; placing by the recipient's postcode or the
+beneficiary location (the named option); grants to individuals and to public bodies counted, not
+addressable; a USD grant never summed with pounds; spend-only figures unchanged by grants.
+
+The dataset (home area Hackney, E09000012; tests/builders.py's postcodes and deciles):
+
+spend (all addressable, 'Services'), £5,000:
+  Local Co       E8 1AA  Hackney decile 1   not VCSE   £1,000
+  Far Ltd        M1 1AA  Manchester d1      not VCSE   £3,000
+  Hoxton Charity E8 2BB  Hackney d5         VCSE       £1,000
+  -> local 2,000 / 5,000 = 0.4; VCSE 1,000 / 5,000 = 0.2; IMD 1-2 4,000 / 5,000 = 0.8
+
+grants, £6,000 in pounds (+ USD 999 apart):
+  G1 £2,000 'Hoxton Community Trust' GB-CHC-1000001 -> the register's Hoxton Charity by its charity
+     number: Hackney d5, VCSE (its beneficiary location: Southwark's district, E09000028)
+  G2 £500 360G- identifier, no postcode, beneficiary LSOA E01900004 -> Southwark d2, VCSE unknown
+  G3 £1,500 GB-COH-9275579 -> the register's Arch Services Ltd (09275579) by company number: SE1 1AA
+     Southwark d2, not VCSE
+  G4 £300 to an individual, beneficiary Hackney's district: counted in totals, not addressable
+  G5 £1,000 to GB-LAE-HCK, a local authority: not addressable
+  G6 USD 999: never in the pounds
+  G7 £700 GB-CHC-2000002 (not in the register) at E8 1AA -> Hackney d1, VCSE by its charity prefix
+  addressable 2,000 + 500 + 1,500 + 700 = 4,700
+  -> local (G1, G7) 2,700 / 4,700; VCSE 2,700 / known 4,200 (G2 unknown); IMD 1-2 2,700 / 4,700
+both: local 4,700 / 9,700; VCSE 3,700 / 9,200; IMD 1-2 6,700 / 9,700
+beneficiary location first: G1 in Southwark (district only: decile unknown) -> grants local 700 / 4,700,
+  IMD 1-2 2,700 / 2,700 known
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from anchorlib import metrics, open_dataset
+from anchorlib.errors import ParameterError
+from tests.builders import SUPPLIER_HEADER, tiny_dataset
+
+pytestmark = pytest.mark.usefixtures("engine")
+
+
+def _g(i, amount, *, currency="GBP", org=None, ind=None, loc=None) -> dict:
+    g = {
+        "id": f"360G-hw-{i}",
+        "title": f"Grant {i}",
+        "currency": currency,
+        "amountAwarded": amount,
+        "awardDate": "2024-06-01",
+        "fundingOrganization": [{"id": "GB-LAE-HCK", "name": "Hackney Council"}],
+        "grantProgramme": [{"title": "Community Grants"}],
+    }
+    if org:
+        g["recipientOrganization"] = [org]
+    if ind:
+        g["recipientIndividual"] = ind
+    if loc:
+        g["beneficiaryLocation"] = [{"geoCode": loc[0], "geoCodeType": loc[1]}]
+    return g
+
+
+GRANTS = [
+    _g(1, 2000, org={"id": "GB-CHC-1000001", "name": "Hoxton Community Trust"}, loc=("E09000028", "LONB")),
+    _g(2, 500, org={"id": "360G-hw-org-2", "name": "Unregistered Group"}, loc=("E01900004", "LSOA")),
+    _g(3, 1500, org={"id": "GB-COH-9275579", "name": "Newco", "companyNumber": "9275579"}),
+    _g(4, 300, ind={"id": "360G-hw-person-4", "name": "A Person"}, loc=("E09000012", "LONB")),
+    _g(5, 1000, org={"id": "GB-LAE-HCK", "name": "London Borough of Hackney"}),
+    _g(6, 999, currency="USD", org={"id": "360G-hw-org-6", "name": "Friends Abroad"}),
+    _g(7, 700, org={"id": "GB-CHC-2000002", "name": "St Mary Charity", "postalCode": "E8 1AA"}),
+]
+
+
+def _row(name, postcode, company="", charity="", sme="", vcse=""):
+    return [name, postcode, company, charity, sme, vcse, "", "", "", "", ""]
+
+
+@pytest.fixture
+def root(tmp_path):
+    root = tiny_dataset(
+        tmp_path / "hw",
+        suppliers=[
+            _row("Local Co", "E8 1AA", sme="yes", vcse="no"),
+            _row("Far Ltd", "M1 1AA", sme="no", vcse="no"),
+            _row("Hoxton Charity", "E8 2BB", charity="1000001", sme="yes", vcse="yes"),
+            _row("Arch Services Ltd", "SE1 1AA", company="09275579", sme="yes", vcse="no"),
+        ],
+        spend={
+            "a1": [
+                ("Services", "01/05/2024", 1000, "Local Co"),
+                ("Services", "02/05/2024", 3000, "Far Ltd"),
+                ("Services", "03/05/2024", 1000, "Hoxton Charity"),
+            ]
+        },
+    )
+    assert SUPPLIER_HEADER[2:4] == ["company_number", "charity_number"]
+    (root / "grants" / "a1").mkdir(parents=True)
+    (root / "grants" / "a1" / "grants.json").write_text(json.dumps({"grants": GRANTS}), encoding="utf-8")
+    return root
+
+
+def _figures(ds, flow, location=None):
+    area = ds.area("home", "a1")
+    p = metrics.select(ds, flow=flow, grant_location=location)
+    ls = metrics.local_share(p, area)
+    eq = metrics.equity(ds, p).set_index("group")
+    return ls, eq.loc["vcse", "utilisation"], eq.loc["imd_1_2", "utilisation"], p
+
+
+def test_spend_only_grants_only_and_both_by_hand(root):
+    ds = open_dataset(root)
+    ls, vcse, imd, p = _figures(ds, "spend")
+    assert (ls.total_spend, ls.addressable_spend, ls.local_spend) == (5000, 5000, 2000)
+    assert ls.local_share == pytest.approx(0.4) and vcse == pytest.approx(0.2) and imd == pytest.approx(0.8)
+    assert ls.choices["flow"] == "spend"
+
+    ls, vcse, imd, p = _figures(ds, "grant")
+    assert ls.total_spend == pytest.approx(6000)  # G6's USD 999 is not pounds
+    assert ls.addressable_spend == pytest.approx(4700)  # G4 (a person) and G5 (a council) are not
+    assert ls.local_spend == pytest.approx(2700) and ls.unknown_location_spend == 0
+    assert ls.local_share == pytest.approx(2700 / 4700)
+    assert vcse == pytest.approx(2700 / 4200) and imd == pytest.approx(2700 / 4700)
+    assert ls.choices["flow"] == "grants" and ls.choices["grant_location"].startswith("recipient")
+
+    ls, vcse, imd, p = _figures(ds, "both")
+    assert ls.total_spend == pytest.approx(11000) and ls.addressable_spend == pytest.approx(9700)
+    assert ls.local_share == pytest.approx(4700 / 9700)
+    assert vcse == pytest.approx(3700 / 9200) and imd == pytest.approx(6700 / 9700)
+    assert ls.choices["flow"] == "spend and grants"
+
+
+def test_the_beneficiary_location_option_by_hand(root):
+    ds = open_dataset(root)
+    ls, vcse, imd, p = _figures(ds, "grant", "beneficiary")
+    assert ls.local_spend == pytest.approx(700) and ls.local_share == pytest.approx(700 / 4700)
+    assert vcse == pytest.approx(2700 / 4200) and imd == pytest.approx(1.0)  # G1's decile unknown
+    assert ls.choices["grant_location"].startswith("beneficiary")
+
+
+def test_recipients_are_matched_placed_and_classified(root):
+    ds = open_dataset(root)
+    g = ds.with_flow("grant").payments.set_index("transaction_id")
+    assert g.loc["360G-hw-1", "match_method"] == "charity number"
+    assert g.loc["360G-hw-1", "register_name"] == "Hoxton Charity"
+    assert g.loc["360G-hw-3", "match_method"] == "company number"
+    assert g.loc["360G-hw-3", "register_name"] == "Arch Services Ltd"
+    placed = g["placed_by"].astype("string").fillna("none").to_dict()
+    assert placed == {
+        "360G-hw-1": "recipient postcode",
+        "360G-hw-2": "beneficiary location",
+        "360G-hw-3": "recipient postcode",
+        "360G-hw-4": "beneficiary location",
+        "360G-hw-5": "none",
+        "360G-hw-7": "recipient postcode",
+    }
+    assert g.loc["360G-hw-2", "lad"] == "E09000028" and g.loc["360G-hw-2", "imd_decile"] == 2
+    assert g.loc["360G-hw-4", "exclusion"] == "grant to an individual" and bool(
+        g.loc["360G-hw-4", "redacted"]
+    )
+    assert g.loc["360G-hw-5", "exclusion"].startswith("grant to another public body")
+    assert pd_na(g.loc["360G-hw-4", "supplier_name"])  # never named
+    assert bool(g.loc["360G-hw-7", "is_vcse"]) and pd_na(g.loc["360G-hw-2", "is_vcse"])
+    rep = ds.grant_report_frame().iloc[0]
+    assert (rep["grants_loaded"], rep["other_currency_grants"], rep["other_currencies"]) == (
+        6,
+        1,
+        "USD 999.00 (1 grant)",
+    )
+
+
+def pd_na(value) -> bool:
+    import pandas as pd
+
+    return bool(pd.isna(value))
+
+
+def test_grants_leave_spend_only_figures_unchanged(root, tmp_path):
+    with_grants = open_dataset(root)
+    import shutil
+
+    bare = tmp_path / "bare"
+    shutil.copytree(root, bare, ignore=shutil.ignore_patterns(".anchorlib-cache"))
+    shutil.rmtree(bare / "grants")
+    without = open_dataset(bare)
+    a, b = metrics.summary(with_grants), metrics.summary(without)
+    for key, value in b["anchors"][0].items():
+        assert a["anchors"][0][key] == value, key  # every spend-only figure as it was
+    assert b["network"] == a["network"]
+    assert set(a["anchors"][0]) - set(b["anchors"][0]) == {
+        "vcse_share_of_spend_and_grants",
+        "grants",
+        "spend_and_grants",
+    }
+    assert set(b["choices"]) <= set(a["choices"])
+    x = a["anchors"][0]
+    assert x["vcse_share_of_spend_and_grants"] == pytest.approx(3700 / 9200)
+    assert x["grants"]["total"] == 6000 and x["grants"]["other_currencies"] == {
+        "USD": {"grants": 1, "amount": 999.0}
+    }
+    assert x["grants"]["to_individuals"] == {"grants": 1, "amount": 300.0}
+    assert x["grants"]["placed_by"] == {
+        "beneficiary location": 2,
+        "recipient postcode": 3,
+        "unknown location": 1,
+    }
+    assert x["spend_and_grants"]["local_share"] == pytest.approx(4700 / 9700)
+    both = metrics.summary(with_grants, flow="both")
+    assert both["anchors"][0]["local_share"] == pytest.approx(4700 / 9700)
+    assert both["choices"]["flow"] == "spend and grants"
+
+
+def test_a_flow_that_is_not_one_is_one_line(root):
+    ds = open_dataset(root)
+    with pytest.raises(ParameterError, match="flow must be 'spend', 'grant' or 'both'"):
+        metrics.select(ds, flow="loans")
+    with pytest.raises(ParameterError, match="grant_location must be 'recipient' or 'beneficiary'"):
+        metrics.select(ds, flow="grant", grant_location="funder")
+
+
+def test_cli_summary_flow_and_validate(root):
+    cmd = [sys.executable, "-m", "anchorlib.cli"]
+    out = subprocess.run(
+        [*cmd, "summary", "--data", str(root), "--json", "--flow", "grant"], capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    s = json.loads(out.stdout)
+    assert s["anchors"][0]["local_share"] == pytest.approx(2700 / 4700) and s["choices"]["flow"] == "grants"
+    bad = subprocess.run(
+        [*cmd, "summary", "--data", str(root), "--flow", "loans"], capture_output=True, text=True
+    )
+    assert bad.returncode == 2 and bad.stderr.strip().count("\n") == 0 and "flow must be" in bad.stderr
+    v = subprocess.run(
+        [*cmd, "validate", str(root / "grants" / "a1" / "grants.json")], capture_output=True, text=True
+    )
+    assert v.returncode == 0, v.stderr
+    assert (
+        "6 grants loaded, £6,000.00, 1 in other currencies reported apart (USD 999.00 (1 grant))" in v.stdout
+    )
+    assert "1 to individuals (£300.00, never named)" in v.stdout and "A Person" not in v.stdout
