@@ -240,3 +240,23 @@ def test_cli_summary_flow_and_validate(root):
         "6 grants loaded, £6,000.00, 1 in other currencies reported apart (USD 999.00 (1 grant))" in v.stdout
     )
     assert "1 to individuals (£300.00, never named)" in v.stdout and "A Person" not in v.stdout
+
+
+def test_out_of_core_spend_and_grants_give_the_same_figures(root, monkeypatch):
+    monkeypatch.setenv("ANCHORLIB_ENGINE", "duckdb")
+    held = open_dataset(root)
+    expected = {f: metrics.summary(held, flow=f)["anchors"][0] for f in ("spend", "grant", "both")}
+    import shutil
+
+    shutil.rmtree(root / ".anchorlib-cache", ignore_errors=True)
+    monkeypatch.setenv("ANCHORLIB_OUT_OF_CORE_ROWS", "0")
+    parts = open_dataset(root)
+    from anchorlib.data.relation import is_relation
+
+    assert is_relation(parts.payments) and is_relation(parts.with_flow("both").payments)
+    for f, want in expected.items():
+        got = metrics.summary(parts, flow=f)["anchors"][0]
+        for key in ("total_spend", "addressable_spend", "local_spend", "local_share"):
+            assert got[key] == pytest.approx(want[key]), (f, key)
+        assert got["groups"]["vcse"]["utilisation"] == pytest.approx(want["groups"]["vcse"]["utilisation"])
+    assert metrics.summary(parts)["anchors"][0]["local_share"] == pytest.approx(0.4)

@@ -32,13 +32,13 @@ import pandas as pd
 from anchorlib.data.ingest.report import SPEND_COLUMNS
 from anchorlib.data.payments import PLACED_BY, Joiner, categorical, compact
 from anchorlib.data.places import (
-    LAD_PREFIXES,
     LONDON_REGION,
     SMALL_AREA_PREFIXES,
     WARD_PREFIXES,
     Geography,
     code_kind,
     is_gss_code,
+    is_lad_code,
 )
 from anchorlib.data.relation import is_relation
 from anchorlib.errors import ParameterError
@@ -260,19 +260,18 @@ class BeneficiaryPlaces:
         lads, lsoas, unplaced = set(), set(), []
         for code in str(codes).split(";"):
             prefix = code[:3]
-            if prefix in LAD_PREFIXES:
+            if code in self.lsoa_lad:  # a small area of the geography: its district, and its decile
+                lads.add(self.lsoa_lad[code])
+                lsoas.add(code)
+            elif code in self.ward_lad:
+                lads.add(self.ward_lad[code])
+            elif is_lad_code(code):
                 lads.add(code)
-            elif prefix in WARD_PREFIXES:
-                lad = self.ward_lad.get(code)
-                (lads.add(lad) if lad else unplaced.append(f"ward {code} is in no ward lookup"))
-            elif prefix in SMALL_AREA_PREFIXES or code.startswith("95"):
-                lad = self.lsoa_lad.get(code)
-                if lad:
-                    lads.add(lad)
-                    lsoas.add(code)
-                else:
-                    unplaced.append(f"{code_kind(code)} {code} not in the geography")
-            elif is_gss_code(code):
+            elif prefix in WARD_PREFIXES and is_gss_code(code):
+                unplaced.append(f"ward {code} is in no ward lookup")
+            elif prefix in SMALL_AREA_PREFIXES and is_gss_code(code):
+                unplaced.append(f"{code_kind(code)} {code} not in the geography")
+            else:
                 unplaced.append(f"{code_kind(code)} {code} names no district")
         if len(lads) > 1:
             return None, f"beneficiary locations in {len(lads)} districts"

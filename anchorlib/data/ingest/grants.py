@@ -81,6 +81,7 @@ _BY_HEADER = {**{v: k for k, v in TITLES.items()}, **{v: k for k, v in PATHS.ite
 LOCATION_FIELDS = ("geo_code", "geo_type", "geo_name")
 _NUMBERED = re.compile(r"^([a-z]+(?: [a-z]+)*)[:/](\d+)[:/](.+)$")
 _GSS = re.compile(r"^[A-Z][0-9]{8}$")
+_CODE_LIKE = re.compile(r"^[A-Z0-9]{6,12}$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _ISO_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ].*)?$")
 
@@ -482,16 +483,18 @@ def _locations_sheet(rows: list[list[str]]) -> dict[str, list[tuple[str, str]]] 
 
 
 def gss_codes(locations: list[tuple[str, str]]) -> list[str]:
-    """The ONS (GSS) codes of beneficiary locations, upper case, each once: a location's code is whichever
-    of its code and code type has the shape of one (publishers swap the two: 'MD' / 'E08000019')."""
+    """The codes of beneficiary locations, upper case, each once: a location's code is whichever of its
+    code and code type has the shape of an ONS (GSS) code (publishers swap the two: 'MD' / 'E08000019'),
+    else its code as given when it looks like a code (letters and digits, no spaces: a dataset's own
+    small-area codes), never a name."""
     out = []
-    for pair in locations:
-        for value in pair:
-            code = value.strip().upper()
-            if _GSS.match(code):
-                if code not in out:
-                    out.append(code)
-                break
+    for code, kind in locations:
+        values = [v.strip().upper() for v in (code, kind)]
+        found = next((v for v in values if _GSS.match(v)), None)
+        if found is None and _CODE_LIKE.match(values[0]) and any(ch.isdigit() for ch in values[0]):
+            found = values[0]
+        if found is not None and found not in out:
+            out.append(found)
     return out
 
 
