@@ -260,3 +260,46 @@ def test_out_of_core_spend_and_grants_give_the_same_figures(root, monkeypatch):
             assert got[key] == pytest.approx(want[key]), (f, key)
         assert got["groups"]["vcse"]["utilisation"] == pytest.approx(want["groups"]["vcse"]["utilisation"])
     assert metrics.summary(parts)["anchors"][0]["local_share"] == pytest.approx(0.4)
+
+
+def test_the_apps_show_grants_beside_spend(root):
+    """The equity app's VCSE reach tile and the leakage explorer's grants tiles are the hand-worked
+    figures; the Money dropdown switches every figure to grants or to both, and names the flow."""
+    from anchorlib.apps.equity_gaps import EquityModel, EquityView, gaps_table
+    from anchorlib.apps.leakage_explorer import LeakageModel, LeakageView
+    from anchorlib.formatting import money, pct
+
+    ds = open_dataset(root)
+    eq = EquityView(EquityModel(ds, anchor_ids=["a1"]))
+    assert eq.status.value == "" and eq.flow.layout.display == ""
+    assert f"<div class='al-value al-vcse-reach'>{pct(3700 / 9200)}</div>" in eq.tiles.value
+    assert f"spend only {pct(0.2)}" in eq.tiles.value
+    eq.model.flow = "grant"
+    assert eq.status.value == ""
+    assert "Money: 360Giving grants only" in eq.note.value
+    assert gaps_table(eq.model).choices["flow"] == "grants"
+
+    lk = LeakageView(LeakageModel(ds, anchor_ids=["a1"]))
+    assert lk.status.value == ""
+    assert f"<div class='al-value al-grants'>{money(4700)}</div>" in lk.tiles.value
+    assert f"local share {pct(2700 / 4700)}" in lk.tiles.value
+    assert lk.tiles.value.count(pct(0.4)) >= 1
+    lk.model.flow = "both"
+    assert f"<div class='al-value al-share'>{pct(4700 / 9700)}</div>" in lk.tiles.value
+    assert "spend and 360Giving grants" in lk.note.value
+
+
+def test_the_anchor_report_table_of_grants_beside_spend(root):
+    from anchorlib.reports import views
+    from anchorlib.reports.workbook import anchor_sheets
+
+    ds = open_dataset(root)
+    t = views.grants_frame(ds, "a1", None)
+    got = t.frame.set_index("Money")
+    assert got.loc["Spend", "Local share"] == pytest.approx(0.4)
+    assert got.loc["Grants (360Giving)", "Total (£)"] == pytest.approx(6000)
+    assert got.loc["Grants (360Giving)", "VCSE share"] == pytest.approx(2700 / 4200)
+    assert got.loc["Spend and grants", "IMD deciles 1-2 share"] == pytest.approx(6700 / 9700)
+    assert "USD 999.00 (1 grant)" in t.caption and "1 grants to individuals" not in t.caption
+    assert "1 grant to individuals counted in the totals, never named" in t.caption
+    assert "grants beside spend" in [s.name for s in anchor_sheets(ds, "a1", None)]

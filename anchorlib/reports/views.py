@@ -304,6 +304,86 @@ def equity_table(ds: Dataset, anchor_id: str, years: list[str] | None, pool: str
     return equity_frame(ds, anchor_id, years, pool).styler()
 
 
+FLOW_ROWS = [("spend", "Spend"), ("grant", "Grants (360Giving)"), ("both", "Spend and grants")]
+
+
+def grants_frame(
+    ds: Dataset,
+    anchor_id: str,
+    years: list[str] | None,
+    area: str = "home",
+    grant_location: str | None = None,
+) -> ReportTable | None:
+    """Grants beside spend (docs/methodology.md#grants): for spend, grants and both, total and addressable
+    £, local share, VCSE share and IMD deciles 1-2 share of addressable £ (VCSE reach that counts both);
+    the caption names what placed the grants and what is not in the pounds (grants in other currencies,
+    per currency). None for a dataset without grants."""
+    if not ds.has_grants:
+        return None
+    a = ds.area(area, anchor_id)
+    rows = []
+    for flow, label in FLOW_ROWS:
+        p = metrics.select(ds, [anchor_id], years, flow=flow, grant_location=grant_location)
+        ls = metrics.local_share(p, a, ds.ruleset.name)
+        eq = metrics.equity(ds.with_flow(flow, grant_location), p).set_index("group")["utilisation"]
+        rows.append(
+            {
+                "Money": label,
+                "Total (£)": ls.total_spend,
+                "Addressable (£)": ls.addressable_spend,
+                "Local share": ls.local_share,
+                "VCSE share": eq.get("vcse"),
+                "IMD deciles 1-2 share": eq.get("imd_1_2"),
+            }
+        )
+    df = pd.DataFrame(rows)
+    both = ds.with_flow("both", grant_location)
+    other: dict[str, list] = {}
+    people = 0
+    for r in ds.grant_reports.get(anchor_id, []):
+        for cur, v in r.other_currencies.items():
+            got = other.setdefault(cur, [0, 0.0])
+            got[0] += int(v["grants"])
+            got[1] += float(v["amount"])
+        people += int(r.individuals["grants"])
+    apart = "; ".join(
+        f"{c} {v[1]:,.2f} ({v[0]:,} grant{'s' if v[0] != 1 else ''})" for c, v in sorted(other.items())
+    )
+    caption = (
+        f"Grants beside spend, {period_label(ds, years)}, local meaning {a.describe()}: shares of "
+        f"addressable £ (VCSE and IMD 1-2 among £ whose membership is known). Grants placed by "
+        f"{both.choices['grant_location']}. "
+        + (f"Not in these pounds (other currencies): {apart}. " if apart else "")
+        + (
+            f"{people:,} grant{'s' if people != 1 else ''} to individuals counted in the totals, never named."
+            if people
+            else ""
+        )
+    )
+    kinds = {"Total (£)": "money", "Addressable (£)": "money"}
+    kinds |= {c: "pct" for c in ("Local share", "VCSE share", "IMD deciles 1-2 share")}
+    return ReportTable(df, kinds, caption.strip())
+
+
+def grants_table(
+    ds: Dataset,
+    anchor_id: str,
+    years: list[str] | None,
+    area: str = "home",
+    grant_location: str | None = None,
+):
+    """``grants_frame`` formatted, or a line saying the dataset has no grants."""
+    t = grants_frame(ds, anchor_id, years, area, grant_location)
+    if t is None:
+        from IPython.display import Markdown
+
+        return Markdown(
+            "This dataset has no grants (360Giving files go in `grants/<anchor_id>/`): the figures above "
+            "are of spend."
+        )
+    return t.styler()
+
+
 def top_leaking_frame(
     ds: Dataset, anchor_id: str, years: list[str] | None, area: str = "home", n: int = 10
 ) -> ReportTable:
