@@ -596,7 +596,7 @@ def _read_grants(
         reports[anchor_id] = []
         for f in anchor_files:
             rel = str(f.relative_to(root))
-            key = cache.file_key(f, rel, store) if store is not None else None
+            key = cache.grants_key(f, rel, store) if store is not None else None
             hit = cache.read_grants(store, key) if store is not None else None
             if hit is None:
                 try:

@@ -3,7 +3,7 @@
 A dataset's ``grants/<anchor_id>/`` holds the anchor's 360Giving files (read by
 anchorlib/data/ingest/grants.py). Their grants in pounds join the payments as rows of their own
 ``flow`` ('grant'; a spend file's rows are 'spend'), so every metric, chart, app and report can take
-spend, grants or both (``FLOW_CHOICES``; the default is spend alone, as before grants were read). A grant
+spend, grants or both (``flow_key``; the default is spend alone, as before grants were read). A grant
 joins the register and is placed as a payment is, with what a grant adds:
 
 - its recipient's **organisation identifier** classifies and places it: a company number (``GB-COH-``,
@@ -40,11 +40,8 @@ from anchorlib.data.places import (
     is_gss_code,
     is_lad_code,
 )
-from anchorlib.data.relation import is_relation
 from anchorlib.errors import ParameterError
 
-#: A figure's flow choice -> the flows of the payments it sums.
-FLOW_CHOICES = {"spend": ("spend",), "grant": ("grant",), "both": ("grant", "spend")}
 #: How every output names a flow choice.
 FLOW_LABELS = {"spend": "spend", "grant": "grants", "both": "spend and grants"}
 _FLOW_SPELLINGS = {
@@ -88,35 +85,6 @@ def flow_key(flow: object = "spend") -> str:
 def flow_label(flow: object = "spend") -> str:
     """How outputs name a flow choice: 'spend', 'grants' or 'spend and grants'."""
     return FLOW_LABELS[flow_key(flow)]
-
-
-def flow_rows(frame, flow: object = "spend"):
-    """The rows of payments (a frame, a rollup, or an out-of-core ``PaymentsRelation``: by its parts) of a
-    flow choice (``flow_key``): a view, not a copy, where they are one run of rows (the spend, before the
-    grants). A frame without a ``flow`` column holds spend alone. ``attrs`` are kept."""
-    flows = FLOW_CHOICES[flow_key(flow)]
-    if is_relation(frame):
-        return frame.where(flows=flows)
-    if "flow" not in frame.columns:
-        out = frame if "spend" in flows else frame.iloc[:0]
-    else:
-        col = frame["flow"]
-        if isinstance(col.dtype, pd.CategoricalDtype):
-            codes = col.cat.categories.get_indexer(list(flows))
-            mask = np.isin(col.cat.codes.to_numpy(), codes[codes >= 0])
-        else:
-            mask = col.isin(list(flows)).to_numpy()
-        idx = np.flatnonzero(mask)
-        if len(idx) == len(frame):
-            return frame
-        out = (
-            frame.iloc[idx[0] : idx[-1] + 1]
-            if len(idx) and idx[-1] - idx[0] + 1 == len(idx)
-            else frame.take(idx)
-        )
-    if out is not frame:
-        out.attrs = dict(frame.attrs)
-    return out
 
 
 def check_grant_location(value: object) -> str:
@@ -353,18 +321,6 @@ def _placed(out: pd.DataFrame, codes: pd.Series, geography: Geography, location:
     placed[use] = PLACED_BY.index("beneficiary location")
     out["placed_by"] = categorical(placed, PLACED_BY)
     return out
-
-
-def unplaced_reasons(grants: pd.DataFrame, placed_by: pd.Series, geography: Geography) -> dict[str, int]:
-    """Why the grants that ``placed_by`` leaves <NA> have no place, counted: no recipient postcode the
-    directory maps and, for their beneficiary location, ``BeneficiaryPlaces.place``'s reason."""
-    places = BeneficiaryPlaces(geography)
-    out: dict[str, int] = {}
-    for codes, placed in zip(grants["beneficiary_codes"], placed_by):
-        if pd.isna(placed):
-            why = places.place(codes)[1]
-            out[why] = out.get(why, 0) + 1
-    return dict(sorted(out.items(), key=lambda kv: -kv[1]))
 
 
 def empty_grants() -> pd.DataFrame:

@@ -74,25 +74,15 @@ class PaymentsRelation:
         """The financial years with payments, in order (undated payments have none)."""
         return sorted({p.financial_year for p in self.parts if p.financial_year is not None})
 
-    @property
-    def flows(self) -> list[str]:
-        """The flows the relation's parts hold ('grant', 'spend')."""
-        return sorted({p.flow for p in self.parts})
-
     def where(
-        self,
-        anchor_ids: list[str] | None = None,
-        financial_years: list[str] | None = None,
-        flows: tuple[str, ...] | list[str] | None = None,
+        self, anchor_ids: list[str] | None = None, financial_years: list[str] | None = None
     ) -> PaymentsRelation:
-        """The payments of these anchors, financial years and flows (all when None): the parts that hold
-        them."""
+        """The payments of these anchors and financial years (all when None): the parts that hold them."""
         keep = [
             p
             for p in self.parts
             if (not anchor_ids or p.anchor_id in anchor_ids)
             and (not financial_years or p.financial_year in financial_years)
-            and (flows is None or p.flow in flows)
         ]
         return replace(self, parts=tuple(keep), attrs=dict(self.attrs))
 

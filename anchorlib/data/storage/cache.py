@@ -193,6 +193,18 @@ def write(directory: Path, key: str, df: pd.DataFrame, report: LoadReport) -> No
         pass
 
 
+#: The modules whose output a grant file's cache entry holds: a change to them reads the file again.
+GRANTS_CODE = ["data/ingest/grants.py", "data/ingest/values.py", "data/ingest/report.py"]
+
+
+def grants_key(path: Path, rel: str, store: Path | None = None) -> str:
+    """Cache key of one 360Giving file: its ``file_key`` and the source of ``GRANTS_CODE``."""
+    h = hashlib.sha1(f"grants-v1|{file_key(path, rel, store)}".encode())
+    for code in GRANTS_CODE:
+        h.update((PACKAGE_DIR / code).read_bytes())
+    return h.hexdigest()
+
+
 def read_grants(directory: Path, key: str):
     """The cached (grants, GrantReport) of one 360Giving file (anchorlib/data/ingest/grants.py), or None."""
     from anchorlib.data.ingest.grants import GrantReport
@@ -234,7 +246,6 @@ PAYMENTS_INPUTS = [
     "suppliers.csv",
     "geography/postcodes.csv",
     "geography/imd.csv",
-    "geography/wards.csv",
     "categories.csv",
     "areas.csv",
     "supplier_matches.csv",
@@ -247,8 +258,6 @@ PAYMENTS_CODE = [
     "data/places.py",
     "data/addressable.py",
     "data/ingest/values.py",
-    "data/grants.py",
-    "data/ingest/grants.py",
 ]
 PAYMENTS_MIN_ROWS = 100_000  # below this building the payments is quicker than caching them
 

@@ -52,10 +52,6 @@ class Derived:
         """Whether ``name`` is held (made, or mapped from the cache) already."""
         return name in self._memo
 
-    def get(self, name: str):
-        """What is held under ``name`` (None when nothing is)."""
-        return self._memo.get(name)
-
     def items(self):
         """(name, value) of what is held: rollups are named 'payments:rollup-...', the survey
         'tables:lm3_survey_suppliers'."""

@@ -5,9 +5,6 @@ Layout, in the dataset's cache folder (anchorlib/data/storage/cache.py)::
     parts-<join key>/<anchor_id>/<financial year, or 'undated'>/<spend file key>.parquet
     parts-<join key>/<spend file key>.json      the file's parts and their rows (written last)
 
-An anchor's grants (anchorlib/data/grants.py) are parts of their own, keyed by its grant files and the
-grant location option, whose manifest says their ``flow``.
-
 The join key covers the tables the join reads (register, geography, rule set, matches: ``cache``'s
 ``PAYMENTS_INPUTS``) and the code that joins, not the spend files: each spend file's parts are keyed by
 that file (its path, size and modification time), so a folder that gains a month's file parses and
@@ -34,7 +31,7 @@ from anchorlib.paths import PACKAGE_DIR
 if TYPE_CHECKING:
     import pandas as pd
 
-FORMAT = "parts-v2"  # v2: the flow of each part (spend, grant)
+FORMAT = "parts-v1"
 UNDATED = "undated"  # the folder of payments without a date (no financial year)
 CODE = ["data/storage/parts.py", "data/relation.py"]  # beside cache.PAYMENTS_CODE, in payments_inputs
 #: The columns whose min and max each part records, for readers that filter on them (DuckDB and Spark
@@ -60,13 +57,7 @@ def read_manifest(folder: Path, file_key: str) -> tuple[list[Part], list[str]] |
     try:
         meta = json.loads((folder / f"{file_key}.json").read_text(encoding="utf-8"))
         parts = [
-            Part(
-                str(folder / p["path"]),
-                p["anchor_id"],
-                p["financial_year"],
-                int(p["rows"]),
-                p.get("flow", "spend"),
-            )
+            Part(str(folder / p["path"]), p["anchor_id"], p["financial_year"], int(p["rows"]))
             for p in meta["parts"]
         ]
         if all(os.path.exists(p.path) for p in parts):
@@ -79,15 +70,14 @@ def read_manifest(folder: Path, file_key: str) -> tuple[list[Part], list[str]] |
 def write(
     folder: Path, file_key: str, anchor_id: str, payments: pd.DataFrame
 ) -> tuple[list[Part], list[str]]:
-    """Write one spend file's joined payments (or an anchor's grants: their ``flow``) as a part per financial
-    year, then its manifest (each file written whole or not at all: anchorlib/data/storage/atomic.py)."""
+    """Write one spend file's joined payments as a part per financial year, then its manifest (each file
+    written whole or not at all: anchorlib/data/storage/atomic.py)."""
     atomic.clean_stale(folder)
     import numpy as np
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     fy = payments["financial_year"]
-    flow = str(payments["flow"].iloc[0]) if "flow" in payments.columns and len(payments) else "spend"
     codes = fy.cat.codes.to_numpy()
     entries = []
     for code in np.unique(codes):
@@ -109,19 +99,11 @@ def write(
                 # statistics where a reader filters (the rest cost a third of the write's time)
                 write_statistics=[c for c in STATISTICS if c in table.column_names],
             )
-        entries.append(
-            {
-                "path": str(rel),
-                "anchor_id": anchor_id,
-                "financial_year": year,
-                "rows": len(rows),
-                "flow": flow,
-            }
-        )
+        entries.append({"path": str(rel), "anchor_id": anchor_id, "financial_year": year, "rows": len(rows)})
     columns = [str(c) for c in payments.columns]
     atomic.write_text(folder / f"{file_key}.json", json.dumps({"parts": entries, "columns": columns}))
     return [
-        Part(str(folder / e["path"]), anchor_id, e["financial_year"], e["rows"], flow) for e in entries
+        Part(str(folder / e["path"]), anchor_id, e["financial_year"], e["rows"]) for e in entries
     ], columns
 
 
