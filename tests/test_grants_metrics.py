@@ -303,3 +303,14 @@ def test_the_anchor_report_table_of_grants_beside_spend(root):
     assert "USD 999.00 (1 grant)" in t.caption and "1 grants to individuals" not in t.caption
     assert "1 grant to individuals counted in the totals, never named" in t.caption
     assert "grants beside spend" in [s.name for s in anchor_sheets(ds, "a1", None)]
+
+
+def test_the_summary_table_shows_grants_beside_spend(root):
+    from anchorlib.reports.text import summary_table
+
+    text = summary_table(metrics.summary(open_dataset(root)))
+    line = next(x for x in text.splitlines() if x.startswith("  a1: grants"))
+    assert line == (
+        f"  a1: grants £6,000, local share {100 * 2700 / 4700:.1f}%; VCSE share of spend 20.0%, of spend and "
+        f"grants {100 * 3700 / 9200:.1f}%; not in pounds: USD 999.00 (1 grant)"
+    )

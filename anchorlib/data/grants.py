@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from anchorlib.data.ingest.report import SPEND_COLUMNS
-from anchorlib.data.payments import PLACED_BY, Joiner, categorical, compact
+from anchorlib.data.payments import PLACED_BY, SPEND_CATEGORICALS, Joiner, categorical, compact
 from anchorlib.data.places import (
     LONDON_REGION,
     SMALL_AREA_PREFIXES,
@@ -273,14 +273,7 @@ def join_grants(
     location = check_grant_location(location)
     numbers = recipient_numbers(grants)
     spend = grants[["anchor_id", *SPEND_COLUMNS]].copy()
-    for c in (
-        "anchor_id",
-        "supplier_name",
-        "expense_type",
-        "expense_area",
-        "supplier_postcode",
-        "source_file",
-    ):
+    for c in SPEND_CATEGORICALS:  # text as categoricals, as a spend file's payments hold it
         spend[c] = compact(spend[c].astype("string"))
     spend = spend.reset_index(drop=True)
     out = joiner.join(spend, matched=number_matches(numbers, joiner.reg), flow="grant")
