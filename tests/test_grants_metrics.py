@@ -39,7 +39,7 @@ import pytest
 
 from anchorlib import metrics, open_dataset
 from anchorlib.errors import ParameterError
-from tests.builders import SUPPLIER_HEADER, tiny_dataset
+from tests.builders import SUPPLIER_HEADER, tiny_dataset, write_csv
 
 pytestmark = pytest.mark.usefixtures("engine")
 
@@ -314,3 +314,41 @@ def test_the_summary_table_shows_grants_beside_spend(root):
         f"  a1: grants £6,000, local share {100 * 2700 / 4700:.1f}%; VCSE share of spend 20.0%, of spend and "
         f"grants {100 * 3700 / 9200:.1f}%; not in pounds: USD 999.00 (1 grant)"
     )
+
+
+def test_a_ward_places_a_grant_by_the_ward_lookup_and_a_bad_lookup_is_one_line(root):
+    from anchorlib.errors import DatasetError
+
+    grants = [
+        _g(8, 400, org={"id": "360G-hw-org-8", "name": "Ward Group"}, loc=("E05009367", "WD")),
+        _g(9, 100, org={"id": "360G-hw-org-9", "name": "Two Places"}, loc=("E05009367", "WD")),
+    ]
+    grants[1]["beneficiaryLocation"].append({"geoCode": "E09000028", "geoCodeType": "LONB"})
+    (root / "grants" / "a1" / "more.json").write_text(json.dumps({"grants": grants}), encoding="utf-8")
+    write_csv(
+        root / "geography" / "wards.csv",
+        ["WD23CD", "WD23NM", "LAD23CD"],
+        [["E05009367", "De Beauvoir", "E09000012"]],
+    )
+    g = open_dataset(root).with_flow("grant").payments.set_index("transaction_id")
+    assert (
+        g.loc["360G-hw-8", "lad"] == "E09000012" and g.loc["360G-hw-8", "placed_by"] == "beneficiary location"
+    )
+    assert pd_na(g.loc["360G-hw-8", "imd_decile"])  # a ward has no decile
+    assert pd_na(g.loc["360G-hw-9", "lad"])  # locations in two districts: unknown
+    write_csv(root / "geography" / "wards.csv", ["WD23CD", "LAD23CD"], [["E05009367", "Hackney"]])
+    with pytest.raises(DatasetError, match=r"wards.csv:2: .*local authority district code"):
+        open_dataset(root)
+
+
+def test_grant_folders_that_name_no_anchor_are_noted_and_a_broken_file_is_one_line(root):
+    from anchorlib.errors import GrantFileError
+
+    (root / "grants" / "nobody").mkdir()
+    (root / "grants" / "a1" / "notes.txt").write_text("x", encoding="utf-8")
+    notes = " ".join(open_dataset(root).notes)
+    assert "grants/: 1 entry not read" in notes and "nobody/" in notes
+    assert "grants/a1/: 1 entry not read" in notes and "notes.txt" in notes
+    (root / "grants" / "a1" / "broken.json").write_text('{"grants": [', encoding="utf-8")
+    with pytest.raises(GrantFileError, match=r"^grants/a1/broken.json: is not valid JSON"):
+        open_dataset(root)
