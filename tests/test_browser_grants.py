@@ -82,14 +82,17 @@ def test_equity_gaps_shows_the_vcse_share_of_spend_and_grants(tmp_path, chromium
 
 @pytest.mark.notebook
 @pytest.mark.slow
-def test_the_anchor_report_shows_grants_beside_spend(tmp_path, chromium_path, artifacts, sample_ds):
+def test_the_anchor_and_network_reports_show_grants_beside_spend(
+    tmp_path, chromium_path, artifacts, sample_ds
+):
     from anchorlib.reports import views
 
     anchor = "city_of_london"
     t = views.grants_frame(sample_ds, anchor, None).frame.set_index("Money")
-    jobs = [j for j in rp.plan(SAMPLE_DIR, tmp_path, [anchor]) if j.name == anchor]
-    outcomes = rp.run_batch(jobs, n_jobs=1, kernel_name="python3", progress=False)
-    assert [o.status for o in outcomes] == ["ok"], [o.error for o in outcomes]
+    net = views.network_grants_frame(metrics.summary(sample_ds)).frame.set_index("Anchor")
+    jobs = rp.plan(SAMPLE_DIR, tmp_path, [anchor])
+    outcomes = rp.run_batch(jobs, n_jobs=2, kernel_name="python3", progress=False)
+    assert [o.status for o in outcomes] == ["ok", "ok"], [o.error for o in outcomes]
     with chromium(chromium_path) as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         outside = block_outside(page, ("file://", "data:"))
@@ -104,4 +107,14 @@ def test_the_anchor_report_shows_grants_beside_spend(tmp_path, chromium_path, ar
         assert "EUR 25,000.00 (1 grant)" in text  # reported apart, never in the pounds
         table.scroll_into_view_if_needed()
         page.screenshot(path=str(artifacts / "report_anchor_grants.png"), full_page=True)
+        page.goto((tmp_path / "network.html").as_uri(), wait_until="load")
+        table = page.locator("table", has_text="Grants beside spend")
+        assert table.count() == 1 and table.is_visible()
+        text = table.inner_text()
+        for (
+            name,
+            row,
+        ) in net.iterrows():  # every anchor's VCSE share of spend and grants, as the summary has it
+            assert name in text and pct(row["VCSE share of spend and grants"]) in text
+        page.screenshot(path=str(artifacts / "report_network_grants.png"), full_page=True)
     assert outside == []

@@ -352,3 +352,15 @@ def test_grant_folders_that_name_no_anchor_are_noted_and_a_broken_file_is_one_li
     (root / "grants" / "a1" / "broken.json").write_text('{"grants": [', encoding="utf-8")
     with pytest.raises(GrantFileError, match=r"^grants/a1/broken.json: is not valid JSON"):
         open_dataset(root)
+
+
+def test_the_network_report_table_of_vcse_reach(root):
+    from anchorlib.reports import views
+    from anchorlib.reports.workbook import network_sheets
+
+    ds = open_dataset(root)
+    t = views.network_grants_frame(metrics.summary(ds)).frame.iloc[0]
+    assert t["Grants (£)"] == 6000 and t["VCSE share of spend"] == pytest.approx(0.2)
+    assert t["VCSE share of spend and grants"] == pytest.approx(3700 / 9200)
+    assert t["Grants in other currencies"] == "USD 999.00 (1 grant)"
+    assert "grants beside spend" in [s.name for s in network_sheets(ds)]

@@ -208,6 +208,47 @@ def network_anchor_table(summary: dict):
     return network_anchor_frame(summary).styler()
 
 
+def network_grants_frame(summary: dict) -> ReportTable | None:
+    """VCSE reach that counts grants (docs/methodology.md#grants), one row per anchor with grants: its
+    grants' £ and local share, and its VCSE share of spend beside that of spend and grants; None for a
+    summary without grants."""
+    rows = [r for r in summary["anchors"] if "grants" in r]
+    if not rows:
+        return None
+    df = pd.DataFrame(
+        {
+            "Anchor": [r["name"] for r in rows],
+            "Grants (£)": [r["grants"]["total"] for r in rows],
+            "Grants: local share": [r["grants"]["local_share"] for r in rows],
+            "VCSE share of spend": [r["groups"].get("vcse", {}).get("utilisation") for r in rows],
+            "VCSE share of spend and grants": [r["vcse_share_of_spend_and_grants"] for r in rows],
+            "Grants in other currencies": [
+                "; ".join(
+                    f"{c} {v['amount']:,.2f} ({v['grants']:,} grant{'s' if v['grants'] != 1 else ''})"
+                    for c, v in r["grants"]["other_currencies"].items()
+                )
+                for r in rows
+            ],
+        }
+    )
+    kinds = {"Grants (£)": "money"} | {c: "pct" for c in df.columns if "share" in c}
+    caption = (
+        "Grants beside spend, all years: 360Giving grants in pounds (other currencies apart, never added); "
+        f"grants placed by {summary['choices'].get('grant_location', '')}"
+    )
+    return ReportTable(df, kinds, caption)
+
+
+def network_grants_table(summary: dict):
+    """``network_grants_frame`` formatted, or a line saying the dataset has no grants."""
+    t = network_grants_frame(summary)
+    if t is None:
+        from IPython.display import Markdown
+
+        return Markdown("This dataset has no grants (360Giving files go in `grants/<anchor_id>/`).")
+    return t.styler()
+
+
 def local_share_by_year_data(ds: Dataset, anchor_id: str, area: str = "home") -> pd.DataFrame:
     """Local share per financial year for one anchor (``metrics.local_share_per``: one aggregation)."""
     a = ds.area(area, anchor_id)

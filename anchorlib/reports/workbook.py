@@ -257,5 +257,6 @@ def network_sheets(ds, area: str = "home", summary: dict | None = None) -> list[
         _figures_sheet("headline", {"Period": head.notes["Period"]}, head.figures, head.caption),
         views.network_anchor_frame(summary).sheet("anchors"),
         views.shared_suppliers_frame(ds).sheet("shared suppliers"),
+        *([g.sheet("grants beside spend")] if (g := views.network_grants_frame(summary)) else []),
         choices_sheet({"dataset": str(ds.root), **summary["choices"], **head.notes, "definitions": METHOD}),
     ]
