@@ -34,6 +34,10 @@ def test_cached_open_equals_fresh_parse(copy, monkeypatch):
     second = open_dataset(copy)  # reads it
     for ds in (first, second):
         pd.testing.assert_frame_equal(ds.spend, fresh.spend)
+        pd.testing.assert_frame_equal(ds.grants, fresh.grants)  # the grants as read, from their cache entry
+        assert [r.to_json() for rs in ds.grant_reports.values() for r in rs] == [
+            r.to_json() for rs in fresh.grant_reports.values() for r in rs
+        ]
         assert ds.load_report_frame().equals(fresh.load_report_frame())
         assert [r.rejections for r in ds.load_reports["hackney"]] == [
             r.rejections for r in fresh.load_reports["hackney"]

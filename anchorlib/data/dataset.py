@@ -31,6 +31,7 @@ from anchorlib.data.payments import (
     GROUP_FLAGS,
     SPEND_CATEGORICALS,
     Joiner,
+    build_payments,
     compact,
     concat,
     flow_columns,
@@ -102,7 +103,10 @@ class Dataset:
 
     def replace(self, **tables) -> Dataset:
         """A new dataset with some tables replaced (``suppliers=...``) and a store of its own: nothing
-        derived from the old tables carries over, and nothing of it is stored on disk."""
+        derived from the old tables carries over, and nothing of it is stored on disk. A flow view's
+        replacement is the same flow of the replaced dataset."""
+        if self._spend_of is not None:
+            return self._spend_of.replace(**tables).with_flow(self.flow, self.grant_location)
         return dataclasses.replace(self, **tables, derived=Derived())
 
     @property
@@ -211,7 +215,12 @@ class Dataset:
         """
         if self._spend_of is not None:
             return self.derived.memo("payments", self._flow_payments)
-        return self.derived.memo("payments", lambda: self._joiner().join(self.spend))
+        return self.derived.memo(
+            "payments",
+            lambda: build_payments(
+                self.spend, self.suppliers, self.geography, self.ruleset, self.supplier_overrides
+            ),
+        )
 
     def _flow_payments(self):
         base = self._spend_of
@@ -340,8 +349,6 @@ class Dataset:
         location placed, and neither (unknown location), under the dataset's grant location option."""
         cols = ["anchor_id", "placed_by", "grants", "amount"]
         g = self.grant_payments
-        if g is None:
-            return pd.DataFrame(columns=cols)
         frame = pd.DataFrame(
             {
                 "anchor_id": g["anchor_id"].astype(str),

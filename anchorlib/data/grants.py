@@ -333,32 +333,30 @@ def empty_grants() -> pd.DataFrame:
 
 def with_grant_part(relation, grants: pd.DataFrame, store) -> object:
     """An out-of-core dataset's payments (a ``PaymentsRelation``) and its grants: the grants written once
-    as Parquet parts of their own (one per anchor and financial year, ``flow`` 'grant', the relation's
-    columns), in the cache folder ``store``, keyed by their content."""
+    as Parquet parts of their own (anchorlib/data/storage/parts.py: one per anchor and financial year, as
+    every reader takes them; ``flow`` 'grant'; the relation's columns), in the cache folder ``store``'s
+    ``grant-parts``, keyed by their content."""
     import hashlib
     import tempfile
     from dataclasses import replace
     from pathlib import Path
 
-    from anchorlib.data.relation import Part
-    from anchorlib.data.storage import atomic
+    from anchorlib.data.storage import parts
 
-    frame = grants.reindex(columns=list(relation.columns))
+    frame = grants[list(relation.columns)]
     folder = (
         Path(store) / "grant-parts" if store is not None else Path(tempfile.gettempdir()) / "anchorlib-grants"
     )
     folder.mkdir(parents=True, exist_ok=True)
     new = []
-    years = frame["financial_year"].astype("string")
-    for (anchor_id, year), rows in frame.groupby([frame["anchor_id"].astype(str), years], dropna=False):
+    anchors = frame["anchor_id"].astype(str)
+    for anchor_id in sorted(anchors.unique()):
+        rows = frame[(anchors == anchor_id).to_numpy()]
         text = rows.astype("string").fillna("")
         digest = hashlib.sha256(
             pd.util.hash_pandas_object(text, index=False).to_numpy().tobytes()
         ).hexdigest()
-        path = folder / f"grants-{digest[:24]}.parquet"
-        if not path.exists():
-            with atomic.replacing(path) as tmp:
-                rows.to_parquet(tmp, index=False)
-        fy = None if pd.isna(year) else str(year)
-        new.append(Part(str(path), str(anchor_id), fy, len(rows), "grant"))
+        key = f"grants-{digest[:24]}"
+        got = parts.read_manifest(folder, key) or parts.write(folder, key, anchor_id, rows)
+        new += [replace(p, flow="grant") for p in got[0]]
     return replace(relation, parts=(*relation.parts, *new), attrs=dict(relation.attrs))
