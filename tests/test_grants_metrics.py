@@ -364,3 +364,12 @@ def test_the_network_report_table_of_vcse_reach(root):
     assert t["VCSE share of spend and grants"] == pytest.approx(3700 / 9200)
     assert t["Grants in other currencies"] == "USD 999.00 (1 grant)"
     assert "grants beside spend" in [s.name for s in network_sheets(ds)]
+
+
+def test_the_report_equity_table_has_vcse_over_spend_and_grants(root):
+    from anchorlib.reports import views
+
+    t = views.equity_frame(open_dataset(root), "a1", None)
+    rows = t.frame.set_index("Group")["Utilisation (share of spend)"]
+    assert rows["VCSE"] == pytest.approx(0.2) and rows["VCSE, spend and grants"] == pytest.approx(3700 / 9200)
+    assert "VCSE, spend and grants" in t.caption

@@ -316,8 +316,16 @@ def code_tips(codes: pd.Series) -> list[str | None]:
 
 def equity_frame(ds: Dataset, anchor_id: str, years: list[str] | None, pool: str = "register") -> ReportTable:
     """Utilisation, availability and disparity index per group (``metrics.equity``; docs/methodology.md,
-    Utilisation, availability and disparity), availability over ``pool`` (register or population)."""
+    Utilisation, availability and disparity), availability over ``pool`` (register or population); for a
+    dataset with grants, a row of VCSE over spend and grants (docs/methodology.md#vcse-reach)."""
     eq = metrics.equity(ds, metrics.select(ds, [anchor_id], years), pool=pool)
+    if ds.has_grants:  # VCSE reach that counts grants, beside the spend-only figure
+        both = ds.with_flow("both")
+        row = metrics.equity(both, metrics.select(both, [anchor_id], years), pool=pool)
+        row = row[row["group"] == "vcse"].assign(label="VCSE, spend and grants")
+        attrs = eq.attrs
+        eq = pd.concat([eq, row], ignore_index=True)
+        eq.attrs = attrs
     df = pd.DataFrame(
         {
             "Group": eq["label"],
@@ -336,7 +344,12 @@ def equity_frame(ds: Dataset, anchor_id: str, years: list[str] | None, pool: str
         f"Equity of addressable spend, {period_label(ds, years)}: disparity index = 100 x utilisation / "
         f"availability; below 80 is a substantial disparity. Availability pool: "
         f"{eq.attrs['choices']['availability_pool']}; supplier flags: {eq.attrs['choices']['supplier_flags']}"
-        + (f"; n/a: {NO_KNOWN_MEMBERSHIP}" if eq["availability"].isna().any() else ""),
+        + (f"; n/a: {NO_KNOWN_MEMBERSHIP}" if eq["availability"].isna().any() else "")
+        + (
+            "; 'VCSE, spend and grants': the VCSE share of the spend and the 360Giving grants together"
+            if ds.has_grants
+            else ""
+        ),
     )
 
 
