@@ -80,6 +80,21 @@ def test_equity_gaps_shows_the_vcse_share_of_spend_and_grants(tmp_path, chromium
     save(artifacts, "equity_grants", timings)
 
 
+def test_network_overview_sums_spend_and_grants(tmp_path, chromium_path, artifacts, sample_ds):
+    both = metrics.summary(sample_ds, flow="both")["network"]
+    spend = metrics.summary(sample_ds)["network"]
+    assert both["local_share"] != spend["local_share"]
+    timings = {}
+    with app_page("13_network_overview.ipynb", tmp_path, chromium_path, ".al-pooled", 2, timings) as page:
+        assert page.inner_text(".al-pooled") == pct(spend["local_share"])
+        page.select_option(".al-flow select", label="Spend and grants")
+        text_is(page, ".al-pooled", pct(both["local_share"]))
+        assert page.inner_text(".al-mean") == pct(both["mean_anchor_local_share"])
+        contains(page, ".al-shared-spend + .al-note", "(spend and grants)")
+        shot(page, artifacts, "network_overview_spend_and_grants")
+    save(artifacts, "network_grants", timings)
+
+
 @pytest.mark.notebook
 @pytest.mark.slow
 def test_the_anchor_and_network_reports_show_grants_beside_spend(

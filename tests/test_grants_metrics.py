@@ -373,3 +373,18 @@ def test_the_report_equity_table_has_vcse_over_spend_and_grants(root):
     rows = t.frame.set_index("Group")["Utilisation (share of spend)"]
     assert rows["VCSE"] == pytest.approx(0.2) and rows["VCSE, spend and grants"] == pytest.approx(3700 / 9200)
     assert "VCSE, spend and grants" in t.caption
+
+
+def test_the_network_overview_sums_the_chosen_flow(root):
+    from anchorlib.apps.network_overview import NetworkModel, NetworkView
+    from anchorlib.formatting import pct
+
+    ds = open_dataset(root)
+    view = NetworkView(NetworkModel(ds))
+    assert view.status.value == "" and f"<div class='al-value al-pooled'>{pct(0.4)}</div>" in view.tiles.value
+    view.model.flow = "both"
+    assert f"<div class='al-value al-pooled'>{pct(4700 / 9700)}</div>" in view.tiles.value
+    assert (
+        "(spend and grants)" in view.shared_tiles.value
+        and "Money: spend and 360Giving grants" in view.note.value
+    )
