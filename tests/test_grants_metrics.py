@@ -388,3 +388,19 @@ def test_the_network_overview_sums_the_chosen_flow(root):
         "(spend and grants)" in view.shared_tiles.value
         and "Money: spend and 360Giving grants" in view.note.value
     )
+
+
+def test_the_what_if_app_moves_grant_leakage_by_programme(root):
+    from anchorlib.apps.what_if_shift import WhatIfModel, WhatIfView
+
+    ds = open_dataset(root)
+    view = WhatIfView(WhatIfModel(ds, anchor_ids=["a1"], flow="grant", share=0.5))
+    m = view.model
+    assert view.status.value == "" and m.categories == [
+        "Community Grants"
+    ]  # a grant's category: its programme
+    s = m.shift()
+    assert s.leakage_in_scope == pytest.approx(4700 - 2700) and s.added_local_spend == pytest.approx(1000)
+    assert s.local_share_after == pytest.approx((2700 + 1000) / 4700)
+    m.flow = "spend"
+    assert view.status.value == "" and "Community Grants" not in m.categories
