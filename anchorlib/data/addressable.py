@@ -88,7 +88,7 @@ PUBLIC_BODY_PAYEES: dict[str, str] = {
 }
 PAYEE_REASON = "public body named as payee"  # the exclusion reason: 'public body named as payee: council'
 
-#: Grants (docs/methodology.md#grants-and-the-rule-set): organisation identifier prefixes (org-id.guide) of
+#: Grants (docs/methodology.md#grants-as-a-flow): organisation identifier prefixes (org-id.guide) of
 #: public bodies: local authorities of England and Wales, Scotland and Northern Ireland, NHS organisations,
 #: the UK government's organisations register.
 PUBLIC_BODY_ORG_IDS = ("GB-LAE", "GB-LAS", "GB-LANI", "GB-NHS", "GB-GOR")
