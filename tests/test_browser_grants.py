@@ -38,7 +38,9 @@ def test_leakage_explorer_shows_grants_beside_spend(tmp_path, chromium_path, art
     spend, grants, both = (_share(sample_ds, anchor, f) for f in ("spend", "grant", "both"))
     assert grants.addressable_spend > 0 and both.local_share != spend.local_share
     timings = {}
-    with app_page("10_leakage_explorer.ipynb", tmp_path, chromium_path, ".al-share", 3, timings) as page:
+    with app_page(
+        "10_leakage_explorer.ipynb", tmp_path, chromium_path, artifacts, ".al-share", 3, timings
+    ) as page:
         assert page.inner_text(".al-share") == pct(spend.local_share)  # spend alone by default
         assert page.inner_text(".al-grants") == money(grants.addressable_spend)
         assert page.inner_text(".al-spend-only") == money(spend.addressable_spend)
@@ -65,7 +67,9 @@ def test_equity_gaps_shows_the_vcse_share_of_spend_and_grants(tmp_path, chromium
     spend, grants, both = equity("spend"), equity("grant"), equity("both")
     assert both.loc["vcse", "utilisation"] > spend.loc["vcse", "utilisation"]
     timings = {}
-    with app_page("11_equity_gaps.ipynb", tmp_path, chromium_path, ".al-di-sme", 2, timings) as page:
+    with app_page(
+        "11_equity_gaps.ipynb", tmp_path, chromium_path, artifacts, ".al-di-sme", 2, timings
+    ) as page:
         assert page.inner_text(".al-vcse-reach") == pct(both.loc["vcse", "utilisation"])
         assert f"spend only {pct(spend.loc['vcse', 'utilisation'])}" in page.inner_text(".al-tiles-box")
         assert page.inner_text(".al-di-vcse") == disparity(spend.loc["vcse", "disparity_index"])
@@ -85,7 +89,9 @@ def test_network_overview_sums_spend_and_grants(tmp_path, chromium_path, artifac
     spend = metrics.summary(sample_ds)["network"]
     assert both["local_share"] != spend["local_share"]
     timings = {}
-    with app_page("13_network_overview.ipynb", tmp_path, chromium_path, ".al-pooled", 2, timings) as page:
+    with app_page(
+        "13_network_overview.ipynb", tmp_path, chromium_path, artifacts, ".al-pooled", 2, timings
+    ) as page:
         assert page.inner_text(".al-pooled") == pct(spend["local_share"])
         page.select_option(".al-flow select", label="Spend and grants")
         text_is(page, ".al-pooled", pct(both["local_share"]))
