@@ -113,14 +113,12 @@ class Guarded:
             self._quiet = False
 
 
-class ChoiceModel(traitlets.HasTraits):
-    """The choices every app shares: anchors (at least one, each known), a local area and the money the
-    figures sum (``flow``: 'spend', the default; 'grant' or 'both' where the dataset has grants;
-    ``fds`` is the dataset of that flow, ``Dataset.with_flow``)."""
+class FlowChoice(traitlets.HasTraits):
+    """The money an app's figures sum (``flow``: 'spend', the default; 'grant' or 'both' where the dataset
+    ``ds`` has grants); ``fds`` is the dataset of that flow (``Dataset.with_flow``)."""
 
-    anchor_ids = traitlets.List(traitlets.Unicode())
-    area_id = traitlets.Unicode("home")
     flow = traitlets.Unicode("spend")
+    ds: Dataset
 
     @traitlets.validate("flow")
     def _check_flow(self, proposal):
@@ -130,6 +128,14 @@ class ChoiceModel(traitlets.HasTraits):
     def fds(self) -> Dataset:
         """The dataset of the chosen flow (the dataset itself for spend)."""
         return self.ds.with_flow(self.flow)
+
+
+class ChoiceModel(FlowChoice):
+    """The choices every app shares: anchors (at least one, each known), a local area and the money
+    (``FlowChoice``)."""
+
+    anchor_ids = traitlets.List(traitlets.Unicode())
+    area_id = traitlets.Unicode("home")
 
     def __init__(self, ds: Dataset, **kw):
         self.ds = ds

@@ -15,6 +15,7 @@ from anchorlib.apps.common import (
     AREA_LABELS,
     STYLE,
     AppChart,
+    FlowChoice,
     Guarded,
     Memo,
     area_options,
@@ -28,33 +29,22 @@ from anchorlib.apps.data_picker import AppShell, app_shell
 from anchorlib.apps.download import Download, Table
 from anchorlib.charts import network as network_charts
 from anchorlib.data.dataset import Dataset
-from anchorlib.data.grants import flow_key, flow_label
+from anchorlib.data.grants import flow_label
 from anchorlib.export import Sheet
 from anchorlib.formatting import money, number, pct
 from anchorlib.metrics import pooling
 
 
-class NetworkModel(traitlets.HasTraits):
-    """Choices: the local area (home = each anchor's own home boroughs) and the money (``flow``: spend,
-    grants or both, where the dataset has grants)."""
+class NetworkModel(FlowChoice):
+    """Choices: the local area (home = each anchor's own home boroughs) and the money (``FlowChoice``)."""
 
     area_id = traitlets.Unicode("home")
-    flow = traitlets.Unicode("spend")
 
     def __init__(self, ds: Dataset, **kw):
         # the metrics below sum the dataset's rollups (Dataset.rollup): same sums, far fewer rows
         self.ds = ds
         self._cache = Memo()
         super().__init__(**kw)
-
-    @traitlets.validate("flow")
-    def _check_flow(self, proposal):
-        return flow_key(proposal["value"])
-
-    @property
-    def fds(self) -> Dataset:
-        """The dataset of the chosen flow."""
-        return self.ds.with_flow(self.flow)
 
     def shared(self) -> pd.DataFrame:
         """``metrics.shared_suppliers``: suppliers paid by 2+ anchors (all years; independent of the area)."""
