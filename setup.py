@@ -15,9 +15,10 @@ from pathlib import Path
 from setuptools import find_namespace_packages, setup
 
 SAMPLE = Path("data/sample")
+SAMPLE_FILES = ["README.md", "*.csv", "*.xlsx", "*.json"]  # the JSON: the sample's 360Giving grant files
 # each folder of the sample is a package of data files, as setuptools wants of every folder it copies
 SAMPLE_PACKAGES = {
-    ".".join(("anchorlib.sample.bundled", *d.relative_to(SAMPLE).parts)): ["README.md", "*.csv", "*.xlsx"]
+    ".".join(("anchorlib.sample.bundled", *d.relative_to(SAMPLE).parts)): SAMPLE_FILES
     for d in [SAMPLE, *sorted(p for p in SAMPLE.rglob("*") if p.is_dir())]
     if not any(part.startswith(".") for part in d.relative_to(SAMPLE).parts)
 }

@@ -77,6 +77,22 @@ def summary(
             "written by `anchorlib register build`).",
         ),
     ] = "register",
+    flow: Annotated[
+        str,
+        typer.Option(
+            "--flow",
+            help="The money the figures sum: spend (the spend files, default), grant (the 360Giving files "
+            "in grants/) or both.",
+        ),
+    ] = "spend",
+    grant_location: Annotated[
+        str,
+        typer.Option(
+            "--grant-location",
+            help="What places a grant: recipient (its postcode, else the beneficiary location; default) or "
+            "beneficiary (the beneficiary location first).",
+        ),
+    ] = "recipient",
 ) -> None:
     """The headline metrics per anchor and for the network."""
     from anchorlib.data.storage import cache, results
@@ -85,7 +101,13 @@ def summary(
     root = Path(data).expanduser().resolve() if data is not None else default_data_dir()
     store = cache.cache_dir(root) if cache.enabled() and root.is_dir() else None
     # a file of the folder that cannot be looked at (a dangling link, no permission): no stored result
-    args = {"anchor": anchor, "area": area, **({"pool": pool} if pool != "register" else {})}
+    args = {
+        "anchor": anchor,
+        "area": area,
+        **({"pool": pool} if pool != "register" else {}),
+        **({"flow": flow} if flow != "spend" else {}),
+        **({"grant_location": grant_location} if grant_location != "recipient" else {}),
+    }
     try:
         key = results.result_key(root, "summary", args, store) if store else None
     except OSError:
@@ -102,7 +124,9 @@ def summary(
 
             try:
                 ds = open_dataset(root)
-                result = metrics.summary(ds, anchor or None, area, pool=pool)
+                result = metrics.summary(
+                    ds, anchor or None, area, pool=pool, flow=flow, grant_location=grant_location
+                )
             except AnchorlibError as err:
                 fail(err)
             except OSError as err:  # the folder changed under the run, or cannot be read
@@ -147,18 +171,26 @@ def write_workbook(path: Path, sheets: list[dict]) -> None:
 
 @app.command()
 def validate(
-    files: Annotated[list[Path], typer.Argument(help="Spend files (.csv, .xlsx, .xlsm or .ods).")],
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Spend files (.csv, .xlsx, .xlsm or .ods) or 360Giving grant files (.json, or a CSV or "
+            "workbook with the standard's column titles)."
+        ),
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object per file (a list).")] = False,
 ) -> None:
     """Load spend files and report what was read: each workbook sheet read or skipped (and why), rows
     loaded, rejected (line and reason) and structure (blank lines, repeated headers, titles, totals),
-    totals, reconciliation."""
+    totals, reconciliation. A 360Giving grant file: grants loaded, in other currencies (count and amount
+    per currency, never added to pounds), rejected (line or index and reason), to individuals (counted)."""
     from anchorlib.data.ingest import load_spend_file
+    from anchorlib.data.ingest.grants import load_grant_file, looks_like_grants
 
     reports = []
     for f in files:
         try:
-            _, report = load_spend_file(f)
+            _, report = load_grant_file(f) if looks_like_grants(f) else load_spend_file(f)
         except AnchorlibError as err:
             fail(err)
         reports.append(report)
@@ -167,6 +199,12 @@ def validate(
         return
     for r in reports:
         typer.echo(r.summary_line())
+        if getattr(r, "kind", "") == "grants":
+            for rej in r.rejections[:20]:
+                typer.echo(f"  {rej.where()}: {rej.reason}")
+            if len(r.rejections) > 20:
+                typer.echo(f"  ... and {number(len(r.rejections) - 20)} more (use --json for all)")
+            continue
         for sheet in r.sheets:
             typer.echo(f"  {sheet.summary()}")
         if r.repairs:

@@ -33,3 +33,8 @@ class ParameterError(AnchorlibError):
 class OutOfCoreError(DatasetError):
     """Something asked for a dataset's payments as a pandas frame where they are out of core (a Parquet
     dataset, queried by DuckDB or Spark, never loaded whole)."""
+
+
+class GrantFileError(DatasetError):
+    """A grant file (360Giving JSON, CSV or XLSX) cannot be read at all (as opposed to grants rejected
+    inside it, which its grant report lists)."""

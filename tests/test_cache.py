@@ -27,12 +27,17 @@ def test_cached_open_equals_fresh_parse(copy, monkeypatch):
     assert not (copy / CACHE_DIRNAME).exists()
     monkeypatch.setenv("ANCHORLIB_CACHE", "1")
     first = open_dataset(copy)  # fills the cache
-    assert len(list((copy / CACHE_DIRNAME).glob("*.parquet"))) == sum(
-        len(r) for r in fresh.load_reports.values()
-    )
+    parquet = [p.name for p in (copy / CACHE_DIRNAME).glob("*.parquet")]
+    grants = [n for n in parquet if n.startswith("grants-")]  # each 360Giving file's grants, kept too
+    assert len(parquet) - len(grants) == sum(len(r) for r in fresh.load_reports.values())
+    assert len(grants) == sum(len(r) for r in fresh.grant_reports.values()) == 4
     second = open_dataset(copy)  # reads it
     for ds in (first, second):
         pd.testing.assert_frame_equal(ds.spend, fresh.spend)
+        pd.testing.assert_frame_equal(ds.grants, fresh.grants)  # the grants as read, from their cache entry
+        assert [r.to_json() for rs in ds.grant_reports.values() for r in rs] == [
+            r.to_json() for rs in fresh.grant_reports.values() for r in rs
+        ]
         assert ds.load_report_frame().equals(fresh.load_report_frame())
         assert [r.rejections for r in ds.load_reports["hackney"]] == [
             r.rejections for r in fresh.load_reports["hackney"]

@@ -364,6 +364,16 @@ def test_summary_reads_the_rollup_once_and_sums_on_the_engine_it_is_handed(sampl
     got = metrics.summary(sample_ds, engine=rec)
     shares = len(sample_ds.rollup(metrics.headline.SUMMARY_SHARE_COLUMNS, resolved=True))
     groups = len(sample_ds.rollup(metrics.headline.SUMMARY_GROUP_COLUMNS))
-    assert rec.calls == [("share_sums", shares, (SUPPLIER,)), ("equity_sums", groups, ("anchor_id",))]
+    assert rec.calls[:2] == [("share_sums", shares, (SUPPLIER,)), ("equity_sums", groups, ("anchor_id",))]
+    # the sample has grants: the same two sums again for the grant flow, then for spend and grants
+    for k, flow in enumerate(("grant", "both")):
+        view = sample_ds.with_flow(flow)
+        shares = len(view.rollup(metrics.headline.SUMMARY_SHARE_COLUMNS, resolved=True))
+        groups = len(view.rollup(metrics.headline.SUMMARY_GROUP_COLUMNS))
+        assert rec.calls[2 + 2 * k : 4 + 2 * k] == [
+            ("share_sums", shares, (SUPPLIER,)),
+            ("equity_sums", groups, ("anchor_id",)),
+        ]
+    assert len(rec.calls) == 6
     assert got["choices"]["engine"] == "pandas"
     assert got == metrics.summary(sample_ds, engine="pandas")

@@ -165,10 +165,11 @@ def test_summary_xlsx_holds_every_number_of_summary_json(tmp_path):
     book = tmp_path / "summary.xlsx"
     run = _cli("summary", "--data", str(SAMPLE_DIR), "--json", "--xlsx", str(book))
     assert run.returncode == 0, run.stderr
-    assert run.stderr.strip() == f"anchorlib: wrote {book} (sheets: anchors, network, groups, choices)"
+    names = ["anchors", "network", "groups", "grants", "grant files", "other currencies", "choices"]
+    assert run.stderr.strip() == f"anchorlib: wrote {book} (sheets: {', '.join(names)})"
     result = json.loads(run.stdout)  # stdout is the JSON alone
     wb = openpyxl.load_workbook(book)
-    assert wb.sheetnames == ["anchors", "network", "groups", "choices"]
+    assert wb.sheetnames == names  # the sample has grants: three sheets of them
     assert all(ws.freeze_panes == "A2" for ws in wb)
     checked = 0
     anchors = _rows(wb["anchors"])
@@ -188,6 +189,26 @@ def test_summary_xlsx_holds_every_number_of_summary_json(tmp_path):
             for key, label, _ in wbk.GROUP_COLUMNS:
                 assert groups[(a["anchor_id"], g)][label] == figures[key], (a["anchor_id"], g, key)
                 checked += _numbers(figures[key])
+    for got, want in zip(anchors, result["anchors"]):
+        assert got["VCSE share of spend and grants"] == want["vcse_share_of_spend_and_grants"]
+        checked += _numbers(want["vcse_share_of_spend_and_grants"])
+    flows = {(r["Anchor id"], r["Money"]): r for r in _rows(wb["grants"])}
+    files = {r["Anchor id"]: r for r in _rows(wb["grant files"])}
+    other = {(r["Anchor id"], r["Currency"]): r for r in _rows(wb["other currencies"])}
+    for a in result["anchors"]:
+        for block, money in (("grants", "grants"), ("spend_and_grants", "spend and grants")):
+            for key, label, _ in wbk.FLOW_COLUMNS:
+                assert flows[(a["anchor_id"], money)][label] == a[block][key], (a["anchor_id"], block, key)
+                checked += _numbers(a[block][key])
+        for path, label, _ in wbk.GRANT_FILE_COLUMNS:
+            value = wbk._at_key(a, path)
+            assert files[a["anchor_id"]][label] == value, (a["anchor_id"], path)
+            checked += _numbers(value)
+        for cur, v in a["grants"]["other_currencies"].items():
+            row = other[(a["anchor_id"], cur)]
+            assert (row["Grants"], row["Amount (in that currency)"]) == (v["grants"], v["amount"])
+            checked += _numbers(v)
+    assert other[("city_of_london", "EUR")]["Amount (in that currency)"] == 25_000
     assert checked == _numbers(result)  # every number of the JSON was found in the workbook
     cells = [
         c

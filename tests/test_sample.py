@@ -7,7 +7,7 @@ import filecmp
 import pandas as pd
 import pytest
 
-from anchorlib import metrics
+from anchorlib import metrics, open_dataset
 from anchorlib.data.storage.cache import CACHE_DIRNAME
 from anchorlib.paths import SAMPLE_DIR
 from anchorlib.sample.generator import write_sample
@@ -164,3 +164,24 @@ def test_a_large_year_is_written_as_a_file_a_month_with_the_same_payments(tmp_pa
     a = whole.spend[cols].astype(str).sort_values(key, ignore_index=True)
     b = monthly.spend[cols].astype(str).sort_values(key, ignore_index=True)
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_the_sample_grants_leave_every_spend_only_figure_as_it_was(sample_ds, tmp_path):
+    """The sample's 360Giving files (grants/<anchor_id>/) add grants beside spend: the spend-only summary
+    of the folder without them is the same, key for key, and the keys the grants add are new ones."""
+    import shutil
+
+    bare = tmp_path / "bare"
+    shutil.copytree(SAMPLE_DIR, bare, ignore=shutil.ignore_patterns(CACHE_DIRNAME))
+    shutil.rmtree(bare / "grants")
+    with_grants, without = metrics.summary(sample_ds), metrics.summary(open_dataset(bare))
+    assert without["network"] == with_grants["network"]
+    for a, b in zip(with_grants["anchors"], without["anchors"]):
+        assert {k: a[k] for k in b} == b
+        assert set(a) - set(b) == {"vcse_share_of_spend_and_grants", "grants", "spend_and_grants"}
+        assert a["grants"]["total"] > 0 and a["grants"]["placed_by"]["beneficiary location"] > 0
+    assert {k: with_grants["choices"][k] for k in without["choices"]} == without["choices"]
+    reports = sample_ds.grant_report_frame().set_index("anchor_id")
+    assert sorted(reports.index) == ["city_of_london", "elft", "hackney", "nel_icb"]
+    assert reports.loc["city_of_london", "other_currencies"] == "EUR 25,000.00 (1 grant)"
+    assert reports.loc["hackney", "to_individuals"] > 0 and (reports["rows_rejected"] == 0).all()

@@ -15,6 +15,7 @@ import traitlets
 from anchorlib.apps.app_chart import AppChart
 from anchorlib.apps.memo import Memo
 from anchorlib.data.dataset import Dataset, open_dataset
+from anchorlib.data.grants import GRANT_LOCATIONS, flow_key
 from anchorlib.data.places import Area
 from anchorlib.errors import AnchorlibError, ParameterError
 
@@ -112,8 +113,26 @@ class Guarded:
             self._quiet = False
 
 
-class ChoiceModel(traitlets.HasTraits):
-    """The choices every app shares: anchors (at least one, each known) and a local area."""
+class FlowChoice(traitlets.HasTraits):
+    """The money an app's figures sum (``flow``: 'spend', the default; 'grant' or 'both' where the dataset
+    ``ds`` has grants); ``fds`` is the dataset of that flow (``Dataset.with_flow``)."""
+
+    flow = traitlets.Unicode("spend")
+    ds: Dataset
+
+    @traitlets.validate("flow")
+    def _check_flow(self, proposal):
+        return flow_key(proposal["value"])
+
+    @property
+    def fds(self) -> Dataset:
+        """The dataset of the chosen flow (the dataset itself for spend)."""
+        return self.ds.with_flow(self.flow)
+
+
+class ChoiceModel(FlowChoice):
+    """The choices every app shares: anchors (at least one, each known), a local area and the money
+    (``FlowChoice``)."""
 
     anchor_ids = traitlets.List(traitlets.Unicode())
     area_id = traitlets.Unicode("home")
@@ -182,17 +201,55 @@ def select_rows(frame, anchor_ids: list[str], years: list[str] | None = None):
 def choice_notes(ds: Dataset, anchor_ids: list[str] | None, where: str, **extra) -> dict[str, object]:
     """The choices behind an app's figures, as a download's workbook lists them: the dataset, the
     organisations by name, where counts as local (``where``, by name and code), ``extra`` (e.g. the
-    financial years) and the dataset's rule set and IMD vintage."""
+    financial years) and the dataset's rule set and IMD vintage; for a dataset with grants, the flow
+    (``ds`` a flow view: ``ChoiceModel.fds``) and what placed the grants."""
     names = dict(zip(ds.anchors["anchor_id"].astype(str), ds.anchors["name"].astype(str)))
+    flows = {k.replace("_", " "): v for k, v in ds.choices.items() if k in ("flow", "grant_location")}
     return {
         "dataset": str(ds.root),
         **({"organisations": "; ".join(names.get(a, a) for a in anchor_ids)} if anchor_ids else {}),
         "local area": where,
         **{k.replace("_", " "): v for k, v in extra.items()},
+        **flows,
         "addressable rule set": ds.ruleset.name,
         "IMD vintage": ds.geography.imd_vintage,
         "definitions": "docs/methodology.md",
     }
+
+
+#: The flow picker's choices (``flow_picker``), as every app names them.
+FLOW_OPTIONS = [("Spend", "spend"), ("Grants", "grant"), ("Spend and grants", "both")]
+
+
+def flow_picker(ds: Dataset, value: str = "spend", width: str = "320px") -> widgets.Dropdown:
+    """The 'Money' dropdown (spend, grants, or both), shown only where the dataset has grants."""
+    return widgets.Dropdown(
+        options=FLOW_OPTIONS,
+        value=flow_key(value),
+        description="Money",
+        style={"description_width": "initial"},
+        layout=widgets.Layout(width=width, display="" if ds.has_grants else "none"),
+    ).add_class("al-flow")
+
+
+def flow_words(ds: Dataset) -> str:
+    """What a footnote says of the money a flow view sums: '' for spend alone in a dataset without
+    grants."""
+    if not ds.has_grants and ds.flow == "spend":
+        return ""
+    what = {
+        "spend": "spend files only",
+        "grant": "360Giving grants only",
+        "both": "spend and 360Giving grants",
+    }
+    text = f" Money: {what[ds.flow]}"
+    if ds.flow != "spend":
+        text += f"; grants placed by {html.escape(GRANT_LOCATIONS[ds.grant_location])}"
+        text += (
+            "; grants in other currencies are not in these figures; grants to individuals are counted, "
+            "never named"
+        )
+    return text + "."
 
 
 def anchor_picker(ds: Dataset, value: list[str], width: str = "520px") -> widgets.SelectMultiple:

@@ -26,6 +26,8 @@ from anchorlib.apps.common import (
     area_options,
     area_picker,
     choice_notes,
+    flow_picker,
+    flow_words,
     placeholder,
     select_rows,
     tiles_html,
@@ -51,14 +53,16 @@ class EquityModel(ChoiceModel):
     pool_name = traitlets.Unicode("register")  # the availability pool: register or population
 
     def __init__(self, ds: Dataset, **kw):
-        # the payments rolled up once, by anchor, to what equity and the IMD deciles read (the groups'
-        # flags and IMD decile are the supplier's; anchorlib/data/rollup.py): a choice of anchors is a
-        # selection of its rows
-        self.base = selected_rollup(
-            ds, ["anchor_id", *SHARE_COLUMNS, *SUPPLIER_COLUMNS, "category", *GROUP_COLUMNS], resolved=True
-        )
-        super().__init__(ds, **kw)
         self._memo = Memo()
+        super().__init__(ds, **kw)
+
+    @property
+    def base(self) -> pd.DataFrame:
+        """The chosen flow's payments rolled up once, by anchor, to what equity and the IMD deciles read (the
+        groups' flags and IMD decile are the supplier's; anchorlib/data/rollup.py): a choice of anchors is
+        a selection of its rows."""
+        columns = ["anchor_id", *SHARE_COLUMNS, *SUPPLIER_COLUMNS, "category", *GROUP_COLUMNS]
+        return self._memo.get(("base", self.flow), lambda: selected_rollup(self.fds, columns, resolved=True))
 
     @traitlets.validate("group")
     def _check_group(self, proposal):
@@ -83,7 +87,7 @@ class EquityModel(ChoiceModel):
     def _selection(self) -> pd.DataFrame:
         """The chosen anchors' rows of the rollup."""
         return self._memo.get(
-            ("selection", tuple(self.anchor_ids)), lambda: select_rows(self.base, self.anchor_ids)
+            ("selection", self.flow, tuple(self.anchor_ids)), lambda: select_rows(self.base, self.anchor_ids)
         )
 
     @traitlets.validate("pool_name")
@@ -117,7 +121,7 @@ class EquityModel(ChoiceModel):
         )
 
     def _cached(self, what: str, fn):
-        return self._memo.get((what, tuple(self.anchor_ids), self.area_id, self.pool_name), fn)
+        return self._memo.get((what, self.flow, tuple(self.anchor_ids), self.area_id, self.pool_name), fn)
 
     def overall(self) -> pd.DataFrame:
         """``metrics.equity`` over all the chosen spend, one row per group."""
@@ -136,11 +140,37 @@ class EquityModel(ChoiceModel):
     def imd(self) -> pd.DataFrame:
         return self._cached("imd", lambda: metrics.imd_distribution(self.payments()))
 
+    def vcse_reach(self) -> dict[str, float | None] | None:
+        """VCSE utilisation of spend only and of spend and grants (docs/methodology.md#grants), for the
+        chosen anchors and area, where the dataset has grants; None otherwise."""
+        if not self.ds.has_grants:
+            return None
+
+        def both():
+            out = {}
+            for flow in ("spend", "both"):
+                view = (
+                    self
+                    if flow == self.flow
+                    else EquityModel(
+                        self.ds,
+                        anchor_ids=self.anchor_ids,
+                        area_id=self.area_id,
+                        pool_name=self.pool_name,
+                        flow=flow,
+                    )
+                )
+                rows = view.overall().set_index("group")
+                out[flow] = rows["utilisation"].get("vcse") if "vcse" in rows.index else None
+            return out
+
+        return self._memo.get(("vcse_reach", tuple(self.anchor_ids), self.area_id, self.pool_name), both)
+
 
 def _choices(m: EquityModel) -> dict:
     where = m.scope() if m.area_id == ANYWHERE else m.area().describe()
     return choice_notes(
-        m.ds, m.anchor_ids, where, group=metrics.GROUP_LABELS[m.group], availability_pool=m.pool_label()
+        m.fds, m.anchor_ids, where, group=metrics.GROUP_LABELS[m.group], availability_pool=m.pool_label()
     )
 
 
@@ -234,6 +264,7 @@ class EquityView(Guarded, widgets.VBox):
             style={"description_width": "initial"},
             layout=widgets.Layout(width="320px", display="" if len(pools) > 1 else "none"),
         ).add_class("al-pool")
+        self.flow = flow_picker(ds, m.flow)
         self.tiles = widgets.HTML().add_class("al-tiles-box")
         self.gaps, self.deciles = AppChart(placeholder()), AppChart(placeholder())
         self.downloads = {
@@ -246,8 +277,11 @@ class EquityView(Guarded, widgets.VBox):
         self.link(self.area, m, "area_id")
         self.link(self.group, m, "group")
         self.link(self.pool, m, "pool_name")
-        m.observe(lambda _: self._guard(self.refresh), ["anchor_ids", "area_id", "group", "pool_name"])
-        controls = widgets.HBox([self.anchors, widgets.VBox([self.area, self.group, self.pool])])
+        self.link(self.flow, m, "flow")
+        m.observe(
+            lambda _: self._guard(self.refresh), ["anchor_ids", "area_id", "group", "pool_name", "flow"]
+        )
+        controls = widgets.HBox([self.anchors, widgets.VBox([self.area, self.group, self.pool, self.flow])])
         super().__init__(
             [
                 widgets.HTML(STYLE),
@@ -295,8 +329,18 @@ class EquityView(Guarded, widgets.VBox):
             )
             for r in m.overall().itertuples()
         ]
+        reach = m.vcse_reach()
+        if reach is not None:
+            tiles.append(
+                (
+                    "vcse-reach",
+                    "VCSE share of spend and grants",
+                    pct(reach["both"]),
+                    f"spend only {pct(reach['spend'])}",
+                )
+            )
         self.tiles.value = tiles_html(tiles)
-        self.show_charts((tuple(m.anchor_ids), m.area_id, m.group, m.pool_name), self._charts())
+        self.show_charts((tuple(m.anchor_ids), m.area_id, m.group, m.pool_name, m.flow), self._charts())
         ov = m.overall()
         unknown = ov.set_index("group")["utilisation_unknown_share"].get(m.group)
         pool = m.pool_label()
@@ -307,7 +351,14 @@ class EquityView(Guarded, widgets.VBox):
             "supplier register, among suppliers whose membership is known (docs/methodology.md, "
             f"Utilisation, availability and disparity). For {html.escape(metrics.GROUP_LABELS[m.group])}, "
             f"{pct(unknown)} of the spend went to suppliers whose membership is unknown. Availability "
-            f"pool: {pool}.</small></p>"
+            f"pool: {pool}.{flow_words(m.fds)}"
+            + (
+                " VCSE share of spend and grants: utilisation of VCSEs over the spend and the grants "
+                "together, beside the spend-only figure."
+                if reach is not None
+                else ""
+            )
+            + "</small></p>"
         )
 
 
@@ -317,14 +368,16 @@ def equity(
     area_id: str = ANYWHERE,
     group: str = "sme",
     pool: str = "register",
+    flow: str = "spend",
 ) -> AppShell:
     """Open the dataset (``data_dir`` or a Dataset; None = the bundled sample) and build the equity gaps
     app (``.view``) with a picker for one's own data folder; availability over ``pool`` (register or
-    population). Problems show as a plain message."""
+    population), of ``flow`` (spend, grant or both). Problems show as a plain message."""
     kw = {
         "area_id": area_id or ANYWHERE,
         "group": group,
         "pool_name": pool or "register",
+        "flow": flow or "spend",
         **({"anchor_ids": list(anchor_ids)} if anchor_ids else {}),
     }
     return app_shell(data_dir, lambda d, **choices: EquityView(EquityModel(d, **choices)), **kw)

@@ -24,6 +24,8 @@ from anchorlib.apps.common import (
     area_options,
     area_picker,
     choice_notes,
+    flow_picker,
+    flow_words,
     placeholder,
     select_rows,
     tiles_html,
@@ -51,21 +53,35 @@ class LeakageModel(ChoiceModel):
     addressable_only = traitlets.Bool(True)
 
     def __init__(self, ds: Dataset, **kw):
-        # the payments rolled up once per grain the figures need, by anchor and year
-        # (anchorlib/data/rollup.py; stored beside a cached dataset): a choice of anchors and years is then
-        # a selection of these rows
-        self.base = {
-            "category": selected_rollup(ds, ["anchor_id", "financial_year", "category", *SHARE_COLUMNS]),
-            "supplier": selected_rollup(
-                ds, ["anchor_id", "financial_year", *SHARE_COLUMNS, *SUPPLIER_COLUMNS], resolved=True
-            ),
-        }
-        self.all_years = sorted(
-            self.base["category"]["financial_year"].dropna().astype(str).unique().tolist()
-        )
         self._memo = Memo()
+        self.ds = ds
+        years = set()
+        for flow in ("spend", "grant") if ds.has_grants else ("spend",):
+            years |= set(self.bases(flow)["category"]["financial_year"].dropna().astype(str))
+        self.all_years = sorted(years)
         kw.setdefault("years", self.all_years)
         super().__init__(ds, **kw)
+
+    def bases(self, flow: str) -> dict[str, pd.DataFrame]:
+        """A flow's payments rolled up once per grain the figures need, by anchor and year
+        (anchorlib/data/rollup.py; stored beside a cached dataset): a choice of anchors and years is then
+        a selection of these rows."""
+
+        def make():
+            fds = self.ds.with_flow(flow)
+            return {
+                "category": selected_rollup(fds, ["anchor_id", "financial_year", "category", *SHARE_COLUMNS]),
+                "supplier": selected_rollup(
+                    fds, ["anchor_id", "financial_year", *SHARE_COLUMNS, *SUPPLIER_COLUMNS], resolved=True
+                ),
+            }
+
+        return self._memo.get(("bases", flow), make)
+
+    @property
+    def base(self) -> dict[str, pd.DataFrame]:
+        """The chosen flow's rollups (``bases``)."""
+        return self.bases(self.flow)
 
     @traitlets.validate("years")
     def _check_years(self, proposal):
@@ -74,7 +90,7 @@ class LeakageModel(ChoiceModel):
         return list(proposal["value"])
 
     def _selection(self) -> tuple:
-        return tuple(self.anchor_ids), tuple(self.years), self.addressable_only
+        return self.flow, tuple(self.anchor_ids), tuple(self.years), self.addressable_only
 
     def payments(self, by: str = "category") -> pd.DataFrame:
         """The chosen payments rolled up for the figures by year and category (``by`` "category") or by
@@ -98,7 +114,26 @@ class LeakageModel(ChoiceModel):
         return self._memo.get((what, *self._selection(), self.area_id), fn)
 
     def scope(self) -> str:
-        return "addressable spend" if self.addressable_only else "all spend"
+        money_ = {"spend": "spend", "grant": "grants", "both": "spend and grants"}[self.flow]
+        return f"addressable {money_}" if self.addressable_only else f"all {money_}"
+
+    def beside(self) -> dict[str, metrics.LocalShare] | None:
+        """Where the dataset has grants: the headline of spend alone and of grants alone for the chosen
+        anchors, years and area (the tiles show grants beside spend); None without grants."""
+        if not self.ds.has_grants:
+            return None
+
+        def both():
+            out = {}
+            for flow in ("spend", "grant"):
+                p = select_rows(self.bases(flow)["category"], self.anchor_ids, self.years)
+                p = p if self.addressable_only else p.assign(addressable=True)
+                out[flow] = metrics.local_share(p, self.area(), self.ds.ruleset.name)
+            return out
+
+        return self._memo.get(
+            ("beside", tuple(self.anchor_ids), tuple(self.years), self.addressable_only, self.area_id), both
+        )
 
     def headline(self) -> metrics.LocalShare:
         return self._figure(
@@ -143,7 +178,7 @@ def download_tables(m: LeakageModel) -> dict[str, Table]:
     chart draws, in £ and shares (``export``: real numbers with number formats), and the choices."""
     years = m.years if len(m.years) < 3 else [m.years[0], "to", m.years[-1]]
     spend = "addressable" if m.addressable_only else "all-spend"
-    choices = choice_notes(m.ds, m.anchor_ids, m.area().describe(), financial_years=m.years, spend=m.scope())
+    choices = choice_notes(m.fds, m.anchor_ids, m.area().describe(), financial_years=m.years, spend=m.scope())
 
     def table(what: str, frame: pd.DataFrame, kinds: dict, title: str) -> Table:
         sheet = Sheet.from_frame(what, frame, kinds, title)
@@ -220,6 +255,7 @@ class LeakageView(Guarded, widgets.VBox):
             value=m.addressable_only,
             description="Spend",
         ).add_class("al-scope")
+        self.flow = flow_picker(ds, m.flow, "260px")
         self.tiles = widgets.HTML().add_class("al-tiles-box")
         self.trend, self.categories, self.suppliers = (AppChart(placeholder()) for _ in range(3))
         self.downloads = {
@@ -236,9 +272,13 @@ class LeakageView(Guarded, widgets.VBox):
         self.link(self.years, m, "years", list)
         self.link(self.area, m, "area_id")
         self.link(self.scope, m, "addressable_only")
-        m.observe(lambda _: self._guard(self.refresh), ["anchor_ids", "area_id", "years", "addressable_only"])
+        self.link(self.flow, m, "flow")
+        m.observe(
+            lambda _: self._guard(self.refresh),
+            ["anchor_ids", "area_id", "years", "addressable_only", "flow"],
+        )
         controls = widgets.HBox(
-            [widgets.VBox([self.anchors, self.area]), widgets.VBox([self.years, self.scope])]
+            [widgets.VBox([self.anchors, self.area]), widgets.VBox([self.years, self.scope, self.flow])]
         )
         super().__init__(
             [
@@ -321,6 +361,7 @@ class LeakageView(Guarded, widgets.VBox):
                     pct(ls.local_share_excluding_hq_only),
                     f"local {money(ls.local_spend_excluding_hq_only)}",
                 ),
+                *self._beside_tiles(),
             ]
         )
         self.show_charts((*m._selection(), m.area_id), self._charts())
@@ -329,8 +370,21 @@ class LeakageView(Guarded, widgets.VBox):
             "Local share and leakage). "
             + ("" if ls.local_share is not None else f"Local share n/a: {html.escape(NO_KNOWN_LOCATION)}. ")
             + f"Rule set: {html.escape(ls.choices.get('addressable_rule_set', ''))}. Head-office effect: "
-            "suppliers marked hq_only invoice from a local office but may work elsewhere.</small></p>"
+            "suppliers marked hq_only invoice from a local office but may work elsewhere."
+            + flow_words(m.fds)
+            + "</small></p>"
         )
+
+    def _beside_tiles(self) -> list[tuple[str, str, str, str]]:
+        """Grants beside spend (a dataset with grants): each flow's total and local share."""
+        beside = self.model.beside()
+        if beside is None:
+            return []
+        s, g = beside["spend"], beside["grant"]
+        return [
+            ("spend-only", "Spend", money(s.addressable_spend), f"local share {pct(s.local_share)}"),
+            ("grants", "Grants (360Giving)", money(g.addressable_spend), f"local share {pct(g.local_share)}"),
+        ]
 
 
 def leakage(
@@ -339,12 +393,15 @@ def leakage(
     area_id: str = "home",
     years: list[str] | None = None,
     addressable_only: bool = True,
+    flow: str = "spend",
 ) -> AppShell:
     """Open the dataset (``data_dir`` or a Dataset; None = the bundled sample) and build the explorer
-    (``.view``) with a picker for one's own data folder. Problems show as a plain message."""
+    (``.view``) with a picker for one's own data folder; the figures of ``flow`` (spend, grant or both;
+    grants are shown beside spend wherever the dataset has them). Problems show as a plain message."""
     kw = {
         "area_id": area_id,
         "addressable_only": addressable_only,
+        "flow": flow or "spend",
         **({"anchor_ids": list(anchor_ids)} if anchor_ids else {}),
         **({"years": list(years)} if years else {}),
     }

@@ -15,24 +15,28 @@ from anchorlib.apps.common import (
     AREA_LABELS,
     STYLE,
     AppChart,
+    FlowChoice,
     Guarded,
     Memo,
     area_options,
     area_picker,
     choice_notes,
+    flow_picker,
+    flow_words,
     tiles_html,
 )
 from anchorlib.apps.data_picker import AppShell, app_shell
 from anchorlib.apps.download import Download, Table
 from anchorlib.charts import network as network_charts
 from anchorlib.data.dataset import Dataset
+from anchorlib.data.grants import flow_label
 from anchorlib.export import Sheet
 from anchorlib.formatting import money, number, pct
 from anchorlib.metrics import pooling
 
 
-class NetworkModel(traitlets.HasTraits):
-    """Choice: the local area (home = each anchor's own home boroughs)."""
+class NetworkModel(FlowChoice):
+    """Choices: the local area (home = each anchor's own home boroughs) and the money (``FlowChoice``)."""
 
     area_id = traitlets.Unicode("home")
 
@@ -44,14 +48,14 @@ class NetworkModel(traitlets.HasTraits):
 
     def shared(self) -> pd.DataFrame:
         """``metrics.shared_suppliers``: suppliers paid by 2+ anchors (all years; independent of the area)."""
-        return self._cache.get("shared", lambda: metrics.shared_suppliers(self.ds))
+        return self._cache.get(("shared", self.flow), lambda: metrics.shared_suppliers(self.fds))
 
     def summary(self) -> dict:
         """For the chosen area, ``metrics.summary``'s shape with only what the view shows: ``anchors`` (name
         and ``metrics.local_share`` of each) and ``network`` (``metrics.network``); cached per area."""
 
         def compute():
-            ds, area_id = self.ds, self.area_id
+            ds, area_id = self.fds, self.area_id
             shares = pooling.anchor_shares(ds, None, area_id)
             rows = [
                 {"anchor_id": a, "name": str(ds.anchor(a)["name"]), **share.to_dict()}
@@ -59,7 +63,7 @@ class NetworkModel(traitlets.HasTraits):
             ]
             return {"anchors": rows, "network": pooling.network_of(shares, area_id, ds.ruleset.name)}
 
-        return self._cache.get(("summary", self.area_id), compute)
+        return self._cache.get(("summary", self.area_id, self.flow), compute)
 
 
 def download_tables(m: NetworkModel) -> dict[str, Table]:
@@ -70,7 +74,7 @@ def download_tables(m: NetworkModel) -> dict[str, Table]:
     n = s["network"]
     ds = m.ds
     where = "each anchor's own home borough(s)" if m.area_id == "home" else ds.area(m.area_id).describe()
-    choices = choice_notes(ds, None, where, pooling=n["choices"].get("pooling", ""))
+    choices = choice_notes(m.fds, None, where, pooling=n["choices"].get("pooling", ""))
     rows = [
         [r["name"], r["local_share"], r["local_spend"], r["addressable_spend"], r["unknown_location_spend"]]
         for r in s["anchors"]
@@ -124,9 +128,10 @@ class NetworkView(Guarded, widgets.VBox):
         self.model = m = model
         self.status = widgets.HTML().add_class("al-status")
         self.area = area_picker(m.ds, m.area_id, width="340px")
+        self.flow = flow_picker(m.ds, m.flow, "340px")
         self.tiles = widgets.HTML()
         self._chart_memo = Memo(16)
-        self.chart = AppChart(self._chart_memo.get(m.area_id, self._chart))
+        self.chart = AppChart(self._chart_memo.get((m.area_id, m.flow), self._chart))
         self.downloads = {
             key: Download(label, lambda key=key: download_tables(m)[key]).add_class(f"al-download-{key}")
             for key, label in (
@@ -134,42 +139,25 @@ class NetworkView(Guarded, widgets.VBox):
                 ("shared", "the shared suppliers"),
             )
         }
-        names = dict(zip(m.ds.anchors["anchor_id"], m.ds.anchors["name"]))
-        shared = m.shared()
-        self.shared_tiles = widgets.HTML(
-            tiles_html(
-                [
-                    ("shared", "Shared suppliers", number(len(shared)), "paid by 2 or more anchors"),
-                    (
-                        "shared-spend",
-                        "Their combined spend",
-                        money(float(shared["combined_spend"].sum())),
-                        "addressable, all years",
-                    ),
-                ]
-            )
-        )
-        self.shared_chart = AppChart(
-            network_charts.shared_suppliers_chart(
-                shared.assign(location=m.ds.place_names.labels(shared["lad"])),
-                names,
-                "Largest shared suppliers",
-                "suppliers paid by two or more anchors; all years",
-            )
-        )
+        self.shared_tiles = widgets.HTML()
+        self.shared_chart = AppChart(self._shared_chart())
+        self._show_shared()
         self.shared_chart.add_class("al-shared-chart")
-        self.note = widgets.HTML(
+        self._shown_flow = m.flow
+        self._note = (
             "<p><small>Pooled local share = the network's local spend / its addressable spend "
             "with known location (ratio of sums). The mean of the anchors' shares is a different "
             "number; both are shown, labelled (docs/methodology.md, Pooling). 'Home' uses each anchor's "
-            "own home boroughs.</small></p>"
+            "own home boroughs."
         )
+        self.note = widgets.HTML(self._note + flow_words(m.fds) + "</small></p>")
         self.link(self.area, m, "area_id")
-        m.observe(lambda _: self._guard(self.refresh), "area_id")
+        self.link(self.flow, m, "flow")
+        m.observe(lambda _: self._guard(self.refresh), ["area_id", "flow"])
         super().__init__(
             [
                 widgets.HTML(STYLE),
-                self.area,
+                widgets.HBox([self.area, self.flow]),
                 self.status,
                 self.tiles,
                 self.chart,
@@ -183,6 +171,33 @@ class NetworkView(Guarded, widgets.VBox):
         )
         self._guard(self.refresh)
         self.warm(m, "area_id", [a for _, a in area_options(m.ds)])
+
+    def _shared_chart(self) -> alt.Chart:
+        m = self.model
+        names = dict(zip(m.ds.anchors["anchor_id"], m.ds.anchors["name"]))
+        shared = m.shared()
+        what = {"spend": "suppliers paid", "grant": "recipients funded", "both": "suppliers paid or funded"}
+        return network_charts.shared_suppliers_chart(
+            shared.assign(location=m.ds.place_names.labels(shared["lad"])),
+            names,
+            "Largest shared suppliers" if m.flow == "spend" else "Largest shared suppliers and recipients",
+            f"{what[m.flow]} by two or more anchors; all years",
+        )
+
+    def _show_shared(self) -> None:
+        shared = self.model.shared()
+        self.shared_tiles.value = tiles_html(
+            [
+                ("shared", "Shared suppliers", number(len(shared)), "paid by 2 or more anchors"),
+                (
+                    "shared-spend",
+                    "Their combined spend",
+                    money(float(shared["combined_spend"].sum())),
+                    "addressable, all years"
+                    + ("" if self.model.flow == "spend" else f" ({flow_label(self.model.flow)})"),
+                ),
+            ]
+        )
 
     def _chart(self) -> alt.LayerChart:
         s = self.model.summary()
@@ -216,10 +231,20 @@ class NetworkView(Guarded, widgets.VBox):
                 ),
             ]
         )
-        self.chart.chart = self._chart_memo.get(self.model.area_id, self._chart)
+        self.chart.chart = self._chart_memo.get((self.model.area_id, self.model.flow), self._chart)
+        if self._shown_flow != self.model.flow:  # the shared suppliers do not depend on the area
+            self._shown_flow = self.model.flow
+            self.shared_chart.chart = self._shared_chart()
+            self._show_shared()
+        self.note.value = self._note + flow_words(self.model.fds) + "</small></p>"
 
 
-def network(data_dir=None, area_id: str = "home") -> AppShell:
+def network(data_dir=None, area_id: str = "home", flow: str = "spend") -> AppShell:
     """Open the dataset (``data_dir`` or a Dataset; None = the bundled sample) and build the overview
-    (``.view``) with a picker for one's own data folder."""
-    return app_shell(data_dir, lambda d, **choices: NetworkView(NetworkModel(d, **choices)), area_id=area_id)
+    (``.view``) with a picker for one's own data folder; the figures of ``flow`` (spend, grant or both)."""
+    return app_shell(
+        data_dir,
+        lambda d, **choices: NetworkView(NetworkModel(d, **choices)),
+        area_id=area_id,
+        flow=flow or "spend",
+    )

@@ -25,6 +25,7 @@ from anchorlib.apps.common import (
     anchor_picker,
     area_picker,
     choice_notes,
+    flow_picker,
     placeholder,
     select_rows,
     tiles_html,
@@ -46,15 +47,17 @@ class WhatIfModel(ChoiceModel):
     share = traitlets.Float(0.10)
 
     def __init__(self, ds: Dataset, **kw):
-        # the payments rolled up once, by anchor, to what the shift and LM3 read (anchorlib/data/rollup.py):
-        # a choice of anchors is then a selection of these rows
-        self.base = selected_rollup(
-            ds, ["anchor_id", *SHARE_COLUMNS, *SUPPLIER_COLUMNS, "category"], resolved=True
-        )
         self._memo = Memo()
         super().__init__(ds, **kw)
         if not self.categories:
             self.categories = self.leaking()[:3]
+
+    @property
+    def base(self) -> pd.DataFrame:
+        """The chosen flow's payments rolled up once, by anchor, to what the shift and LM3 read
+        (anchorlib/data/rollup.py): a choice of anchors is then a selection of these rows."""
+        columns = ["anchor_id", *SHARE_COLUMNS, *SUPPLIER_COLUMNS, "category"]
+        return self._memo.get(("base", self.flow), lambda: selected_rollup(self.fds, columns, resolved=True))
 
     @traitlets.validate("share")
     def _check_share(self, proposal):
@@ -72,12 +75,12 @@ class WhatIfModel(ChoiceModel):
         return list(proposal["value"])
 
     def _key(self):
-        return tuple(self.anchor_ids), self.area_id
+        return self.flow, tuple(self.anchor_ids), self.area_id
 
     def payments(self) -> pd.DataFrame:
         """The chosen anchors' rows of the rollup (kept per choice)."""
         return self._memo.get(
-            ("payments", tuple(self.anchor_ids)), lambda: select_rows(self.base, self.anchor_ids)
+            ("payments", self.flow, tuple(self.anchor_ids)), lambda: select_rows(self.base, self.anchor_ids)
         )
 
     def by_category(self) -> pd.DataFrame:
@@ -93,7 +96,7 @@ class WhatIfModel(ChoiceModel):
 
     def lm3(self) -> metrics.LM3:
         return self._memo.get(
-            ("lm3", *self._key()), lambda: metrics.lm3(self.ds, self.payments(), self.area())
+            ("lm3", *self._key()), lambda: metrics.lm3(self.fds, self.payments(), self.area())
         )
 
     def shift(self) -> metrics.Shift:
@@ -102,7 +105,7 @@ class WhatIfModel(ChoiceModel):
         return self._memo.get(
             ("shift", *self._key(), tuple(self.categories), self.share),
             lambda: metrics.shift_scenario(
-                self.ds, self.payments(), self.area(), self.categories, self.share, lm3_of=self.lm3()
+                self.fds, self.payments(), self.area(), self.categories, self.share, lm3_of=self.lm3()
             ),
         )
 
@@ -145,7 +148,7 @@ def download_tables(m: WhatIfModel) -> dict[str, Table]:
     category's leakage and the part moved; the local share before and after; with the choices."""
     s = m.shift()
     choices = choice_notes(
-        m.ds,
+        m.fds,
         m.anchor_ids,
         m.area().describe(),
         categories=m.categories,
@@ -199,6 +202,7 @@ class WhatIfView(Guarded, widgets.VBox):
         self.status = widgets.HTML().add_class("al-status")
         self.anchors = anchor_picker(ds, m.anchor_ids, "460px")
         self.area = area_picker(ds, m.area_id)
+        self.flow = flow_picker(ds, m.flow)
         self.categories = widgets.SelectMultiple(
             options=m.leaking(),
             value=m.categories,
@@ -230,13 +234,16 @@ class WhatIfView(Guarded, widgets.VBox):
         self._chart_memo = Memo(32)
         self.link(self.anchors, m, "anchor_ids", list)
         self.link(self.area, m, "area_id")
+        self.link(self.flow, m, "flow")
         self.link(self.categories, m, "categories", list)
         self.link(self.slider, m, "share", lambda v: v / 100)
-        m.observe(lambda _: self._guard(self._new_choices), ["anchor_ids", "area_id"])
+        m.observe(lambda _: self._guard(self._new_choices), ["anchor_ids", "area_id", "flow"])
         m.observe(lambda _: self._guard(self.refresh), ["categories", "share"])
         # rows wrap where they do not fit (a narrower JupyterLab main area)
         wrap = widgets.Layout(flex_flow="row wrap")
-        controls = widgets.HBox([widgets.VBox([self.anchors, self.area]), self.categories], layout=wrap)
+        controls = widgets.HBox(
+            [widgets.VBox([self.anchors, self.area, self.flow]), self.categories], layout=wrap
+        )
         super().__init__(
             [
                 widgets.HTML(STYLE),
@@ -260,7 +267,8 @@ class WhatIfView(Guarded, widgets.VBox):
         self.warm(m, "share", [v / 100 for v in (step - 5, step + 5) if 0 <= v <= 100])
 
     def _new_choices(self):
-        """Anchors or area changed: the leaking categories change; keep the chosen ones still leaking."""
+        """Anchors, area or money changed: the leaking categories change (a grant's category is its
+        programme); keep the chosen ones still leaking."""
         m, options = self.model, self.model.leaking()
         keep = [c for c in m.categories if c in options] or options[:3]
         with self.quiet():
@@ -337,11 +345,14 @@ def what_if(
     area_id: str = "home",
     categories: list[str] | None = None,
     share: float = 0.10,
+    flow: str = "spend",
 ) -> AppShell:
     """Open the dataset (``data_dir`` or a Dataset; None = the bundled sample) and build the what-if app
-    (``.view``; ``share`` a fraction 0..1) with a picker for one's own data folder."""
+    (``.view``; ``share`` a fraction 0..1) with a picker for one's own data folder; the figures of ``flow``
+    (spend, grant or both: a grant's category is its programme)."""
     kw = {
         "area_id": area_id,
+        "flow": flow or "spend",  # before the categories, which are the flow's
         "share": share,
         **({"anchor_ids": list(anchor_ids)} if anchor_ids else {}),
         **({"categories": list(categories)} if categories else {}),

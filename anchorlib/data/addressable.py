@@ -88,6 +88,19 @@ PUBLIC_BODY_PAYEES: dict[str, str] = {
 }
 PAYEE_REASON = "public body named as payee"  # the exclusion reason: 'public body named as payee: council'
 
+#: Grants (docs/methodology.md#grants-as-a-flow): organisation identifier prefixes (org-id.guide) of
+#: public bodies: local authorities of England and Wales, Scotland and Northern Ireland, NHS organisations,
+#: the UK government's organisations register.
+PUBLIC_BODY_ORG_IDS = ("GB-LAE", "GB-LAS", "GB-LANI", "GB-NHS", "GB-GOR")
+GRANT_REASONS = {
+    "individual": "grant to an individual",
+    "org_id": "grant to another public body (by its organisation identifier)",
+}
+#: The exclusion reasons of the default rule set that a grant's recipient name is tested against: the
+#: spend words (pensions, tax and benefits, payments to individuals) describe payments, not recipients.
+GRANT_NAME_EXCLUSIONS = ("payment to another public body",)
+NO_PROGRAMME = "Grants (no programme named)"
+
 
 @dataclass
 class RuleSet:
@@ -140,6 +153,51 @@ class RuleSet:
                 "exclusion": reason,
             },
             index=payments.index,
+        )
+
+    def classify_grants(self, grants: pd.DataFrame, prefixes: pd.Series) -> pd.DataFrame:
+        """``classify``'s columns for grants (``supplier_name`` the recipient, ``expense_type`` the grant
+        programme, ``redacted`` a grant to an individual; ``prefixes`` of the recipients' organisation
+        identifiers): excluded, with the first reason that applies, a grant to an individual, a recipient
+        whose identifier is a public body's (``PUBLIC_BODY_ORG_IDS``), one whose name matches the rule set's
+        public-body patterns (``GRANT_NAME_EXCLUSIONS``, then ``payees``). The category is the programme
+        (``NO_PROGRAMME`` without one); categories.csv edits it, and the flag, by programme as it does by
+        expense type."""
+        programme = grants["expense_type"].astype("string").fillna("")
+        name = grants["supplier_name"].astype("string").fillna("")
+        reason = pd.Series(pd.NA, index=grants.index, dtype="string")
+        reason[grants["redacted"].astype(bool).to_numpy()] = GRANT_REASONS["individual"]
+        public = prefixes.reindex(grants.index).isin(PUBLIC_BODY_ORG_IDS).fillna(False).to_numpy(dtype=bool)
+        reason = reason.mask(reason.isna() & public, GRANT_REASONS["org_id"])
+        names = pd.Series(name.unique(), dtype="string")
+        tests = [
+            (why, self.exclusions[why], "contains") for why in GRANT_NAME_EXCLUSIONS if why in self.exclusions
+        ]
+        tests += [(f"{PAYEE_REASON}: {kind}", pattern, "match") for kind, pattern in self.payees.items()]
+        for why, pattern, how in tests:
+            rx = re.compile(_non_capturing(pattern), re.IGNORECASE)
+            test = names.str.contains(rx, regex=True) if how == "contains" else names.str.match(rx)
+            hits = set(names[test.fillna(False)].tolist()) - {""}
+            if hits:
+                reason = reason.mask(reason.isna() & name.isin(hits), why)
+        category = programme.mask(programme == "", NO_PROGRAMME)
+        if self.overrides:
+            key = programme.str.strip().str.lower()
+            mapped = key.map({k: v[0] for k, v in self.overrides.items() if v[0]})
+            category = mapped.fillna(category).astype("string")
+            forced = key.map({k: v[1] for k, v in self.overrides.items() if v[1] is not None})
+            individual = grants["redacted"].astype(bool)
+            reason = reason.mask(
+                forced.eq(False).fillna(False).astype(bool) & reason.isna(), "excluded in categories.csv"
+            )
+            reason = reason.mask(forced.eq(True).fillna(False).astype(bool) & ~individual, pd.NA)
+        return pd.DataFrame(
+            {
+                "category": category.astype("string"),
+                "addressable": reason.isna().to_numpy(),
+                "exclusion": reason,
+            },
+            index=grants.index,
         )
 
 

@@ -14,14 +14,27 @@ from pathlib import Path
 import pandas as pd
 
 from anchorlib.data.addressable import RuleSet, ruleset_from_categories
+from anchorlib.data.grants import (
+    DEFAULT_GRANT_LOCATION,
+    GRANT_LOCATIONS,
+    check_grant_location,
+    empty_grants,
+    flow_key,
+    flow_label,
+    join_grants,
+    with_grant_part,
+)
 from anchorlib.data.ingest import SPEND_COLUMNS, LoadReport
+from anchorlib.data.ingest.grants import GRANT_SUFFIXES, GrantReport
 from anchorlib.data.names import PlaceNames, own_names
 from anchorlib.data.payments import (
     GROUP_FLAGS,
     SPEND_CATEGORICALS,
+    Joiner,
     build_payments,
     compact,
     concat,
+    flow_columns,
     spend_frame,
 )
 from anchorlib.data.places import (
@@ -40,7 +53,7 @@ from anchorlib.data.storage.derived import Derived
 from anchorlib.data.suppliers import match_table, normalise_name, read_overrides, register_keys
 from anchorlib.data.survey import resolve_survey
 from anchorlib.data.tables import counted, parse_flag, parse_number, read_table, shown
-from anchorlib.errors import DatasetError, ParameterError, SpendFileError
+from anchorlib.errors import DatasetError, GrantFileError, ParameterError, SpendFileError
 
 SPEND_FILE_SUFFIXES = {".csv", ".xlsx", ".xlsm", ".ods"}  # ingest/reader.py reads each
 #: suppliers.csv's optional columns from ``anchorlib register build`` (anchorlib/data/registers/builder.py)
@@ -80,10 +93,20 @@ class Dataset:
     supplier_overrides: dict[str, int | None] = field(default_factory=dict)  # supplier_matches.csv
     notes: list[str] = field(default_factory=list)
     derived: Derived = field(default_factory=Derived, repr=False)
+    #: grants/<anchor_id>/'s 360Giving files: their grants in pounds (anchor_id + ingest.grants.GRANT_COLUMNS;
+    #: None without a grants/ folder) and one report per file; the option that places them
+    grants: pd.DataFrame | None = None
+    grant_reports: dict[str, list[GrantReport]] = field(default_factory=dict)
+    grant_location: str = DEFAULT_GRANT_LOCATION
+    flow: str = "spend"  # the flow choice the payments hold (``with_flow``)
+    _spend_of: Dataset | None = field(default=None, repr=False)  # a flow view's dataset as opened
 
     def replace(self, **tables) -> Dataset:
         """A new dataset with some tables replaced (``suppliers=...``) and a store of its own: nothing
-        derived from the old tables carries over, and nothing of it is stored on disk."""
+        derived from the old tables carries over, and nothing of it is stored on disk. A flow view's
+        replacement is the same flow of the replaced dataset."""
+        if self._spend_of is not None:
+            return self._spend_of.replace(**tables).with_flow(self.flow, self.grant_location)
         return dataclasses.replace(self, **tables, derived=Derived())
 
     @property
@@ -136,12 +159,52 @@ class Dataset:
     @property
     def choices(self) -> dict:
         """The choices of this dataset that every figure from its payments names: the addressable rule set
-        and the IMD vintage (a selection of payments carries them in ``attrs``)."""
-        return {"addressable_rule_set": self.ruleset.name, "imd_vintage": self.geography.imd_vintage}
+        and the IMD vintage (a selection of payments carries them in ``attrs``) and, for a dataset with
+        grants, the flow its payments hold (``with_flow``) and, when that includes grants, the option that
+        placed them (``grant_location``)."""
+        out = {"addressable_rule_set": self.ruleset.name, "imd_vintage": self.geography.imd_vintage}
+        if self.has_grants or self.flow != "spend":
+            out["flow"] = flow_label(self.flow)
+            if self.flow != "spend":
+                out["grant_location"] = self.grant_location_label
+        return out
+
+    @property
+    def has_grants(self) -> bool:
+        """Whether the dataset holds grants in pounds (grants/<anchor_id>/ 360Giving files)."""
+        return self.grants is not None and len(self.grants) > 0
+
+    @property
+    def grant_location_label(self) -> str:
+        """What places a grant under the dataset's grant location option, as outputs name it."""
+        return f"{self.grant_location}: {GRANT_LOCATIONS[self.grant_location]}"
+
+    def with_flow(self, flow: object = "spend", grant_location: str | None = None) -> Dataset:
+        """This dataset with the payments of a flow choice (``grants.flow_key``: 'spend', the default and
+        the dataset as opened; 'grant'; 'both', spend and grants), grants placed by ``grant_location``
+        ('recipient' or 'beneficiary'; default the dataset's). Every metric, chart, app and report given it
+        sums those payments and names the flow in its choices. The spend's joined payments are shared, the
+        view's rollups its own (in memory). Made once per choice."""
+        key = flow_key(flow)
+        base = self._spend_of or self
+        location = check_grant_location(grant_location or self.grant_location)
+        if key == "spend" and location == base.grant_location:
+            return base
+        return base.derived.memo(
+            f"flow:{key}:{location}",
+            lambda: dataclasses.replace(
+                base, flow=key, grant_location=location, derived=Derived(), _spend_of=base
+            ),
+        )
+
+    def _joiner(self) -> Joiner:
+        return Joiner(self.suppliers, self.geography, self.ruleset, self.supplier_overrides)
 
     @property
     def payments(self) -> pd.DataFrame:
-        """Spend joined to the register, places and the addressable rule set (one row per payment).
+        """Spend joined to the register, places and the addressable rule set (one row per payment); for a
+        view of another flow (``with_flow``), the grants (``grant_payments``) or the spend then the grants,
+        with ``flow`` and ``placed_by``.
 
         Payees resolve to the register by ``suppliers.resolve_names`` (redacted never; then
         supplier_matches.csv overrides, exact, fuzzy): ``match_method`` and ``match_score`` say how.
@@ -150,10 +213,38 @@ class Dataset:
         ``compact``): name matching, location and the rule set run once per distinct value. Built on
         first use, or mapped from the cache when ``open_dataset`` found it there.
         """
+        if self._spend_of is not None:
+            return self.derived.memo("payments", self._flow_payments)
         return self.derived.memo(
             "payments",
             lambda: build_payments(
                 self.spend, self.suppliers, self.geography, self.ruleset, self.supplier_overrides
+            ),
+        )
+
+    def _flow_payments(self):
+        base = self._spend_of
+        grants = self.grant_payments
+        if self.flow == "grant":
+            return grants
+        spend = base.payments
+        if is_relation(spend):
+            return with_grant_part(spend, grants, base.derived.payments_dir)
+        return concat([spend.assign(**flow_columns(len(spend))), grants])
+
+    @property
+    def grant_payments(self) -> pd.DataFrame:
+        """The grants as payments of the 'grant' flow (anchorlib/data/grants.py: matched by company or
+        charity number, then name; placed by ``grant_location``; ``placed_by`` says what placed each), a
+        pandas frame however large the dataset (grants are few); no rows without grants."""
+        base = self._spend_of or self
+        return base.derived.memo(
+            f"grant_payments:{self.grant_location}",
+            lambda: join_grants(
+                self.grants if self.grants is not None else empty_grants(),
+                base._joiner(),
+                self.geography,
+                self.grant_location,
             ),
         )
 
@@ -194,9 +285,9 @@ class Dataset:
 
     @property
     def matches(self) -> pd.DataFrame:
-        """The match table an analyst reviews (``suppliers.match_table``): one row per payee name (out of
-        core: summed by DuckDB over the Parquet parts)."""
-        return match_table(self.payments)
+        """The match table an analyst reviews (``suppliers.match_table``): one row per payee name of the
+        spend files (out of core: summed by DuckDB over the Parquet parts)."""
+        return match_table((self._spend_of or self).payments)
 
     def load_report_frame(self) -> pd.DataFrame:
         """One row per spend file: anchor, file, layout, the sheets of a workbook read and skipped (with
@@ -225,6 +316,52 @@ class Dataset:
                     }
                 )
         return pd.DataFrame(rows)
+
+    def grant_report_frame(self) -> pd.DataFrame:
+        """One row per grant file: anchor, file, layout, grants in the file, loaded (and their £), in other
+        currencies (reported apart, per currency), rejected, blank rows, to individuals (counted, never
+        named), with a recipient postcode, with a beneficiary location code only. ``grant_reports`` holds
+        each rejection's line or index and reason."""
+        rows = []
+        for anchor_id, reports in self.grant_reports.items():
+            for r in reports:
+                rows.append(
+                    {
+                        "anchor_id": anchor_id,
+                        "file": Path(r.file).name,
+                        "layout": r.layout,
+                        "grants_in_file": r.records,
+                        "grants_loaded": r.grants_loaded,
+                        "net_total": round(r.net_total, 2),
+                        "other_currency_grants": r.other_currency_grants,
+                        "other_currencies": r.currencies_text(),
+                        "rows_rejected": r.rows_rejected,
+                        "blank_rows": r.blank_rows,
+                        "to_individuals": int(r.individuals["grants"]),
+                        "with_postcode": r.with_postcode,
+                        "with_beneficiary_code": r.with_beneficiary_code,
+                    }
+                )
+        return pd.DataFrame(rows)
+
+    def grant_placing(self) -> pd.DataFrame:
+        """Per anchor with grants: how many grants (and £) the recipient's postcode placed, the beneficiary
+        location placed, and neither (unknown location), under the dataset's grant location option."""
+        cols = ["anchor_id", "placed_by", "grants", "amount"]
+        g = self.grant_payments
+        frame = pd.DataFrame(
+            {
+                "anchor_id": g["anchor_id"].astype(str),
+                "placed_by": g["placed_by"].astype("string").fillna("unknown location"),
+                "amount": g["amount"].to_numpy(dtype=float),
+            }
+        )
+        out = frame.groupby(["anchor_id", "placed_by"], sort=True).agg(
+            grants=("amount", "size"), amount=("amount", "sum")
+        )
+        out = out.reset_index()[cols]
+        out.attrs["choices"] = {"grant_location": self.grant_location_label}
+        return out
 
 
 ANCHORS_FILE = "anchors.csv"
@@ -412,6 +549,77 @@ def _read_spend(
             payments_key,
         )
     return concat(frames), reports, None, payments_key
+
+
+GRANTS_DIR = "grants"
+
+
+def _grant_files(root: Path, anchors: pd.DataFrame) -> tuple[dict[str, list[Path]], list[str]]:
+    """Each anchor's 360Giving files (grants/<anchor_id>/*.json, .csv, .xlsx...; an anchor may have none),
+    and notes naming what is there but not read (other files, folders naming no anchor)."""
+    top = root / GRANTS_DIR
+    if not top.is_dir():
+        return {}, []
+    out, notes = {}, []
+    known = set(anchors["anchor_id"])
+    try:
+        entries = sorted(f for f in top.iterdir() if not f.name.startswith((".", "~$")))
+    except OSError as exc:
+        raise DatasetError(f"cannot be read ({exc.strerror or exc})", path=f"{GRANTS_DIR}/") from None
+    strays = [f.name + ("/" if f.is_dir() else "") for f in entries if not (f.is_dir() and f.name in known)]
+    for folder in entries:
+        if not (folder.is_dir() and folder.name in known):
+            continue
+        inner = sorted(f for f in folder.iterdir() if not f.name.startswith((".", "~$")))
+        files = [f for f in inner if f.is_file() and f.suffix.lower() in GRANT_SUFFIXES]
+        others = [f.name + ("/" if f.is_dir() else "") for f in inner if f not in files]
+        if others:
+            notes.append(
+                f"{GRANTS_DIR}/{folder.name}/: {counted(len(others), 'entry', 'entries')} not read (not a "
+                f"360Giving {', '.join(GRANT_SUFFIXES)} file): {_names(others)}"
+            )
+        if files:
+            out[folder.name] = files
+    if strays:
+        notes.append(
+            f"{GRANTS_DIR}/: {counted(len(strays), 'entry', 'entries')} not read (an anchor's 360Giving "
+            f"files go in {GRANTS_DIR}/<anchor_id>/, named as in anchors.csv): {_names(strays)}"
+        )
+    return out, notes
+
+
+def _read_grants(
+    root: Path, files: dict[str, list[Path]], store: Path | None
+) -> tuple[pd.DataFrame | None, dict[str, list[GrantReport]]]:
+    """(grants: anchor_id + ingest.grants.GRANT_COLUMNS, or None without any grant file; a grant report per
+    file) of ``_grant_files``' files, each read once and kept in the cache (anchorlib/data/storage/cache.py).
+    A file that cannot be read at all is a one-line GrantFileError naming it."""
+    if not files:
+        return None, {}
+    from anchorlib.data.ingest.grants import load_grant_file
+
+    frames, reports = [], {}
+    for anchor_id, anchor_files in files.items():
+        reports[anchor_id] = []
+        for f in anchor_files:
+            rel = str(f.relative_to(root))
+            key = cache.grants_key(f, rel, store) if store is not None else None
+            hit = cache.read_grants(store, key) if store is not None else None
+            if hit is None:
+                try:
+                    hit = load_grant_file(f)
+                except GrantFileError as err:
+                    raise GrantFileError(err.problem, path=rel, line=err.line) from None
+                if store is not None:
+                    cache.write_grants(store, key, *hit)
+            df, report = hit
+            report.file = rel
+            df = df.copy()
+            df["source_file"] = pd.Series([rel] * len(df), dtype="string", index=df.index)
+            df.insert(0, "anchor_id", pd.Series([anchor_id] * len(df), dtype="string", index=df.index))
+            frames.append(df)
+            reports[anchor_id].append(report)
+    return pd.concat(frames, ignore_index=True), reports
 
 
 #: The register's columns two rows of one supplier (one normalised name) must agree on.
@@ -650,9 +858,8 @@ def _read_survey(root: Path) -> pd.DataFrame | None:
 def _read_tables(root: Path) -> dict:
     """Every table of the folder but the spend, read and checked: the fields of ``Dataset`` they fill."""
     anchors = _read_anchors(root)
-    geography = read_geography(
-        root / "geography" / "postcodes.csv", root / "geography" / "imd.csv", root=root
-    )
+    geo = root / "geography"
+    geography = read_geography(geo / "postcodes.csv", geo / "imd.csv", geo / "wards.csv", root=root)
     suppliers, register_notes = _read_suppliers(root, geography)
     overrides_path = root / "supplier_matches.csv"
     overrides = read_overrides(overrides_path, suppliers, root=root) if overrides_path.exists() else {}
@@ -704,6 +911,7 @@ def _store_tables(folder: Path, t: dict) -> bool:
         "anchors": t["anchors"].assign(home_lads=t["anchors"]["home_lads"].map(";".join).astype("string")),
         "postcodes": geo.postcodes,
         "imd": geo.imd,
+        **({"wards": geo.wards} if geo.wards is not None else {}),
         **{n: stored(n) for n in _FRAMES},
     }
     meta = {
@@ -737,7 +945,12 @@ def _load_tables(folder: Path) -> dict | None:
         list(map(split_codes, anchors["home_lads"])), index=anchors.index, dtype=object
     )
     geography = Geography(
-        frames["postcodes"], frames["imd"], meta["imd_vintage"], meta["lsoa_vintage"], meta["geography_notes"]
+        frames["postcodes"],
+        frames["imd"],
+        meta["imd_vintage"],
+        meta["lsoa_vintage"],
+        meta["geography_notes"],
+        frames.get("wards"),
     )
     areas = {a[0]: Area(a[0], a[1], frozenset(a[2]), a[3], a[4]) for a in meta["areas"]}
     return {
@@ -779,7 +992,14 @@ def open_dataset(path: str | Path | None = None) -> Dataset:
         if folder is not None and not _store_tables(folder, tables):
             folder = None
     files, spend_notes = _spend_files(root, tables["anchors"])
-    tables = {**tables, "notes": [*tables["notes"], *spend_notes]}
+    grant_files, grant_notes = _grant_files(root, tables["anchors"])
+    grants, grant_reports = _read_grants(root, grant_files, store)
+    tables = {
+        **tables,
+        "notes": [*tables["notes"], *spend_notes, *grant_notes],
+        "grants": grants,
+        "grant_reports": grant_reports,
+    }
     if store is not None:  # a dataset too large to hold: its payments as Parquet parts, queried
         from anchorlib.data.outofcore import open_parts
 

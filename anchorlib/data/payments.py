@@ -27,6 +27,22 @@ SPEND_CATEGORICALS = [
     "source_file",
 ]
 LOCATION = ["postcode", "lad", "rgn", "lsoa"]
+#: The money flows a dataset's payments hold (``flow``): payments from spend files, and grants (360Giving
+#: files, anchorlib/data/grants.py). A grant's ``placed_by`` says what placed it (spend rows: <NA>).
+FLOWS = ("grant", "spend")
+PLACED_BY = ("beneficiary location", "recipient postcode")
+#: How a payee or recipient was matched to the register (``match_method``); the numbers are a grant's.
+SPEND_MATCH_METHODS = sorted(["exact", "fuzzy", "override", "none", "redacted"])
+MATCH_METHODS = sorted([*SPEND_MATCH_METHODS, "company number", "charity number"])
+
+
+def flow_columns(n: int, flow: str = "spend") -> dict:
+    """``flow`` and ``placed_by`` (<NA>) for ``n`` payments of one flow: what a payment of the spend files
+    gains beside grants (``FLOWS``)."""
+    return {
+        "flow": categorical(np.full(n, FLOWS.index(flow), dtype=np.int8), FLOWS),
+        "placed_by": categorical(np.full(n, -1, dtype=np.int8), PLACED_BY),
+    }
 
 
 def categorical(codes: np.ndarray, categories) -> pd.Categorical:
@@ -107,15 +123,17 @@ def _masked(data: np.ndarray, mask: np.ndarray, dtype: str):
     return cls(data, mask)
 
 
-def _resolved_names(spend: pd.DataFrame, resolve) -> tuple[dict, np.ndarray]:
+def _resolved_names(spend: pd.DataFrame, resolve, matched=None) -> tuple[dict, np.ndarray]:
     """Match columns (supplier_key, register_row, match_method, match_score) and each row's register row
-    (-1: none). ``resolve``: distinct payee names -> ``suppliers.resolve_names``' frame for them."""
+    (-1: none). ``resolve``: distinct payee names -> ``suppliers.resolve_names``' frame for them.
+    ``matched``: (register row or -1, method) per row decided before the names (a grant's recipient by
+    its company or charity number: anchorlib/data/grants.py), which wins over the name."""
     codes, names = factorize(spend["supplier_name"])
     res = resolve(pd.Series(names, dtype="string"))
     redacted = spend["redacted"].to_numpy(dtype=bool)
     row = spread(res["register_row"].fillna(-1).to_numpy(dtype="int64"), codes)
     row[redacted] = -1
-    methods = sorted(["exact", "fuzzy", "override", "none", "redacted"])
+    methods = MATCH_METHODS if matched is not None else SPEND_MATCH_METHODS
     mcodes = spread(
         res["match_method"].map({m: i for i, m in enumerate(methods)}).to_numpy(dtype="int8"),
         codes,
@@ -124,8 +142,15 @@ def _resolved_names(spend: pd.DataFrame, resolve) -> tuple[dict, np.ndarray]:
     mcodes[redacted] = methods.index("redacted")
     score = spread(res["match_score"].to_numpy(dtype="float64", na_value=np.nan), codes, np.nan)
     score[redacted] = np.nan
+    keys = _spread_cat(res["supplier_key"], codes)
+    if matched is not None:
+        fixed, how = matched
+        hit = (fixed >= 0) & ~redacted
+        row[hit] = fixed[hit]
+        mcodes[hit] = [methods.index(h) for h in how[hit]]
+        score[hit] = 100.0
     cols = {
-        "supplier_key": _spread_cat(res["supplier_key"], codes),
+        "supplier_key": keys,
         "register_row": _masked(np.maximum(row, 0), row < 0, "Int64"),
         "match_method": categorical(mcodes, methods),
         "match_score": _masked(np.nan_to_num(score), np.isnan(score), "Float64"),
@@ -205,14 +230,16 @@ class Joiner:
             self._known = known
         return known.reindex(pd.Index(names.to_numpy(), dtype="string"))
 
-    def join(self, spend: pd.DataFrame) -> pd.DataFrame:
+    def join(self, spend: pd.DataFrame, *, matched=None, flow: str = "spend") -> pd.DataFrame:
         """One row per payment: the spend columns, financial_year, the match to the register
-        (``suppliers.resolve_names``), location, group flags and the addressable classification."""
+        (``suppliers.resolve_names``; ``matched``: rows matched before the names, see ``_resolved_names``),
+        location, group flags and the addressable classification; for another ``flow`` than spend (a
+        grant), ``flow_columns`` too (``placed_by`` <NA>: a grant's placing is anchorlib/data/grants.py's)."""
         reg = self.reg
         cols = {c: spend[c] for c in spend.columns}
         dates, days = factorize(spend["payment_date"])
         cols["financial_year"] = _spread_cat(financial_year(pd.Series(days)), dates)
-        names, row = _resolved_names(spend, self._resolve)
+        names, row = _resolved_names(spend, self._resolve, matched)
         cols.update(names)
         cols["register_name"] = _spread_cat(reg["supplier_name"], row)
         cols.update(_locations(spend, reg, self.geography, row))
@@ -220,6 +247,8 @@ class Joiner:
             values = reg[flag] if flag in reg.columns else pd.Series(pd.NA, index=reg.index, dtype="boolean")
             cols[flag] = _spread_masked(values, row, "boolean")
         cols.update(_classes(spend, self.ruleset))
+        if flow != "spend":  # a spend file's payments are as they always were: no flow columns
+            cols.update(flow_columns(len(spend), flow))
         return pd.DataFrame(cols, index=spend.index)
 
 

@@ -89,6 +89,24 @@ def code_kind(value: object) -> str:
     return UNKNOWN_KIND if _LOOKS_LIKE_CODE.match(text) else "a name, not a code"
 
 
+#: The GSS code prefixes of electoral wards (England, Wales, Scotland's multi-member wards, Northern Ireland).
+WARD_PREFIXES = ("E05", "W05", "S13", "N08")
+WARD_RULE = "E05, W05, S13 or N08 and six digits, e.g. E05009367"
+#: LSOAs (England and Wales) and their Scottish and Northern Irish counterparts (data zones, SOAs).
+SMALL_AREA_PREFIXES = ("E01", "W01", "S01", "95")
+
+
+def is_ward_code(value: object) -> bool:
+    """Whether ``value`` has the shape of an electoral ward's GSS code (``WARD_PREFIXES``)."""
+    text = str(value)
+    return bool(_GSS.match(text)) and text[:3] in WARD_PREFIXES
+
+
+def is_gss_code(value: object) -> bool:
+    """Whether ``value`` has the shape of any GSS code (a letter and eight digits)."""
+    return bool(_GSS.match(str(value)))
+
+
 def is_lad_code(value: object) -> bool:
     """Whether ``value`` has the shape of a local authority district's GSS code (``LAD_PREFIXES``)."""
     text = str(value)
@@ -173,6 +191,34 @@ POSTCODE_ALIASES = {
     "lsoa21": ["lsoa21", "LSOA21CD", "lsoa21cd"],
     "rgn": ["rgn", "RGN11CD", "rgn11cd", "RGN21CD", "RGN23CD", "region"],
     "doterm": ["doterm", "TerminationDate", "date_of_termination"],
+    "ward": [
+        "osward",
+        "ward",
+        "WD24CD",
+        "WD23CD",
+        "WD22CD",
+        "WD21CD",
+        "WD20CD",
+        "WD19CD",
+        "WD18CD",
+        "WD17CD",
+        "WD22CD_proposed",
+    ],
+}
+IMD_LAD = [
+    "Local Authority District code (2019)",
+    "Local Authority District code (2024)",
+    "Local Authority District code (2023)",
+    "Local Authority District code (2021)",
+    "LAD19CD",
+    "LAD24CD",
+    "LAD23CD",
+    "LAD21CD",
+]
+#: geography/wards.csv, an ONS ward to local authority district lookup as published.
+WARD_ALIASES = {
+    "ward": [c for c in POSTCODE_ALIASES["ward"] if c != "WD22CD_proposed"] + ["ward_code", "wdcd"],
+    "lad": POSTCODE_ALIASES["laua"][1:] + ["laua"],
 }
 IMD_LSOA11 = ["LSOA code (2011)", "LSOA11CD", "lsoa11_code", "lsoa11"]
 IMD_LSOA21 = ["LSOA code (2021)", "LSOA21CD", "lsoa21_code", "lsoa21"]
@@ -190,9 +236,11 @@ IMD_DECILE = [
 class Geography:
     """Postcode directory and IMD deciles, with the choices made in reading them.
 
-    ``postcodes``: postcode (normalised), lad, rgn, lsoa. ``imd``: lsoa, imd_decile.
-    ``imd_vintage``: 'IoD2019 (LSOA 2011)' or 'IoD2025 (LSOA 2021)'. ``notes``: what a user should know
-    (e.g. an LSOA 2011 vs 2021 mismatch, reported rather than silently joined).
+    ``postcodes``: postcode (normalised), lad, rgn, lsoa (and ward, when the directory has one). ``imd``:
+    lsoa, imd_decile (and lad, when the IoD file has its district column). ``wards``: ward, lad from
+    geography/wards.csv (None without one). ``imd_vintage``: 'IoD2019 (LSOA 2011)' or 'IoD2025 (LSOA
+    2021)'. ``notes``: what a user should know (e.g. an LSOA 2011 vs 2021 mismatch, reported rather than
+    silently joined).
     """
 
     postcodes: pd.DataFrame
@@ -200,6 +248,7 @@ class Geography:
     imd_vintage: str | None
     lsoa_vintage: str | None
     notes: list[str] = field(default_factory=list)
+    wards: pd.DataFrame | None = None
 
     def locate(self, postcodes: pd.Series) -> pd.DataFrame:
         """For raw postcodes: normalised postcode, lad, rgn, lsoa, imd_decile (all <NA> when unknown)."""
@@ -243,7 +292,7 @@ def read_postcode_directory(path, *, root=None) -> tuple[pd.DataFrame, str | Non
     or names, and for a directory without a single well-formed postcode; rows without one are noted.
     """
     df = read_table(
-        path, ["pcds", "laua"], ["lsoa11", "lsoa21", "rgn", "doterm"], POSTCODE_ALIASES, root=root
+        path, ["pcds", "laua"], ["lsoa11", "lsoa21", "rgn", "doterm", "ward"], POSTCODE_ALIASES, root=root
     )
     source = df.attrs["source"]
     if df.empty:
@@ -263,7 +312,9 @@ def read_postcode_directory(path, *, root=None) -> tuple[pd.DataFrame, str | Non
         )
     if lsoa_col:
         _check_codes(df, lsoa_col, _is_lsoa_like, "an LSOA code", source)
-    for c in ("laua", "rgn", lsoa_col):
+    if "ward" in df.columns:
+        _check_codes(df, "ward", lambda v: is_ward_code(v) or pseudo(v), f"a ward code ({WARD_RULE})", source)
+    for c in ("laua", "rgn", lsoa_col, "ward"):
         if c in df.columns:
             df[c] = df[c].str.upper()  # ONS codes are upper case; 'e09000012' is E09000012
     out = pd.DataFrame(
@@ -273,6 +324,8 @@ def read_postcode_directory(path, *, root=None) -> tuple[pd.DataFrame, str | Non
             "lsoa": df[lsoa_col] if lsoa_col else pd.Series(pd.NA, index=df.index, dtype="string"),
         }
     )
+    if "ward" in df.columns:
+        out["ward"] = df["ward"]
     if "rgn" in df.columns:
         out["rgn"] = df["rgn"]
     else:  # London boroughs are the E09 codes; elsewhere the region is unknown without the column
@@ -339,8 +392,8 @@ def read_imd(path, *, root=None) -> tuple[pd.DataFrame, str]:
     df = read_table(
         path,
         ["imd_decile"],
-        ["lsoa11", "lsoa21"],
-        {"imd_decile": IMD_DECILE, "lsoa11": IMD_LSOA11, "lsoa21": IMD_LSOA21},
+        ["lsoa11", "lsoa21", "lad"],
+        {"imd_decile": IMD_DECILE, "lsoa11": IMD_LSOA11, "lsoa21": IMD_LSOA21, "lad": IMD_LAD},
         root=root,
     )
     source = df.attrs["source"]
@@ -368,6 +421,10 @@ def read_imd(path, *, root=None) -> tuple[pd.DataFrame, str]:
             line=int(i) + 2,
         )
     out = pd.DataFrame({"lsoa": df[column].astype("string"), "imd_decile": decile.astype("Int64")})
+    if "lad" in df.columns:  # the district of each LSOA: where a grant's beneficiary LSOA is (not checked
+        lad = df["lad"].str.upper()  # for spend: used only when every value is a district code)
+        if lad.dropna().map(is_lad_code).all():
+            out["lad"] = lad.astype("string")
     again = out["lsoa"].duplicated(keep=False)
     if again.any():
         first = out[again].groupby("lsoa", sort=False)["imd_decile"].transform("first")
@@ -388,11 +445,47 @@ def read_imd(path, *, root=None) -> tuple[pd.DataFrame, str]:
     return out, vintage
 
 
-def read_geography(postcodes_path, imd_path, *, root=None) -> Geography:
-    """Both geography files, with what a user should know in ``notes``: an LSOA-vintage mismatch (not
-    joined), a directory without LSOAs, no LSOA of the directory in the IMD file, rows without a postcode,
-    ambiguous postcodes (``read_postcode_directory``)."""
+def read_wards(path, *, root=None) -> pd.DataFrame:
+    """geography/wards.csv, an ONS ward to local authority district lookup (WD23CD, LAD23CD... as published)
+    -> ward, lad: where a grant whose beneficiary location is a ward is (docs/methodology.md#placing-a-grant).
+    One-line errors for a blank or malformed ward or district code and a ward listed twice with two
+    districts (twice with one: counted once)."""
+    df = read_table(path, ["ward", "lad"], [], WARD_ALIASES, root=root)
+    source = df.attrs["source"]
+    for c, what in (("ward", "ward code"), ("lad", "district code")):
+        blank = df[c].isna()
+        if blank.any():
+            raise DatasetError(f"{what} is blank", path=source, line=int(blank.idxmax()) + 2)
+    pseudo = _PSEUDO.match
+    _check_codes(df, "ward", lambda v: is_ward_code(v) or pseudo(v), f"a ward code ({WARD_RULE})", source)
+    _check_codes(
+        df,
+        "lad",
+        lambda v: is_lad_code(v) or pseudo(v),
+        f"a local authority district code ({LAD_RULE})",
+        source,
+    )
+    out = pd.DataFrame({"ward": df["ward"].str.upper(), "lad": df["lad"].str.upper()}).astype("string")
+    first = out.groupby("ward", sort=False)["lad"].transform("first")
+    clash = out["lad"] != first
+    if clash.any():
+        i = clash[clash].index[0]
+        earlier = out[(out["ward"] == out.at[i, "ward"])].index[0]
+        raise DatasetError(
+            f"ward {out.at[i, 'ward']} is in district {out.at[i, 'lad']} here and {out.at[earlier, 'lad']} "
+            f"on line {int(earlier) + 2}",
+            path=source,
+            line=int(i) + 2,
+        )
+    return out.drop_duplicates("ward").reset_index(drop=True)
+
+
+def read_geography(postcodes_path, imd_path, wards_path=None, *, root=None) -> Geography:
+    """Both geography files (and geography/wards.csv when ``wards_path`` exists), with what a user should
+    know in ``notes``: an LSOA-vintage mismatch (not joined), a directory without LSOAs, no LSOA of the
+    directory in the IMD file, rows without a postcode, ambiguous postcodes (``read_postcode_directory``)."""
     postcodes, lsoa_vintage, notes = read_postcode_directory(postcodes_path, root=root)
+    wards = read_wards(wards_path, root=root) if wards_path is not None and wards_path.exists() else None
     imd, imd_vintage = read_imd(imd_path, root=root)
     imd_source = imd.attrs.get("source", imd_path)
     if lsoa_vintage and imd_vintage and lsoa_vintage not in imd_vintage:
@@ -410,4 +503,4 @@ def read_geography(postcodes_path, imd_path, *, root=None) -> Geography:
             "no LSOA of the postcode directory is in the IMD file (e.g. "
             f"{postcodes['lsoa'].dropna().iloc[0]} is not): IMD deciles unknown"
         )
-    return Geography(postcodes, imd, imd_vintage, lsoa_vintage, notes)
+    return Geography(postcodes, imd, imd_vintage, lsoa_vintage, notes, wards)

@@ -36,12 +36,14 @@ def out_of_core_rows() -> int:
 
 @dataclass(frozen=True)
 class Part:
-    """One Parquet file of the payments: the rows of one spend file in one financial year."""
+    """One Parquet file of the payments: the rows of one spend file in one financial year, or of an
+    anchor's grants in one financial year (``flow`` 'grant', anchorlib/data/grants.py)."""
 
     path: str
     anchor_id: str
     financial_year: str | None  # None: undated payments
     rows: int
+    flow: str = "spend"
 
 
 @dataclass(eq=False)

@@ -132,6 +132,13 @@ def largest_first(df: pd.DataFrame, column: str, keys: list[str]) -> pd.DataFram
     return df.sort_values([column, *order], ascending=[False, *[True] * len(order)], ignore_index=True)
 
 
+def flow_choices(payments) -> dict:
+    """The flow a selection of payments holds and, with grants, the option that placed them, as
+    ``metrics.select`` carried them in ``attrs`` (none for payments of a dataset without grants)."""
+    attrs = getattr(payments, "attrs", {}) or {}
+    return {k: attrs[k] for k in ("flow", "grant_location") if attrs.get(k) is not None}
+
+
 def base_choices(area: Area | None = None, ruleset_name: str | None = None, **more) -> dict:
     """The choices dict every result carries (area, addressable rule set, and what else applies)."""
     out = {}

@@ -15,6 +15,7 @@ from anchorlib.metrics.definitions import (
     base_choices,
     equity_frame,
     equity_groups,
+    flow_choices,
 )
 from anchorlib.metrics.engine import Engine, choose
 from anchorlib.metrics.leakage import rule_set
@@ -59,6 +60,7 @@ def equity(
     df.attrs["choices"] = base_choices(
         None,
         ds.ruleset.name,
+        **flow_choices(payments),
         imd_vintage=ds.geography.imd_vintage,
         by=by,
         availability_pool=described,
@@ -137,6 +139,7 @@ def imd_distribution(
     out.attrs["choices"] = base_choices(
         None,
         rule_set(payments),
+        **flow_choices(payments),
         imd_vintage=imd_vintage or payments.attrs.get("imd_vintage"),
         location="supplier postcode (register entry, else the spend file)",
         share="of addressable spend whose supplier's IMD decile is known",

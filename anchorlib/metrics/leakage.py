@@ -21,6 +21,7 @@ from anchorlib.metrics.definitions import (
     LocalShare,
     base_choices,
     finish_shares,
+    flow_choices,
     largest_first,
     to_local_share,
 )
@@ -55,7 +56,9 @@ def local_share(
     (docs/methodology.md#local-share). The rule set's name defaults to the one ``select``
     carried in ``payments.attrs``."""
     sums = choose(payments, engine).share_sums(payments, area, [])
-    return to_local_share(sums.iloc[0], area, rule_set(payments, ruleset_name))
+    out = to_local_share(sums.iloc[0], area, rule_set(payments, ruleset_name))
+    out.choices.update(flow_choices(payments))
+    return out
 
 
 def local_share_per(
@@ -67,7 +70,10 @@ def local_share_per(
     sums = choose(payments, engine).share_sums(payments, area, [by])
     # the values the payments have, from the sums (a categorical's unused values are not years)
     rows = {str(r[by]): r for _, r in sums.iterrows() if pd.notna(r[by])}
-    return {k: to_local_share(rows[k], area, ruleset_name) for k in sorted(rows)}
+    out = {k: to_local_share(rows[k], area, ruleset_name) for k in sorted(rows)}
+    for ls in out.values():
+        ls.choices.update(flow_choices(payments))
+    return out
 
 
 def _keys(by: str | list[str]) -> list[str]:
@@ -94,7 +100,9 @@ def leakage_by(
     """
     keys = _keys(by)
     sums = choose(payments, engine).share_sums(payments, area, keys)
-    return _leakage_columns(finish_shares(sums, keys), keys, area, rule_set(payments, ruleset_name))
+    out = _leakage_columns(finish_shares(sums, keys), keys, area, rule_set(payments, ruleset_name))
+    out.attrs["choices"].update(flow_choices(payments))
+    return out
 
 
 def _leakage_columns(df: pd.DataFrame, keys: list[str], area: Area, ruleset_name: str) -> pd.DataFrame:
@@ -131,7 +139,9 @@ def top_leaking(
     if SUPPLIER in keys:
         top = top.join(eng.supplier_names(payments, top["supplier_id"].tolist()), on="supplier_id")
     top = _leakage_columns(top, keys, area, ruleset_name)
-    top.attrs["choices"].update({"ranked_by": "known-location non-local addressable spend", "n": int(n)})
+    top.attrs["choices"].update(
+        {"ranked_by": "known-location non-local addressable spend", "n": int(n), **flow_choices(payments)}
+    )
     return top
 
 
@@ -163,6 +173,7 @@ def concentration(
     out.attrs["choices"] = base_choices(
         None,
         rule_set(payments),
+        **flow_choices(payments),
         n=int(n),
         shares="suppliers' net addressable spend, suppliers with positive net only",
         hhi="sum of squared percentage shares (0-10,000)",
@@ -219,6 +230,7 @@ def opportunities(
     out.attrs["choices"] = base_choices(
         area,
         ds.ruleset.name,
+        **flow_choices(payments),
         min_local_suppliers=int(min_local_suppliers),
         availability_pool=pool_frame(ds, name, area).attrs["availability_pool"]
         if name == "population"
@@ -261,6 +273,7 @@ def shared_suppliers(
     out.attrs["choices"] = base_choices(
         None,
         ds.ruleset.name,
+        **flow_choices(p),
         min_anchors=int(min_anchors),
         spend="addressable spend, all financial years given",
         supplier="register entry when matched, else the normalised payee name",

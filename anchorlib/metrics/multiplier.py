@@ -110,6 +110,7 @@ def _lm3_of(ds, r1: float, r2: float, hit: pd.DataFrame | None, area) -> LM3:
     choices = base_choices(
         area,
         ds.ruleset.name,
+        **{k: v for k, v in ds.choices.items() if k in ("flow", "grant_location")},
         r1="addressable spend",
         r2="addressable spend with local suppliers",
         r3="sum over surveyed local suppliers of R2_s x (local_staff_share + local_supplier_share)",

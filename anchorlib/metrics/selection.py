@@ -30,10 +30,20 @@ def _rows(p: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
 
 
 def select(
-    ds: Dataset, anchor_ids: list[str] | None = None, financial_years: list[str] | None = None
+    ds: Dataset,
+    anchor_ids: list[str] | None = None,
+    financial_years: list[str] | None = None,
+    *,
+    flow: str | None = None,
+    grant_location: str | None = None,
 ) -> pd.DataFrame:
-    """The payments of some anchors and financial years (all when None); ``attrs`` carry the dataset's
-    choices (addressable rule set, IMD vintage) for the functions that take payments alone."""
+    """The payments of some anchors and financial years (all when None) of a flow: 'spend' (the spend
+    files; the default), 'grant' (the 360Giving grants) or 'both' (``Dataset.with_flow``; given a flow
+    view, its flow unless ``flow`` says another); ``attrs`` carry the dataset's choices (addressable rule
+    set, IMD vintage, the flow and the grant location option) for the functions that take payments
+    alone."""
+    if flow is not None or grant_location is not None:
+        ds = ds.with_flow(flow if flow is not None else ds.flow, grant_location)
     return subset(ds, ds.payments, anchor_ids, financial_years)
 
 

@@ -64,7 +64,29 @@ def summary_table(result: dict) -> str:
     if c.get("availability_pool"):
         lines.append(f"availability pool: {c['availability_pool']}")
     lines += [f"local: {a}" for a in dict.fromkeys(r["area"] for r in result["anchors"])]  # by name and code
+    lines += _grant_lines(result)
     return "\n".join(lines)
+
+
+def _grant_lines(result: dict) -> list[str]:
+    """Grants beside spend, per anchor with grants: their £ and local share, the VCSE share of spend and of
+    spend and grants, and the grants in other currencies (never added to pounds)."""
+    rows = [r for r in result["anchors"] if "grants" in r]
+    if not rows:
+        return []
+    out = [f"grants beside spend (360Giving; {result['choices'].get('grant_location', '')}):"]
+    for r in rows:
+        g = r["grants"]
+        other = ", ".join(
+            f"{c} {v['amount']:,.2f} ({v['grants']:,} grant{'s' if v['grants'] != 1 else ''})"
+            for c, v in g["other_currencies"].items()
+        )
+        out.append(
+            f"  {r['anchor_id']}: grants {money(g['total'])}, local share {pct(g['local_share'])}; "
+            f"VCSE share of spend {pct(r['groups'].get('vcse', {}).get('utilisation'))}, of spend and grants "
+            f"{pct(r['vcse_share_of_spend_and_grants'])}" + (f"; not in pounds: {other}" if other else "")
+        )
+    return out
 
 
 def register_text(report: dict) -> str:

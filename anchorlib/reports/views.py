@@ -208,6 +208,47 @@ def network_anchor_table(summary: dict):
     return network_anchor_frame(summary).styler()
 
 
+def network_grants_frame(summary: dict) -> ReportTable | None:
+    """VCSE reach that counts grants (docs/methodology.md#grants), one row per anchor with grants: its
+    grants' £ and local share, and its VCSE share of spend beside that of spend and grants; None for a
+    summary without grants."""
+    rows = [r for r in summary["anchors"] if "grants" in r]
+    if not rows:
+        return None
+    df = pd.DataFrame(
+        {
+            "Anchor": [r["name"] for r in rows],
+            "Grants (£)": [r["grants"]["total"] for r in rows],
+            "Grants: local share": [r["grants"]["local_share"] for r in rows],
+            "VCSE share of spend": [r["groups"].get("vcse", {}).get("utilisation") for r in rows],
+            "VCSE share of spend and grants": [r["vcse_share_of_spend_and_grants"] for r in rows],
+            "Grants in other currencies": [
+                "; ".join(
+                    f"{c} {v['amount']:,.2f} ({v['grants']:,} grant{'s' if v['grants'] != 1 else ''})"
+                    for c, v in r["grants"]["other_currencies"].items()
+                )
+                for r in rows
+            ],
+        }
+    )
+    kinds = {"Grants (£)": "money"} | {c: "pct" for c in df.columns if "share" in c}
+    caption = (
+        "Grants beside spend, all years: 360Giving grants in pounds (other currencies apart, never added); "
+        f"grants placed by {summary['choices'].get('grant_location', '')}"
+    )
+    return ReportTable(df, kinds, caption)
+
+
+def network_grants_table(summary: dict):
+    """``network_grants_frame`` formatted, or a line saying the dataset has no grants."""
+    t = network_grants_frame(summary)
+    if t is None:
+        from IPython.display import Markdown
+
+        return Markdown("This dataset has no grants (360Giving files go in `grants/<anchor_id>/`).")
+    return t.styler()
+
+
 def local_share_by_year_data(ds: Dataset, anchor_id: str, area: str = "home") -> pd.DataFrame:
     """Local share per financial year for one anchor (``metrics.local_share_per``: one aggregation)."""
     a = ds.area(area, anchor_id)
@@ -275,8 +316,16 @@ def code_tips(codes: pd.Series) -> list[str | None]:
 
 def equity_frame(ds: Dataset, anchor_id: str, years: list[str] | None, pool: str = "register") -> ReportTable:
     """Utilisation, availability and disparity index per group (``metrics.equity``; docs/methodology.md,
-    Utilisation, availability and disparity), availability over ``pool`` (register or population)."""
+    Utilisation, availability and disparity), availability over ``pool`` (register or population); for a
+    dataset with grants, a row of VCSE over spend and grants (docs/methodology.md#vcse-reach)."""
     eq = metrics.equity(ds, metrics.select(ds, [anchor_id], years), pool=pool)
+    if ds.has_grants:  # VCSE reach that counts grants, beside the spend-only figure
+        both = ds.with_flow("both")
+        row = metrics.equity(both, metrics.select(both, [anchor_id], years), pool=pool)
+        row = row[row["group"] == "vcse"].assign(label="VCSE, spend and grants")
+        attrs = eq.attrs
+        eq = pd.concat([eq, row], ignore_index=True)
+        eq.attrs = attrs
     df = pd.DataFrame(
         {
             "Group": eq["label"],
@@ -295,13 +344,98 @@ def equity_frame(ds: Dataset, anchor_id: str, years: list[str] | None, pool: str
         f"Equity of addressable spend, {period_label(ds, years)}: disparity index = 100 x utilisation / "
         f"availability; below 80 is a substantial disparity. Availability pool: "
         f"{eq.attrs['choices']['availability_pool']}; supplier flags: {eq.attrs['choices']['supplier_flags']}"
-        + (f"; n/a: {NO_KNOWN_MEMBERSHIP}" if eq["availability"].isna().any() else ""),
+        + (f"; n/a: {NO_KNOWN_MEMBERSHIP}" if eq["availability"].isna().any() else "")
+        + (
+            "; 'VCSE, spend and grants': the VCSE share of the spend and the 360Giving grants together"
+            if ds.has_grants
+            else ""
+        ),
     )
 
 
 def equity_table(ds: Dataset, anchor_id: str, years: list[str] | None, pool: str = "register"):
     """``equity_frame`` formatted."""
     return equity_frame(ds, anchor_id, years, pool).styler()
+
+
+FLOW_ROWS = [("spend", "Spend"), ("grant", "Grants (360Giving)"), ("both", "Spend and grants")]
+
+
+def grants_frame(
+    ds: Dataset,
+    anchor_id: str,
+    years: list[str] | None,
+    area: str = "home",
+    grant_location: str | None = None,
+) -> ReportTable | None:
+    """Grants beside spend (docs/methodology.md#grants): for spend, grants and both, total and addressable
+    £, local share, VCSE share and IMD deciles 1-2 share of addressable £ (VCSE reach that counts both);
+    the caption names what placed the grants and what is not in the pounds (grants in other currencies,
+    per currency). None for a dataset without grants."""
+    if not ds.has_grants:
+        return None
+    a = ds.area(area, anchor_id)
+    rows = []
+    for flow, label in FLOW_ROWS:
+        p = metrics.select(ds, [anchor_id], years, flow=flow, grant_location=grant_location)
+        ls = metrics.local_share(p, a, ds.ruleset.name)
+        eq = metrics.equity(ds.with_flow(flow, grant_location), p).set_index("group")["utilisation"]
+        rows.append(
+            {
+                "Money": label,
+                "Total (£)": ls.total_spend,
+                "Addressable (£)": ls.addressable_spend,
+                "Local share": ls.local_share,
+                "VCSE share": eq.get("vcse"),
+                "IMD deciles 1-2 share": eq.get("imd_1_2"),
+            }
+        )
+    df = pd.DataFrame(rows)
+    both = ds.with_flow("both", grant_location)
+    other: dict[str, list] = {}
+    people = 0
+    for r in ds.grant_reports.get(anchor_id, []):
+        for cur, v in r.other_currencies.items():
+            got = other.setdefault(cur, [0, 0.0])
+            got[0] += int(v["grants"])
+            got[1] += float(v["amount"])
+        people += int(r.individuals["grants"])
+    apart = "; ".join(
+        f"{c} {v[1]:,.2f} ({v[0]:,} grant{'s' if v[0] != 1 else ''})" for c, v in sorted(other.items())
+    )
+    caption = (
+        f"Grants beside spend, {period_label(ds, years)}, local meaning {a.describe()}: shares of "
+        f"addressable £ (VCSE and IMD 1-2 among £ whose membership is known). Grants placed by "
+        f"{both.choices['grant_location']}. "
+        + (f"Not in these pounds (other currencies): {apart}. " if apart else "")
+        + (
+            f"{people:,} grant{'s' if people != 1 else ''} to individuals counted in the totals, never named."
+            if people
+            else ""
+        )
+    )
+    kinds = {"Total (£)": "money", "Addressable (£)": "money"}
+    kinds |= {c: "pct" for c in ("Local share", "VCSE share", "IMD deciles 1-2 share")}
+    return ReportTable(df, kinds, caption.strip())
+
+
+def grants_table(
+    ds: Dataset,
+    anchor_id: str,
+    years: list[str] | None,
+    area: str = "home",
+    grant_location: str | None = None,
+):
+    """``grants_frame`` formatted, or a line saying the dataset has no grants."""
+    t = grants_frame(ds, anchor_id, years, area, grant_location)
+    if t is None:
+        from IPython.display import Markdown
+
+        return Markdown(
+            "This dataset has no grants (360Giving files go in `grants/<anchor_id>/`): the figures above "
+            "are of spend."
+        )
+    return t.styler()
 
 
 def top_leaking_frame(

@@ -97,7 +97,86 @@ def summary_sheets(result: dict, dataset: str = "") -> list[Sheet]:
         "mean of the anchors' shares": net.get("mean_anchor_local_share_label"),
         "definitions": METHOD,
     }
-    return [anchors, network, groups, choices_sheet({k: v for k, v in choices.items() if v is not None})]
+    grants = _grant_sheets(result)
+    if grants:  # a dataset with grants: VCSE reach that counts both beside the spend-only figure
+        anchors.columns.append("VCSE share of spend and grants")
+        anchors.kinds.append("pct")
+        for row, r in zip(anchors.rows, result["anchors"]):
+            row.append(r.get("vcse_share_of_spend_and_grants"))
+    return [
+        anchors,
+        network,
+        groups,
+        *grants,
+        choices_sheet({k: v for k, v in choices.items() if v is not None}),
+    ]
+
+
+#: A flow block of the summary JSON (``grants``, ``spend_and_grants``) as the grants sheet's columns.
+FLOW_COLUMNS = [
+    ("total", "Total (£)", "money"),
+    ("addressable", "Addressable (£)", "money"),
+    ("local", "Local (£)", "money"),
+    ("unknown_location", "Unknown location (£)", "money"),
+    ("local_share", L["local_share"], "pct"),
+    ("vcse_share", "VCSE share", "pct"),
+    ("imd_1_2_share", "IMD deciles 1-2 share", "pct"),
+]
+#: What each anchor's grant files held, as the grant files sheet's columns.
+GRANT_FILE_COLUMNS = [
+    ("grants.grants", "Grants loaded (GBP)", "count"),
+    ("grants.rejected", "Grants rejected", "count"),
+    ("grants.to_individuals.grants", "Grants to individuals", "count"),
+    ("grants.to_individuals.amount", "Grants to individuals (£)", "money"),
+    ("grants.placed_by.recipient postcode", "Placed by recipient postcode", "count"),
+    ("grants.placed_by.beneficiary location", "Placed by beneficiary location", "count"),
+    ("grants.placed_by.unknown location", "Location unknown", "count"),
+]
+
+
+def _grant_sheets(result: dict) -> list[Sheet]:
+    """A summary with grants: the grant flow and both flows per anchor, each anchor's grant files, and
+    the grants in other currencies (never added to pounds); none without grants."""
+    rows = [r for r in result["anchors"] if "grants" in r]
+    if not rows:
+        return []
+    flows = Sheet(
+        "grants",
+        ["Anchor id", "Anchor", "Money", *(label for _, label, _ in FLOW_COLUMNS)],
+        ["text"] * 3 + [kind for _, _, kind in FLOW_COLUMNS],
+        [
+            [r["anchor_id"], r["name"], label, *(r[block].get(key) for key, _, _ in FLOW_COLUMNS)]
+            for r in rows
+            for block, label in (("grants", "grants"), ("spend_and_grants", "spend and grants"))
+        ],
+        "Grants beside spend per anchor (360Giving files; docs/methodology.md#grants)",
+    )
+    files = Sheet(
+        "grant files",
+        ["Anchor id", "Anchor", *(label for _, label, _ in GRANT_FILE_COLUMNS)],
+        ["text"] * 2 + [kind for _, _, kind in GRANT_FILE_COLUMNS],
+        [[r["anchor_id"], r["name"], *(_at_key(r, path) for path, _, _ in GRANT_FILE_COLUMNS)] for r in rows],
+        "What each anchor's 360Giving files held and what placed the grants",
+    )
+    other = Sheet(
+        "other currencies",
+        ["Anchor id", "Anchor", "Currency", "Grants", "Amount (in that currency)"],
+        ["text"] * 3 + ["count", "number"],
+        [
+            [r["anchor_id"], r["name"], cur, v["grants"], v["amount"]]
+            for r in rows
+            for cur, v in r["grants"]["other_currencies"].items()
+        ],
+        "Grants in currencies other than pounds: reported apart, never added to pounds",
+    )
+    return [flows, files, other]
+
+
+def _at_key(record: dict, path: str):
+    """``_at`` for a path whose last part may hold spaces or dots ('grants.placed_by.recipient postcode')."""
+    head, _, last = path.rpartition(".")
+    inner = _at(record, head)
+    return inner.get(last) if isinstance(inner, dict) else None
 
 
 def _figures_sheet(name: str, lead: dict, figures: dict, title: str) -> Sheet:
@@ -160,6 +239,7 @@ def anchor_sheets(
         by_category_sheet(views.local_by_category_data(ds, anchor_id, years, area)),
         views.top_leaking_frame(ds, anchor_id, years, area).sheet("top suppliers"),
         views.equity_frame(ds, anchor_id, years, pool).sheet("equity"),
+        *([g.sheet("grants beside spend")] if (g := views.grants_frame(ds, anchor_id, years, area)) else []),
         choices_sheet(
             {"dataset": str(ds.root), **notes, "IMD vintage": ds.geography.imd_vintage, "definitions": METHOD}
         ),
@@ -177,5 +257,6 @@ def network_sheets(ds, area: str = "home", summary: dict | None = None) -> list[
         _figures_sheet("headline", {"Period": head.notes["Period"]}, head.figures, head.caption),
         views.network_anchor_frame(summary).sheet("anchors"),
         views.shared_suppliers_frame(ds).sheet("shared suppliers"),
+        *([g.sheet("grants beside spend")] if (g := views.network_grants_frame(summary)) else []),
         choices_sheet({"dataset": str(ds.root), **summary["choices"], **head.notes, "definitions": METHOD}),
     ]

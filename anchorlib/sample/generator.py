@@ -1137,4 +1137,7 @@ def write_sample(out: str | Path, rows: int = DEFAULT_ROWS, seed: int = SEED) ->
     from anchorlib.sample.social_value import write_social_value
 
     write_social_value(out, rng, suppliers)
+    from anchorlib.sample.grants import write_grants
+
+    write_grants(out, seed, suppliers, postcodes, lsoas, _normalise_xlsx)  # a random stream of their own
     return out

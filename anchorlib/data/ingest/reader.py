@@ -24,7 +24,7 @@ import pyarrow.csv as pacsv
 from anchorlib import collector
 from anchorlib.data.ingest.headers import HeaderMatch, find_header
 from anchorlib.data.ingest.values import PAD_CHARS, TEXT
-from anchorlib.errors import SpendFileError
+from anchorlib.errors import AnchorlibError, SpendFileError
 
 DELIMITERS = (",", ";", "\t", "|")
 HEAD_LINES = 80  # the header must start within the first 60 records; 80 lines leaves room
@@ -414,6 +414,37 @@ def read_sheets(path: Path) -> Iterator[Sheet]:
         if type(exc).__name__ != "PanicException":
             raise
         raise SpendFileError(f"cannot open as {what} (the reader failed: {exc})", path=path) from exc
+
+
+def workbook_rows(
+    path: Path, what: str, error: type[AnchorlibError] = SpendFileError
+) -> Iterator[tuple[str, str | None, list[list[str]]]]:
+    """(name, why it is not read or None, its rows as text) of each sheet of a workbook, one at a time (a
+    hidden sheet, a chart or macro sheet comes with its reason and no rows). Row k of the list is sheet row
+    k + 1. A workbook that cannot be read is one line, ``error`` naming it as ``what`` ('an Excel
+    workbook')."""
+    try:
+        import python_calamine  # noqa: F401  (the fast reader when installed)
+
+        sheets = _sheets_calamine
+    except ImportError:
+        sheets = _sheets_openpyxl
+    try:
+        for name, kind, hidden, box in sheets(path):
+            if kind is not None or hidden is not None:
+                yield name, kind or hidden, []
+                continue
+            with collector.paused():
+                rows = [list(map(cell_text, r)) for r in box.pop()]
+            yield name, None, rows
+    except OSError as exc:
+        raise error(f"cannot read file ({exc.strerror or exc})", path=path) from exc
+    except Exception as exc:  # the readers raise many types for a broken zip or a file of another kind
+        raise error(f"cannot open as {what} ({type(exc).__name__}: {exc})", path=path) from exc
+    except BaseException as exc:  # python-calamine's Rust panics (pyo3's PanicException)
+        if type(exc).__name__ != "PanicException":
+            raise
+        raise error(f"cannot open as {what} (the reader failed: {exc})", path=path) from exc
 
 
 def _excel_table(rows: list[list[str]], match: HeaderMatch, fmt: str, sheet: str) -> RawTable:

@@ -193,6 +193,42 @@ def write(directory: Path, key: str, df: pd.DataFrame, report: LoadReport) -> No
         pass
 
 
+#: The modules whose output a grant file's cache entry holds: a change to them reads the file again.
+GRANTS_CODE = ["data/ingest/grants.py", "data/ingest/values.py", "data/ingest/report.py"]
+
+
+def grants_key(path: Path, rel: str, store: Path | None = None) -> str:
+    """Cache key of one 360Giving file: its ``file_key`` and the source of ``GRANTS_CODE``."""
+    h = hashlib.sha1(f"grants-v1|{file_key(path, rel, store)}".encode())
+    for code in GRANTS_CODE:
+        h.update((PACKAGE_DIR / code).read_bytes())
+    return h.hexdigest()
+
+
+def read_grants(directory: Path, key: str):
+    """The cached (grants, GrantReport) of one 360Giving file (anchorlib/data/ingest/grants.py), or None."""
+    from anchorlib.data.ingest.grants import GrantReport
+
+    try:
+        report = GrantReport.from_json(
+            json.loads((directory / f"grants-{key}.json").read_text(encoding="utf-8"))
+        )
+        return read_parquet(directory / f"grants-{key}.parquet"), report
+    except (OSError, ValueError, TypeError, KeyError):  # absent, torn or foreign: a miss
+        return None
+
+
+def write_grants(directory: Path, key: str, df: pd.DataFrame, report) -> None:
+    """Store one 360Giving file's grants and grant report, each whole or not at all, the report last."""
+    atomic.clean_stale(directory)
+    try:
+        with atomic.replacing(directory / f"grants-{key}.parquet") as tmp:
+            df.to_parquet(tmp, index=False)
+        atomic.write_text(directory / f"grants-{key}.json", json.dumps(report.to_json()))
+    except (OSError, TypeError, ValueError):
+        pass
+
+
 def write_report(directory: Path, key: str, report: LoadReport) -> None:
     """Store one file's load report alone (an out-of-core dataset keeps its rows in its Parquet parts,
     anchorlib/data/storage/parts.py), whole or not at all."""

@@ -30,6 +30,7 @@ INPUTS = [
     "geography/postcodes.csv",
     "geography/imd.csv",
     "geography/names.csv",
+    "geography/wards.csv",
     "areas.csv",
     "categories.csv",
     "lm3_survey.csv",
