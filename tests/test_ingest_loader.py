@@ -352,6 +352,9 @@ def test_collector_pause_survives_an_error_and_freezes_only_when_asked():
         (b"", "x.csv", "empty file"),
         (b"%PDF-1.4", "x.pdf", "unsupported file type"),
         (b"not a zip", "x.xlsx", "cannot open as an Excel workbook"),
+        # a UTF-16 byte order mark, then an odd number of bytes (found by the damaged-files property test)
+        (b"\xfe\xffount,Supplier Name,Payment Date\r\n", "x.csv", "starts with a UTF-16 byte order mark"),
+        ("Supplier,Amount\n".encode("utf-16")[:-1], "x.csv", "not UTF-16 text (truncated data at byte"),
     ],
 )
 def test_unreadable_files_raise_one_line_naming_the_file(tmp_path, content, name, problem):

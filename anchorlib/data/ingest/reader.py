@@ -68,7 +68,14 @@ def read_table(path: Path) -> RawTable:
 def _to_utf8(raw: bytes, path: Path) -> tuple[bytes, str]:
     """The file as UTF-8 bytes (BOM removed) and the encoding it was in."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16").encode("utf-8"), "utf-16"
+        try:
+            return raw.decode("utf-16").encode("utf-8"), "utf-16"
+        except UnicodeDecodeError as err:  # a BOM, then bytes that are not UTF-16 (cut short, or not text)
+            raise SpendFileError(
+                "starts with a UTF-16 byte order mark but is not UTF-16 text "
+                f"({err.reason} at byte {err.start})",
+                path=path,
+            ) from None
     if b"\x00" in raw[:4096]:
         raise SpendFileError("binary content: not a CSV spend file", path=path)
     if raw.startswith(_UTF8_BOM):
