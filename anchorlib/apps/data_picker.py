@@ -228,18 +228,8 @@ def _sweep(where: Path) -> None:
     """Remove the session folders under ``where`` whose kernel (the pid in the name) is gone."""
     for d in where.glob("session-*-*"):
         pid = d.name.split("-")[1]
-        if pid.isdigit() and int(pid) != os.getpid() and not _running(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and not serve.running(int(pid)):
             shutil.rmtree(d, ignore_errors=True)
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _base_root(data_dir) -> Path:

@@ -460,14 +460,15 @@ def sweep_stale_runs(tmp: Path | None = None) -> list[Path]:
             pid = int((d / OWNER_FILE).read_text().strip())
         except (OSError, ValueError):
             continue  # not ours to judge: no owner named (or not readable)
-        if pid == os.getpid() or _running(pid):
+        if pid == os.getpid() or running(pid):
             continue
         shutil.rmtree(d, ignore_errors=True)
         removed.append(d)
     return removed
 
 
-def _running(pid: int) -> bool:
+def running(pid: int) -> bool:
+    """Whether process ``pid`` runs (another user's counts as running)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
