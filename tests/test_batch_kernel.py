@@ -12,7 +12,7 @@ import pytest
 
 from anchorlib.paths import SAMPLE_DIR
 from anchorlib.reports import batch as rp
-from anchorlib.reports.kernel import BatchKernelManager
+from tests.kernels import batch_kernel
 
 posix = pytest.mark.skipif(os.name != "posix", reason="Unix sockets are POSIX's")
 
@@ -20,17 +20,9 @@ posix = pytest.mark.skipif(os.name != "posix", reason="Unix sockets are POSIX's"
 @posix
 def test_a_batch_kernel_talks_over_short_unix_sockets_it_removes():
     async def run() -> tuple[str, str, list[str], list[str]]:
-        km = BatchKernelManager(kernel_name="python3")
-        await km.start_kernel()
-        kc = km.client()
-        kc.start_channels()
-        try:
-            await kc.wait_for_ready(timeout=60)
+        async with batch_kernel() as (km, kc):
             reply = await kc.execute_interactive("x = 6 * 7", timeout=60)
             during = glob.glob(km.ip + "-*")
-        finally:
-            kc.stop_channels()
-            await km.shutdown_kernel()
         return km.transport, reply["content"]["status"], during, glob.glob(km.ip + "-*")
 
     transport, status, during, after = asyncio.run(run())

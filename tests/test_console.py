@@ -17,7 +17,7 @@ import pytest
 from anchorlib.data.storage.cache import CACHE_DIRNAME
 from anchorlib.paths import PROJECT_DIR, SAMPLE_DIR
 from anchorlib.reports import batch as rp
-from anchorlib.reports.kernel import BatchKernelManager
+from tests.kernels import batch_kernel
 
 ALARMING = re.compile(r"WARNING|ERROR|Traceback|DeprecationWarning")
 #: lines the project prints on purpose that match ALARMING, each as a pattern (none today)
@@ -135,12 +135,7 @@ def test_batch_kernels_are_encrypted_and_an_interrupt_on_purpose_still_interrupt
     shutdown after it sends no SIGINT of its own."""
 
     async def run():
-        km = BatchKernelManager(kernel_name="python3")
-        await km.start_kernel()
-        kc = km.client()
-        kc.start_channels()
-        try:
-            await kc.wait_for_ready(timeout=60)
+        async with batch_kernel() as (km, kc):
             assert km.transport_encryption == "auto" and km.get_connection_info().get("curve_publickey")
             msg_id = kc.execute("import time; time.sleep(60)")
             await asyncio.sleep(1)
@@ -153,9 +148,6 @@ def test_batch_kernels_are_encrypted_and_an_interrupt_on_purpose_still_interrupt
             signals = []
             send_signal = km.provisioner.send_signal
             km.provisioner.send_signal = lambda s: signals.append(s) or send_signal(s)
-        finally:
-            kc.stop_channels()
-            await km.shutdown_kernel()
         assert signals == [] and not await km.is_alive()
 
     asyncio.run(run())
